@@ -1,0 +1,33 @@
+"""Workflow engine: YAML-defined states and transitions, and who may fire them (no Flask here)."""
+
+from __future__ import annotations
+
+from portal.workflow.engine import (
+    MAX_COMMENT_LENGTH,
+    Actor,
+    HistoryEntry,
+    Outcome,
+    TransitionRefused,
+    apply_transition,
+    available_transitions,
+)
+from portal.workflow.loader import load_workflow, load_workflows
+from portal.workflow.model import ButtonStyle, CommentRule, Effect, State, Transition, WorkflowDefinition
+
+__all__ = [
+    "MAX_COMMENT_LENGTH",
+    "Actor",
+    "ButtonStyle",
+    "CommentRule",
+    "Effect",
+    "HistoryEntry",
+    "Outcome",
+    "State",
+    "Transition",
+    "TransitionRefused",
+    "WorkflowDefinition",
+    "apply_transition",
+    "available_transitions",
+    "load_workflow",
+    "load_workflows",
+]

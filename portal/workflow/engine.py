@@ -1,0 +1,105 @@
+"""Decide who may fire which transition now, as pure functions of the definition and the history.
+
+No I/O: the application loads the submission, asks here, then persists the :class:`Outcome` and acts on
+its effects. The buttons shown and the check on POST share one rule, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from portal.messages import N_, Message
+from portal.roles import Role
+from portal.workflow.model import CommentRule, Transition, WorkflowDefinition
+
+MAX_COMMENT_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Whoever fires a transition; a resident holds Role.APPLICANT only for their own submission."""
+
+    id: str
+    roles: frozenset[Role]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """A transition already fired on the submission (history is passed oldest first)."""
+
+    transition: str
+    actor_id: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    transition: Transition
+    source: str
+    target: str
+    comment: str | None = None  # stripped; None when blank, ready to store
+
+
+class TransitionRefused(Exception):
+    """The transition may not be fired; ``reason`` is shown to the person who tried."""
+
+    def __init__(self, reason: Message) -> None:
+        super().__init__(reason.msgid)
+        self.reason = reason
+
+
+def available_transitions(
+    workflow: WorkflowDefinition, state: str, actor: Actor, history: Sequence[HistoryEntry]
+) -> tuple[Transition, ...]:
+    """Exactly the transitions ``actor`` may fire from ``state``, in definition order."""
+    return tuple(t for t in workflow.outgoing(state) if _refusal(workflow, state, t, actor, history) is None)
+
+
+def apply_transition(
+    workflow: WorkflowDefinition,
+    state: str,
+    name: str,
+    actor: Actor,
+    history: Sequence[HistoryEntry],
+    comment: str | None,
+) -> Outcome:
+    """Fire ``name`` or raise :class:`TransitionRefused` saying why not."""
+    if state not in workflow.states:
+        raise ValueError(f"state {state!r} is not part of workflow {workflow.name!r}")
+    if not workflow.has_transition(name):
+        raise TransitionRefused(Message(N_("「%(name)s」という操作はありません。"), {"name": name}))
+    transition = workflow.transition(name)
+    reason = _refusal(workflow, state, transition, actor, history) or _comment_refusal(transition, comment)
+    if reason is not None:
+        raise TransitionRefused(reason)
+    return Outcome(transition, state, transition.target, (comment or "").strip() or None)
+
+
+def _refusal(
+    workflow: WorkflowDefinition, state: str, transition: Transition, actor: Actor, history: Sequence[HistoryEntry]
+) -> Message | None:
+    if workflow.is_final(state):
+        return Message(N_("この申請は既に完了しているため、これ以上操作できません。"))
+    if state not in transition.sources:
+        return Message(N_("この申請は現在の状態ではこの操作を行えません。既に他の職員が処理した可能性があります。"))
+    if not actor.roles & transition.roles:
+        return Message(N_("この操作を行う権限がありません。"))
+    if any(_last_actor(history, earlier) == actor.id for earlier in transition.distinct_from):
+        return Message(N_("この申請の審査などを行った職員は、この操作を行えません。別の職員が行ってください。"))
+    return None
+
+
+def _comment_refusal(transition: Transition, comment: str | None) -> Message | None:
+    text = (comment or "").strip()
+    if transition.comment is CommentRule.REQUIRED and not text:
+        return Message(N_("この操作には理由（コメント）の入力が必要です。"))
+    if transition.comment is CommentRule.NONE and text:
+        return Message(N_("この操作にはコメントを付けられません。"))
+    if len(text) > MAX_COMMENT_LENGTH:
+        return Message(N_("コメントは%(max)d文字以内で入力してください。"), {"max": MAX_COMMENT_LENGTH})
+    return None
+
+
+def _last_actor(history: Sequence[HistoryEntry], transition: str) -> str | None:
+    """Who most recently fired ``transition``; a case sent back and reviewed again counts its latest reviewer."""
+    return next((entry.actor_id for entry in reversed(history) if entry.transition == transition), None)

@@ -1,0 +1,142 @@
+"""Load workflow YAML into :class:`WorkflowDefinition`, refusing any definition that could strand a case.
+
+A submission stuck in a state nobody can leave, or a state nobody can reach, is only noticed months
+later by a resident; so the whole graph is checked at start-up and every mistake names file and line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from portal.yamlsource import DefinitionError, Source, load
+from portal.workflow.model import State, Transition, WorkflowDefinition
+from portal.workflow.schema import WorkflowSpec
+
+_ERROR_TEXT = {
+    "missing": "required key is missing",
+    "extra_forbidden": "unknown key",
+    "too_short": "must not be empty",
+    "string_pattern_mismatch": "must be lowercase letters, digits and _ (starting with a letter)",
+    "model_type": "must be a mapping of keys to values",
+}
+
+
+def load_workflow(path: Path, display_name: str | None = None) -> WorkflowDefinition:
+    """Load one definition; errors name ``display_name`` (default ``<directory>/<file>``)."""
+    path = Path(path)
+    source = load(path, display_name or f"{path.parent.name}/{path.name}")
+    try:
+        spec = WorkflowSpec.model_validate(source.data)
+    except ValidationError as exc:
+        raise _first_error(source, exc.errors()) from None
+    _check_graph(source, spec)
+    return WorkflowDefinition(
+        name=path.stem,
+        title=spec.title,
+        initial=spec.initial,
+        states=MappingProxyType(
+            {
+                key: State(key, s.label, s.final, s.applicant_edits, s.description)
+                for key, s in spec.states.items()
+            }
+        ),
+        transitions=tuple(
+            Transition(
+                name=t.name,
+                label=t.label,
+                sources=tuple(dict.fromkeys(t.sources)),
+                target=t.target,
+                roles=frozenset(t.roles),
+                comment=t.comment,
+                distinct_from=frozenset(t.distinct_from),
+                effects=tuple(dict.fromkeys(t.effects)),
+                style=t.style,
+                confirm=t.confirm,
+            )
+            for t in spec.transitions
+        ),
+        version=hashlib.sha256(path.read_bytes()).hexdigest(),
+    )
+
+
+def load_workflows(directory: Path) -> Mapping[str, WorkflowDefinition]:
+    """Every ``*.yaml`` in ``directory``, keyed by file stem (the name procedures refer to)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise NotADirectoryError(f"workflow directory not found: {directory}")
+    return MappingProxyType(
+        {
+            file.stem: load_workflow(file, f"{directory.name}/{file.name}")
+            for file in sorted(directory.glob("*.yaml"))
+        }
+    )
+
+
+def _first_error(source: Source, errors: list[ErrorDetails]) -> DefinitionError:
+    """The error earliest in the file: the one an administrator reading top-down meets first."""
+
+    def path_of(error: ErrorDetails) -> tuple[str | int, ...]:
+        return tuple(part for part in error["loc"] if part != "[key]")
+
+    error = min(errors, key=lambda e: source.line_of(path_of(e)) or 0)
+    if error["type"] == "enum":
+        message = f"unknown value {error['input']!r}; expected {error.get('ctx', {}).get('expected')}"
+    else:
+        message = _ERROR_TEXT.get(error["type"], error["msg"])
+    return source.error(path_of(error), message)
+
+
+def _check_graph(source: Source, spec: WorkflowSpec) -> None:
+    states = spec.states
+    if spec.initial not in states:
+        raise source.error(("initial",), f"{spec.initial!r} is not one of the states")
+
+    names: dict[str, int] = {}
+    for i, t in enumerate(spec.transitions):
+        if t.name in names:
+            first = f"transitions[{names[t.name]}]"
+            raise source.error(("transitions", i, "name"), f"duplicate transition name {t.name!r} (see {first})")
+        names[t.name] = i
+        for j, key in enumerate(t.sources):
+            if key not in states:
+                raise source.error(("transitions", i, "from", j), f"unknown state {key!r}")
+            if states[key].final:
+                raise source.error(
+                    ("transitions", i, "from", j), f"state {key!r} is final, so no transition may leave it"
+                )
+        if t.target not in states:
+            raise source.error(("transitions", i, "to"), f"unknown state {t.target!r}")
+    for i, t in enumerate(spec.transitions):
+        for j, earlier in enumerate(t.distinct_from):
+            if earlier not in names:
+                raise source.error(("transitions", i, "distinct_from", j), f"unknown transition {earlier!r}")
+
+    if not any(s.final for s in states.values()):
+        raise source.error(("states",), "no state is final, so no submission could ever be finished")
+    leaving = {key for t in spec.transitions for key in t.sources}
+    reachable = _reachable(spec)
+    for key, state in states.items():
+        if state.final and state.applicant_edits:
+            raise source.error(("states", key, "applicant_edits"), "a final state cannot let the applicant edit")
+        if not state.final and key not in leaving:
+            raise source.error(("states", key), f"state {key!r} is not final but no transition leaves it")
+        if key not in reachable:
+            raise source.error(("states", key), f"state {key!r} cannot be reached from {spec.initial!r}")
+
+
+def _reachable(spec: WorkflowSpec) -> set[str]:
+    seen = {spec.initial}
+    frontier = [spec.initial]
+    while frontier:
+        key = frontier.pop()
+        for t in spec.transitions:
+            if key in t.sources and t.target not in seen:
+                seen.add(t.target)
+                frontier.append(t.target)
+    return seen

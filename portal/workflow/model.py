@@ -1,0 +1,93 @@
+"""The immutable shape of a workflow: its states and the transitions staff and residents may fire.
+
+A definition is loaded once from YAML and shared by every request, so nothing in it may change.
+Labels, titles and confirmations are Japanese msgids, translated by the web layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from portal.roles import Role
+
+
+class CommentRule(StrEnum):
+    """Whether the person firing a transition may, or must, explain it (e.g. the reason for 差戻し)."""
+
+    NONE = "none"
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+
+
+class Effect(StrEnum):
+    """Work the application must do once the state has changed; the engine itself does no I/O."""
+
+    ISSUE_CERTIFICATE = "issue_certificate"
+
+
+class ButtonStyle(StrEnum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    DANGER = "danger"
+
+
+@dataclass(frozen=True)
+class State:
+    key: str
+    label: str
+    final: bool = False
+    applicant_edits: bool = False  # the resident may correct the answers here (差戻し)
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str  # button text
+    sources: tuple[str, ...]
+    target: str
+    roles: frozenset[Role]
+    comment: CommentRule = CommentRule.NONE
+    # Earlier transitions whose most recent actor may not fire this one (four-eyes principle).
+    distinct_from: frozenset[str] = frozenset()
+    effects: tuple[Effect, ...] = ()
+    style: ButtonStyle = ButtonStyle.PRIMARY
+    confirm: str | None = None  # asked before firing, e.g. 却下してよろしいですか？
+
+
+@dataclass(frozen=True)
+class WorkflowDefinition:
+    name: str  # file stem; submissions store it with ``version``
+    title: str
+    initial: str
+    states: Mapping[str, State]  # in file order, read-only
+    transitions: tuple[Transition, ...]
+    version: str  # sha256 of the file bytes, so a submission knows which rules it went through
+    _by_name: Mapping[str, Transition] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {t.name: t for t in self.transitions})
+
+    def state(self, key: str) -> State:
+        try:
+            return self.states[key]
+        except KeyError:
+            raise KeyError(f"workflow {self.name!r} has no state {key!r}") from None
+
+    def transition(self, name: str) -> Transition:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise KeyError(f"workflow {self.name!r} has no transition {name!r}") from None
+
+    def has_transition(self, name: str) -> bool:
+        return name in self._by_name
+
+    def is_final(self, key: str) -> bool:
+        return self.state(key).final
+
+    def outgoing(self, key: str) -> tuple[Transition, ...]:
+        """Transitions that may leave ``key``, in file order (the order buttons are shown)."""
+        return tuple(t for t in self.transitions if key in t.sources)
