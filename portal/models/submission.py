@@ -1,0 +1,81 @@
+"""Submissions and their append-only history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import Base, CreatedAt, str_enum, utcnow
+from portal.models.people import Resident
+from portal.models.tenancy import Municipality
+
+
+class ActorKind(StrEnum):
+    RESIDENT = "resident"
+    STAFF = "staff"
+
+
+class Submission(CreatedAt, Base):
+    """One application by a resident to one municipality.
+
+    It records the content hash of the form definition and workflow it was made against, so a later
+    change to either never reinterprets what the resident sent.
+    """
+
+    __tablename__ = "submission"
+    __table_args__ = (
+        UniqueConstraint("municipality_code", "reference"),
+        Index("ix_submission_queue", "municipality_code", "state", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipality.code"))
+    reference: Mapped[str] = mapped_column(String(20))  # 受付番号
+    procedure: Mapped[str] = mapped_column(String(64))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
+    state: Mapped[str] = mapped_column(String(64))
+    definition_version: Mapped[str] = mapped_column(String(64))
+    workflow_version: Mapped[str] = mapped_column(String(64))
+    answers: Mapped[dict[str, Any]] = mapped_column()
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    municipality: Mapped[Municipality] = relationship()
+    resident: Mapped[Resident] = relationship()
+    history: Mapped[list[TransitionRecord]] = relationship(
+        back_populates="submission", order_by="TransitionRecord.id", cascade="save-update, merge"
+    )
+
+
+class TransitionRecord(Base):
+    """One state change: who, when, from, to, why. Rows are never updated or deleted."""
+
+    __tablename__ = "transition_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    transition: Mapped[str] = mapped_column(String(64))
+    from_state: Mapped[str | None] = mapped_column(String(64))
+    to_state: Mapped[str] = mapped_column(String(64))
+    actor_kind: Mapped[ActorKind] = mapped_column(str_enum(ActorKind))
+    actor_id: Mapped[int] = mapped_column()
+    actor_name: Mapped[str] = mapped_column(String(100))
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="history")
+
+    @property
+    def actor_ref(self) -> str:
+        """The identity the workflow engine compares for four-eyes."""
+        return f"{self.actor_kind.value}:{self.actor_id}"
+
+
+@event.listens_for(TransitionRecord, "before_update")
+@event.listens_for(TransitionRecord, "before_delete")
+def _history_is_append_only(_mapper, _connection, target: TransitionRecord) -> None:  # type: ignore[no-untyped-def]
+    raise ValueError(f"transition record {target.id} is append-only")
