@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from portal.roles import Role
+from portal.workflow import (
+    MAX_COMMENT_LENGTH,
+    Actor,
+    Effect,
+    HistoryEntry,
+    Outcome,
+    TransitionRefused,
+    WorkflowDefinition,
+    apply_transition,
+    available_transitions,
+    load_workflows,
+)
+
+WORKFLOWS = load_workflows(Path(__file__).resolve().parents[2] / "workflows")
+JUMINHYO = WORKFLOWS["juminhyo"]
+GOMI = WORKFLOWS["sodai_gomi"]
+
+RESIDENT = Actor("resident-1", frozenset({Role.APPLICANT}))
+CLERK_A = Actor("clerk-a", frozenset({Role.CLERK}))
+CLERK_B = Actor("clerk-b", frozenset({Role.CLERK}))
+APPROVER = Actor("approver-1", frozenset({Role.APPROVER}))
+# 係長: may review and approve, but never both on the same case.
+CHIEF = Actor("chief", frozenset({Role.CLERK, Role.APPROVER}))
+ADMIN = Actor("admin", frozenset({Role.ADMIN}))
+
+REVIEWED_BY_CHIEF = (
+    HistoryEntry("start_review", CHIEF.id),
+    HistoryEntry("request_approval", CHIEF.id),
+)
+
+FOUR_EYES = "この申請の審査などを行った職員は、この操作を行えません。別の職員が行ってください。"
+WRONG_STATE = "この申請は現在の状態ではこの操作を行えません。既に他の職員が処理した可能性があります。"
+FINISHED = "この申請は既に完了しているため、これ以上操作できません。"
+NO_PERMISSION = "この操作を行う権限がありません。"
+COMMENT_REQUIRED = "この操作には理由（コメント）の入力が必要です。"
+
+
+def names(workflow: WorkflowDefinition, state: str, actor: Actor, history: tuple[HistoryEntry, ...] = ()) -> list[str]:
+    return [t.name for t in available_transitions(workflow, state, actor, history)]
+
+
+def refusal(
+    state: str, name: str, actor: Actor, history: tuple[HistoryEntry, ...] = (), comment: str | None = None
+) -> TransitionRefused:
+    with pytest.raises(TransitionRefused) as caught:
+        apply_transition(JUMINHYO, state, name, actor, history, comment)
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    "state, actor, expected",
+    [
+        ("submitted", CLERK_A, ["start_review"]),
+        ("submitted", RESIDENT, ["withdraw"]),
+        ("submitted", APPROVER, []),
+        ("submitted", ADMIN, []),
+        ("in_review", CLERK_A, ["request_approval", "return_to_applicant", "reject"]),
+        ("in_review", RESIDENT, ["withdraw"]),
+        ("returned", RESIDENT, ["resubmit", "withdraw"]),
+        ("returned", CLERK_A, []),
+        ("awaiting_approval", APPROVER, ["approve", "send_back", "reject"]),
+        # reject lists roles [clerk, approver] on both of its sources, so a clerk may still reject here.
+        ("awaiting_approval", CLERK_A, ["reject"]),
+        ("approved", CLERK_A, ["issue"]),
+        ("approved", RESIDENT, []),
+        ("issued", CHIEF, []),
+        ("rejected", RESIDENT, []),
+    ],
+)
+def test_available_transitions_follow_state_and_role(state: str, actor: Actor, expected: list[str]) -> None:
+    assert names(JUMINHYO, state, actor) == expected
+
+
+def test_reviewer_cannot_approve_but_another_approver_can() -> None:
+    assert names(JUMINHYO, "awaiting_approval", CHIEF, REVIEWED_BY_CHIEF) == ["send_back", "reject"]
+    assert refusal("awaiting_approval", "approve", CHIEF, REVIEWED_BY_CHIEF).reason.msgid == FOUR_EYES
+
+    outcome = apply_transition(JUMINHYO, "awaiting_approval", "approve", APPROVER, REVIEWED_BY_CHIEF, None)
+
+    assert outcome == Outcome(JUMINHYO.transition("approve"), "awaiting_approval", "approved")
+
+
+def test_four_eyes_counts_only_the_most_recent_reviewer() -> None:
+    history = (
+        HistoryEntry("start_review", CHIEF.id),
+        HistoryEntry("return_to_applicant", CHIEF.id),
+        HistoryEntry("resubmit", RESIDENT.id),
+        HistoryEntry("start_review", CLERK_B.id),
+        HistoryEntry("request_approval", CLERK_B.id),
+    )
+
+    assert "approve" in names(JUMINHYO, "awaiting_approval", CHIEF, history)
+    assert "approve" not in names(JUMINHYO, "awaiting_approval", CLERK_B, history)  # a clerk, not an approver
+    sent_on_by_chief = history + (HistoryEntry("request_approval", CHIEF.id),)
+    assert refusal("awaiting_approval", "approve", CHIEF, sent_on_by_chief).reason.msgid == FOUR_EYES
+
+
+def test_deciding_twice_is_refused() -> None:
+    history = REVIEWED_BY_CHIEF + (HistoryEntry("approve", APPROVER.id),)
+
+    refused = refusal("approved", "approve", APPROVER, history)
+
+    assert refused.reason.msgid == WRONG_STATE
+
+
+def test_final_state_refuses_everything() -> None:
+    assert refusal("issued", "issue", CLERK_A).reason.msgid == FINISHED
+    assert refusal("withdrawn", "withdraw", RESIDENT).reason.msgid == FINISHED
+    with pytest.raises(TransitionRefused) as caught:
+        apply_transition(GOMI, "completed", "reject", CLERK_A, (), "遅すぎる")
+    assert caught.value.reason.msgid == FINISHED
+
+
+def test_applicant_cannot_fire_a_staff_transition_nor_staff_an_applicant_one() -> None:
+    assert refusal("submitted", "start_review", RESIDENT).reason.msgid == NO_PERMISSION
+    assert refusal("awaiting_approval", "approve", CLERK_A).reason.msgid == NO_PERMISSION
+    assert refusal("returned", "resubmit", CLERK_A).reason.msgid == NO_PERMISSION
+    assert refusal("submitted", "withdraw", ADMIN).reason.msgid == NO_PERMISSION
+
+
+def test_unknown_transition_is_refused_by_name() -> None:
+    refused = refusal("in_review", "shred", CLERK_A)
+
+    assert refused.reason.render() == "「shred」という操作はありません。"
+
+
+def test_unknown_state_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="'lost'.*'juminhyo'"):
+        apply_transition(JUMINHYO, "lost", "start_review", CLERK_A, (), None)
+
+
+@pytest.mark.parametrize("comment", [None, "", "   \n　"])
+def test_required_comment_must_not_be_blank(comment: str | None) -> None:
+    assert refusal("in_review", "return_to_applicant", CLERK_A, comment=comment).reason.msgid == COMMENT_REQUIRED
+
+
+def test_comment_is_stripped_into_the_outcome() -> None:
+    outcome = apply_transition(JUMINHYO, "in_review", "return_to_applicant", CLERK_A, (), "  住所の番地が抜けています。\n")
+
+    assert (outcome.source, outcome.target, outcome.comment) == ("in_review", "returned", "住所の番地が抜けています。")
+
+
+def test_optional_comment_may_be_omitted() -> None:
+    outcome = apply_transition(GOMI, "received", "complete", CLERK_A, (), "  ")
+
+    assert (outcome.target, outcome.comment) == ("completed", None)
+
+
+def test_comment_longer_than_the_limit_is_refused() -> None:
+    at_limit = "あ" * MAX_COMMENT_LENGTH
+    assert apply_transition(GOMI, "received", "reject", CLERK_A, (), at_limit).comment == at_limit
+
+    with pytest.raises(TransitionRefused) as caught:
+        apply_transition(GOMI, "received", "reject", CLERK_A, (), at_limit + "あ")
+
+    assert caught.value.reason.render() == "コメントは2000文字以内で入力してください。"
+
+
+def test_comment_on_a_transition_without_one_is_refused() -> None:
+    refused = refusal("submitted", "start_review", CLERK_A, comment="急ぎで")
+
+    assert refused.reason.msgid == "この操作にはコメントを付けられません。"
+
+
+def test_reject_is_open_to_clerk_in_review_and_approver_awaiting_approval() -> None:
+    by_clerk = apply_transition(JUMINHYO, "in_review", "reject", CLERK_A, (), "本人確認ができません")
+    by_approver = apply_transition(JUMINHYO, "awaiting_approval", "reject", APPROVER, (), "要件を満たしません")
+
+    assert by_clerk.target == by_approver.target == "rejected"
+    assert refusal("submitted", "reject", CLERK_A, comment="理由").reason.msgid == WRONG_STATE
+
+
+def test_issuing_tells_the_application_to_issue_the_certificate() -> None:
+    outcome = apply_transition(JUMINHYO, "approved", "issue", CLERK_B, REVIEWED_BY_CHIEF, None)
+
+    assert outcome.target == "issued"
+    assert outcome.transition.effects == (Effect.ISSUE_CERTIFICATE,)
+
+
+def test_full_juminhyo_path_from_submission_to_issue() -> None:
+    steps = [
+        ("start_review", CLERK_A, None),
+        ("return_to_applicant", CLERK_A, "生年月日をご確認ください"),
+        ("resubmit", RESIDENT, None),
+        ("start_review", CLERK_A, None),
+        ("request_approval", CLERK_A, None),
+        ("send_back", APPROVER, "添付書類を確認してください"),
+        ("request_approval", CLERK_A, "確認しました"),
+        ("approve", APPROVER, None),
+        ("issue", CLERK_A, None),
+    ]
+    state = JUMINHYO.initial
+    history: tuple[HistoryEntry, ...] = ()
+    visited = [state]
+    for name, actor, comment in steps:
+        outcome = apply_transition(JUMINHYO, state, name, actor, history, comment)
+        state, history = outcome.target, history + (HistoryEntry(name, actor.id),)
+        visited.append(state)
+
+    assert visited == [
+        "submitted",
+        "in_review",
+        "returned",
+        "submitted",
+        "in_review",
+        "awaiting_approval",
+        "in_review",
+        "awaiting_approval",
+        "approved",
+        "issued",
+    ]

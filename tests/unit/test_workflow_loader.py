@@ -1,0 +1,290 @@
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+
+from portal.roles import Role
+from portal.workflow import (
+    ButtonStyle,
+    CommentRule,
+    Effect,
+    load_workflow,
+    load_workflows,
+)
+from portal.yamlsource import DefinitionError
+
+WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
+
+VALID = """\
+title: テスト
+initial: open
+states:
+  open: {label: 受付}
+  done: {label: 完了, final: true}
+transitions:
+  - name: finish
+    label: 完了する
+    from: [open]
+    to: done
+    roles: [clerk]
+"""
+DONE = "  done: {label: 完了, final: true}"
+
+
+def write(tmp_path: Path, text: str, name: str = "bad.yaml") -> Path:
+    directory = tmp_path / "workflows"
+    directory.mkdir(exist_ok=True)
+    path = directory / name
+    path.write_text(dedent(text), encoding="utf-8")
+    return path
+
+
+def marked_line(text: str) -> int:
+    """The 1-based line carrying the ``# <-`` marker: where the error must point."""
+    return next(n for n, line in enumerate(dedent(text).splitlines(), 1) if "# <-" in line)
+
+
+def test_real_juminhyo_workflow_loads_with_its_rules() -> None:
+    wf = load_workflow(WORKFLOWS / "juminhyo.yaml")
+
+    assert wf.name == "juminhyo"
+    assert wf.title == "住民票の写しの交付"
+    assert wf.initial == "submitted"
+    assert list(wf.states) == [
+        "submitted",
+        "in_review",
+        "returned",
+        "awaiting_approval",
+        "approved",
+        "issued",
+        "rejected",
+        "withdrawn",
+    ]
+    assert {k for k, s in wf.states.items() if s.final} == {"issued", "rejected", "withdrawn"}
+    assert wf.state("returned").applicant_edits and wf.state("returned").label == "差戻し中"
+    approve = wf.transition("approve")
+    assert (approve.label, approve.sources, approve.target) == ("決裁する", ("awaiting_approval",), "approved")
+    assert approve.roles == {Role.APPROVER}
+    assert approve.distinct_from == {"start_review", "request_approval"}
+    reject = wf.transition("reject")
+    assert reject.roles == {Role.CLERK, Role.APPROVER}
+    assert reject.comment is CommentRule.REQUIRED and reject.style is ButtonStyle.DANGER
+    assert reject.confirm
+    assert wf.transition("issue").effects == (Effect.ISSUE_CERTIFICATE,)
+    assert wf.transition("return_to_applicant").comment is CommentRule.REQUIRED
+    assert wf.transition("start_review").comment is CommentRule.NONE
+    assert set(wf.transition("withdraw").sources) == {"submitted", "in_review", "returned", "awaiting_approval"}
+    assert [t.name for t in wf.outgoing("in_review")] == [
+        "request_approval",
+        "return_to_applicant",
+        "reject",
+        "withdraw",
+    ]
+    assert wf.is_final("issued") and not wf.is_final("approved")
+    assert wf.version == hashlib.sha256((WORKFLOWS / "juminhyo.yaml").read_bytes()).hexdigest()
+
+
+def test_load_workflows_keys_every_file_by_stem() -> None:
+    workflows = load_workflows(WORKFLOWS)
+
+    assert {"juminhyo", "sodai_gomi"} <= set(workflows)
+    gomi = workflows["sodai_gomi"]
+    assert gomi.initial == "received"
+    assert [t.name for t in gomi.outgoing("received")] == ["complete", "reject", "withdraw"]
+    assert gomi.transition("complete").comment is CommentRule.OPTIONAL
+    assert gomi.transition("withdraw").roles == {Role.APPLICANT}
+
+
+def test_definition_is_immutable() -> None:
+    wf = load_workflow(WORKFLOWS / "sodai_gomi.yaml")
+
+    with pytest.raises(TypeError):
+        wf.states["extra"] = wf.states["received"]  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        wf.initial = "completed"  # type: ignore[misc]
+
+
+def test_unknown_state_or_transition_lookup_names_the_workflow() -> None:
+    wf = load_workflow(WORKFLOWS / "sodai_gomi.yaml")
+
+    with pytest.raises(KeyError, match="sodai_gomi.*nowhere"):
+        wf.state("nowhere")
+    with pytest.raises(KeyError, match="sodai_gomi.*approve"):
+        wf.transition("approve")
+
+
+def test_from_may_be_a_single_state_and_version_follows_the_bytes(tmp_path: Path) -> None:
+    one = load_workflow(write(tmp_path, VALID.replace("from: [open]", "from: open"), "one.yaml"))
+    other = load_workflow(write(tmp_path, VALID, "other.yaml"))
+
+    assert one.transition("finish").sources == ("open",)
+    assert one.version != other.version
+
+
+def test_missing_directory_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(NotADirectoryError):
+        load_workflows(tmp_path / "absent")
+
+
+BAD_DEFINITIONS = {
+    "unknown top-level key": (
+        VALID + "colour: red  # <-\n",
+        ("colour",),
+        "unknown key",
+    ),
+    "unknown transition key": (
+        VALID + "    when: always  # <-\n",
+        ("transitions", 0, "when"),
+        "unknown key",
+    ),
+    "unknown state key": (
+        VALID.replace("  open: {label: 受付}", "  open: {label: 受付, colour: red}  # <-"),
+        ("states", "open", "colour"),
+        "unknown key",
+    ),
+    "missing title": (
+        VALID.replace("title: テスト\n", "").replace("initial: open", "initial: open  # <- the document starts here"),
+        ("title",),
+        "required key is missing",
+    ),
+    "missing to": (
+        VALID.replace("  - name: finish", "  - name: finish  # <-").replace("    to: done\n", ""),
+        ("transitions", 0, "to"),
+        "required key is missing",
+    ),
+    "missing label": (
+        VALID.replace("  open: {label: 受付}", "  open: {final: false}  # <-"),
+        ("states", "open", "label"),
+        "required key is missing",
+    ),
+    "initial is not a state": (
+        VALID.replace("initial: open", "initial: opne  # <-"),
+        ("initial",),
+        "'opne' is not one of the states",
+    ),
+    "from an unknown state": (
+        VALID.replace("from: [open]", "from: [open, closed]  # <-"),
+        ("transitions", 0, "from", 1),
+        "unknown state 'closed'",
+    ),
+    "to an unknown state": (
+        VALID.replace("to: done", "to: finished  # <-"),
+        ("transitions", 0, "to"),
+        "unknown state 'finished'",
+    ),
+    "unreachable state": (
+        VALID.replace(DONE, DONE + "\n  lost: {label: 迷子, final: true}  # <-"),
+        ("states", "lost"),
+        "'lost' cannot be reached from 'open'",
+    ),
+    "transition with no roles": (
+        VALID.replace("roles: [clerk]", "roles: []  # <-"),
+        ("transitions", 0, "roles"),
+        "must not be empty",
+    ),
+    "transition without roles key": (
+        VALID.replace("  - name: finish", "  - name: finish  # <-").replace("    roles: [clerk]\n", ""),
+        ("transitions", 0, "roles"),
+        "required key is missing",
+    ),
+    "unknown role": (
+        VALID.replace("roles: [clerk]", "roles:\n      - clerk\n      - mayor  # <-"),
+        ("transitions", 0, "roles", 1),
+        "unknown value 'mayor'; expected 'applicant', 'clerk', 'approver' or 'admin'",
+    ),
+    "no final state": (
+        VALID.replace("states:", "states:  # <-").replace("{label: 完了, final: true}", "{label: 完了}")
+        + "  - {name: reopen, label: 戻す, from: [done], to: open, roles: [clerk]}\n",
+        ("states",),
+        "no state is final",
+    ),
+    "final state with outgoing transition": (
+        VALID + "  - {name: reopen, label: 戻す, from: [done], to: open, roles: [clerk]}  # <-\n",
+        ("transitions", 1, "from", 0),
+        "state 'done' is final, so no transition may leave it",
+    ),
+    "non-final state with no way out": (
+        VALID.replace(DONE, DONE + "\n  stuck: {label: 保留}  # <-")
+        + "  - {name: hold, label: 保留する, from: [open], to: stuck, roles: [clerk]}\n",
+        ("states", "stuck"),
+        "'stuck' is not final but no transition leaves it",
+    ),
+    "duplicate transition name": (
+        VALID + "  - {name: finish, label: 完了, from: [open], to: done, roles: [approver]}  # <-\n",
+        ("transitions", 1, "name"),
+        "duplicate transition name 'finish' (see transitions[0])",
+    ),
+    "distinct_from an unknown transition": (
+        VALID + "    distinct_from: [finish, review]  # <-\n",
+        ("transitions", 0, "distinct_from", 1),
+        "unknown transition 'review'",
+    ),
+    "unknown effect": (
+        VALID + "    effects: [send_fax]  # <-\n",
+        ("transitions", 0, "effects", 0),
+        "unknown value 'send_fax'; expected 'issue_certificate'",
+    ),
+    "unknown comment rule": (
+        VALID + "    comment: sometimes  # <-\n",
+        ("transitions", 0, "comment"),
+        "unknown value 'sometimes'",
+    ),
+    "state key that cannot be stored": (
+        VALID.replace("  open: {label: 受付}", "  Open-Now: {label: 受付}  # <-"),
+        ("states", "Open-Now"),
+        "must be lowercase letters, digits and _",
+    ),
+    "blank label": (
+        VALID.replace("label: 完了する", "label: '  '  # <-"),
+        ("transitions", 0, "label"),
+        "String should have at least 1 character",
+    ),
+    "final given as a string": (
+        VALID.replace("{label: 完了, final: true}", "{label: 完了, final: 'yes'}  # <-"),
+        ("states", "done", "final"),
+        "Input should be a valid boolean",
+    ),
+    "final state that lets the applicant edit": (
+        VALID.replace("{label: 完了, final: true}", "{label: 完了, final: true, applicant_edits: true}  # <-"),
+        ("states", "done", "applicant_edits"),
+        "a final state cannot let the applicant edit",
+    ),
+    "document is a list": (
+        "- title: テスト  # <-\n",
+        (),
+        "must be a mapping of keys to values",
+    ),
+}
+
+
+@pytest.mark.parametrize("text, path, message", BAD_DEFINITIONS.values(), ids=BAD_DEFINITIONS.keys())
+def test_bad_definition_names_file_path_and_line(
+    tmp_path: Path, text: str, path: tuple[str | int, ...], message: str
+) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        load_workflow(write(tmp_path, text))
+
+    error = caught.value
+    assert (error.file, error.path, error.line) == ("workflows/bad.yaml", path, marked_line(text))
+    assert message in error.message
+    assert str(error).startswith(f"workflows/bad.yaml:{marked_line(text)}: ")
+
+
+def test_first_error_in_the_file_is_reported(tmp_path: Path) -> None:
+    text = VALID.replace("title: テスト", "title: 123  # <-") + "    when: always\n"
+
+    with pytest.raises(DefinitionError) as caught:
+        load_workflow(write(tmp_path, text))
+
+    assert (caught.value.path, caught.value.line) == (("title",), 1)
+
+
+def test_invalid_yaml_in_a_directory_names_the_relative_file(tmp_path: Path) -> None:
+    write(tmp_path, VALID, "good.yaml")
+    write(tmp_path, VALID + "  - [unclosed\n", "broken.yaml")
+
+    with pytest.raises(DefinitionError, match=r"^workflows/broken\.yaml:\d+: .*invalid YAML"):
+        load_workflows(tmp_path / "workflows")
