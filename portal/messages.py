@@ -25,8 +25,12 @@ class Message:
     params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def render(self, translate: Callable[[str], str] = lambda s: s) -> str:
+        """Translate the msgid and any Message among the params (a field's label inside an error)."""
         text = translate(self.msgid)
-        return text % dict(self.params) if self.params else text
+        if not self.params:
+            return text
+        params = {k: v.render(translate) if isinstance(v, Message) else v for k, v in self.params.items()}
+        return text % params
 
     def __str__(self) -> str:
         return self.render()
