@@ -1,0 +1,12 @@
+"""The field types, one module per family; importing this package registers them all."""
+
+from portal.catalog.fieldtypes import (  # noqa: F401  (imported to register)
+    choice,
+    contact,
+    date,
+    item_counts,
+    kana,
+    number,
+    postal_code,
+    text,
+)

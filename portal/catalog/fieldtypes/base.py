@@ -1,0 +1,102 @@
+"""The contract every field type fulfils, and the error it raises for bad input.
+
+A field type owns one kind of answer end to end: which request keys it reads, how the resident's typing
+is normalised and checked, how the stored value is turned back into inputs and into text for people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from portal.messages import N_, Message
+
+if TYPE_CHECKING:
+    from portal.catalog.model import FieldDef
+
+# Submitted form data, shaped like werkzeug's ``MultiDict.to_dict(flat=False)``.
+Raw = Mapping[str, list[str]]
+Translate = Callable[[str], str]
+# A problem found in a field's definition: path relative to the field, and an explanation for admins.
+Problem = tuple[tuple[str | int, ...], str]
+
+
+class FieldError(ValueError):
+    """The resident's input for one field is unacceptable; ``message`` says why, naming the label."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.msgid)
+        self.message = message
+
+
+class Settings(BaseModel):
+    """Type-specific keys of a field definition; unknown keys are errors like everywhere else."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class NoSettings(Settings):
+    """For types that take no keys beyond the common ones."""
+
+
+S = TypeVar("S", bound=Settings)
+
+
+class FieldType(Generic[S]):
+    """Base of the registered field types; subclasses set the class attributes and ``parse_present``."""
+
+    name: ClassVar[str]
+    widget: ClassVar[str]  # what the web renderer switches on
+    settings_model: ClassVar[type[Settings]] = NoSettings
+    required_msgid: ClassVar[str] = N_("%(label)sを入力してください")
+    prefillable: ClassVar[bool] = True  # may name a profile key in ``prefill:``
+
+    def settings(self, field: FieldDef) -> S:
+        return field.settings  # type: ignore[return-value]  # validated against settings_model on load
+
+    def input_names(self, field: FieldDef) -> tuple[str, ...]:
+        return (field.name,)
+
+    def is_empty(self, field: FieldDef, raw: Raw) -> bool:
+        return all(not value.strip() for name in self.input_names(field) for value in raw.get(name, ()))
+
+    def parse(self, field: FieldDef, raw: Raw) -> Any:
+        """The normalised JSON-able value, or None for empty input; raises FieldError for bad input."""
+        if self.is_empty(field, raw):
+            return None
+        return self.parse_present(field, raw)
+
+    def parse_present(self, field: FieldDef, raw: Raw) -> Any:
+        raise NotImplementedError
+
+    def to_raw(self, field: FieldDef, value: Any) -> dict[str, list[str]]:
+        """Inputs that parse back to ``value``: re-displaying stored answers and prefill."""
+        return {} if value is None else {field.name: [str(value)]}
+
+    def display(self, field: FieldDef, value: Any, translate: Translate) -> str:
+        """Text for people (confirmation page, back office, certificate); empty answers read as blank."""
+        return "" if value is None else str(value)
+
+    def option_values(self, field: FieldDef) -> tuple[str, ...] | None:
+        """The values a ``show_if`` may compare against, for types with a closed set of answers."""
+        return None
+
+    def check(self, field: FieldDef, fields: Mapping[str, FieldDef]) -> Iterator[Problem]:
+        """Problems that need the other fields of the definition (e.g. ``fills:`` naming one)."""
+        return iter(())
+
+    def error(self, field: FieldDef, msgid: str, **params: Any) -> FieldError:
+        """A FieldError whose message names the field's label (translated by the web layer as a msgid)."""
+        return FieldError(Message(msgid, {"label": Message(field.label), **params}))
+
+    def check_length(self, field: FieldDef, text: str, max_length: int) -> str:
+        if len(text) > max_length:
+            raise self.error(field, N_("%(label)sは%(max)d文字以内で入力してください"), max=max_length)
+        return text
+
+    @staticmethod
+    def first(raw: Raw, name: str) -> str:
+        values = raw.get(name) or [""]
+        return values[0]

@@ -1,0 +1,116 @@
+"""Dates entered the way Japanese paper forms ask for them: 元号 + 年 + 月 + 日 (or 西暦).
+
+Stored as ISO ``YYYY-MM-DD``; shown as 令和6年4月1日(2024年). Bounds (``min``/``max``) are ISO dates or
+``today``, resolved when the answer is checked.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import PlainValidator
+from pydantic_core import PydanticCustomError
+
+from portal.catalog.fieldtypes.base import FieldType, Raw, Settings, Translate
+from portal.catalog.normalize import half_width_ascii
+from portal.catalog.registry import register
+from portal.messages import N_
+from portal.wareki import ERAS, ERAS_BY_KEY, era_end, era_year, format_date
+
+if TYPE_CHECKING:
+    from portal.catalog.model import FieldDef
+
+SEIREKI = "seireki"
+# The era select, newest first, then 西暦: (input value, label msgid).
+ERA_CHOICES: tuple[tuple[str, str], ...] = (
+    *((era.key, era.name) for era in reversed(ERAS)),
+    (SEIREKI, N_("西暦")),
+)
+_PARTS = ("era", "year", "month", "day")
+_NOT_BEFORE = N_("%(label)sは%(date)s以降の日付を入力してください")
+_ERA_FROM = N_("%(label)sの%(era)sは%(date)sからです")
+
+
+def _bound(value: Any) -> date | Literal["today"]:
+    if isinstance(value, date) or value == "today":
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PydanticCustomError("date_bound", "write an ISO date (2024-04-01) or today")
+
+
+Bound = Annotated[date | Literal["today"], PlainValidator(_bound)]
+
+
+class DateSettings(Settings):
+    min: Bound | None = None
+    max: Bound | None = None
+
+
+def _resolve(bound: date | Literal["today"] | None) -> date | None:
+    return date.today() if bound == "today" else bound  # type: ignore[return-value]
+
+
+class DateType(FieldType[DateSettings]):
+    name = "date"
+    widget = "date"
+    settings_model = DateSettings
+
+    def input_names(self, field: FieldDef) -> tuple[str, ...]:
+        return tuple(f"{field.name}-{part}" for part in _PARTS)
+
+    def is_empty(self, field: FieldDef, raw: Raw) -> bool:
+        # The era select always sends a value; the date is empty when nothing was typed.
+        return all(not self.first(raw, f"{field.name}-{part}").strip() for part in _PARTS[1:])
+
+    def parse_present(self, field: FieldDef, raw: Raw) -> str:
+        era_key, *numbers = (half_width_ascii(self.first(raw, name)).strip() for name in self.input_names(field))
+        if not all(numbers):
+            raise self.error(field, N_("%(label)sの年・月・日をすべて入力してください"))
+        if not all(number.isascii() and number.isdigit() for number in numbers):
+            raise self.error(field, N_("%(label)sの年・月・日は数字で入力してください"))
+        year, month, day = (int(number) for number in numbers)
+        result = self._to_date(field, era_key, year, month, day)
+        settings = self.settings(field)
+        earliest, latest = _resolve(settings.min), _resolve(settings.max)
+        if earliest is not None and result < earliest:
+            raise self.error(field, _NOT_BEFORE, date=format_date(earliest))
+        if latest is not None and result > latest:
+            raise self.error(field, N_("%(label)sは%(date)s以前の日付を入力してください"), date=format_date(latest))
+        return result.isoformat()
+
+    def _to_date(self, field: FieldDef, era_key: str, year: int, month: int, day: int) -> date:
+        era = ERAS_BY_KEY.get(era_key)
+        if era is None and era_key != SEIREKI:
+            raise self.error(field, N_("%(label)sの元号を選択してください"))
+        try:
+            result = date(year if era is None else era.start.year + year - 1, month, day)
+        except ValueError:
+            raise self.error(field, N_("%(label)sに存在しない日付が入力されています")) from None
+        if era is not None:  # a real day, but is it in the era? Say where the era starts or ends.
+            end = era_end(era)
+            if result < era.start:
+                raise self.error(field, _ERA_FROM, era=era.name, date=format_date(era.start))
+            if end is not None and result > end:
+                raise self.error(field, N_("%(label)sの%(era)sは%(date)sまでです"), era=era.name, date=format_date(end))
+        if result < ERAS[0].start:  # no 和暦 to show it in
+            raise self.error(field, _NOT_BEFORE, date=format_date(ERAS[0].start))
+        return result
+
+    def to_raw(self, field: FieldDef, value: Any) -> dict[str, list[str]]:
+        if value is None:
+            return {}
+        day = date.fromisoformat(value)
+        era, year = era_year(day)
+        parts = (era.key, str(year), str(day.month), str(day.day))
+        return {name: [part] for name, part in zip(self.input_names(field), parts, strict=True)}
+
+    def display(self, field: FieldDef, value: Any, translate: Translate) -> str:
+        return "" if value is None else format_date(date.fromisoformat(value), with_seireki=True)
+
+
+register(DateType())

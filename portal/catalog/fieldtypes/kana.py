@@ -1,0 +1,40 @@
+"""フリガナ: stored in full-width katakana whatever the resident's IME produced."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import jaconv
+from pydantic import Field
+
+from portal.catalog.fieldtypes.base import FieldType, Raw, Settings
+from portal.catalog.normalize import full_width_kana
+from portal.catalog.registry import register
+from portal.messages import N_
+
+if TYPE_CHECKING:
+    from portal.catalog.model import FieldDef
+
+_KATAKANA = re.compile(r"[ァ-ヶー\u3000]+")
+
+
+class KanaSettings(Settings):
+    max_length: int = Field(default=100, ge=1)
+
+
+class KanaType(FieldType[KanaSettings]):
+    name = "kana"
+    widget = "kana"
+    settings_model = KanaSettings
+
+    def parse_present(self, field: FieldDef, raw: Raw) -> str:
+        settings = self.settings(field)
+        words = jaconv.hira2kata(full_width_kana(self.first(raw, field.name))).split()
+        text = "\u3000".join(words)  # names are separated by one full-width space, as on 住民票
+        if not _KATAKANA.fullmatch(text):
+            raise self.error(field, N_("%(label)sは全角カタカナで入力してください"))
+        return self.check_length(field, text, settings.max_length)
+
+
+register(KanaType())

@@ -1,0 +1,58 @@
+"""Whole numbers (部数, 人数), typed with half- or full-width digits."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import model_validator
+
+from portal.catalog.fieldtypes.base import FieldType, Raw, Settings
+from portal.catalog.normalize import half_width_ascii
+from portal.catalog.registry import register
+from portal.messages import N_
+
+if TYPE_CHECKING:
+    from portal.catalog.model import FieldDef
+
+
+class NumberSettings(Settings):
+    min: int | None = None
+    max: int | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> NumberSettings:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min is greater than max")
+        return self
+
+
+def parse_int(text: str) -> int | None:
+    """``１,０００`` → 1000; None when the text is not a whole number."""
+    text = half_width_ascii(text).strip().replace(",", "")
+    digits = text.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    return int(text)
+
+
+class NumberType(FieldType[NumberSettings]):
+    name = "number"
+    widget = "number"
+    settings_model = NumberSettings
+
+    def parse_present(self, field: FieldDef, raw: Raw) -> int:
+        settings = self.settings(field)
+        number = parse_int(self.first(raw, field.name))
+        if number is None:
+            raise self.error(field, N_("%(label)sは数字で入力してください"))
+        low, high = settings.min, settings.max
+        if (low is not None and number < low) or (high is not None and number > high):
+            if low is not None and high is not None:
+                raise self.error(field, N_("%(label)sは%(min)dから%(max)dまでの数を入力してください"), min=low, max=high)
+            if low is not None:
+                raise self.error(field, N_("%(label)sは%(min)d以上の数を入力してください"), min=low)
+            raise self.error(field, N_("%(label)sは%(max)d以下の数を入力してください"), max=high)
+        return number
+
+
+register(NumberType())

@@ -1,0 +1,149 @@
+"""Reading procedure definitions from YAML, with errors an administrator can act on.
+
+Every problem becomes a :class:`DefinitionError` naming the file, the path inside the definition and the
+line, whether pydantic found it (types, unknown keys) or the cross-field checks here did (duplicate names,
+show_if pointing forward, fills naming a non-address field, unknown workflow).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Collection, Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from portal.catalog.model import Catalog, FieldDef, ProcedureDefinition, ShowIf
+from portal.yamlsource import DefinitionError, Path_, Source, format_path, load
+
+_SLUG = re.compile(r"[a-z0-9_-]+")
+_DERIVED_KEYS = ("slug", "version")  # taken from the file, never written in it
+_PYDANTIC_PREFIX = re.compile(r"^(Value error|Assertion failed), ")
+
+
+def load_definition(
+    path: Path,
+    *,
+    display_name: str | None = None,
+    workflows: Collection[str] | None = None,
+    certificates: Collection[str] | None = None,
+) -> ProcedureDefinition:
+    """Load one definition; ``workflows``/``certificates``, when given, are the names that exist."""
+    source = load(path, display_name or f"{path.parent.name}/{path.name}")
+    if not _SLUG.fullmatch(path.stem):
+        raise source.error((), f"the file name {path.stem!r} must use only a-z, 0-9, '_' and '-'")
+    if not isinstance(source.data, dict):
+        raise source.error((), "a procedure definition must be a mapping of keys")
+    for key in _DERIVED_KEYS:
+        if key in source.data:
+            raise source.error((key,), f"unknown key {key!r} (it is derived from the file)")
+    data = {**source.data, "slug": path.stem, "version": hashlib.sha256(path.read_bytes()).hexdigest()}
+    try:
+        definition = ProcedureDefinition.model_validate(data)
+    except ValidationError as exc:
+        raise _definition_error(source, exc) from None
+    problems = [*_cross_field_problems(definition), *_reference_problems(definition, workflows, certificates)]
+    if problems:
+        raise _combined(source, problems)
+    return definition
+
+
+def load_catalog(
+    directory: Path,
+    *,
+    workflows: Collection[str] | None = None,
+    certificates: Collection[str] | None = None,
+) -> Catalog:
+    """Every ``*.yaml`` in ``directory``; the first broken file stops the load."""
+    return Catalog(
+        {
+            path.stem: load_definition(path, workflows=workflows, certificates=certificates)
+            for path in sorted(directory.glob("*.yaml"))
+        }
+    )
+
+
+def _yaml_path(loc: tuple[int | str, ...]) -> Path_:
+    """Pydantic's loc → the path in the YAML: a field's type-specific keys sit inline, not under settings."""
+    path: list[str | int] = []
+    for index, part in enumerate(loc):
+        if part == "settings" and index >= 2 and loc[index - 2] == "fields":
+            continue
+        path.append(part)
+    return tuple(path)
+
+
+def _error_message(error: Any) -> str:
+    if error["type"] == "extra_forbidden":
+        return f"unknown key {error['loc'][-1]!r}"
+    if error["type"] == "missing":
+        return "this key is required"
+    return _PYDANTIC_PREFIX.sub("", error["msg"])
+
+
+def _definition_error(source: Source, exc: ValidationError) -> DefinitionError:
+    return _combined(source, [(_yaml_path(e["loc"]), _error_message(e)) for e in exc.errors()])
+
+
+def _combined(source: Source, problems: list[tuple[Path_, str]]) -> DefinitionError:
+    """The first problem is the error; the others follow on their own lines, each with its line."""
+    (path, message), *others = problems
+    for other_path, other_message in others:
+        line = source.line_of(other_path)
+        message += f"\n{source.file}:{line}: {format_path(other_path)}: {other_message}"
+    return source.error(path, message)
+
+
+def _located_fields(definition: ProcedureDefinition) -> Iterator[tuple[Path_, FieldDef]]:
+    for p, page in enumerate(definition.pages):
+        for f, field in enumerate(page.fields):
+            yield ("pages", p, "fields", f), field
+
+
+def _cross_field_problems(definition: ProcedureDefinition) -> Iterator[tuple[Path_, str]]:
+    page_keys: set[str] = set()
+    for p, page in enumerate(definition.pages):
+        if page.key in page_keys:
+            yield ("pages", p, "key"), f"duplicate page key {page.key!r}"
+        page_keys.add(page.key)
+    all_fields = {field.name: field for field in definition.fields}
+    earlier: dict[str, FieldDef] = {}
+    for at, field in _located_fields(definition):
+        if field.name in earlier:
+            yield at + ("name",), f"duplicate field name {field.name!r}"
+        if field.show_if is not None:
+            yield from _show_if_problems(at + ("show_if",), field.show_if, earlier, all_fields)
+        for relative, message in field.field_type.check(field, all_fields):
+            yield at + relative, message
+        earlier[field.name] = field
+
+
+def _show_if_problems(
+    at: Path_, show_if: ShowIf, earlier: dict[str, FieldDef], all_fields: dict[str, FieldDef]
+) -> Iterator[tuple[Path_, str]]:
+    target = earlier.get(show_if.field)
+    if target is None:
+        where = "defined later" if show_if.field in all_fields else "not defined"
+        yield at + ("field",), f"{show_if.field!r} is {where}: show_if must name an earlier field"
+        return
+    allowed = target.field_type.option_values(target)
+    if allowed is None:
+        return
+    values = [("equals",)] if show_if.equals is not None else [("in", i) for i in range(len(show_if.accepted))]
+    for key, value in zip(values, show_if.accepted, strict=True):
+        if value not in allowed:
+            yield at + key, f"{value!r} is not an option of {target.name!r} (options: {', '.join(allowed)})"
+
+
+def _reference_problems(
+    definition: ProcedureDefinition,
+    workflows: Collection[str] | None,
+    certificates: Collection[str] | None,
+) -> Iterator[tuple[Path_, str]]:
+    if workflows is not None and definition.workflow not in workflows:
+        yield ("workflow",), f"unknown workflow {definition.workflow!r}; known: {', '.join(sorted(workflows))}"
+    if certificates is not None and definition.certificate is not None and definition.certificate not in certificates:
+        known = ", ".join(sorted(certificates))
+        yield ("certificate",), f"unknown certificate template {definition.certificate!r}; known: {known}"

@@ -1,0 +1,97 @@
+"""Checking a resident's answers against a definition, and turning stored answers back into forms/text.
+
+Works on plain mappings shaped like ``request.form.to_dict(flat=False)`` so it needs no Flask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from portal.catalog.fieldtypes.base import FieldError, Raw, Translate
+from portal.catalog.model import ProcedureDefinition
+from portal.messages import Message
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    values: dict[str, Any] = field(default_factory=dict)  # visible fields only; None = left empty
+    errors: dict[str, Message] = field(default_factory=dict)  # in field order
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def validate(definition: ProcedureDefinition, raw: Raw, *, page: str | None = None) -> ValidationResult:
+    """Check all pages (the final submission) or only ``page``.
+
+    ``show_if`` may look back at earlier pages, so ``raw`` should hold the earlier answers too (e.g.
+    ``{**to_raw(definition, saved), **form}``); only ``page``'s fields are reported and returned.
+    """
+    checked = {f.name for f in (definition.page(page).fields if page is not None else definition.fields)}
+    parsed: dict[str, Any] = {}  # every visible field so far, for show_if
+    values: dict[str, Any] = {}
+    errors: dict[str, Message] = {}
+    for field_def in definition.fields:
+        if field_def.show_if is not None and not field_def.show_if.matches(parsed.get(field_def.show_if.field)):
+            continue  # hidden: neither validated nor stored
+        field_type = field_def.field_type
+        try:
+            if field_type.is_empty(field_def, raw):
+                if field_def.required:
+                    raise field_type.error(field_def, field_type.required_msgid)
+                value = None
+            else:
+                value = field_type.parse_present(field_def, raw)
+        except FieldError as exc:
+            if field_def.name in checked:
+                errors[field_def.name] = exc.message
+            continue
+        parsed[field_def.name] = value
+        if field_def.name in checked:
+            values[field_def.name] = value
+    return ValidationResult(values=values, errors=errors)
+
+
+def prefill(definition: ProcedureDefinition, profile_values: Mapping[str, str]) -> dict[str, Any]:
+    """Answers taken from the resident's profile, normalised by each field's type; unusable ones skipped."""
+    values: dict[str, Any] = {}
+    for field_def in definition.fields:
+        text = profile_values.get(field_def.prefill or "")
+        if not text:
+            continue
+        field_type = field_def.field_type
+        try:
+            value = field_type.parse(field_def, field_type.to_raw(field_def, text))
+        except ValueError:  # a FieldError, or a profile value the type cannot even read (bad ISO date)
+            continue
+        if value is not None:
+            values[field_def.name] = value
+    return values
+
+
+def to_raw(definition: ProcedureDefinition, values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Form inputs that reproduce stored ``values`` (editing a returned application, prefilled forms)."""
+    raw: dict[str, list[str]] = {}
+    for field_def in definition.fields:
+        if field_def.name in values:
+            raw.update(field_def.field_type.to_raw(field_def, values[field_def.name]))
+    return raw
+
+
+def display_answers(
+    definition: ProcedureDefinition, values: Mapping[str, Any], translate: Translate
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(page title, [(field label, answer text)]) for the answered fields, everything translated."""
+    pages = []
+    for page in definition.pages:
+        rows = [
+            (translate(f.label), f.field_type.display(f, values[f.name], translate))
+            for f in page.fields
+            if f.name in values
+        ]
+        if rows:
+            pages.append((translate(page.title), rows))
+    return pages
