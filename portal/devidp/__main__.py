@@ -1,0 +1,3 @@
+from portal.devidp.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,89 @@
+"""Client registrations of the development provider: one for residents, one for staff.
+
+The portal's development configuration imports the default ids and secrets from here, so both sides of
+the login agree without copying values.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from authlib.oauth2.rfc6749 import ClientMixin
+
+from portal.devidp.users import SCOPE_CLAIMS, Kind
+
+RESIDENT_CLIENT_ID = "madoguchi-resident"
+RESIDENT_CLIENT_SECRET = "dev-resident-secret"
+STAFF_CLIENT_ID = "madoguchi-staff"
+STAFF_CLIENT_SECRET = "dev-staff-secret"
+
+TOKEN_ENDPOINT_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+
+
+def client_scopes(kind: Kind) -> tuple[str, ...]:
+    """The scopes a client of ``kind`` may request: ``openid`` plus those releasing its users' claims."""
+    return ("openid", *SCOPE_CLAIMS[kind])
+
+
+@dataclass(frozen=True)
+class DevClient(ClientMixin):  # type: ignore[misc]  # Authlib is untyped
+    """A confidential client; ``kind`` decides which demo users it may log in and which scopes it gets."""
+
+    client_id: str
+    client_secret: str
+    redirect_uris: tuple[str, ...]
+    kind: Kind
+
+    @property
+    def client_metadata(self) -> Mapping[str, Any]:
+        """No per-client metadata: userinfo is plain JSON, ID tokens are always ES256."""
+        return MappingProxyType({})
+
+    def get_client_id(self) -> str:
+        return self.client_id
+
+    def get_default_redirect_uri(self) -> None:
+        """None: OpenID Connect requires every authorization request to name its redirect_uri."""
+        return None
+
+    def get_allowed_scope(self, scope: str | None) -> str:
+        allowed = client_scopes(self.kind)
+        return " ".join(value for value in (scope or "").split() if value in allowed)
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        return redirect_uri in self.redirect_uris
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        return secrets.compare_digest(self.client_secret.encode(), client_secret.encode())
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        return endpoint == "token" and method in TOKEN_ENDPOINT_AUTH_METHODS
+
+    def check_response_type(self, response_type: str) -> bool:
+        return response_type == "code"
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type == "authorization_code"
+
+
+def default_clients(portal_url: str) -> tuple[DevClient, DevClient]:
+    """The resident and staff registrations for a portal served at ``portal_url``."""
+    base = portal_url.rstrip("/")
+    return (
+        DevClient(
+            client_id=RESIDENT_CLIENT_ID,
+            client_secret=RESIDENT_CLIENT_SECRET,
+            redirect_uris=(f"{base}/auth/resident/callback",),
+            kind="resident",
+        ),
+        DevClient(
+            client_id=STAFF_CLIENT_ID,
+            client_secret=STAFF_CLIENT_SECRET,
+            redirect_uris=(f"{base}/auth/staff/callback",),
+            kind="staff",
+        ),
+    )
