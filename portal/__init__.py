@@ -1,0 +1,38 @@
+"""Madoguchi (窓口): online administrative procedures for Japanese municipalities."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from portal.config import ROOT, Settings, load_settings
+
+
+def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the portal. A malformed definition file raises DefinitionError here: the app refuses to start."""
+    from portal import auth, errors, i18n, security, sessions, templating
+    from portal.backoffice import bp as backoffice_bp
+    from portal.cli import register_commands
+    from portal.database import db
+    from portal.procedures import Procedures
+    from portal.resident import bp as resident_bp
+
+    settings = settings or load_settings()
+    app = Flask(__name__, static_folder=str(ROOT / "static"), static_url_path="/static")
+    app.config.from_mapping(settings.flask_config())
+    app.config.update(overrides or {})
+
+    app.extensions["procedures"] = Procedures.load(settings.catalog_dir, settings.workflows_dir)
+    db.init_app(app)
+    sessions.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    templating.init_app(app)
+    auth.init_app(app)
+    app.register_blueprint(resident_bp)
+    app.register_blueprint(backoffice_bp)
+    errors.init_app(app)
+    register_commands(app)
+    return app

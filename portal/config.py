@@ -129,10 +129,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 problems.append(f"{prefix}_OIDC_{name}: required")
         return OIDCClient(discovery, client_id, secret)
 
-    RESIDENT_CLIENT, STAFF_CLIENT = ("madoguchi-resident", "dev-resident-secret"), ("madoguchi-staff", "dev-staff-secret")
+    from portal.devidp.clients import (  # development defaults only
+        RESIDENT_CLIENT_ID,
+        RESIDENT_CLIENT_SECRET,
+        STAFF_CLIENT_ID,
+        STAFF_CLIENT_SECRET,
+    )
 
-    resident_oidc = oidc("RESIDENT", RESIDENT_CLIENT)
-    staff_oidc = oidc("STAFF", STAFF_CLIENT)
+
+    resident_oidc = oidc("RESIDENT", (RESIDENT_CLIENT_ID, RESIDENT_CLIENT_SECRET))
+    staff_oidc = oidc("STAFF", (STAFF_CLIENT_ID, STAFF_CLIENT_SECRET))
 
     def directory(name: str, default: Path) -> Path:
         path = Path(env.get(name, default))

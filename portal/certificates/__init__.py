@@ -19,7 +19,7 @@ Context contract (every key is required: templates use StrictUndefined)::
     answer_text:     answer name → display text, already translated
 
 juminhyo (住民票の写し) reads ``answers["items"]`` (a list that may hold "honseki"
-for 本籍・筆頭者 and "zokugara" for 続柄; anything not listed prints 省略), ``answers["copies"]``, and
+for 本籍・筆頭者 and "relationship" for 続柄; anything not listed prints 省略), ``answers["copies"]``, and
 ``answer_text["scope"]`` and ``answer_text["purpose"]`` (plus ``answer_text["members"]`` when present).
 No template ever prints a マイナンバー (個人番号).
 """

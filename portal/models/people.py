@@ -27,6 +27,8 @@ class Resident(CreatedAt, Base):
     profile: Mapped[dict[str, Any]] = mapped_column(default=dict)
     last_login_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    kind = "resident"
+
     @property
     def display_name(self) -> str:
         return f"{self.profile.get('family_name', '')} {self.profile.get('given_name', '')}".strip()
@@ -48,6 +50,8 @@ class Staff(CreatedAt, Base):
     email: Mapped[str] = mapped_column(String(254), default="")
     role_values: Mapped[list[str]] = mapped_column(default=list)
     last_login_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    kind = "staff"
 
     @property
     def roles(self) -> frozenset[Role]:

@@ -52,7 +52,7 @@ def juminhyo_context(**overrides: Any) -> dict[str, Any]:
             "postal_code": "1000001",
             "address": "見本県見本市中央一丁目2番3号",
         },
-        "answers": {"scope": "self", "items": ["zokugara"], "copies": 2, "purpose": "bank"},
+        "answers": {"scope": "self", "items": ["relationship"], "copies": 2, "purpose": "bank"},
         "answer_text": {"scope": "本人のみ", "purpose": "金融機関への提出"},
     }
     context.update(overrides)
@@ -156,11 +156,11 @@ def test_juminhyo_html_carries_the_resident_and_the_issue(renderer: CertificateR
 def test_juminhyo_prints_requested_items_and_omits_the_rest(renderer: CertificateRenderer) -> None:
     context = juminhyo_context()
 
-    only_zokugara = renderer.render_html("juminhyo", context)
+    only_relationship = renderer.render_html("juminhyo", context)
     context["answers"] = {**context["answers"], "items": ["honseki"]}
     only_honseki = renderer.render_html("juminhyo", context)
 
-    assert (row(only_zokugara, "続柄"), row(only_zokugara, "本籍・筆頭者")) == ("請求により記載", "省略")
+    assert (row(only_relationship, "続柄"), row(only_relationship, "本籍・筆頭者")) == ("請求により記載", "省略")
     assert (row(only_honseki, "続柄"), row(only_honseki, "本籍・筆頭者")) == ("省略", "請求により記載")
 
 

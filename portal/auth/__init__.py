@@ -1,0 +1,5 @@
+"""OpenID Connect login for residents and staff: two registrations, one flow."""
+
+from portal.auth.views import bp, init_app, oauth
+
+__all__ = ["bp", "init_app", "oauth"]

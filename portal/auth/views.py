@@ -1,0 +1,132 @@
+"""Login through two separate OIDC client registrations.
+
+Residents use a デジタル認証アプリ-shaped provider (scopes openid name address birthdate gender); staff use
+the municipality's directory. Both: authorization code with PKCE S256, state and nonce kept in the
+server-side session, ID token signature, iss, aud, exp and nonce verified by Authlib.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.flask_client import OAuth
+from flask import Blueprint, Flask, abort, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from requests import RequestException
+
+from portal import sessions
+from portal.access import RESIDENT_KEY, STAFF_KEY, safe_next
+from portal.database import db
+from portal.identity import ClaimsError, resident_profile_from_claims, staff_identity_from_claims
+from portal.services import accounts
+
+log = logging.getLogger(__name__)
+
+RESIDENT_SCOPES = "openid name address birthdate gender"
+STAFF_SCOPES = "openid profile email"
+NEXT_KEY = "login_next"
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+oauth = OAuth()
+
+
+def init_app(app: Flask) -> None:
+    oauth.init_app(app)
+    for name, client, scope in (
+        ("resident", app.config["RESIDENT_OIDC"], RESIDENT_SCOPES),
+        ("staff", app.config["STAFF_OIDC"], STAFF_SCOPES),
+    ):
+        oauth.register(
+            name,
+            client_id=client.client_id,
+            client_secret=client.client_secret,
+            server_metadata_url=client.discovery_url,
+            client_kwargs={"scope": scope, "code_challenge_method": "S256"},
+        )
+    app.register_blueprint(bp)
+
+
+def _start(provider: str, default_next: str) -> Any:
+    session[NEXT_KEY] = safe_next(request.args.get("next"), default_next)
+    client = oauth.create_client(provider)
+    try:
+        return client.authorize_redirect(url_for(f"auth.{provider}_callback", _external=True))
+    except (RequestException, AuthlibBaseError, ValueError) as exc:
+        log.warning("%s identity provider unreachable: %s", provider, exc)
+        abort(503)
+
+
+def _claims(provider: str) -> dict[str, Any]:
+    """Exchange the code and return verified claims (ID token, completed from userinfo)."""
+    client = oauth.create_client(provider)
+    try:
+        token = client.authorize_access_token()
+        if "userinfo" not in token:  # no ID token, or no nonce in our state: never trust such a login
+            raise ValueError("the provider returned no verifiable ID token")
+        claims = dict(token["userinfo"])
+        if client.load_server_metadata().get("userinfo_endpoint"):
+            extra = client.userinfo(token=token)
+            if extra.get("sub") == claims["sub"]:
+                claims = {**extra, **claims}
+    except (AuthlibBaseError, RequestException, ValueError, KeyError) as exc:
+        log.warning("%s login failed: %s", provider, exc)
+        abort(400, description=_("ログインできませんでした。もう一度お試しください。"))
+    return claims
+
+
+@bp.get("/resident/login")
+def resident_login() -> Any:
+    return _start("resident", url_for("resident.home"))
+
+
+@bp.get("/resident/callback")
+def resident_callback() -> Any:
+    profile = resident_profile_from_claims(_claims("resident"))
+    resident = accounts.resident_login(db.session, profile)
+    target = session.pop(NEXT_KEY, None) or url_for("resident.home")
+    sessions.renew()
+    session.pop(STAFF_KEY, None)
+    session[RESIDENT_KEY] = resident.id
+    flash(_("ログインしました。"), "success")
+    return redirect(target)
+
+
+@bp.get("/staff/login")
+def staff_login() -> Any:
+    return _start("staff", url_for("backoffice.queue"))
+
+
+@bp.get("/staff/callback")
+def staff_callback() -> Any:
+    try:
+        identity = staff_identity_from_claims(_claims("staff"))
+    except ClaimsError as exc:
+        log.warning("staff login refused: %s", exc)
+        abort(403)
+    staff = accounts.staff_login(db.session, identity)
+    if staff is None:
+        abort(403)
+    target = session.pop(NEXT_KEY, None) or url_for("backoffice.queue")
+    sessions.renew()
+    session.pop(RESIDENT_KEY, None)
+    session[STAFF_KEY] = staff.id
+    flash(_("ログインしました。"), "success")
+    return redirect(target)
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    lang = session.get("lang")
+    session.clear()
+    sessions.renew()
+    if lang:
+        session["lang"] = lang
+    flash(_("ログアウトしました。"), "info")
+    return redirect(url_for("resident.home"))
+
+
+@bp.app_context_processor
+def _login_links() -> dict[str, Any]:
+    return {"logout_url": url_for("auth.logout") if (RESIDENT_KEY in session or STAFF_KEY in session) else None}

@@ -1,0 +1,61 @@
+"""``python -m portal.devserver``: the portal, its development identity provider and demo data, on one
+machine. For trying Madoguchi out; production runs ``gunicorn wsgi:app`` against a real provider."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from werkzeug.serving import run_simple
+
+from portal import create_app
+from portal.cli import upgrade_database
+from portal.config import ConfigError, Environment, load_settings
+from portal.database import db
+from portal.demo import load_demo_data
+from portal.devidp import ProductionRefusedError, create_idp_app, default_clients, demo_users, serve_in_thread
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m portal.devserver", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--idp-port", type=int, default=5001)
+    args = parser.parse_args()
+
+    portal_url = f"http://{args.host}:{args.port}"
+    idp_url = f"http://{args.host}:{args.idp_port}"
+    os.environ.setdefault("DEV_IDP_URL", idp_url)
+    try:
+        settings = load_settings()
+        idp = create_idp_app(issuer=idp_url, clients=default_clients(portal_url), environment=settings.environment)
+    except (ConfigError, ProductionRefusedError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    assert settings.environment is not Environment.PRODUCTION
+
+    settings.session_dir.mkdir(parents=True, exist_ok=True)
+    if settings.database_url.startswith("sqlite:///"):
+        os.makedirs(os.path.dirname(settings.database_url.removeprefix("sqlite:///")), exist_ok=True)
+    upgrade_database(settings.database_url)
+    app = create_app(settings)
+    with app.app_context():
+        session = db.session
+        load_demo_data(session)
+        session.commit()
+
+    serve_in_thread(idp, args.host, args.idp_port)
+    print(f"\n  Madoguchi portal:        {portal_url}/")
+    print(f"  Back office (staff):     {portal_url}/backoffice/")
+    print(f"  Development identity provider: {idp_url}/  (never in production)\n")
+    print("  Demo accounts (pick one on the provider's login page):")
+    for user in demo_users():
+        print(f"    [{user.kind:8}] {user.display_name} — {user.note}")
+    print()
+    run_simple(args.host, args.port, app, use_reloader=False, threaded=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

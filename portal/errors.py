@@ -1,0 +1,23 @@
+"""Error pages: user input never produces a 500, and every error page speaks the user's language."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError) -> tuple[str, int]:
+        return render_template("errors/400.html", error=error, csrf=True), 400
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> tuple[str, int]:
+        code = error.code or 500
+        template = f"errors/{code}.html" if code in (400, 403, 404) else "errors/generic.html"
+        return render_template(template, error=error), code
+
+    @app.errorhandler(500)
+    def _server(error: Exception) -> tuple[str, int]:
+        return render_template("errors/500.html", error=error), 500

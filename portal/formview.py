@@ -1,0 +1,119 @@
+"""What the field macros need to render a definition's form, already translated for the request.
+
+The catalog knows fields; the templates know HTML. This module is the narrow bridge: one FieldView per
+field with ids, translated labels, raw values and the error, so templates contain no logic about types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext
+
+from portal.catalog import FieldDef, ProcedureDefinition, registry
+from portal.catalog.fieldtypes.base import Raw
+from portal.messages import Message
+
+AUTOCOMPLETE_BY_PREFILL = {
+    "family_name": "family-name",
+    "given_name": "given-name",
+    "postal_code": "postal-code",
+    "address": "street-address",
+}
+AUTOCOMPLETE_BY_WIDGET = {"phone": "tel", "email": "email"}
+
+
+@dataclass(frozen=True)
+class FieldView:
+    name: str
+    widget: str
+    input_id: str
+    label: str
+    help: str | None
+    required: bool
+    error: str | None
+    raw: Mapping[str, list[str]]
+    options: list[tuple[str, str]] = field(default_factory=list)
+    items: list[tuple[str, str]] = field(default_factory=list)
+    max_each: int | None = None
+    min: Any = None
+    max: Any = None
+    rows: int | None = None
+    max_length: int | None = None
+    autocomplete: str | None = None
+    show_if_field: str | None = None
+    show_if_values: list[str] = field(default_factory=list)
+    hidden: bool = False
+    fills: str | None = None
+
+
+@dataclass(frozen=True)
+class PageView:
+    key: str
+    title: str
+    help: str | None
+    fields: list[FieldView]
+
+
+def _options(choices: Any) -> list[tuple[str, str]]:
+    return [(option.value, gettext(option.label)) for option in choices or ()]
+
+
+def _bound(settings: Any, name: str) -> int | str | None:
+    """Number bounds as numbers; date bounds ("today" or a date) as text for the hint."""
+    value = getattr(settings, name, None)
+    return value if value is None or isinstance(value, int) else str(value)
+
+
+def field_view(f: FieldDef, raw: Raw, error: Message | None) -> FieldView:
+    settings = f.settings
+    widget = registry.get(f.type).widget
+    hidden = False
+    if f.show_if is not None:
+        controlling = [value for value in raw.get(f.show_if.field, ()) if value]
+        hidden = not set(controlling) & set(f.show_if.accepted)
+    return FieldView(
+        name=f.name,
+        widget=widget,
+        input_id=f"field-{f.name}",
+        label=gettext(f.label),
+        help=gettext(f.help) if f.help else None,
+        required=f.required,
+        error=error.render(gettext) if error else None,
+        raw=raw,
+        options=_options(getattr(settings, "options", None)),
+        items=_options(getattr(settings, "items", None)),
+        max_each=getattr(settings, "max_each", None),
+        min=_bound(settings, "min"),
+        max=_bound(settings, "max"),
+        rows=getattr(settings, "rows", None),
+        max_length=getattr(settings, "max_length", None),
+        autocomplete=AUTOCOMPLETE_BY_PREFILL.get(f.prefill or "") or AUTOCOMPLETE_BY_WIDGET.get(widget),
+        show_if_field=f.show_if.field if f.show_if else None,
+        show_if_values=list(f.show_if.accepted) if f.show_if else [],
+        hidden=hidden,
+        fills=getattr(settings, "fills", None),
+    )
+
+
+def page_views(definition: ProcedureDefinition, raw: Raw, errors: Mapping[str, Message]) -> list[PageView]:
+    return [
+        PageView(
+            key=page.key,
+            title=gettext(page.title),
+            help=gettext(page.help) if page.help else None,
+            fields=[field_view(f, raw, errors.get(f.name)) for f in page.fields],
+        )
+        for page in definition.pages
+    ]
+
+
+def error_summary(pages: list[PageView]) -> list[tuple[str, str]]:
+    return [(f.input_id, f.error) for page in pages for f in page.fields if f.error]
+
+
+def form_data(form: Mapping[str, Any]) -> dict[str, list[str]]:
+    """A request form as the catalog's Raw mapping (every key to its list of values)."""
+    return form.to_dict(flat=False)  # type: ignore[attr-defined, no-any-return]

@@ -1,0 +1,76 @@
+"""Issuing the official PDF: numbered, dated in 和暦 by the template, rendered once and stored."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal import jst
+from portal.catalog import ProcedureDefinition
+from portal.models import Certificate, SequenceKind, Submission
+from portal.procedures import Procedures
+from portal.services.numbering import next_number
+
+
+def issue_certificate(
+    session: Session, procedures: Procedures, submission: Submission, definition: ProcedureDefinition
+) -> Certificate:
+    assert definition.certificate is not None
+    issued_on = jst.today()
+    number = next_number(session, submission.municipality_code, SequenceKind.CERTIFICATE, issued_on.year)
+    issue_number = f"{submission.municipality_code}-{issued_on.year}-{number:06d}"
+    context = certificate_context(submission, definition, issue_number=issue_number, issued_on=issued_on)
+    pdf = procedures.certificates.render_pdf(definition.certificate, context)
+    certificate = Certificate(
+        submission_id=submission.id,
+        municipality_code=submission.municipality_code,
+        issue_number=issue_number,
+        template=definition.certificate,
+        issued_on=issued_on,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        pdf=pdf,
+    )
+    session.add(certificate)
+    session.flush()
+    return certificate
+
+
+def certificate_context(
+    submission: Submission, definition: ProcedureDefinition, *, issue_number: str, issued_on: Any
+) -> dict[str, Any]:
+    """The template's inputs (see portal.certificates). Official documents are always in Japanese."""
+    municipality = submission.municipality
+    answers = submission.answers
+    return {
+        "municipality": {
+            "code": municipality.code,
+            "name": municipality.name,
+            "prefecture": municipality.prefecture,
+            "mayor_title": municipality.mayor_title,
+            "mayor_name": municipality.mayor_name,
+            "seal": municipality.seal,
+            "demo": municipality.demo,
+        },
+        "issue_number": issue_number,
+        "issued_on": issued_on,
+        "procedure_title": definition.title,
+        "reference": submission.reference,
+        "applicant": answers,
+        "answers": answers,
+        "answer_text": {
+            field.name: field.field_type.display(field, answers[field.name], _untranslated)
+            for field in definition.fields
+            if field.name in answers
+        },
+    }
+
+
+def _untranslated(text: str) -> str:
+    return text
+
+
+def certificate_of(session: Session, submission: Submission) -> Certificate | None:
+    return session.scalars(select(Certificate).filter_by(submission_id=submission.id)).one_or_none()

@@ -1,0 +1,31 @@
+"""Which municipalities the deployment serves and which procedures each one offers."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.catalog import ProcedureDefinition
+from portal.models import Municipality
+from portal.procedures import Procedures
+
+
+def municipalities(session: Session) -> list[Municipality]:
+    return list(session.scalars(select(Municipality).order_by(Municipality.code)))
+
+
+def municipality(session: Session, code: str) -> Municipality | None:
+    return session.get(Municipality, code) if len(code) == 6 else None
+
+
+def offered_procedures(municipality: Municipality, procedures: Procedures) -> list[ProcedureDefinition]:
+    enabled = municipality.enabled_slugs
+    return [definition for definition in procedures.catalog if definition.slug in enabled]
+
+
+def offered_procedure(
+    municipality: Municipality, procedures: Procedures, slug: str
+) -> ProcedureDefinition | None:
+    if slug not in municipality.enabled_slugs:
+        return None
+    return procedures.definition(slug)

@@ -1,0 +1,42 @@
+"""Template filters and the context every page frame needs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask, g, url_for
+
+from portal import jst, wareki
+from portal.access import current_resident, current_staff
+
+
+def wareki_date(value: date | datetime) -> str:
+    """和暦 with 西暦, on the Japanese calendar day for timestamps."""
+    if isinstance(value, datetime):
+        value = value.astimezone(jst.JST).date()
+    return wareki.format_date(value, with_seireki=True)
+
+
+def wareki_datetime(value: datetime) -> str:
+    local = value.astimezone(jst.JST)
+    return f"{wareki.format_date(local.date())} {local:%H:%M}"
+
+
+def _frame() -> dict[str, Any]:
+    staff = current_staff()
+    user = staff or current_resident()
+    municipality = g.get("municipality")
+    if staff is not None:
+        home = url_for("backoffice.queue")
+    elif municipality is not None:
+        home = url_for("resident.municipality_home", code=municipality.code)
+    else:
+        home = url_for("resident.home")
+    return {"current_user": user, "municipality": municipality, "home_url": home}
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(wareki_date, "wareki")
+    app.add_template_filter(wareki_datetime, "wareki_datetime")
+    app.context_processor(_frame)
