@@ -14,7 +14,7 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import ClientMixin
 
-from portal.devidp.users import SCOPE_CLAIMS, Kind
+from portal.devidp.users import KINDS, SCOPE_CLAIMS, Kind
 
 RESIDENT_CLIENT_ID = "madoguchi-resident"
 RESIDENT_CLIENT_SECRET = "dev-resident-secret"
@@ -37,6 +37,12 @@ class DevClient(ClientMixin):  # type: ignore[misc]  # Authlib is untyped
     client_secret: str
     redirect_uris: tuple[str, ...]
     kind: Kind
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"client {self.client_id!r}: kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
+        if isinstance(self.redirect_uris, str) or not self.redirect_uris:
+            raise ValueError(f"client {self.client_id!r}: redirect_uris must be a non-empty tuple of URLs")
 
     @property
     def client_metadata(self) -> Mapping[str, Any]:

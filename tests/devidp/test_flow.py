@@ -11,6 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 from authlib.integrations.base_client import OAuthError
+from authlib.integrations.flask_client import OAuth
+from flask import Flask
+from joserfc.errors import InvalidClaimError
 
 from portal.identity import resident_profile_from_claims, staff_identity_from_claims
 from portal.roles import Role
@@ -83,7 +86,9 @@ def test_userinfo_without_a_valid_token_is_refused(idp_url: str) -> None:
         ("resident-garcia", ("GARCIA", "Maria", "ガルシア", "マリア", "1638001", "東京都新宿区西新宿2-8-1", False)),
     ],
 )
-def test_each_demo_resident_normalises_to_a_profile(begin_login: Callable[..., Login], sub: str, expected: tuple[Any, ...]) -> None:
+def test_each_demo_resident_normalises_to_a_profile(
+    begin_login: Callable[..., Login], sub: str, expected: tuple[Any, ...]
+) -> None:
     profile = resident_profile_from_claims(login_claims(begin_login, "resident", sub))
     assert profile.subject == sub
     assert (
@@ -287,3 +292,25 @@ def test_concurrent_logins_each_get_their_own_identity(begin_login: Callable[...
     with ThreadPoolExecutor(max_workers=len(subs)) as pool:
         claims = list(pool.map(lambda sub: login_claims(begin_login, "resident", sub), subs))
     assert [claim["sub"] for claim in claims] == subs
+
+
+def test_the_portals_flask_client_accepts_the_id_token(begin_login: Callable[..., Login], idp_url: str) -> None:
+    """The portal validates with Authlib's Flask client (discovery, JWKS, iss, aud, exp, nonce, at_hash)."""
+    login = begin_login("staff")
+    token = login.fetch_token(login.callback("staff-mihon-admin"), code_verifier=login.code_verifier)
+    client_id, secret, _, scope = REGISTRATIONS["staff"]
+    portal = Flask("portal-probe")
+    client = OAuth(portal).register(
+        "staff",
+        client_id=client_id,
+        client_secret=secret,
+        server_metadata_url=f"{idp_url}/.well-known/openid-configuration",
+        client_kwargs={"scope": scope, "code_challenge_method": "S256"},
+    )
+
+    with portal.app_context():
+        userinfo = client.parse_id_token(token, nonce=login.nonce)
+        with pytest.raises(InvalidClaimError):
+            client.parse_id_token(token, nonce="another-nonce")
+
+    assert staff_identity_from_claims(userinfo).roles == frozenset({Role.ADMIN, Role.CLERK})
