@@ -84,7 +84,11 @@ def _error_message(error: Any) -> str:
 
 
 def _definition_error(source: Source, exc: ValidationError) -> DefinitionError:
-    return _combined(source, [(_yaml_path(e["loc"]), _error_message(e)) for e in exc.errors()])
+    errors = exc.errors()
+    # pydantic also calls a list "too short" when its only items were invalid; the items' errors suffice.
+    inner = {e["loc"][:n] for e in errors for n in range(len(e["loc"]))}
+    kept = [e for e in errors if not (e["type"] == "too_short" and e["loc"] in inner)]
+    return _combined(source, [(_yaml_path(e["loc"]), _error_message(e)) for e in kept])
 
 
 def _combined(source: Source, problems: list[tuple[Path_, str]]) -> DefinitionError:

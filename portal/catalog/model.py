@@ -87,7 +87,7 @@ class FieldDef(_Frozen):
         if value not in registry.field_types():
             known = ", ".join(sorted(registry.field_types()))
             raise PydanticCustomError(
-                "unknown_field_type", "unknown field type {type!r}; known types: {known}", {"type": value, "known": known}
+                "unknown_field_type", "unknown field type '{type}'; known types: {known}", {"type": value, "known": known}
             )
         return value
 
@@ -97,7 +97,7 @@ class FieldDef(_Frozen):
         if value is not None and value not in PROFILE_KEYS:
             raise PydanticCustomError(
                 "unknown_profile_key",
-                "unknown profile key {key!r}; known keys: {known}",
+                "unknown profile key '{key}'; known keys: {known}",
                 {"key": value, "known": ", ".join(sorted(PROFILE_KEYS))},
             )
         return value

@@ -1,0 +1,200 @@
+"""Validating answers to the real 住民票 and 粗大ごみ definitions; prefill; re-display; display text."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from portal.catalog import ProcedureDefinition, display_answers, load_definition, prefill, to_raw, validate
+from portal.identity import ResidentProfile
+
+CATALOG = Path(__file__).resolve().parents[2] / "forms_catalog"
+
+
+@pytest.fixture(scope="module")
+def juminhyo() -> ProcedureDefinition:
+    return load_definition(CATALOG / "juminhyo.yaml")
+
+
+@pytest.fixture(scope="module")
+def sodai_gomi() -> ProcedureDefinition:
+    return load_definition(CATALOG / "sodai_gomi.yaml")
+
+
+APPLICANT = {
+    "family_name": ["山田"],
+    "given_name": ["花子"],
+    "family_name_kana": ["やまだ"],
+    "given_name_kana": ["ﾊﾅｺ"],
+    "birthdate-era": ["showa"],
+    "birthdate-year": ["５５"],
+    "birthdate-month": ["3"],
+    "birthdate-day": ["14"],
+    "postal_code": ["100-0001"],
+    "address": ["東京都千代田区千代田１－１"],
+    "phone": ["０３－１２３４－５６７８"],
+}
+REQUEST = {"scope": ["self"], "copies": ["2"], "purpose": ["employment"]}
+
+
+def answers(**changes: list[str]) -> dict[str, list[str]]:
+    return {**APPLICANT, **REQUEST, **changes}
+
+
+def test_full_answers_are_normalised(juminhyo: ProcedureDefinition) -> None:
+    result = validate(juminhyo, answers())
+    assert result.ok, result.errors
+    assert result.values == {
+        "family_name": "山田",
+        "given_name": "花子",
+        "family_name_kana": "ヤマダ",
+        "given_name_kana": "ハナコ",
+        "birthdate": "1980-03-14",
+        "postal_code": "1000001",
+        "address": "東京都千代田区千代田1-1",
+        "phone": "03-1234-5678",
+        "scope": "self",
+        "items": None,  # optional and left empty
+        "copies": 2,
+        "purpose": "employment",
+    }
+
+
+def test_hidden_fields_are_neither_validated_nor_stored(juminhyo: ProcedureDefinition) -> None:
+    result = validate(juminhyo, answers(members=["山田太郎"], purpose_detail=["x" * 500]))
+    assert result.ok
+    assert "members" not in result.values and "purpose_detail" not in result.values
+
+
+def test_shown_fields_are_required(juminhyo: ProcedureDefinition) -> None:
+    result = validate(juminhyo, answers(scope=["partial"], purpose=["other"]))
+    assert list(result.errors) == ["members", "purpose_detail"]
+    assert str(result.errors["members"]) == "必要な方の氏名を入力してください"
+    assert str(result.errors["purpose_detail"]) == "使いみちの詳細を入力してください"
+    shown = validate(juminhyo, answers(scope=["partial"], members=["山田太郎\n山田一郎"], purpose=["other"], purpose_detail=["ビザ申請"]))
+    assert shown.ok
+    assert (shown.values["members"], shown.values["purpose_detail"]) == ("山田太郎\n山田一郎", "ビザ申請")
+
+
+def test_required_messages_in_field_order(juminhyo: ProcedureDefinition) -> None:
+    result = validate(juminhyo, {})
+    assert not result.ok
+    assert list(result.errors) == [
+        "family_name", "given_name", "family_name_kana", "given_name_kana", "birthdate",
+        "postal_code", "address", "phone", "scope", "copies", "purpose",
+    ]
+    assert str(result.errors["family_name"]) == "氏を入力してください"
+    assert str(result.errors["scope"]) == "必要な方を選択してください"
+    assert result.values == {"items": None}
+
+
+@pytest.mark.parametrize(("copies", "ok"), [("0", False), ("1", True), ("１０", True), ("11", False)])
+def test_copies_bounds(juminhyo: ProcedureDefinition, copies: str, ok: bool) -> None:
+    result = validate(juminhyo, answers(copies=[copies]))
+    assert result.ok is ok
+    if not ok:
+        assert str(result.errors["copies"]) == "必要な通数は1から10までの数を入力してください"
+
+
+def test_birthdate_cannot_be_in_the_future(juminhyo: ProcedureDefinition) -> None:
+    tomorrow = date.today() + timedelta(days=1)
+    result = validate(juminhyo, answers(**{"birthdate-era": ["seireki"], "birthdate-year": [str(tomorrow.year)],
+                                           "birthdate-month": [str(tomorrow.month)], "birthdate-day": [str(tomorrow.day)]}))
+    assert result.errors["birthdate"].msgid == "%(label)sは%(date)s以前の日付を入力してください"
+
+
+def test_one_page_at_a_time(juminhyo: ProcedureDefinition) -> None:
+    first = validate(juminhyo, APPLICANT, page="applicant")
+    assert first.ok and set(first.values) == {f.name for f in juminhyo.page("applicant").fields}
+    second = validate(juminhyo, {"scope": ["partial"]}, page="request")
+    assert list(second.errors) == ["members", "copies", "purpose"]  # nothing from the applicant page
+
+
+def test_page_show_if_looks_back_at_earlier_answers(tmp_path: Path) -> None:
+    text = (CATALOG / "juminhyo.yaml").read_text(encoding="utf-8")
+    moved = tmp_path / "moved.yaml"
+    moved.write_text(text.replace("{field: scope, equals: partial}", "{field: family_name, equals: 山田}"), encoding="utf-8")
+    definition = load_definition(moved)
+    saved = validate(definition, APPLICANT, page="applicant").values
+    result = validate(definition, {**to_raw(definition, saved), **REQUEST}, page="request")
+    assert list(result.errors) == ["members"]
+
+
+def test_unknown_page(juminhyo: ProcedureDefinition) -> None:
+    with pytest.raises(KeyError, match="no page 'payment'"):
+        validate(juminhyo, {}, page="payment")
+
+
+def test_sodai_gomi_items_and_dates(sodai_gomi: ProcedureDefinition) -> None:
+    tomorrow = date.today() + timedelta(days=1)
+    raw = {
+        "family_name": ["佐藤"], "given_name": ["一郎"], "phone": ["090-1234-5678"], "postal_code": ["1000001"],
+        "collection_address": ["千代田1-1"], "items-sofa": ["1"], "items-futon": ["２"],
+        "preferred_date-era": ["reiwa"], "preferred_date-year": [str(tomorrow.year - 2018)],
+        "preferred_date-month": [str(tomorrow.month)], "preferred_date-day": [str(tomorrow.day)],
+    }
+    result = validate(sodai_gomi, raw)
+    assert result.ok, result.errors
+    assert result.values["items"] == {"sofa": 1, "futon": 2}
+    assert result.values["notes"] is None
+    nothing = validate(sodai_gomi, {**raw, "items-sofa": ["0"], "items-futon": [""]})
+    assert str(nothing.errors["items"]) == "品目と個数を1つ以上入力してください"
+    too_many = validate(sodai_gomi, {**raw, "items-sofa": ["6"]})
+    assert str(too_many.errors["items"]) == "品目と個数の「ソファ」は0から5までの数を入力してください"
+    yesterday = date.today() - timedelta(days=1)
+    past = validate(sodai_gomi, {**raw, "preferred_date-era": ["seireki"], "preferred_date-year": [str(yesterday.year)],
+                                 "preferred_date-month": [str(yesterday.month)], "preferred_date-day": [str(yesterday.day)]})
+    assert past.errors["preferred_date"].msgid == "%(label)sは%(date)s以降の日付を入力してください"
+
+
+def test_prefill_from_profile(juminhyo: ProcedureDefinition) -> None:
+    profile = ResidentProfile(
+        subject="abc",
+        family_name="山田",
+        given_name="花子",
+        family_name_kana="やまだ",  # some providers send hiragana
+        given_name_kana="ﾊﾅｺ",
+        birthdate="1980-03-14",
+        postal_code="100-0001",
+        address="東京都千代田区千代田１－１",
+        gender="female",  # no field asks for it
+    )
+    assert prefill(juminhyo, profile.prefill_values()) == {
+        "family_name": "山田",
+        "given_name": "花子",
+        "family_name_kana": "ヤマダ",
+        "given_name_kana": "ハナコ",
+        "birthdate": "1980-03-14",
+        "postal_code": "1000001",
+        "address": "東京都千代田区千代田1-1",
+    }
+
+
+def test_prefill_skips_values_that_do_not_parse(juminhyo: ProcedureDefinition) -> None:
+    values = prefill(juminhyo, {"family_name_kana": "Yamada", "birthdate": "14/03/1980", "postal_code": "12", "given_name": "花子"})
+    assert values == {"given_name": "花子"}
+
+
+def test_stored_values_round_trip_through_to_raw(juminhyo: ProcedureDefinition) -> None:
+    values = validate(juminhyo, answers(scope=["partial"], members=["山田太郎"], items=["honseki", "relationship"])).values
+    raw = to_raw(juminhyo, values)
+    assert raw["birthdate-era"] == ["showa"] and raw["birthdate-year"] == ["55"]
+    assert validate(juminhyo, raw).values == values
+
+
+def test_display_answers_translates_titles_labels_and_options(juminhyo: ProcedureDefinition) -> None:
+    values = validate(juminhyo, answers(items=["relationship"])).values
+    pages = display_answers(juminhyo, values, lambda s: {"請求者": "Applicant", "氏": "Surname", "続柄": "Relationship"}.get(s, s))
+    (first_title, first_rows), (second_title, second_rows) = pages
+    assert first_title == "Applicant" and ("Surname", "山田") in first_rows
+    assert ("生年月日", "昭和55年3月14日(1980年)") in first_rows
+    assert ("郵便番号", "〒100-0001") in first_rows
+    assert second_title == "請求内容"
+    assert dict(second_rows) == {
+        "必要な方": "本人のみ",
+        "記載が必要な事項": "Relationship",
+        "必要な通数": "2",
+        "使いみち": "勤務先への提出",
+    }

@@ -1,0 +1,379 @@
+"""Each field type: good input normalised the Japanese way, bad input refused with a clear message."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from portal.catalog import FieldDef, FieldError, field_types, get, register
+from portal.catalog.fieldtypes.base import FieldType
+
+IDENTITY = str
+
+
+def make(type_: str, label: str = "項目", **settings: Any) -> FieldDef:
+    return FieldDef.model_validate({"name": "answer", "type": type_, "label": label, **settings})
+
+
+def parse(field: FieldDef, *values: str, **raw: list[str]) -> Any:
+    return field.field_type.parse(field, raw or {field.name: list(values)})
+
+
+def refuse(field: FieldDef, *values: str, **raw: list[str]) -> FieldError:
+    with pytest.raises(FieldError) as caught:
+        parse(field, *values, **raw)
+    return caught.value
+
+
+def round_trip(field: FieldDef, value: Any) -> Any:
+    return field.field_type.parse(field, field.field_type.to_raw(field, value))
+
+
+# --- registry -------------------------------------------------------------------------------------------
+
+
+def test_registry_knows_every_type_with_its_widget() -> None:
+    assert {name: t.widget for name, t in field_types().items()} == {
+        "text": "text",
+        "textarea": "textarea",
+        "kana": "kana",
+        "date": "date",
+        "number": "number",
+        "select": "select",
+        "radio": "radio",
+        "checkboxes": "checkboxes",
+        "checkbox": "checkbox",
+        "email": "email",
+        "phone": "phone",
+        "postal_code": "postal_code",
+        "address": "address",
+        "item_counts": "item_counts",
+    }
+
+
+def test_unknown_type_lookup_lists_the_known_ones() -> None:
+    with pytest.raises(KeyError, match="unknown field type 'signature'; known types: address, checkbox"):
+        get("signature")
+
+
+def test_registering_a_name_twice_is_refused() -> None:
+    class Duplicate(FieldType[Any]):
+        name = "text"
+        widget = "text"
+
+    with pytest.raises(ValueError, match="already registered"):
+        register(Duplicate())
+
+
+# --- text, textarea, address ----------------------------------------------------------------------------
+
+
+def test_text_is_width_normalised_and_trimmed() -> None:
+    field = make("text", "氏")
+    assert parse(field, "  ＡＢＣ　１２３ ﾔﾏﾀﾞ  ") == "ABC 123 ヤマダ"
+
+
+def test_text_empty_is_none() -> None:
+    assert parse(make("text"), "　 ") is None
+
+
+def test_text_too_long_names_the_label_and_limit() -> None:
+    error = refuse(make("text", "氏", max_length=3), "山田太郎")
+    assert error.message.msgid == "%(label)sは%(max)d文字以内で入力してください"
+    assert str(error.message) == "氏は3文字以内で入力してください"
+
+
+def test_text_default_max_length_is_100() -> None:
+    field = make("text")
+    assert parse(field, "あ" * 100) == "あ" * 100
+    assert str(refuse(field, "あ" * 101).message) == "項目は100文字以内で入力してください"
+
+
+def test_text_too_short() -> None:
+    assert str(refuse(make("text", "暗証", min_length=4), "12").message) == "暗証は4文字以上で入力してください"
+
+
+def test_text_pattern_applies_after_normalisation_with_custom_message() -> None:
+    field = make("text", "番号", pattern="[0-9]{4}", pattern_message="%(label)sは4桁の数字で入力してください")
+    assert parse(field, "１２３４") == "1234"
+    error = refuse(field, "12a4")
+    assert error.message.msgid == "%(label)sは4桁の数字で入力してください"
+    assert str(error.message) == "番号は4桁の数字で入力してください"
+
+
+def test_text_pattern_default_message() -> None:
+    assert str(refuse(make("text", "番号", pattern="[0-9]+"), "abc").message) == "番号の形式が正しくありません"
+
+
+def test_textarea_keeps_lines_but_normalises_each() -> None:
+    field = make("textarea", "氏名")
+    assert parse(field, "\r\n山田　花子\r\nﾔﾏﾀﾞ  ﾀﾛｳ\r\n\r\n") == "山田 花子\nヤマダ タロウ"
+    assert field.settings.rows == 5
+    assert str(refuse(make("textarea", "備考", max_length=5), "123456").message) == "備考は5文字以内で入力してください"
+
+
+def test_address_turns_dashes_between_digits_into_hyphens() -> None:
+    field = make("address", "住所")
+    assert parse(field, "千代田区千代田１ー２－３　メゾン窓口１０１") == "千代田区千代田1-2-3 メゾン窓口101"
+    assert field.settings.max_length == 200
+
+
+# --- kana -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("やまだ", "ヤマダ"),
+        ("ﾔﾏﾀﾞ", "ヤマダ"),
+        ("ヤマダ", "ヤマダ"),
+        ("ゆーこ", "ユーコ"),
+        ("ﾏﾘｰ ｱﾝ", "マリー\u3000アン"),
+        ("  まり　 あん ", "マリ\u3000アン"),
+        ("ゔぁいおりん", "ヴァイオリン"),
+    ],
+)
+def test_kana_normalises_to_full_width_katakana(typed: str, stored: str) -> None:
+    assert parse(make("kana", "氏（フリガナ）"), typed) == stored
+
+
+@pytest.mark.parametrize("typed", ["山田", "Yamada", "ヤマダ1", "ヤマダ・タロウ"])
+def test_kana_refuses_anything_but_katakana(typed: str) -> None:
+    error = refuse(make("kana", "フリガナ"), typed)
+    assert error.message.msgid == "%(label)sは全角カタカナで入力してください"
+    assert str(error.message) == "フリガナは全角カタカナで入力してください"
+
+
+# --- date -----------------------------------------------------------------------------------------------
+
+
+def date_raw(era: str, year: str, month: str, day: str) -> dict[str, list[str]]:
+    return {"answer-era": [era], "answer-year": [year], "answer-month": [month], "answer-day": [day]}
+
+
+def test_date_reads_four_inputs() -> None:
+    field = make("date")
+    assert field.field_type.input_names(field) == ("answer-era", "answer-year", "answer-month", "answer-day")
+
+
+@pytest.mark.parametrize(
+    ("era", "year", "month", "day", "iso"),
+    [
+        ("reiwa", "6", "4", "1", "2024-04-01"),
+        ("reiwa", "1", "5", "1", "2019-05-01"),
+        ("heisei", "31", "4", "30", "2019-04-30"),
+        ("showa", "64", "1", "7", "1989-01-07"),
+        ("heisei", "１", "１", "８", "1989-01-08"),
+        ("seireki", "2024", "2", "29", "2024-02-29"),
+    ],
+)
+def test_date_is_stored_iso(era: str, year: str, month: str, day: str, iso: str) -> None:
+    assert make("date").field_type.parse(make("date"), date_raw(era, year, month, day)) == iso
+
+
+@pytest.mark.parametrize(
+    ("raw", "msgid", "text"),
+    [
+        (date_raw("heisei", "32", "1", "1"), "%(label)sの%(era)sは%(date)sまでです", "生年月日の平成は平成31年4月30日までです"),
+        (date_raw("reiwa", "1", "4", "30"), "%(label)sの%(era)sは%(date)sからです", "生年月日の令和は令和元年5月1日からです"),
+        (date_raw("reiwa", "0", "6", "1"), "%(label)sの%(era)sは%(date)sからです", "生年月日の令和は令和元年5月1日からです"),
+        (date_raw("reiwa", "6", "2", "30"), "%(label)sに存在しない日付が入力されています", "生年月日に存在しない日付が入力されています"),
+        (date_raw("seireki", "2023", "2", "29"), "%(label)sに存在しない日付が入力されています", "生年月日に存在しない日付が入力されています"),
+        (date_raw("reiwa", "6", "", "1"), "%(label)sの年・月・日をすべて入力してください", "生年月日の年・月・日をすべて入力してください"),
+        (date_raw("reiwa", "六", "1", "1"), "%(label)sの年・月・日は数字で入力してください", "生年月日の年・月・日は数字で入力してください"),
+        (date_raw("kouka", "1", "1", "1"), "%(label)sの元号を選択してください", "生年月日の元号を選択してください"),
+        (date_raw("seireki", "1800", "1", "1"), "%(label)sは%(date)s以降の日付を入力してください", "生年月日は明治元年1月25日以降の日付を入力してください"),
+    ],
+)
+def test_date_impossible_days_are_explained(raw: dict[str, list[str]], msgid: str, text: str) -> None:
+    error = refuse(make("date", "生年月日"), **raw)
+    assert error.message.msgid == msgid
+    assert str(error.message) == text
+
+
+def test_date_with_only_an_era_selected_is_empty() -> None:
+    assert parse(make("date"), **date_raw("reiwa", "", " ", "")) is None
+
+
+def test_date_bounds_accept_today_and_iso_dates() -> None:
+    today = date.today()
+    past_only = make("date", "生年月日", max="today")
+    assert round_trip(past_only, today.isoformat()) == today.isoformat()
+    error = refuse(past_only, **past_only.field_type.to_raw(past_only, (today + timedelta(days=1)).isoformat()))
+    assert error.message.msgid == "%(label)sは%(date)s以前の日付を入力してください"
+    since = make("date", "希望日", min="2024-04-01")
+    assert str(refuse(since, **date_raw("reiwa", "6", "3", "31")).message) == "希望日は令和6年4月1日以降の日付を入力してください"
+
+
+def test_date_bound_must_be_a_date_or_today() -> None:
+    with pytest.raises(ValueError, match="ISO date"):
+        make("date", min="yesterday")
+
+
+@pytest.mark.parametrize(
+    ("iso", "era", "year", "shown"),
+    [
+        ("2019-04-30", "heisei", "31", "平成31年4月30日(2019年)"),
+        ("2019-05-01", "reiwa", "1", "令和元年5月1日(2019年)"),
+        ("2024-04-01", "reiwa", "6", "令和6年4月1日(2024年)"),
+        ("1989-01-07", "showa", "64", "昭和64年1月7日(1989年)"),
+    ],
+)
+def test_date_round_trips_through_wareki_inputs(iso: str, era: str, year: str, shown: str) -> None:
+    field = make("date")
+    raw = field.field_type.to_raw(field, iso)
+    assert raw["answer-era"] == [era] and raw["answer-year"] == [year]
+    assert field.field_type.parse(field, raw) == iso
+    assert field.field_type.display(field, iso, IDENTITY) == shown
+
+
+# --- number ---------------------------------------------------------------------------------------------
+
+
+def test_number_accepts_full_width_digits_and_commas() -> None:
+    field = make("number", min=1, max=2000)
+    assert parse(field, "１，０００") == 1000
+    assert parse(field, " 3 ") == 3
+    assert round_trip(field, 7) == 7
+
+
+@pytest.mark.parametrize(
+    ("settings", "typed", "text"),
+    [
+        ({"min": 1, "max": 10}, "11", "通数は1から10までの数を入力してください"),
+        ({"min": 1, "max": 10}, "0", "通数は1から10までの数を入力してください"),
+        ({"min": 1}, "-2", "通数は1以上の数を入力してください"),
+        ({"max": 10}, "12", "通数は10以下の数を入力してください"),
+        ({}, "1.5", "通数は数字で入力してください"),
+        ({}, "三", "通数は数字で入力してください"),
+    ],
+)
+def test_number_refusals(settings: dict[str, int], typed: str, text: str) -> None:
+    assert str(refuse(make("number", "通数", **settings), typed).message) == text
+
+
+def test_number_bounds_must_be_ordered() -> None:
+    with pytest.raises(ValueError, match="min is greater than max"):
+        make("number", min=5, max=1)
+
+
+# --- select, radio, checkboxes, checkbox ----------------------------------------------------------------
+
+OPTIONS = [{"value": "self", "label": "本人のみ"}, {"value": "household", "label": "世帯全員"}]
+
+
+@pytest.mark.parametrize("type_", ["select", "radio"])
+def test_single_choice(type_: str) -> None:
+    field = make(type_, "必要な方", options=OPTIONS)
+    assert parse(field, "household") == "household"
+    assert field.field_type.display(field, "household", lambda s: {"世帯全員": "Whole household"}.get(s, s)) == (
+        "Whole household"
+    )
+    error = refuse(field, "everyone")
+    assert error.message.msgid == "%(label)sは選択肢から選んでください"
+    assert str(error.message) == "必要な方は選択肢から選んでください"
+    assert field.field_type.required_msgid == "%(label)sを選択してください"
+
+
+def test_choice_definitions_need_unique_options() -> None:
+    with pytest.raises(ValueError, match="duplicate option value 'self'"):
+        make("select", options=[*OPTIONS, {"value": "self", "label": "重複"}])
+    with pytest.raises(ValueError, match="options"):
+        make("radio", options=[])
+
+
+def test_checkboxes_keep_option_order_and_check_minimum() -> None:
+    field = make(
+        "checkboxes",
+        "記載事項",
+        options=[{"value": "honseki", "label": "本籍"}, {"value": "relationship", "label": "続柄"}],
+        min_selected=2,
+    )
+    assert parse(field, "relationship", "honseki") == ["honseki", "relationship"]
+    assert field.field_type.display(field, ["honseki", "relationship"], IDENTITY) == "本籍、続柄"
+    assert str(refuse(field, "honseki").message) == "記載事項は2個以上選択してください"
+    assert str(refuse(field, "honseki", "mynumber").message) == "記載事項は選択肢から選んでください"
+    assert round_trip(field, ["honseki", "relationship"]) == ["honseki", "relationship"]
+
+
+def test_checkbox_is_a_single_consent() -> None:
+    field = make("checkbox", "注意事項に同意する")
+    assert parse(field, "on") is True
+    assert parse(field) is None
+    assert round_trip(field, True) is True
+    assert field.field_type.display(field, True, IDENTITY) == "はい"
+    assert field.field_type.display(field, None, IDENTITY) == "いいえ"
+    assert field.field_type.required_msgid == "%(label)sにチェックを入れてください"
+
+
+# --- email, phone, postal code --------------------------------------------------------------------------
+
+
+def test_email_is_normalised_without_dns() -> None:
+    field = make("email", "メールアドレス")
+    assert parse(field, "ｔａｒｏ＠Example.JP") == "taro@example.jp"
+    error = refuse(field, "taro@")
+    assert error.message.msgid == "%(label)sはメールアドレスの形式で入力してください"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("03-1234-5678", "03-1234-5678"), ("０３－１２３４－５６７８", "03-1234-5678"), ("090ー1234ー5678", "090-1234-5678"), ("0312345678", "0312345678")],
+)
+def test_phone_is_kept_as_typed_in_half_width(typed: str, stored: str) -> None:
+    assert parse(make("phone"), typed) == stored
+
+
+@pytest.mark.parametrize("typed", ["03-1234", "12345", "03-1234-5678 内線1", "abc"])
+def test_phone_refuses_invalid_numbers(typed: str) -> None:
+    error = refuse(make("phone", "日中連絡先"), typed)
+    assert str(error.message) == "日中連絡先は市外局番から正しい電話番号を入力してください"
+
+
+@pytest.mark.parametrize("typed", ["1000001", "100-0001", "〒１００－０００１", "〒 100ー0001"])
+def test_postal_code_is_stored_as_seven_digits(typed: str) -> None:
+    field = make("postal_code")
+    assert parse(field, typed) == "1000001"
+    assert field.field_type.display(field, "1000001", IDENTITY) == "〒100-0001"
+
+
+@pytest.mark.parametrize("typed", ["100001", "10000011", "100-00-01", "abcdefg"])
+def test_postal_code_refuses_malformed_codes(typed: str) -> None:
+    error = refuse(make("postal_code", "郵便番号"), typed)
+    assert str(error.message) == "郵便番号は7桁の数字で入力してください"
+
+
+# --- item counts ----------------------------------------------------------------------------------------
+
+ITEMS = [{"value": "sofa", "label": "ソファ"}, {"value": "bed", "label": "ベッド"}, {"value": "desk", "label": "机"}]
+
+
+def test_item_counts_drop_zeros_and_read_one_input_per_item() -> None:
+    field = make("item_counts", "品目", items=ITEMS, max_each=5)
+    assert field.field_type.input_names(field) == ("answer-sofa", "answer-bed", "answer-desk")
+    value = parse(field, **{"answer-sofa": ["１"], "answer-bed": ["0"], "answer-desk": ["2"]})
+    assert value == {"sofa": 1, "desk": 2}
+    assert round_trip(field, value) == value
+    assert field.field_type.display(field, value, IDENTITY) == "ソファ 1点、机 2点"
+
+
+def test_item_counts_all_zero_is_empty() -> None:
+    field = make("item_counts", "品目", items=ITEMS)
+    assert field.field_type.is_empty(field, {"answer-sofa": ["0"], "answer-bed": [""]})
+    assert field.field_type.required_msgid == "%(label)sを1つ以上入力してください"
+
+
+@pytest.mark.parametrize("typed", ["6", "-1", "たくさん"])
+def test_item_counts_out_of_range_names_the_item(typed: str) -> None:
+    field = make("item_counts", "品目", items=ITEMS, max_each=5)
+    error = refuse(field, **{"answer-sofa": ["1"], "answer-bed": [typed]})
+    assert error.message.msgid == "%(label)sの「%(item)s」は0から%(max)dまでの数を入力してください"
+    assert str(error.message) == "品目の「ベッド」は0から5までの数を入力してください"
+
+
+def test_labels_inside_messages_are_translated_too() -> None:
+    error = refuse(make("item_counts", "品目", items=ITEMS), **{"answer-bed": ["99"]})
+    english = {"品目": "Items", "ベッド": "Bed", "%(label)sの「%(item)s」は0から%(max)dまでの数を入力してください": "%(item)s in %(label)s: 0 to %(max)d"}
+    assert error.message.render(lambda s: english.get(s, s)) == "Bed in Items: 0 to 10"
