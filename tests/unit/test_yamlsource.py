@@ -1,0 +1,71 @@
+"""YAML loading keeps a line for every path and turns mistakes into located DefinitionErrors."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+
+from portal.yamlsource import DefinitionError, format_path, load
+
+DOCUMENT = """\
+title: 住民票
+pages:
+  - key: main
+    fields:
+      - name: family_name
+        type: text
+opened: 2024-04-01
+count: 3
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "doc.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_data_keeps_yaml_types(tmp_path: Path) -> None:
+    source = load(write(tmp_path, DOCUMENT))
+    assert source.data["pages"][0]["fields"][0] == {"name": "family_name", "type": "text"}
+    assert source.data["opened"] == datetime.date(2024, 4, 1)
+    assert source.data["count"] == 3
+
+
+def test_line_of_paths_and_missing_children(tmp_path: Path) -> None:
+    source = load(write(tmp_path, DOCUMENT))
+    assert source.line_of(("title",)) == 1
+    assert source.line_of(("pages", 0, "fields", 0, "type")) == 6
+    assert source.line_of(("pages", 0, "fields", 0, "label")) == 5  # missing: its mapping's line
+    assert source.line_of(()) == 1
+
+
+def test_error_names_file_line_and_path(tmp_path: Path) -> None:
+    source = load(write(tmp_path, DOCUMENT), display_name="forms_catalog/doc.yaml")
+    error = source.error(("pages", 0, "fields", 0, "type"), "unknown field type")
+    assert (error.file, error.line) == ("forms_catalog/doc.yaml", 6)
+    assert str(error) == "forms_catalog/doc.yaml:6: pages[0].fields[0].type: unknown field type"
+
+
+def test_format_path() -> None:
+    assert format_path(("pages", 0, "fields", 2, "type")) == "pages[0].fields[2].type"
+    assert format_path(()) == "(document)"
+
+
+def test_duplicate_key_is_an_error_at_the_second_key(tmp_path: Path) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        load(write(tmp_path, "title: a\nfee: 1\ntitle: b\n"))
+    assert (caught.value.path, caught.value.line, caught.value.message) == (("title",), 3, "duplicate key")
+
+
+def test_syntax_error_has_a_line(tmp_path: Path) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        load(write(tmp_path, "title: a\nfee: [1, 2\n"))
+    assert caught.value.line is not None and caught.value.message.startswith("invalid YAML: ")
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    with pytest.raises(DefinitionError, match="the file is empty"):
+        load(write(tmp_path, "# nothing\n"))
