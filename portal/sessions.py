@@ -12,7 +12,7 @@ from flask_session import Session
 
 
 def init_app(app: Flask) -> None:
-    app.config.update(SESSION_KEY_PREFIX="madoguchi:session:", SESSION_PERMANENT=False, SESSION_USE_SIGNER=True)
+    app.config.update(SESSION_KEY_PREFIX="madoguchi:session:", SESSION_PERMANENT=False)
     if app.config["REDIS_URL"]:
         app.config.update(SESSION_TYPE="redis", SESSION_REDIS=redis.Redis.from_url(app.config["REDIS_URL"]))
     else:

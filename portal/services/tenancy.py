@@ -20,7 +20,7 @@ def municipality(session: Session, code: str) -> Municipality | None:
 
 def offered_procedures(municipality: Municipality, procedures: Procedures) -> list[ProcedureDefinition]:
     enabled = municipality.enabled_slugs
-    return [definition for definition in procedures.catalog if definition.slug in enabled]
+    return [definition for slug, definition in procedures.catalog.items() if slug in enabled]
 
 
 def offered_procedure(

@@ -65,9 +65,9 @@ def refusal(
         ("in_review", RESIDENT, ["withdraw"]),
         ("returned", RESIDENT, ["resubmit", "withdraw"]),
         ("returned", CLERK_A, []),
-        ("awaiting_approval", APPROVER, ["approve", "send_back", "reject"]),
-        # reject lists roles [clerk, approver] on both of its sources, so a clerk may still reject here.
-        ("awaiting_approval", CLERK_A, ["reject"]),
+        ("awaiting_approval", APPROVER, ["approve", "send_back", "reject_on_approval"]),
+        # once the case waits for 決裁, only the approver decides; the clerk cannot reject over their head.
+        ("awaiting_approval", CLERK_A, []),
         ("approved", CLERK_A, ["issue"]),
         ("approved", RESIDENT, []),
         ("issued", CHIEF, []),
@@ -79,7 +79,7 @@ def test_available_transitions_follow_state_and_role(state: str, actor: Actor, e
 
 
 def test_reviewer_cannot_approve_but_another_approver_can() -> None:
-    assert names(JUMINHYO, "awaiting_approval", CHIEF, REVIEWED_BY_CHIEF) == ["send_back", "reject"]
+    assert names(JUMINHYO, "awaiting_approval", CHIEF, REVIEWED_BY_CHIEF) == ["send_back", "reject_on_approval"]
     assert refusal("awaiting_approval", "approve", CHIEF, REVIEWED_BY_CHIEF).reason.msgid == FOUR_EYES
 
     outcome = apply_transition(JUMINHYO, "awaiting_approval", "approve", APPROVER, REVIEWED_BY_CHIEF, None)
@@ -169,12 +169,16 @@ def test_comment_on_a_transition_without_one_is_refused() -> None:
     assert refused.reason.msgid == "この操作にはコメントを付けられません。"
 
 
-def test_reject_is_open_to_clerk_in_review_and_approver_awaiting_approval() -> None:
+def test_clerk_rejects_in_review_and_approver_rejects_awaiting_approval() -> None:
     by_clerk = apply_transition(JUMINHYO, "in_review", "reject", CLERK_A, (), "本人確認ができません")
-    by_approver = apply_transition(JUMINHYO, "awaiting_approval", "reject", APPROVER, (), "要件を満たしません")
+    by_approver = apply_transition(
+        JUMINHYO, "awaiting_approval", "reject_on_approval", APPROVER, (), "要件を満たしません"
+    )
 
     assert by_clerk.target == by_approver.target == "rejected"
     assert refusal("submitted", "reject", CLERK_A, comment="理由").reason.msgid == WRONG_STATE
+    assert refusal("awaiting_approval", "reject", CLERK_A, comment="理由").reason.msgid == WRONG_STATE
+    assert refusal("awaiting_approval", "reject_on_approval", CLERK_A, comment="理由").reason.msgid == NO_PERMISSION
 
 
 def test_issuing_tells_the_application_to_issue_the_certificate() -> None:

@@ -70,7 +70,8 @@ def test_real_juminhyo_workflow_loads_with_its_rules() -> None:
     assert approve.roles == {Role.APPROVER}
     assert approve.distinct_from == {"start_review", "request_approval"}
     reject = wf.transition("reject")
-    assert reject.roles == {Role.CLERK, Role.APPROVER}
+    assert reject.roles == {Role.CLERK} and reject.sources == ("in_review",)
+    assert wf.transition("reject_on_approval").roles == {Role.APPROVER}
     assert reject.comment is CommentRule.REQUIRED and reject.style is ButtonStyle.DANGER
     assert reject.confirm
     assert wf.transition("issue").effects == (Effect.ISSUE_CERTIFICATE,)

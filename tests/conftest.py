@@ -1,0 +1,79 @@
+"""Database fixtures shared by every test that touches the database.
+
+One database per run, built by ``alembic upgrade head`` (as production is); each test runs inside a
+transaction that is rolled back, with the app's own commits turned into savepoints (pypi/warehouse).
+``--database=postgresql`` runs the same tests on PostgreSQL; it fails, never skips, when PostgreSQL
+is unreachable.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from portal.cli import upgrade_database
+from portal.database import db, make_engine
+
+DEFAULT_POSTGRESQL = "postgresql+psycopg://root@127.0.0.1:5432/postgres"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="backend for database tests (PostgreSQL at $TEST_POSTGRESQL_URL, default %s)" % DEFAULT_POSTGRESQL,
+    )
+
+
+@pytest.fixture(scope="session")
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if request.config.getoption("--database") == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    admin_url = make_url(os.environ.get("TEST_POSTGRESQL_URL", DEFAULT_POSTGRESQL))
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            name = f"madoguchi_test_{uuid.uuid4().hex[:12]}"
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any failure to reach PostgreSQL must fail the run loudly
+        pytest.fail(f"PostgreSQL is unreachable at {admin_url.render_as_string()}: {exc}", pytrace=False)
+    yield admin_url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    upgrade_database(database_url)
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+@pytest.fixture
+def db_session(connection: Connection) -> Iterator[Session]:
+    """The test's session; the app's request sessions share its connection and outer transaction."""
+    maker = sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    previous = db.sessionmaker
+    db.sessionmaker = maker
+    session = maker()
+    yield session
+    session.close()
+    db.sessionmaker = previous
