@@ -87,7 +87,9 @@ class FieldDef(_Frozen):
         if value not in registry.field_types():
             known = ", ".join(sorted(registry.field_types()))
             raise PydanticCustomError(
-                "unknown_field_type", "unknown field type '{type}'; known types: {known}", {"type": value, "known": known}
+                "unknown_field_type",
+                "unknown field type '{type}'; known types: {known}",
+                {"type": value, "known": known},
             )
         return value
 

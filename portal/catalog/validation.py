@@ -27,8 +27,9 @@ class ValidationResult:
 def validate(definition: ProcedureDefinition, raw: Raw, *, page: str | None = None) -> ValidationResult:
     """Check all pages (the final submission) or only ``page``.
 
-    ``show_if`` may look back at earlier pages, so ``raw`` should hold the earlier answers too (e.g.
-    ``{**to_raw(definition, saved), **form}``); only ``page``'s fields are reported and returned.
+    ``show_if`` may look back at earlier pages, so ``raw`` should hold their answers too, e.g.
+    ``{**to_raw(definition, saved_other_pages), **form}`` (not this page's saved answers: an unticked box
+    is absent from the form and would be revived). Only ``page``'s fields are reported and returned.
     """
     checked = {f.name for f in (definition.page(page).fields if page is not None else definition.fields)}
     parsed: dict[str, Any] = {}  # every visible field so far, for show_if

@@ -74,7 +74,13 @@ def test_works_through_babel_and_covers_every_label_of_the_real_catalog() -> Non
     with path.open("rb") as fileobj:
         msgids = {message for _, message, _, _ in extract(extract_yaml, fileobj)}
     definition = load_definition(path)
-    expected = {definition.title, definition.summary, definition.description, definition.fee_note, *definition.requirements}
+    expected = {
+        definition.title,
+        definition.summary,
+        definition.description,
+        definition.fee_note,
+        *definition.requirements,
+    }
     for page in definition.pages:
         expected |= {page.title, *([page.help] if page.help else [])}
         for field in page.fields:

@@ -59,7 +59,12 @@ def test_real_catalog_loads_against_the_workflows_it_names() -> None:
     assert sodai is not None and sodai.certificate is None and sodai.fee == 0
     assert sodai.field("items").settings.max_each == 5
     assert [item.value for item in sodai.field("items").settings.items] == [
-        "sofa", "bed", "wardrobe", "bicycle", "futon", "desk"
+        "sofa",
+        "bed",
+        "wardrobe",
+        "bicycle",
+        "futon",
+        "desk",
     ]
     assert catalog.get("unknown") is None
 
@@ -128,7 +133,9 @@ def test_missing_required_key_points_at_its_parent(tmp_path: Path) -> None:
 
 
 def test_several_problems_are_all_listed(tmp_path: Path) -> None:
-    error = load_error(tmp_path, MINIMAL.replace("fee: 0", "fee: -1").replace("processing_days: 1", "processing_days: 0"))
+    error = load_error(
+        tmp_path, MINIMAL.replace("fee: 0", "fee: -1").replace("processing_days: 1", "processing_days: 0")
+    )
     assert error.line == 4
     assert f"\n{tmp_path.name}/proc.yaml:5: processing_days: " in error.message
 
@@ -169,22 +176,31 @@ def test_bad_field_name(tmp_path: Path) -> None:
     assert (error.path, error.line) == (("pages", 0, "fields", 0, "name"), 11)
 
 
-SECOND_FIELD = MINIMAL + """\
+SECOND_FIELD = (
+    MINIMAL
+    + """\
       - name: {name}
         type: {type}
         label: 二つ目
 """
+)
 
 
 def test_duplicate_field_names_across_pages(tmp_path: Path) -> None:
-    text = MINIMAL + "  - key: more\n    title: 続き\n    fields:\n      - name: family_name\n        type: text\n        label: 氏\n"
+    text = (
+        MINIMAL
+        + "  - key: more\n    title: 続き\n    fields:\n      - name: family_name\n        type: text\n        label: 氏\n"
+    )
     error = load_error(tmp_path, text)
     assert (error.path, error.line) == (("pages", 1, "fields", 0, "name"), 17)
     assert error.message == "duplicate field name 'family_name'"
 
 
 def test_duplicate_page_keys(tmp_path: Path) -> None:
-    text = MINIMAL + "  - key: main\n    title: 続き\n    fields:\n      - name: other\n        type: text\n        label: 他\n"
+    text = (
+        MINIMAL
+        + "  - key: main\n    title: 続き\n    fields:\n      - name: other\n        type: text\n        label: 他\n"
+    )
     error = load_error(tmp_path, text)
     assert (error.path, error.line, error.message) == (("pages", 1, "key"), 14, "duplicate page key 'main'")
 
@@ -202,7 +218,11 @@ def test_prefill_on_a_type_that_cannot_take_it(tmp_path: Path) -> None:
 
 
 def test_show_if_must_name_an_earlier_field(tmp_path: Path) -> None:
-    text = MINIMAL + "        show_if: {field: later, equals: x}\n" + SECOND_FIELD.removeprefix(MINIMAL).format(name="later", type="text")
+    text = (
+        MINIMAL
+        + "        show_if: {field: later, equals: x}\n"
+        + SECOND_FIELD.removeprefix(MINIMAL).format(name="later", type="text")
+    )
     error = load_error(tmp_path, text)
     assert (error.path, error.line) == (("pages", 0, "fields", 0, "show_if", "field"), 14)
     assert error.message == "'later' is defined later: show_if must name an earlier field"
@@ -229,7 +249,9 @@ def test_show_if_needs_exactly_one_condition(tmp_path: Path) -> None:
 
 
 def test_fills_must_name_an_address_field(tmp_path: Path) -> None:
-    error = load_error(tmp_path, SECOND_FIELD.format(name="postal_code", type="postal_code") + "        fills: family_name\n")
+    error = load_error(
+        tmp_path, SECOND_FIELD.format(name="postal_code", type="postal_code") + "        fills: family_name\n"
+    )
     assert (error.path, error.line) == (("pages", 0, "fields", 1, "fills"), 17)
     assert error.message == "'family_name' is not an address field of this procedure"
 

@@ -73,7 +73,10 @@ def test_shown_fields_are_required(juminhyo: ProcedureDefinition) -> None:
     assert list(result.errors) == ["members", "purpose_detail"]
     assert str(result.errors["members"]) == "必要な方の氏名を入力してください"
     assert str(result.errors["purpose_detail"]) == "使いみちの詳細を入力してください"
-    shown = validate(juminhyo, answers(scope=["partial"], members=["山田太郎\n山田一郎"], purpose=["other"], purpose_detail=["ビザ申請"]))
+    shown = validate(
+        juminhyo,
+        answers(scope=["partial"], members=["山田太郎\n山田一郎"], purpose=["other"], purpose_detail=["ビザ申請"]),
+    )
     assert shown.ok
     assert (shown.values["members"], shown.values["purpose_detail"]) == ("山田太郎\n山田一郎", "ビザ申請")
 
@@ -82,8 +85,17 @@ def test_required_messages_in_field_order(juminhyo: ProcedureDefinition) -> None
     result = validate(juminhyo, {})
     assert not result.ok
     assert list(result.errors) == [
-        "family_name", "given_name", "family_name_kana", "given_name_kana", "birthdate",
-        "postal_code", "address", "phone", "scope", "copies", "purpose",
+        "family_name",
+        "given_name",
+        "family_name_kana",
+        "given_name_kana",
+        "birthdate",
+        "postal_code",
+        "address",
+        "phone",
+        "scope",
+        "copies",
+        "purpose",
     ]
     assert str(result.errors["family_name"]) == "氏を入力してください"
     assert str(result.errors["scope"]) == "必要な方を選択してください"
@@ -100,8 +112,17 @@ def test_copies_bounds(juminhyo: ProcedureDefinition, copies: str, ok: bool) -> 
 
 def test_birthdate_cannot_be_in_the_future(juminhyo: ProcedureDefinition) -> None:
     tomorrow = date.today() + timedelta(days=1)
-    result = validate(juminhyo, answers(**{"birthdate-era": ["seireki"], "birthdate-year": [str(tomorrow.year)],
-                                           "birthdate-month": [str(tomorrow.month)], "birthdate-day": [str(tomorrow.day)]}))
+    result = validate(
+        juminhyo,
+        answers(
+            **{
+                "birthdate-era": ["seireki"],
+                "birthdate-year": [str(tomorrow.year)],
+                "birthdate-month": [str(tomorrow.month)],
+                "birthdate-day": [str(tomorrow.day)],
+            }
+        ),
+    )
     assert result.errors["birthdate"].msgid == "%(label)sは%(date)s以前の日付を入力してください"
 
 
@@ -115,7 +136,9 @@ def test_one_page_at_a_time(juminhyo: ProcedureDefinition) -> None:
 def test_page_show_if_looks_back_at_earlier_answers(tmp_path: Path) -> None:
     text = (CATALOG / "juminhyo.yaml").read_text(encoding="utf-8")
     moved = tmp_path / "moved.yaml"
-    moved.write_text(text.replace("{field: scope, equals: partial}", "{field: family_name, equals: 山田}"), encoding="utf-8")
+    moved.write_text(
+        text.replace("{field: scope, equals: partial}", "{field: family_name, equals: 山田}"), encoding="utf-8"
+    )
     definition = load_definition(moved)
     saved = validate(definition, APPLICANT, page="applicant").values
     result = validate(definition, {**to_raw(definition, saved), **REQUEST}, page="request")
@@ -130,10 +153,17 @@ def test_unknown_page(juminhyo: ProcedureDefinition) -> None:
 def test_sodai_gomi_items_and_dates(sodai_gomi: ProcedureDefinition) -> None:
     tomorrow = date.today() + timedelta(days=1)
     raw = {
-        "family_name": ["佐藤"], "given_name": ["一郎"], "phone": ["090-1234-5678"], "postal_code": ["1000001"],
-        "collection_address": ["千代田1-1"], "items-sofa": ["1"], "items-futon": ["２"],
-        "preferred_date-era": ["reiwa"], "preferred_date-year": [str(tomorrow.year - 2018)],
-        "preferred_date-month": [str(tomorrow.month)], "preferred_date-day": [str(tomorrow.day)],
+        "family_name": ["佐藤"],
+        "given_name": ["一郎"],
+        "phone": ["090-1234-5678"],
+        "postal_code": ["1000001"],
+        "collection_address": ["千代田1-1"],
+        "items-sofa": ["1"],
+        "items-futon": ["２"],
+        "preferred_date-era": ["reiwa"],
+        "preferred_date-year": [str(tomorrow.year - 2018)],
+        "preferred_date-month": [str(tomorrow.month)],
+        "preferred_date-day": [str(tomorrow.day)],
     }
     result = validate(sodai_gomi, raw)
     assert result.ok, result.errors
@@ -144,8 +174,16 @@ def test_sodai_gomi_items_and_dates(sodai_gomi: ProcedureDefinition) -> None:
     too_many = validate(sodai_gomi, {**raw, "items-sofa": ["6"]})
     assert str(too_many.errors["items"]) == "品目と個数の「ソファ」は0から5までの数を入力してください"
     yesterday = date.today() - timedelta(days=1)
-    past = validate(sodai_gomi, {**raw, "preferred_date-era": ["seireki"], "preferred_date-year": [str(yesterday.year)],
-                                 "preferred_date-month": [str(yesterday.month)], "preferred_date-day": [str(yesterday.day)]})
+    past = validate(
+        sodai_gomi,
+        {
+            **raw,
+            "preferred_date-era": ["seireki"],
+            "preferred_date-year": [str(yesterday.year)],
+            "preferred_date-month": [str(yesterday.month)],
+            "preferred_date-day": [str(yesterday.day)],
+        },
+    )
     assert past.errors["preferred_date"].msgid == "%(label)sは%(date)s以降の日付を入力してください"
 
 
@@ -173,12 +211,16 @@ def test_prefill_from_profile(juminhyo: ProcedureDefinition) -> None:
 
 
 def test_prefill_skips_values_that_do_not_parse(juminhyo: ProcedureDefinition) -> None:
-    values = prefill(juminhyo, {"family_name_kana": "Yamada", "birthdate": "14/03/1980", "postal_code": "12", "given_name": "花子"})
+    values = prefill(
+        juminhyo, {"family_name_kana": "Yamada", "birthdate": "14/03/1980", "postal_code": "12", "given_name": "花子"}
+    )
     assert values == {"given_name": "花子"}
 
 
 def test_stored_values_round_trip_through_to_raw(juminhyo: ProcedureDefinition) -> None:
-    values = validate(juminhyo, answers(scope=["partial"], members=["山田太郎"], items=["honseki", "relationship"])).values
+    values = validate(
+        juminhyo, answers(scope=["partial"], members=["山田太郎"], items=["honseki", "relationship"])
+    ).values
     raw = to_raw(juminhyo, values)
     assert raw["birthdate-era"] == ["showa"] and raw["birthdate-year"] == ["55"]
     assert validate(juminhyo, raw).values == values
@@ -186,7 +228,9 @@ def test_stored_values_round_trip_through_to_raw(juminhyo: ProcedureDefinition) 
 
 def test_display_answers_translates_titles_labels_and_options(juminhyo: ProcedureDefinition) -> None:
     values = validate(juminhyo, answers(items=["relationship"])).values
-    pages = display_answers(juminhyo, values, lambda s: {"請求者": "Applicant", "氏": "Surname", "続柄": "Relationship"}.get(s, s))
+    pages = display_answers(
+        juminhyo, values, lambda s: {"請求者": "Applicant", "氏": "Surname", "続柄": "Relationship"}.get(s, s)
+    )
     (first_title, first_rows), (second_title, second_rows) = pages
     assert first_title == "Applicant" and ("Surname", "山田") in first_rows
     assert ("生年月日", "昭和55年3月14日(1980年)") in first_rows

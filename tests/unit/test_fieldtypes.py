@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -176,15 +176,47 @@ def test_date_is_stored_iso(era: str, year: str, month: str, day: str, iso: str)
 @pytest.mark.parametrize(
     ("raw", "msgid", "text"),
     [
-        (date_raw("heisei", "32", "1", "1"), "%(label)sの%(era)sは%(date)sまでです", "生年月日の平成は平成31年4月30日までです"),
-        (date_raw("reiwa", "1", "4", "30"), "%(label)sの%(era)sは%(date)sからです", "生年月日の令和は令和元年5月1日からです"),
-        (date_raw("reiwa", "0", "6", "1"), "%(label)sの%(era)sは%(date)sからです", "生年月日の令和は令和元年5月1日からです"),
-        (date_raw("reiwa", "6", "2", "30"), "%(label)sに存在しない日付が入力されています", "生年月日に存在しない日付が入力されています"),
-        (date_raw("seireki", "2023", "2", "29"), "%(label)sに存在しない日付が入力されています", "生年月日に存在しない日付が入力されています"),
-        (date_raw("reiwa", "6", "", "1"), "%(label)sの年・月・日をすべて入力してください", "生年月日の年・月・日をすべて入力してください"),
-        (date_raw("reiwa", "六", "1", "1"), "%(label)sの年・月・日は数字で入力してください", "生年月日の年・月・日は数字で入力してください"),
+        (
+            date_raw("heisei", "32", "1", "1"),
+            "%(label)sの%(era)sは%(date)sまでです",
+            "生年月日の平成は平成31年4月30日までです",
+        ),
+        (
+            date_raw("reiwa", "1", "4", "30"),
+            "%(label)sの%(era)sは%(date)sからです",
+            "生年月日の令和は令和元年5月1日からです",
+        ),
+        (
+            date_raw("reiwa", "0", "6", "1"),
+            "%(label)sの%(era)sは%(date)sからです",
+            "生年月日の令和は令和元年5月1日からです",
+        ),
+        (
+            date_raw("reiwa", "6", "2", "30"),
+            "%(label)sに存在しない日付が入力されています",
+            "生年月日に存在しない日付が入力されています",
+        ),
+        (
+            date_raw("seireki", "2023", "2", "29"),
+            "%(label)sに存在しない日付が入力されています",
+            "生年月日に存在しない日付が入力されています",
+        ),
+        (
+            date_raw("reiwa", "6", "", "1"),
+            "%(label)sの年・月・日をすべて入力してください",
+            "生年月日の年・月・日をすべて入力してください",
+        ),
+        (
+            date_raw("reiwa", "六", "1", "1"),
+            "%(label)sの年・月・日は数字で入力してください",
+            "生年月日の年・月・日は数字で入力してください",
+        ),
         (date_raw("kouka", "1", "1", "1"), "%(label)sの元号を選択してください", "生年月日の元号を選択してください"),
-        (date_raw("seireki", "1800", "1", "1"), "%(label)sは%(date)s以降の日付を入力してください", "生年月日は明治元年1月25日以降の日付を入力してください"),
+        (
+            date_raw("seireki", "1800", "1", "1"),
+            "%(label)sは%(date)s以降の日付を入力してください",
+            "生年月日は明治元年1月25日以降の日付を入力してください",
+        ),
     ],
 )
 def test_date_impossible_days_are_explained(raw: dict[str, list[str]], msgid: str, text: str) -> None:
@@ -204,12 +236,17 @@ def test_date_bounds_accept_today_and_iso_dates() -> None:
     error = refuse(past_only, **past_only.field_type.to_raw(past_only, (today + timedelta(days=1)).isoformat()))
     assert error.message.msgid == "%(label)sは%(date)s以前の日付を入力してください"
     since = make("date", "希望日", min="2024-04-01")
-    assert str(refuse(since, **date_raw("reiwa", "6", "3", "31")).message) == "希望日は令和6年4月1日以降の日付を入力してください"
+    assert (
+        str(refuse(since, **date_raw("reiwa", "6", "3", "31")).message)
+        == "希望日は令和6年4月1日以降の日付を入力してください"
+    )
 
 
 def test_date_bound_must_be_a_date_or_today() -> None:
     with pytest.raises(ValueError, match="ISO date"):
         make("date", min="yesterday")
+    with pytest.raises(ValueError, match="ISO date"):
+        make("date", max=datetime(2024, 4, 1, 10, 0))  # YAML reads "2024-04-01 10:00" as a datetime
 
 
 @pytest.mark.parametrize(
@@ -320,7 +357,12 @@ def test_email_is_normalised_without_dns() -> None:
 
 @pytest.mark.parametrize(
     ("typed", "stored"),
-    [("03-1234-5678", "03-1234-5678"), ("０３－１２３４－５６７８", "03-1234-5678"), ("090ー1234ー5678", "090-1234-5678"), ("0312345678", "0312345678")],
+    [
+        ("03-1234-5678", "03-1234-5678"),
+        ("０３－１２３４－５６７８", "03-1234-5678"),
+        ("090ー1234ー5678", "090-1234-5678"),
+        ("0312345678", "0312345678"),
+    ],
 )
 def test_phone_is_kept_as_typed_in_half_width(typed: str, stored: str) -> None:
     assert parse(make("phone"), typed) == stored
@@ -375,5 +417,9 @@ def test_item_counts_out_of_range_names_the_item(typed: str) -> None:
 
 def test_labels_inside_messages_are_translated_too() -> None:
     error = refuse(make("item_counts", "品目", items=ITEMS), **{"answer-bed": ["99"]})
-    english = {"品目": "Items", "ベッド": "Bed", "%(label)sの「%(item)s」は0から%(max)dまでの数を入力してください": "%(item)s in %(label)s: 0 to %(max)d"}
+    english = {
+        "品目": "Items",
+        "ベッド": "Bed",
+        "%(label)sの「%(item)s」は0から%(max)dまでの数を入力してください": "%(item)s in %(label)s: 0 to %(max)d",
+    }
     assert error.message.render(lambda s: english.get(s, s)) == "Bed in Items: 0 to 10"

@@ -6,7 +6,7 @@ Stored as ISO ``YYYY-MM-DD``; shown as 令和6年4月1日(2024年). Bounds (``mi
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import PlainValidator
@@ -29,11 +29,12 @@ ERA_CHOICES: tuple[tuple[str, str], ...] = (
 )
 _PARTS = ("era", "year", "month", "day")
 _NOT_BEFORE = N_("%(label)sは%(date)s以降の日付を入力してください")
-_ERA_FROM = N_("%(label)sの%(era)sは%(date)sからです")
 
 
 def _bound(value: Any) -> date | Literal["today"]:
-    if isinstance(value, date) or value == "today":
+    if value == "today":
+        return "today"
+    if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if isinstance(value, str):
         try:
@@ -52,7 +53,7 @@ class DateSettings(Settings):
 
 
 def _resolve(bound: date | Literal["today"] | None) -> date | None:
-    return date.today() if bound == "today" else bound  # type: ignore[return-value]
+    return date.today() if bound == "today" else bound
 
 
 class DateType(FieldType[DateSettings]):
@@ -94,7 +95,9 @@ class DateType(FieldType[DateSettings]):
         if era is not None:  # a real day, but is it in the era? Say where the era starts or ends.
             end = era_end(era)
             if result < era.start:
-                raise self.error(field, _ERA_FROM, era=era.name, date=format_date(era.start))
+                raise self.error(
+                    field, N_("%(label)sの%(era)sは%(date)sからです"), era=era.name, date=format_date(era.start)
+                )
             if end is not None and result > end:
                 raise self.error(field, N_("%(label)sの%(era)sは%(date)sまでです"), era=era.name, date=format_date(end))
         if result < ERAS[0].start:  # no 和暦 to show it in

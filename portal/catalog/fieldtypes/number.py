@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import model_validator
 
@@ -48,7 +48,9 @@ class NumberType(FieldType[NumberSettings]):
         low, high = settings.min, settings.max
         if (low is not None and number < low) or (high is not None and number > high):
             if low is not None and high is not None:
-                raise self.error(field, N_("%(label)sは%(min)dから%(max)dまでの数を入力してください"), min=low, max=high)
+                raise self.error(
+                    field, N_("%(label)sは%(min)dから%(max)dまでの数を入力してください"), min=low, max=high
+                )
             if low is not None:
                 raise self.error(field, N_("%(label)sは%(min)d以上の数を入力してください"), min=low)
             raise self.error(field, N_("%(label)sは%(max)d以下の数を入力してください"), max=high)
