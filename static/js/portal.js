@@ -80,6 +80,9 @@
     }
     fetch("/api/postal/" + digits, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) {
+        if (response.status === 404) {
+          return { found: false };
+        }
         if (!response.ok) {
           throw new Error("postal lookup failed: " + response.status);
         }
