@@ -1,0 +1,77 @@
+"""Steps of the resident and staff journeys, shared by the journey and bad-input tests."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+
+from portal.models import Submission
+
+JUMINHYO_ANSWERS = {
+    "family_name": "山田",
+    "given_name": "太郎",
+    "family_name_kana": "ヤマダ",
+    "given_name_kana": "タロウ",
+    "birthdate-era": "showa",
+    "birthdate-year": "60",
+    "birthdate-month": "4",
+    "birthdate-day": "12",
+    "postal_code": "100-0001",
+    "address": "東京都千代田区千代田1-1",
+    "phone": "03-1234-5678",
+    "scope": "self",
+    "items": ["relationship"],
+    "copies": "2",
+    "purpose": "employment",
+}
+
+SODAI_GOMI_ANSWERS = {
+    "family_name": "佐藤",
+    "given_name": "花子",
+    "phone": "090-1234-5678",
+    "postal_code": "1000005",
+    "collection_address": "東京都千代田区丸の内1-9-1",
+    "items-sofa": "1",
+    "items-bicycle": "2",
+    "preferred_date-era": "seireki",
+    "preferred_date-year": "2099",
+    "preferred_date-month": "1",
+    "preferred_date-day": "15",
+}
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    page = client.get(path)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, path: str, data: dict, *, token_from: str | None = None):  # type: ignore[no-untyped-def]
+    token = csrf_token(client, token_from or path)
+    return client.post(path, data={**data, "csrf_token": token})
+
+
+def apply(client: FlaskClient, code: str, slug: str, answers: dict) -> str:
+    """Fill the form, confirm, submit; return the 受付番号."""
+    form = post_form(client, f"/{code}/procedures/{slug}/apply", answers)
+    assert form.status_code == 302, form.text
+    confirm_path = f"/{code}/procedures/{slug}/confirm"
+    assert form.headers["Location"] == confirm_path
+    submitted = post_form(client, confirm_path, {})
+    assert submitted.status_code == 302, submitted.text
+    match = re.fullmatch(rf"/{code}/applications/([0-9-]+)/receipt", submitted.headers["Location"])
+    assert match, submitted.headers["Location"]
+    return match.group(1)
+
+
+def fire(client: FlaskClient, reference: str, transition: str, comment: str | None = None):  # type: ignore[no-untyped-def]
+    page = f"/backoffice/submissions/{reference}"
+    data = {"comment": comment} if comment is not None else {}
+    return post_form(client, f"{page}/transitions/{transition}", data, token_from=page)
+
+
+def state_of(db_session, code: str, reference: str) -> str:  # type: ignore[no-untyped-def]
+    db_session.expire_all()
+    return db_session.query(Submission).filter_by(municipality_code=code, reference=reference).one().state
