@@ -45,7 +45,6 @@ class FieldView:
     autocomplete: str | None = None
     show_if_field: str | None = None
     show_if_values: list[str] = field(default_factory=list)
-    hidden: bool = False
     fills: str | None = None
 
 
@@ -70,10 +69,6 @@ def _bound(settings: Any, name: str) -> int | str | None:
 def field_view(f: FieldDef, raw: Raw, error: Message | None) -> FieldView:
     settings = f.settings
     widget = registry.get(f.type).widget
-    hidden = False
-    if f.show_if is not None:
-        controlling = [value for value in raw.get(f.show_if.field, ()) if value]
-        hidden = not set(controlling) & set(f.show_if.accepted)
     return FieldView(
         name=f.name,
         widget=widget,
@@ -93,7 +88,6 @@ def field_view(f: FieldDef, raw: Raw, error: Message | None) -> FieldView:
         autocomplete=AUTOCOMPLETE_BY_PREFILL.get(f.prefill or "") or AUTOCOMPLETE_BY_WIDGET.get(widget),
         show_if_field=f.show_if.field if f.show_if else None,
         show_if_values=list(f.show_if.accepted) if f.show_if else [],
-        hidden=hidden,
         fills=getattr(settings, "fills", None),
     )
 

@@ -124,7 +124,6 @@ class FieldView:
     autocomplete: str | None = None
     show_if_field: str | None = None
     show_if_values: list[str] = field(default_factory=list)
-    hidden: bool = False
     fills: str | None = None
 
     @property
@@ -382,12 +381,12 @@ def test_postal_code_without_fills_has_no_button(render: Any) -> None:
     assert field_html(render, FieldView("postal_code", "postal_code")).find_all("button") == []
 
 
-def test_conditional_field_carries_its_condition(render: Any) -> None:
-    f = FieldView("other_use", "text", show_if_field="use", show_if_values=["other", "その他"], hidden=True)
+def test_conditional_field_carries_its_condition_and_stays_visible_without_javascript(render: Any) -> None:
+    f = FieldView("other_use", "text", show_if_field="use", show_if_values=["other", "その他"])
     wrapper = field_html(render, f).one(data_field="other_use")
     assert wrapper["data-show-if-field"] == "use"
     assert wrapper["data-show-if-values"] == '["other", "\\u305d\\u306e\\u4ed6"]'
-    assert "hidden" in wrapper.attrs
+    assert "hidden" not in wrapper.attrs  # portal.js hides it; without JavaScript it must stay reachable
     shown = field_html(render, FieldView("plain", "text")).one(data_field="plain")
     assert "hidden" not in shown.attrs and "data-show-if-field" not in shown.attrs
 
