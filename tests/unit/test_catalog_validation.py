@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from portal import jst
 from portal.catalog import ProcedureDefinition, display_answers, load_definition, prefill, to_raw, validate
 from portal.identity import ResidentProfile
 
@@ -111,7 +112,7 @@ def test_copies_bounds(juminhyo: ProcedureDefinition, copies: str, ok: bool) -> 
 
 
 def test_birthdate_cannot_be_in_the_future(juminhyo: ProcedureDefinition) -> None:
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = jst.today() + timedelta(days=1)
     result = validate(
         juminhyo,
         answers(
@@ -151,7 +152,7 @@ def test_unknown_page(juminhyo: ProcedureDefinition) -> None:
 
 
 def test_sodai_gomi_items_and_dates(sodai_gomi: ProcedureDefinition) -> None:
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = jst.today() + timedelta(days=1)
     raw = {
         "family_name": ["佐藤"],
         "given_name": ["一郎"],
@@ -173,7 +174,7 @@ def test_sodai_gomi_items_and_dates(sodai_gomi: ProcedureDefinition) -> None:
     assert str(nothing.errors["items"]) == "品目と個数を1つ以上入力してください"
     too_many = validate(sodai_gomi, {**raw, "items-sofa": ["6"]})
     assert str(too_many.errors["items"]) == "品目と個数の「ソファ」は0から5までの数を入力してください"
-    yesterday = date.today() - timedelta(days=1)
+    yesterday = jst.today() - timedelta(days=1)
     past = validate(
         sodai_gomi,
         {

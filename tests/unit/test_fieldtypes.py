@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from portal import jst
 from portal.catalog import FieldDef, FieldError, field_types, get, register
 from portal.catalog.fieldtypes.base import FieldType
 
@@ -225,12 +226,19 @@ def test_date_impossible_days_are_explained(raw: dict[str, list[str]], msgid: st
     assert str(error.message) == text
 
 
+def test_date_without_era_reads_a_four_digit_year_as_seireki() -> None:
+    assert parse(make("date"), **date_raw("", "1985", "4", "12")) == "1985-04-12"
+    assert refuse(make("date", "生年月日"), **date_raw("", "60", "4", "12")).message.msgid == (
+        "%(label)sの元号を選択してください"
+    )
+
+
 def test_date_with_only_an_era_selected_is_empty() -> None:
     assert parse(make("date"), **date_raw("reiwa", "", " ", "")) is None
 
 
 def test_date_bounds_accept_today_and_iso_dates() -> None:
-    today = date.today()
+    today = jst.today()
     past_only = make("date", "生年月日", max="today")
     assert round_trip(past_only, today.isoformat()) == today.isoformat()
     error = refuse(past_only, **past_only.field_type.to_raw(past_only, (today + timedelta(days=1)).isoformat()))

@@ -14,6 +14,7 @@ from pydantic_core import PydanticCustomError
 
 from portal.catalog.fieldtypes.base import FieldType, Raw, Settings, Translate
 from portal.catalog.normalize import half_width_ascii
+from portal import jst
 from portal.catalog.registry import register
 from portal.messages import N_
 from portal.wareki import ERAS, ERAS_BY_KEY, era_end, era_year, format_date
@@ -53,7 +54,7 @@ class DateSettings(Settings):
 
 
 def _resolve(bound: date | Literal["today"] | None) -> date | None:
-    return date.today() if bound == "today" else bound
+    return jst.today() if bound == "today" else bound
 
 
 class DateType(FieldType[DateSettings]):
@@ -85,6 +86,8 @@ class DateType(FieldType[DateSettings]):
         return result.isoformat()
 
     def _to_date(self, field: FieldDef, era_key: str, year: int, month: int, day: int) -> date:
+        if not era_key and year >= ERAS[0].start.year:  # a browser's autofill types 1985 and no era
+            era_key = SEIREKI
         era = ERAS_BY_KEY.get(era_key)
         if era is None and era_key != SEIREKI:
             raise self.error(field, N_("%(label)sの元号を選択してください"))
