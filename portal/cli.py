@@ -32,8 +32,6 @@ def register_commands(app: Flask) -> None:
         from portal.database import db
         from portal.demo import load_demo_data
 
-        with app.app_context():
-            session = db.sessionmaker()  # type: ignore[misc]
-            with session.begin():
-                names = [m.name for m in load_demo_data(session)]
+        names = [m.name for m in load_demo_data(db.session)]
+        db.session.commit()
         click.echo("demo municipalities: " + ", ".join(names))

@@ -41,9 +41,8 @@ def main() -> int:
     upgrade_database(settings.database_url)
     app = create_app(settings)
     with app.app_context():
-        session = db.session
-        load_demo_data(session)
-        session.commit()
+        load_demo_data(db.session)
+        db.session.commit()
 
     serve_in_thread(idp, args.host, args.idp_port)
     print(f"\n  Madoguchi portal:        {portal_url}/")

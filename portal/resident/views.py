@@ -100,8 +100,10 @@ def _answers_from(form: Any) -> dict[str, list[str]]:
 
 def _lookup_address(definition: ProcedureDefinition, raw: dict[str, list[str]], field_name: str) -> None:
     """The no-JavaScript 「住所を検索」 button: fill the address field named by the postal code's ``fills``."""
-    postal = definition.field(field_name) if field_name in {f.name for f in definition.fields} else None
-    fills = getattr(postal.settings, "fills", None) if postal else None
+    try:
+        fills = getattr(definition.field(field_name).settings, "fills", None)
+    except KeyError:
+        fills = None
     if not fills:
         abort(400)
     found = catalog.lookup_postal_code((raw.get(field_name) or [""])[0])
