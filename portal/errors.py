@@ -16,7 +16,9 @@ def init_app(app: Flask) -> None:
     def _http(error: HTTPException) -> tuple[str, int]:
         code = error.code or 500
         template = f"errors/{code}.html" if code in (400, 403, 404) else "errors/generic.html"
-        return render_template(template, error=error), code
+        # Our own abort(…, description=…) is already translated; werkzeug's stock English text is not shown.
+        detail = error.description if error.description != type(error).description else None
+        return render_template(template, error=error, detail=detail), code
 
     @app.errorhandler(500)
     def _server(error: Exception) -> tuple[str, int]:
