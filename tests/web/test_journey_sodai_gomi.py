@@ -1,0 +1,97 @@
+"""粗大ごみ収集 end to end: a resident whose name came unsplit applies, a clerk completes it, no certificate."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal.models import Certificate, Submission, TransitionRecord
+from tests.web.conftest import login
+from tests.web.journeys import SODAI_GOMI_ANSWERS, apply, fire, post_form, state_of
+from tests.web.test_bad_input import db_state, flashed
+
+CODE = "999997"
+APPLY = f"/{CODE}/procedures/sodai_gomi/apply"
+
+
+def test_resident_splits_their_name_applies_and_sees_the_collection_completed(
+    client: FlaskClient, make_client: Any, db_session: Session
+) -> None:
+    login(client, "resident", "resident-sato")
+    form = client.get(APPLY)
+    assert "氏と名を分けて入力してください" in form.text
+    assert re.search(r'id="field-family_name" name="family_name" value="佐藤花子"', form.text)
+    assert re.search(r'id="field-given_name" name="given_name" value=""', form.text)
+    assert "東京都千代田区丸の内1-9-1" in form.text
+
+    # Submitting the prefill as it stands is refused: 名 is empty.
+    unsplit = post_form(client, APPLY, {**SODAI_GOMI_ANSWERS, "family_name": "佐藤花子", "given_name": ""})
+    assert unsplit.status_code == 200 and "名を入力してください" in unsplit.text
+
+    confirm = post_form(client, APPLY, SODAI_GOMI_ANSWERS)
+    assert confirm.headers["Location"] == f"/{CODE}/procedures/sodai_gomi/confirm"
+    summary = client.get(confirm.headers["Location"]).text
+    assert "ソファ 1点、自転車 2点" in summary and "令和81年1月15日" in summary
+    reference = apply(client, CODE, "sodai_gomi", SODAI_GOMI_ANSWERS)
+
+    submission = db_session.scalars(select(Submission).filter_by(reference=reference)).one()
+    assert submission.state == "received"
+    assert submission.answers["family_name"] == "佐藤" and submission.answers["given_name"] == "花子"
+    assert submission.answers["items"] == {"sofa": 1, "bicycle": 2}
+
+    clerk = make_client("staff", "staff-mihon-clerk")
+    assert reference in clerk.get("/backoffice/", query_string={"procedure": "sodai_gomi"}).text
+    assert reference not in clerk.get("/backoffice/", query_string={"procedure": "juminhyo"}).text
+    page = clerk.get(f"/backoffice/submissions/{reference}").text
+    assert "ソファ" in page and "受付を完了する" in page
+
+    note = "1月15日（金）午前8時30分までに、玄関前にお出しください。"
+    assert fire(clerk, reference, "complete", note).status_code == 302
+    assert state_of(db_session, CODE, reference) == "completed"
+    assert db_session.scalar(select(func.count()).select_from(Certificate)) == 0
+    history = db_session.scalars(select(TransitionRecord).order_by(TransitionRecord.id)).all()
+    assert [(r.transition, r.to_state, r.actor_name, r.comment) for r in history] == [
+        ("submit", "received", "佐藤花子", None),  # who acted: the verified identity, as the provider sent it
+        ("complete", "completed", "窓口 一郎", note),
+    ]
+
+    mine = client.get(f"/{CODE}/applications").text
+    assert reference in mine and "粗大ごみ収集の申込" in mine and "完了" in mine
+    detail = html.unescape(client.get(f"/{CODE}/applications/{reference}").text)
+    assert "受付 → " in detail and "完了" in detail and note in detail
+    assert "証明書" not in detail and "取り下げる" not in detail  # finished: nothing left to do
+    assert client.get(f"/{CODE}/applications/{reference}/certificate.pdf").status_code == 404
+
+
+def test_rejecting_a_collection_needs_a_reason(client: FlaskClient, make_client: Any, db_session: Session) -> None:
+    login(client, "resident", "resident-sato")
+    reference = apply(client, CODE, "sodai_gomi", SODAI_GOMI_ANSWERS)
+    clerk = make_client("staff", "staff-mihon-clerk")
+    before = db_state(db_session)
+
+    refused = fire(clerk, reference, "reject", "")
+    assert "この操作には理由（コメント）の入力が必要です" in flashed(clerk, refused)
+    assert db_state(db_session) == before
+
+    reason = "家電リサイクル法の対象品のため収集できません。"
+    assert fire(clerk, reference, "reject", reason).status_code == 302
+    assert state_of(db_session, CODE, reference) == "rejected"
+    detail = client.get(f"/{CODE}/applications/{reference}").text
+    assert "却下" in detail and reason in detail
+
+
+def test_item_counts_out_of_range_are_refused(client: FlaskClient, db_session: Session) -> None:
+    login(client, "resident", "resident-sato")
+    before = db_state(db_session)
+    for items in ({"items-sofa": "6"}, {"items-sofa": "-1"}, {"items-sofa": "0", "items-bicycle": "0"}):
+        response = post_form(client, APPLY, {**SODAI_GOMI_ANSWERS, **items})
+        assert response.status_code == 200, items
+        assert 'href="#field-items"' in response.text, items
+    past = post_form(client, APPLY, {**SODAI_GOMI_ANSWERS, "preferred_date-year": "2000"})
+    assert past.status_code == 200 and 'href="#field-preferred_date"' in past.text
+    assert db_state(db_session) == before
