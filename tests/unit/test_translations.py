@@ -1,0 +1,154 @@
+"""English is complete for every string Babel extracts, and ``scripts/translations check`` enforces it in CI.
+
+The extraction runs through the real script and babel.cfg, so a source that stops being extracted (a
+YAML directory, the N_ keyword, a template folder) fails here as surely as a missing translation.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "translations"
+TRANSLATIONS = ROOT / "translations"
+EN_PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
+PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[a-zA-Z]")
+
+
+def script(*args: str, translations: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **({"TRANSLATIONS_DIR": str(translations)} if translations else {})}
+    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, env=env, check=False)
+
+
+def read(path: Path) -> Catalog:
+    with path.open("rb") as fileobj:
+        return read_po(fileobj)
+
+
+def write(path: Path, catalog: Catalog) -> None:
+    with path.open("wb") as fileobj:
+        write_po(fileobj, catalog, width=None)
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    pot = tmp_path_factory.mktemp("extract") / "messages.pot"
+    result = script("extract", str(pot))
+    assert result.returncode == 0, result.stderr
+    return read(pot)
+
+
+def test_every_extracted_msgid_has_a_finished_english_translation(extracted: Catalog) -> None:
+    english = read(EN_PO)
+    problems = []
+    for message in extracted:
+        if not message.id:
+            continue
+        translated = english.get(message.id)
+        if translated is None or not translated.string or translated.fuzzy:
+            problems.append(f"not translated: {message.id!r}")
+            continue
+        placeholders = sorted(PLACEHOLDER.findall(message.id))
+        if sorted(PLACEHOLDER.findall(translated.string)) != placeholders:
+            problems.append(f"placeholders differ: {message.id!r} → {translated.string!r}")
+            continue
+        # Jinja's newstyle gettext %-formats every translation, so it must format with the msgid's names.
+        try:
+            translated.string % {name: 0 for name in re.findall(r"%\((\w+)\)", message.id)}
+        except (ValueError, TypeError, KeyError) as error:
+            problems.append(f"does not format ({error}): {translated.string!r}")
+    assert problems == []
+
+
+def test_extraction_covers_python_core_templates_and_yaml_but_not_japanese_only_templates(
+    extracted: Catalog,
+) -> None:
+    files = {path for message in extracted for path, _ in message.locations}
+    expected = {
+        "住民票の写しの交付請求": "forms_catalog/juminhyo.yaml",  # a procedure title
+        "本人のみ": "forms_catalog/juminhyo.yaml",  # an option label
+        "ソファ": "forms_catalog/sodai_gomi.yaml",  # an item label
+        "差戻し中": "workflows/juminhyo.yaml",  # a state label
+        "却下すると元に戻せません。よろしいですか？": "workflows/juminhyo.yaml",  # a confirmation
+        "%(label)sは数字で入力してください": "portal/catalog/fieldtypes/number.py",  # core N_
+        "ログインしました。": "portal/auth/views.py",  # flask_babel gettext as _
+        "本文へスキップ": "portal/templates/base.html",  # Jinja _()
+        "ログイン中：%(name)s": "portal/templates/base.html",  # Jinja _() with a keyword
+    }
+    for msgid, path in expected.items():
+        message = extracted.get(msgid)
+        assert message is not None, msgid
+        assert path in {location for location, _ in message.locations}, (msgid, message.locations)
+    assert not [f for f in files if f.startswith(("portal/devidp/templates/", "portal/certificates/templates/"))]
+    assert "juminhyo" not in extracted and "start_review" not in extracted  # keys, not text
+
+
+def test_check_passes_on_the_committed_catalog() -> None:
+    result = script("check")
+    assert result.returncode == 0, result.stderr
+
+
+def test_check_lists_missing_untranslated_fuzzy_and_misformatted_translations(tmp_path: Path) -> None:
+    shutil.copytree(TRANSLATIONS, tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.mo"))
+    po = tmp_path / "en" / "LC_MESSAGES" / "messages.po"
+    catalog = read(po)
+    catalog.delete("本文へスキップ")
+    catalog["ログアウト"].string = ""
+    catalog["ログインしました。"].flags.add("fuzzy")
+    catalog["ログイン中：%(name)s"].string = "Logged in as %(user)s"
+    catalog["申請する"].string = "Submit 100% now"
+    write(po, catalog)
+
+    result = script("check", translations=tmp_path)
+
+    assert result.returncode == 1
+    *problems, summary = result.stderr.splitlines()
+    assert sorted(problems) == [
+        "en: fuzzy: 'ログインしました。'",
+        "en: missing: '本文へスキップ'",
+        "en: placeholders differ: 'ログイン中：%(name)s'",
+        "en: stray %: '申請する'",
+        "en: untranslated: 'ログアウト'",
+    ]
+    assert summary == "5 problem(s): run scripts/translations update, then translate."
+
+
+def test_check_fails_when_a_locale_has_no_catalog(tmp_path: Path) -> None:
+    result = script("check", translations=tmp_path)
+    assert result.returncode == 1
+    assert f"en: {tmp_path}/en/LC_MESSAGES/messages.po is missing" in result.stderr
+
+
+def test_update_creates_a_missing_locale_and_keeps_existing_translations(tmp_path: Path) -> None:
+    assert script("update", translations=tmp_path).returncode == 0
+    po = tmp_path / "en" / "LC_MESSAGES" / "messages.po"
+    catalog = read(po)
+    assert "住民票の写しの交付請求" in catalog and not catalog["住民票の写しの交付請求"].string
+    catalog["住民票の写しの交付請求"].string = "Resident record copy"
+    write(po, catalog)
+
+    assert script("update", translations=tmp_path).returncode == 0
+    assert read(po)["住民票の写しの交付請求"].string == "Resident record copy"
+
+
+def test_compile_writes_the_english_mo(tmp_path: Path) -> None:
+    shutil.copytree(TRANSLATIONS, tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.mo"))
+    assert script("compile", translations=tmp_path).returncode == 0
+    with (tmp_path / "en" / "LC_MESSAGES" / "messages.mo").open("rb") as fileobj:
+        compiled = read_mo(fileobj)
+    assert compiled["※必須"].string == "Required"
+
+
+def test_unknown_command_prints_usage() -> None:
+    result = script("translate")
+    assert result.returncode == 2
+    assert "usage:" in result.stderr and "extract [POT] | update | compile | check" in result.stderr
