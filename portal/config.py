@@ -114,16 +114,19 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         problems.append("REDIS_URL: required in production so that app servers share sessions")
 
     dev_idp_url = env.get("DEV_IDP_URL", "http://127.0.0.1:5001").rstrip("/")
+    if not production:  # named here, not through the discovery URLs derived from it
+        _url("DEV_IDP_URL", dev_idp_url, problems)
 
     def oidc(prefix: str, dev_client: tuple[str, str]) -> OIDCClient:
-        default_discovery = "" if production else f"{dev_idp_url}/.well-known/openid-configuration"
-        discovery = env.get(f"{prefix}_OIDC_DISCOVERY_URL", default_discovery)
+        variable = f"{prefix}_OIDC_DISCOVERY_URL"
         client_id = env.get(f"{prefix}_OIDC_CLIENT_ID", "" if production else dev_client[0])
         secret = env.get(f"{prefix}_OIDC_CLIENT_SECRET", "" if production else dev_client[1])
-        if not discovery:
-            problems.append(f"{prefix}_OIDC_DISCOVERY_URL: required")
+        if variable not in env and not production:
+            discovery = f"{dev_idp_url}/.well-known/openid-configuration"
+        elif not (discovery := env.get(variable, "")):
+            problems.append(f"{variable}: required")
         else:
-            _url(f"{prefix}_OIDC_DISCOVERY_URL", discovery, problems)
+            _url(variable, discovery, problems)
         for name, value in (("CLIENT_ID", client_id), ("CLIENT_SECRET", secret)):
             if not value:
                 problems.append(f"{prefix}_OIDC_{name}: required")
@@ -141,10 +144,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     staff_oidc = oidc("STAFF", (STAFF_CLIENT_ID, STAFF_CLIENT_SECRET))
 
     def directory(name: str, default: Path) -> Path:
-        path = Path(env.get(name, default))
-        if not path.is_dir():
-            problems.append(f"{name}: {str(path)!r} is not a directory")
-        return path
+        value = env.get(name, str(default))
+        if not value or not Path(value).is_dir():  # Path("") would silently mean the current directory
+            problems.append(f"{name}: {value!r} is not a directory")
+        return Path(value)
 
     settings = Settings(
         environment=environment,

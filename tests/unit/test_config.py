@@ -1,0 +1,167 @@
+"""load_settings: sensible development defaults, and every bad value named — all of them in one report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from portal.config import DEV_SECRET_KEY, ConfigError, Environment, Settings, load_settings
+
+GOOD_SECRET = "x" * 32
+
+
+def production_env(tmp_path: Path, **changes: str) -> dict[str, str]:
+    env = {
+        "MADOGUCHI_ENV": "production",
+        "SECRET_KEY": GOOD_SECRET,
+        "DATABASE_URL": "postgresql://madoguchi@db.example/madoguchi",
+        "REDIS_URL": "redis://cache.example:6379/0",
+        "SESSION_DIR": str(tmp_path),
+    }
+    for prefix in ("RESIDENT", "STAFF"):
+        env[f"{prefix}_OIDC_DISCOVERY_URL"] = f"https://{prefix.lower()}.idp.example/.well-known/openid-configuration"
+        env[f"{prefix}_OIDC_CLIENT_ID"] = f"{prefix.lower()}-client"
+        env[f"{prefix}_OIDC_CLIENT_SECRET"] = f"{prefix.lower()}-secret"
+    env.update(changes)
+    return env
+
+
+def problems(env: dict[str, str]) -> list[str]:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(env)
+    assert all(problem in str(raised.value) for problem in raised.value.problems)
+    return raised.value.problems
+
+
+def test_development_needs_no_configuration() -> None:
+    settings = load_settings({})
+    assert settings.environment is Environment.DEVELOPMENT
+    assert settings.database_url.startswith("sqlite:///")
+    assert settings.redis_url is None
+    assert settings.resident_oidc.discovery_url == "http://127.0.0.1:5001/.well-known/openid-configuration"
+    assert settings.resident_oidc.client_id != settings.staff_oidc.client_id
+    config = settings.flask_config()
+    assert config["SESSION_COOKIE_SECURE"] is False and config["TESTING"] is False
+
+
+def test_complete_production_settings(tmp_path: Path) -> None:
+    settings = load_settings(production_env(tmp_path))
+    assert isinstance(settings, Settings) and settings.environment is Environment.PRODUCTION
+    config = settings.flask_config()
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["SESSION_COOKIE_HTTPONLY"] is True
+    assert config["PREFERRED_URL_SCHEME"] == "https"
+    assert config["SECRET_KEY"] == GOOD_SECRET
+    assert config["STAFF_OIDC"].client_id == "staff-client"
+
+
+def test_testing_environment_sets_flask_testing() -> None:
+    assert load_settings({"MADOGUCHI_ENV": "testing"}).flask_config()["TESTING"] is True
+
+
+def test_unknown_environment_is_named_and_the_rest_judged_as_production() -> None:
+    found = problems({"MADOGUCHI_ENV": "staging"})
+    assert found[0] == "MADOGUCHI_ENV: 'staging' is not one of development, testing, production"
+    assert "REDIS_URL: required in production so that app servers share sessions" in found
+
+
+@pytest.mark.parametrize("secret", ["", "short", "x" * 31])
+def test_short_secret_key(secret: str) -> None:
+    assert problems({"SECRET_KEY": secret}) == ["SECRET_KEY: must be set to at least 32 random characters"]
+
+
+def test_production_refuses_the_development_secret_key(tmp_path: Path) -> None:
+    assert problems(production_env(tmp_path, SECRET_KEY=DEV_SECRET_KEY)) == [
+        "SECRET_KEY: the development key must not be used in production"
+    ]
+
+
+def test_production_without_anything_reports_every_missing_variable() -> None:
+    assert problems({"MADOGUCHI_ENV": "production"}) == [
+        "SECRET_KEY: must be set to at least 32 random characters",
+        "REDIS_URL: required in production so that app servers share sessions",
+        "RESIDENT_OIDC_DISCOVERY_URL: required",
+        "RESIDENT_OIDC_CLIENT_ID: required",
+        "RESIDENT_OIDC_CLIENT_SECRET: required",
+        "STAFF_OIDC_DISCOVERY_URL: required",
+        "STAFF_OIDC_CLIENT_ID: required",
+        "STAFF_OIDC_CLIENT_SECRET: required",
+    ]
+
+
+@pytest.mark.parametrize("variable", ["STAFF_OIDC_CLIENT_SECRET", "RESIDENT_OIDC_DISCOVERY_URL", "REDIS_URL"])
+def test_production_names_the_one_missing_variable(tmp_path: Path, variable: str) -> None:
+    env = production_env(tmp_path)
+    del env[variable]
+    [problem] = problems(env)
+    assert problem.startswith(f"{variable}: required")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgres://u:p@h:5432/db", "postgresql+psycopg://u:p@h:5432/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:////var/lib/madoguchi.db", "sqlite:////var/lib/madoguchi.db"),
+    ],
+)
+def test_database_url_uses_the_psycopg_driver(url: str, expected: str) -> None:
+    assert load_settings({"DATABASE_URL": url}).database_url == expected
+
+
+@pytest.mark.parametrize(("url", "scheme"), [("mysql://u@h/db", "mysql"), ("madoguchi.db", ""), ("postgresql+asyncpg://h/db", "postgresql+asyncpg")])
+def test_unsupported_database_url(url: str, scheme: str) -> None:
+    assert problems({"DATABASE_URL": url}) == [
+        f"DATABASE_URL: unsupported scheme {scheme!r}; use sqlite:///path or postgresql://user@host/db"
+    ]
+
+
+@pytest.mark.parametrize("url", ["http://cache:6379", "cache.example:6379"])
+def test_bad_redis_url(url: str) -> None:
+    assert problems({"REDIS_URL": url}) == [f"REDIS_URL: {url!r} is not a redis:// URL"]
+
+
+@pytest.mark.parametrize("url", ["idp.example/.well-known/openid-configuration", "ftp://idp.example/x", "https://"])
+def test_bad_discovery_url(tmp_path: Path, url: str) -> None:
+    assert problems(production_env(tmp_path, STAFF_OIDC_DISCOVERY_URL=url)) == [
+        f"STAFF_OIDC_DISCOVERY_URL: {url!r} is not an http(s) URL"
+    ]
+
+
+def test_bad_development_provider_url_is_named_once() -> None:
+    assert problems({"DEV_IDP_URL": "localhost:5001"}) == ["DEV_IDP_URL: 'localhost:5001' is not an http(s) URL"]
+
+
+@pytest.mark.parametrize("variable", ["CATALOG_DIR", "WORKFLOWS_DIR"])
+def test_missing_directory(tmp_path: Path, variable: str) -> None:
+    missing = tmp_path / "nowhere"
+    assert problems({variable: str(missing)}) == [f"{variable}: {str(missing)!r} is not a directory"]
+    a_file = tmp_path / "file.yaml"
+    a_file.write_text("title: x\n")
+    assert problems({variable: str(a_file)}) == [f"{variable}: {str(a_file)!r} is not a directory"]
+    assert problems({variable: ""}) == [f"{variable}: '' is not a directory"]  # not silently the current directory
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    env = production_env(
+        tmp_path,
+        SECRET_KEY="short",
+        DATABASE_URL="mysql://h/db",
+        REDIS_URL="http://cache",
+        RESIDENT_OIDC_DISCOVERY_URL="not a url",
+        CATALOG_DIR=str(tmp_path / "none"),
+    )
+    del env["STAFF_OIDC_CLIENT_ID"]
+    found = problems(env)
+    assert [problem.split(":")[0] for problem in found] == [
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "RESIDENT_OIDC_DISCOVERY_URL",
+        "STAFF_OIDC_CLIENT_ID",
+        "CATALOG_DIR",
+    ]
+    message = str(ConfigError(found))
+    assert message.startswith("invalid configuration:\n  - SECRET_KEY")
