@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-from flask import Flask
+from typing import TYPE_CHECKING, Any
 
 from portal.config import ROOT, Settings, load_settings
+
+if TYPE_CHECKING:  # importing the core (portal.catalog, ...) must not pull in Flask
+    from flask import Flask
 
 
 def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the portal. A malformed definition file raises DefinitionError here: the app refuses to start."""
+    from flask import Flask
+
     from portal import auth, errors, i18n, security, sessions, templating
     from portal.backoffice import bp as backoffice_bp
     from portal.cli import register_commands
