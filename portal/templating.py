@@ -6,21 +6,27 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, g, url_for
+from flask_babel import format_date, get_locale
 
 from portal import jst, wareki
 from portal.access import current_resident, current_staff
 
 
+def _japanese() -> bool:
+    return str(get_locale() or "ja") == "ja"
+
+
 def wareki_date(value: date | datetime) -> str:
-    """和暦 with 西暦, on the Japanese calendar day for timestamps."""
+    """和暦 with 西暦 in Japanese, the locale's own long date elsewhere; the Japanese calendar day."""
     if isinstance(value, datetime):
         value = value.astimezone(jst.JST).date()
-    return wareki.format_date(value, with_seireki=True)
+    return wareki.format_date(value, with_seireki=True) if _japanese() else format_date(value, "long")
 
 
 def wareki_datetime(value: datetime) -> str:
     local = value.astimezone(jst.JST)
-    return f"{wareki.format_date(local.date())} {local:%H:%M}"
+    day = wareki.format_date(local.date()) if _japanese() else format_date(local.date(), "long")
+    return f"{day} {local:%H:%M}"
 
 
 def _frame() -> dict[str, Any]:

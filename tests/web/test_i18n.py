@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
+from portal import jst, wareki
 from tests.web.conftest import login
-from tests.web.journeys import csrf_token
+from tests.web.journeys import JUMINHYO_ANSWERS, apply, csrf_token
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE = "999997"
@@ -126,3 +127,16 @@ def test_validation_errors_are_in_english_with_the_translated_field_label(client
     assert "Number of copies must be a number from 1 to 10" in response.text
     assert "Daytime phone number must be a valid phone number, including the area code" in response.text
     assert "入力してください" not in response.text
+
+
+def test_dates_and_day_counts_follow_the_language(client: FlaskClient) -> None:
+    login(client, "resident", "resident-yamada")
+    reference = apply(client, "999997", "juminhyo", JUMINHYO_ANSWERS)
+    today = jst.today()
+
+    japanese = client.get(f"/999997/applications/{reference}?lang=ja").text
+    assert wareki.format_date(today, with_seireki=True) in japanese
+
+    english = client.get(f"/999997/applications/{reference}?lang=en").text
+    assert f"{today:%B} {today.day}, {today.year}" in english and "令和" not in english
+    assert "3 days" in client.get("/999997/procedures/juminhyo?lang=en").text
