@@ -7,7 +7,7 @@ them in a side table keyed by path while building plain Python data for validati
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,15 @@ from typing import Any
 import yaml
 
 Path_ = tuple[str | int, ...]
+
+# Keys whose string value people read (``confirm`` is a workflow action's confirmation text), and keys
+# holding a list of such strings. Babel extracts them (portal.babel_yaml); loaders check them.
+TRANSLATABLE_KEYS = frozenset(
+    {"title", "summary", "description", "label", "help", "fee_note", "pattern_message", "confirm"}
+)
+TRANSLATABLE_LISTS = frozenset({"requirements"})
+
+EMPTY = "the file is empty"
 
 
 def format_path(path: Iterable[str | int]) -> str:
@@ -62,11 +71,40 @@ class Source:
         path = tuple(path)
         return DefinitionError(self.file, path, self.line_of(path), message)
 
+    def translatable(self) -> Iterator[tuple[Path_, str]]:
+        """Every string people read, with its path, in document order."""
+        yield from _translatable(self.data, ())
+
+    def check_translatable(self) -> None:
+        """Refuse a half-width '%' in text people read: templates %-format every translation."""
+        for path, text in self.translatable():
+            if "%" in text:
+                raise self.error(path, "'%' cannot be used in displayed text; write the full-width '％'")
+
+
+def _translatable(data: Any, path: Path_) -> Iterator[tuple[Path_, str]]:
+    if isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from _translatable(item, path + (index,))
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if key in TRANSLATABLE_KEYS and isinstance(value, str) and value.strip():
+                yield path + (key,), value
+            elif key in TRANSLATABLE_LISTS and isinstance(value, list):
+                for index, item in enumerate(value):
+                    if isinstance(item, str) and item.strip():
+                        yield path + (key, index), item
+            else:
+                yield from _translatable(value, path + (key,))
+
 
 def load(file: Path, display_name: str | None = None) -> Source:
     """Read ``file``; a syntax error becomes a :class:`DefinitionError` with its line."""
-    name = Path(display_name) if display_name else file
-    text = file.read_text(encoding="utf-8")
+    return parse(file.read_text(encoding="utf-8"), Path(display_name) if display_name else file)
+
+
+def parse(text: str, name: Path) -> Source:
+    """Parse YAML ``text`` known as ``name`` in error messages."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -75,7 +113,7 @@ def load(file: Path, display_name: str | None = None) -> Source:
         problem = getattr(exc, "problem", None) or str(exc)
         raise DefinitionError(name, (), line, f"invalid YAML: {problem}") from None
     if node is None:
-        raise DefinitionError(name, (), 1, "the file is empty")
+        raise DefinitionError(name, (), 1, EMPTY)
     lines: dict[Path_, int] = {}
     data = _build(node, (), lines, name)
     return Source(file=name, data=data, text=text, lines=lines)

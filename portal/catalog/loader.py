@@ -32,6 +32,7 @@ def load_definition(
 ) -> ProcedureDefinition:
     """Load one definition; ``workflows``/``certificates``, when given, are the names that exist."""
     source = load(path, display_name or f"{path.parent.name}/{path.name}")
+    source.check_translatable()
     if not _SLUG.fullmatch(path.stem):
         raise source.error((), f"the file name {path.stem!r} must use only a-z, 0-9, '_' and '-'")
     if not isinstance(source.data, dict):

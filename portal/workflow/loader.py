@@ -31,6 +31,7 @@ def load_workflow(path: Path, display_name: str | None = None) -> WorkflowDefini
     """Load one definition; errors name ``display_name`` (default ``<directory>/<file>``)."""
     path = Path(path)
     source = load(path, display_name or f"{path.parent.name}/{path.name}")
+    source.check_translatable()
     try:
         spec = WorkflowSpec.model_validate(source.data)
     except ValidationError as exc:

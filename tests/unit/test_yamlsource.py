@@ -69,3 +69,15 @@ def test_syntax_error_has_a_line(tmp_path: Path) -> None:
 def test_empty_file(tmp_path: Path) -> None:
     with pytest.raises(DefinitionError, match="the file is empty"):
         load(write(tmp_path, "# nothing\n"))
+
+
+def test_a_half_width_percent_in_displayed_text_is_refused_with_its_line(tmp_path: Path) -> None:
+    file = tmp_path / "x.yaml"
+    file.write_text("title: 手続き\npages:\n  - fields:\n      - label: 割引率(50%)\n        type: text\n", encoding="utf-8")
+    source = load(file, "forms_catalog/x.yaml")
+
+    with pytest.raises(DefinitionError) as caught:
+        source.check_translatable()
+
+    assert str(caught.value).startswith("forms_catalog/x.yaml:4: pages[0].fields[0].label: '%' cannot be used")
+    assert [path for path, _ in source.translatable()] == [("title",), ("pages", 0, "fields", 0, "label")]
