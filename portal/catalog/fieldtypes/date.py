@@ -16,7 +16,7 @@ from portal.catalog.fieldtypes.base import FieldType, Raw, Settings, Translate
 from portal.catalog.normalize import half_width_ascii
 from portal import jst
 from portal.catalog.registry import register
-from portal.messages import N_
+from portal.messages import N_, Message
 from portal.wareki import ERAS, ERAS_BY_KEY, era_end, era_year, format_date
 
 if TYPE_CHECKING:
@@ -99,10 +99,10 @@ class DateType(FieldType[DateSettings]):
             end = era_end(era)
             if result < era.start:
                 raise self.error(
-                    field, N_("%(label)sの%(era)sは%(date)sからです"), era=era.name, date=format_date(era.start)
+                    field, N_("%(label)sの%(era)sは%(date)sからです"), era=Message(era.name), date=format_date(era.start)
                 )
             if end is not None and result > end:
-                raise self.error(field, N_("%(label)sの%(era)sは%(date)sまでです"), era=era.name, date=format_date(end))
+                raise self.error(field, N_("%(label)sの%(era)sは%(date)sまでです"), era=Message(era.name), date=format_date(end))
         if result < ERAS[0].start:  # no 和暦 to show it in
             raise self.error(field, _NOT_BEFORE, date=format_date(ERAS[0].start))
         return result
