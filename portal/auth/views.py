@@ -12,7 +12,7 @@ from typing import Any
 
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
-from flask import Blueprint, Flask, abort, flash, redirect, request, session, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from requests import RequestException
 
@@ -29,11 +29,12 @@ STAFF_SCOPES = "openid profile email"
 NEXT_KEY = "login_next"
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-oauth = OAuth()
 
 
 def init_app(app: Flask) -> None:
-    oauth.init_app(app)
+    """One OAuth registry per app: Authlib caches clients, so a shared one would hand a second app (another
+    worker, the tests) the first app's provider settings."""
+    oauth = OAuth(app)
     for name, client, scope in (
         ("resident", app.config["RESIDENT_OIDC"], RESIDENT_SCOPES),
         ("staff", app.config["STAFF_OIDC"], STAFF_SCOPES),
@@ -48,9 +49,13 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
+def _client(provider: str) -> Any:
+    return current_app.extensions["authlib.integrations.flask_client"].create_client(provider)
+
+
 def _start(provider: str, default_next: str) -> Any:
     session[NEXT_KEY] = safe_next(request.args.get("next"), default_next)
-    client = oauth.create_client(provider)
+    client = _client(provider)
     try:
         return client.authorize_redirect(url_for(f"auth.{provider}_callback", _external=True))
     except (RequestException, AuthlibBaseError, ValueError) as exc:
@@ -60,7 +65,7 @@ def _start(provider: str, default_next: str) -> Any:
 
 def _claims(provider: str) -> dict[str, Any]:
     """Exchange the code and return verified claims (ID token, completed from userinfo)."""
-    client = oauth.create_client(provider)
+    client = _client(provider)
     try:
         token = client.authorize_access_token()
         if "userinfo" not in token:  # no ID token, or no nonce in our state: never trust such a login

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from portal import create_app
 from portal.config import ROOT, ConfigError, load_settings
 from portal.yamlsource import DefinitionError
+from tests.web.conftest import login
 
 
 @pytest.fixture
@@ -114,3 +116,27 @@ def test_bad_environment_stops_create_app(monkeypatch: pytest.MonkeyPatch, tmp_p
         create_app()
     named = {problem.split(":")[0] for problem in raised.value.problems}
     assert {"SECRET_KEY", "REDIS_URL", "DATABASE_URL", "STAFF_OIDC_CLIENT_ID"} <= named
+
+
+
+@pytest.fixture(scope="module")
+def other_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """A second portal in the process whose provider is unreachable. Module scope: it must exist before the
+    test's db_session fixture points the shared ``db`` at the test transaction."""
+    return create_app(
+        load_settings(
+            {
+                "MADOGUCHI_ENV": "testing",
+                "DATABASE_URL": database_url,
+                "SESSION_DIR": str(tmp_path_factory.mktemp("other-sessions")),
+                "DEV_IDP_URL": "http://127.0.0.1:9",  # nothing listens there
+            }
+        )
+    )
+
+
+def test_each_app_keeps_its_own_identity_providers(other_app: Flask, client: FlaskClient) -> None:
+    """A second app in the process (another worker, the browser tests) must not take over the first's logins."""
+    assert other_app.test_client().get("/auth/resident/login").status_code == 503
+    assert login(client, "resident", "resident-yamada").status_code == 302
+    assert other_app.test_client().get("/auth/staff/login").status_code == 503
