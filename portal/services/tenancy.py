@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal import municipality_code
 from portal.catalog import ProcedureDefinition
 from portal.models import Municipality
 from portal.procedures import Procedures
@@ -15,7 +16,8 @@ def municipalities(session: Session) -> list[Municipality]:
 
 
 def municipality(session: Session, code: str) -> Municipality | None:
-    return session.get(Municipality, code) if len(code) == 6 else None
+    """Only a well-formed 地方公共団体コード reaches the database (a NUL in a URL would make PostgreSQL fail)."""
+    return session.get(Municipality, code) if municipality_code.is_valid(code) else None
 
 
 def offered_procedures(municipality: Municipality, procedures: Procedures) -> list[ProcedureDefinition]:

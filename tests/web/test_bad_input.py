@@ -361,3 +361,27 @@ def test_invalid_correction_is_shown_on_the_form_and_changes_nothing(
     assert _summary_links(response.text) == ["field-phone"]
     assert "電話番号が確認できません。" in response.text  # the reason for the return stays visible
     assert db_state(db_session) == before
+
+
+# -- characters no keyboard types ----------------------------------------------------------------
+
+
+def test_nul_character_anywhere_is_a_bad_request(client: FlaskClient, make_client: Any, db_session: Session) -> None:
+    """PostgreSQL cannot store NUL and no person types it: refused up front, never a database error."""
+    reference = _submitted(client)
+    clerk = make_client("staff", "staff-mihon-clerk")
+    fire(clerk, reference, "start_review")
+    before = db_state(db_session)
+
+    answers = post_form(client, APPLY, {**JUMINHYO_ANSWERS, "address": "東京都\x00千代田区"})
+    comment = fire(clerk, reference, "return_to_applicant", "理由\x00")
+    key = post_form(client, APPLY, {**JUMINHYO_ANSWERS, "family\x00name": "山田"})
+    for response in (answers, comment, key):
+        assert response.status_code == 400
+        assert "送信された内容を処理できませんでした" in response.text
+    for browser, path in ((client, f"/{CODE}/applications/{reference}%00"), (clerk, "/backoffice/?state=%00"),
+                          (clerk, f"/backoffice/submissions/{reference}%00")):  # fmt: skip
+        assert browser.get(path).status_code == 400, path
+    assert client.get("/99999%00/applications").status_code == 404  # not a 地方公共団体コード
+    assert db_state(db_session) == before
+    assert state_of(db_session, CODE, reference) == "in_review"

@@ -96,7 +96,7 @@ def test_same_reference_in_two_municipalities_stays_apart(
     assert shiken_reference not in yamada.get(f"/{SHIKEN}/applications").text  # 佐藤's, not 山田's
 
 
-@pytest.mark.parametrize("code", ["123456", "99999", "abcdef", "9999970", "999997x"])
+@pytest.mark.parametrize("code", ["131016", "123456", "999998", "99999", "abcdef", "9999970", "999997x", "９９９９９７"])
 def test_unknown_municipality_is_not_found(yamada: FlaskClient, code: str) -> None:
     for path in (f"/{code}/", f"/{code}/procedures/juminhyo", f"/{code}/procedures/juminhyo/apply",
                  f"/{code}/applications", f"/{code}/applications/2026-000001"):  # fmt: skip
