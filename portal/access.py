@@ -72,7 +72,17 @@ def staff_required(permission: Permission) -> Callable[[F], F]:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only same-site relative paths: a login must never bounce the user to another host."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Only same-site relative paths: a login must never bounce the user to another host.
+
+    Whitespace and control characters are refused too: browsers drop a tab or newline from a URL, so
+    ``/<TAB>/evil.example`` would become ``//evil.example``, and a newline cannot go in a header at all.
+    """
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(char.isspace() or not char.isprintable() for char in target)
+    ):
         return target
     return default

@@ -86,7 +86,17 @@ def test_logout_ends_the_session(client: FlaskClient, app: Flask) -> None:
 
 
 @pytest.mark.parametrize(
-    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)", "evil.example"]
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "/\t/evil.example",  # browsers drop the tab: //evil.example
+        "/\n/evil.example",  # cannot go in a Location header at all
+        "/\r\nSet-Cookie: x=1",
+        "javascript:alert(1)",
+        "evil.example",
+    ],
 )
 @pytest.mark.parametrize(("kind", "sub", "home"), [("resident", "resident-yamada", "/"), ("staff", "staff-mihon-clerk", "/backoffice/")])
 def test_login_never_redirects_off_site(client: FlaskClient, kind: str, sub: str, home: str, target: str) -> None:
