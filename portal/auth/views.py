@@ -91,8 +91,7 @@ def resident_callback() -> Any:
     profile = resident_profile_from_claims(_claims("resident"))
     resident = accounts.resident_login(db.session, profile)
     target = session.pop(NEXT_KEY, None) or url_for("resident.home")
-    sessions.renew()
-    session.pop(STAFF_KEY, None)
+    _fresh_session()
     session[RESIDENT_KEY] = resident.id
     flash(_("ログインしました。"), "success")
     return redirect(target)
@@ -114,20 +113,25 @@ def staff_callback() -> Any:
     if staff is None:
         abort(403)
     target = session.pop(NEXT_KEY, None) or url_for("backoffice.queue")
-    sessions.renew()
-    session.pop(RESIDENT_KEY, None)
+    _fresh_session()
     session[STAFF_KEY] = staff.id
     flash(_("ログインしました。"), "success")
     return redirect(target)
 
 
-@bp.post("/logout")
-def logout() -> Any:
+def _fresh_session() -> None:
+    """A new id and nothing left of whoever used this browser before (a shared terminal), but the language."""
     lang = session.get("lang")
-    session.clear()
+    session["renewing"] = True  # Flask-Session renews only a session that holds something
     sessions.renew()
+    session.clear()
     if lang:
         session["lang"] = lang
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    _fresh_session()
     flash(_("ログアウトしました。"), "info")
     return redirect(url_for("resident.home"))
 

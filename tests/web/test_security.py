@@ -78,6 +78,7 @@ def test_logout_ends_the_session(client: FlaskClient, app: Flask) -> None:
     logged_in = _session_id(client)
     response = post_form(client, "/auth/logout", {}, token_from="/999997/applications")
     assert response.status_code == 302
+    assert _session_id(client) != logged_in
     assert client.get("/999997/applications").status_code == 302
 
     replayed = app.test_client()
@@ -159,3 +160,17 @@ def test_staff_callback_refuses_claims_it_cannot_act_on(
     assert "このページを表示する権限がありません" in response.text
     assert db_session.scalar(select(func.count()).select_from(Staff)) == 0
     assert client.get("/backoffice/").status_code == 302  # nobody is logged in
+
+
+def test_logging_in_as_someone_else_leaves_nothing_of_the_previous_person(client: FlaskClient) -> None:
+    """A shared terminal at the city hall: the next resident must not see, or submit, the last one's draft."""
+    login(client, "resident", "resident-yamada")
+    apply_path = "/999997/procedures/juminhyo/apply"
+    draft = post_form(client, apply_path, {"family_name": "山田", "address": "東京都千代田区千代田1-1", "phone": "03-1111-2222"})
+    assert draft.status_code == 200 and 'value="03-1111-2222"' in client.get(apply_path).text  # kept as a draft
+
+    login(client, "resident", "resident-sato")
+    form = client.get(apply_path).text
+    assert "03-1111-2222" not in form and 'value="山田"' not in form
+    assert 'value="佐藤花子"' in form
+    assert client.get("/999997/procedures/juminhyo/confirm").headers["Location"] == apply_path
