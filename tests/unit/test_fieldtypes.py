@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -194,6 +194,16 @@ def test_date_is_stored_iso(era: str, year: str, month: str, day: str, iso: str)
         ),
         (
             date_raw("reiwa", "6", "2", "30"),
+            "%(label)sに存在しない日付が入力されています",
+            "生年月日に存在しない日付が入力されています",
+        ),
+        (
+            date_raw("seireki", "99999999999999999999", "1", "1"),
+            "%(label)sに存在しない日付が入力されています",
+            "生年月日に存在しない日付が入力されています",
+        ),
+        (
+            date_raw("reiwa", "99999999999999999999", "1", "1"),
             "%(label)sに存在しない日付が入力されています",
             "生年月日に存在しない日付が入力されています",
         ),

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import PlainValidator
 from pydantic_core import PydanticCustomError
 
+from portal import jst
 from portal.catalog.fieldtypes.base import FieldType, Raw, Settings, Translate
 from portal.catalog.normalize import half_width_ascii
-from portal import jst
 from portal.catalog.registry import register
 from portal.messages import N_, Message
 from portal.wareki import ERAS, ERAS_BY_KEY, era_end, era_year, format_date
@@ -93,16 +93,21 @@ class DateType(FieldType[DateSettings]):
             raise self.error(field, N_("%(label)sの元号を選択してください"))
         try:
             result = date(year if era is None else era.start.year + year - 1, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):  # 2月30日, or a year too large for any calendar
             raise self.error(field, N_("%(label)sに存在しない日付が入力されています")) from None
         if era is not None:  # a real day, but is it in the era? Say where the era starts or ends.
             end = era_end(era)
             if result < era.start:
                 raise self.error(
-                    field, N_("%(label)sの%(era)sは%(date)sからです"), era=Message(era.name), date=format_date(era.start)
+                    field,
+                    N_("%(label)sの%(era)sは%(date)sからです"),
+                    era=Message(era.name),
+                    date=format_date(era.start),
                 )
             if end is not None and result > end:
-                raise self.error(field, N_("%(label)sの%(era)sは%(date)sまでです"), era=Message(era.name), date=format_date(end))
+                raise self.error(
+                    field, N_("%(label)sの%(era)sは%(date)sまでです"), era=Message(era.name), date=format_date(end)
+                )
         if result < ERAS[0].start:  # no 和暦 to show it in
             raise self.error(field, _NOT_BEFORE, date=format_date(ERAS[0].start))
         return result
