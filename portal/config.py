@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 
 DEV_SECRET_KEY = "development-only-secret-key-change-me"
+MAX_REQUEST_BYTES = 1024 * 1024  # forms only, no attachments yet: anything larger is refused (413)
 
 
 class Environment(StrEnum):
@@ -61,6 +62,7 @@ class Settings:
             SESSION_COOKIE_HTTPONLY=True,
             SESSION_COOKIE_SAMESITE="Lax",
             PREFERRED_URL_SCHEME="https" if production else "http",
+            MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         )
         return config
 
@@ -70,9 +72,7 @@ def _database_url(value: str, problems: list[str]) -> str:
     if scheme in ("postgres", "postgresql"):
         return "postgresql+psycopg" + value[len(scheme) :]
     if scheme not in ("sqlite", "postgresql+psycopg"):
-        problems.append(
-            f"DATABASE_URL: unsupported scheme {scheme!r}; use sqlite:///path or postgresql://user@host/db"
-        )
+        problems.append(f"DATABASE_URL: unsupported scheme {scheme!r}; use sqlite:///path or postgresql://user@host/db")
     return value
 
 
@@ -92,8 +92,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         environment = Environment(env.get("MADOGUCHI_ENV", "development"))
     except ValueError:
         problems.append(
-            f"MADOGUCHI_ENV: {env['MADOGUCHI_ENV']!r} is not one of "
-            + ", ".join(e.value for e in Environment)
+            f"MADOGUCHI_ENV: {env['MADOGUCHI_ENV']!r} is not one of " + ", ".join(e.value for e in Environment)
         )
         environment = Environment.PRODUCTION  # judge the rest as strictly as possible
     production = environment is Environment.PRODUCTION
@@ -138,7 +137,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         STAFF_CLIENT_ID,
         STAFF_CLIENT_SECRET,
     )
-
 
     resident_oidc = oidc("RESIDENT", (RESIDENT_CLIENT_ID, RESIDENT_CLIENT_SECRET))
     staff_oidc = oidc("STAFF", (STAFF_CLIENT_ID, STAFF_CLIENT_SECRET))

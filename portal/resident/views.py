@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
+from werkzeug.routing import BaseConverter
 
 from portal import catalog
 from portal.access import current_resident, resident_actor, resident_required
@@ -20,6 +22,18 @@ from portal.services.submissions import SubmissionService
 from portal.workflow import TransitionRefused
 
 bp = Blueprint("resident", __name__)
+
+
+class MunicipalityCodeConverter(BaseConverter):
+    """Six digits: /favicon.ico and other stray paths are 404 without a database query."""
+
+    regex = r"\d{6}"
+
+
+@bp.record_once
+def _register_converter(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters["municipality"] = MunicipalityCodeConverter
+
 
 DRAFTS = "drafts"
 NOT_ANSWERS = frozenset({"csrf_token", "lookup"})
@@ -61,14 +75,14 @@ def home() -> str:
     return render_template("resident/home.html", municipalities=tenancy.municipalities(db.session))
 
 
-@bp.get("/<code>/")
+@bp.get("/<municipality:code>/")
 def municipality_home(code: str) -> str:
     return render_template(
         "resident/municipality.html", procedures=tenancy.offered_procedures(g.municipality, procedures())
     )
 
 
-@bp.get("/<code>/procedures/<slug>")
+@bp.get("/<municipality:code>/procedures/<slug>")
 def procedure(code: str, slug: str) -> str:
     definition = _procedure(slug)
     return render_template("resident/procedure.html", definition=definition)
@@ -125,7 +139,7 @@ def _render_form(definition: ProcedureDefinition, raw: dict[str, list[str]], err
     )
 
 
-@bp.route("/<code>/procedures/<slug>/apply", methods=["GET", "POST"])
+@bp.route("/<municipality:code>/procedures/<slug>/apply", methods=["GET", "POST"])
 @resident_required
 def apply(code: str, slug: str) -> Any:
     definition = _procedure(slug)
@@ -150,7 +164,7 @@ def apply(code: str, slug: str) -> Any:
     return redirect(url_for(".confirm", slug=slug))
 
 
-@bp.route("/<code>/procedures/<slug>/confirm", methods=["GET", "POST"])
+@bp.route("/<municipality:code>/procedures/<slug>/confirm", methods=["GET", "POST"])
 @resident_required
 def confirm(code: str, slug: str) -> Any:
     definition = _procedure(slug)
@@ -169,14 +183,14 @@ def confirm(code: str, slug: str) -> Any:
 # -- my applications -----------------------------------------------------------------------------
 
 
-@bp.get("/<code>/applications/<reference>/receipt")
+@bp.get("/<municipality:code>/applications/<reference>/receipt")
 @resident_required
 def receipt(code: str, reference: str) -> str:
     submission = _own(reference)
     return render_template("resident/receipt.html", submission=submission, definition=_definition_of(submission))
 
 
-@bp.get("/<code>/applications")
+@bp.get("/<municipality:code>/applications")
 @resident_required
 def applications(code: str) -> str:
     submissions = _service().own_submissions(g.municipality)
@@ -201,7 +215,7 @@ def _lookup_labels() -> Any:
     return describe
 
 
-@bp.get("/<code>/applications/<reference>")
+@bp.get("/<municipality:code>/applications/<reference>")
 @resident_required
 def application(code: str, reference: str) -> str:
     submission = _own(reference)
@@ -228,7 +242,7 @@ def _is_correction(transition: Any, workflow: Any) -> bool:
     )
 
 
-@bp.route("/<code>/applications/<reference>/correct", methods=["GET", "POST"])
+@bp.route("/<municipality:code>/applications/<reference>/correct", methods=["GET", "POST"])
 @resident_required
 def correct(code: str, reference: str) -> Any:
     submission = _own(reference)
@@ -255,7 +269,7 @@ def correct(code: str, reference: str) -> Any:
     return redirect(url_for(".application", reference=reference))
 
 
-@bp.post("/<code>/applications/<reference>/transitions/<name>")
+@bp.post("/<municipality:code>/applications/<reference>/transitions/<name>")
 @resident_required
 def fire(code: str, reference: str, name: str) -> Any:
     submission = _own(reference)
@@ -268,7 +282,7 @@ def fire(code: str, reference: str, name: str) -> Any:
     return redirect(url_for(".application", reference=reference))
 
 
-@bp.get("/<code>/applications/<reference>/certificate.pdf")
+@bp.get("/<municipality:code>/applications/<reference>/certificate.pdf")
 @resident_required
 def certificate(code: str, reference: str) -> Any:
     submission = _own(reference)
