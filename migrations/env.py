@@ -16,7 +16,11 @@ target_metadata = Base.metadata
 def _url() -> str:
     from portal.config import ROOT, _database_url
 
-    url = config.attributes.get("database_url") or os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'instance' / 'madoguchi.db'}"
+    url = (
+        config.attributes.get("database_url")
+        or os.environ.get("DATABASE_URL")
+        or f"sqlite:///{ROOT / 'instance' / 'madoguchi.db'}"
+    )
     return _database_url(url, problems=[])
 
 

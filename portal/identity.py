@@ -109,9 +109,7 @@ def staff_identity_from_claims(claims: Mapping[str, Any]) -> StaffIdentity:
     if not municipality:
         raise ClaimsError(Message(N_("職員のIDトークンに地方公共団体コード（municipality）がありません。")))
     if not is_valid_municipality_code(municipality):
-        raise ClaimsError(
-            Message(N_("地方公共団体コード「%(code)s」が正しくありません。"), {"code": municipality})
-        )
+        raise ClaimsError(Message(N_("地方公共団体コード「%(code)s」が正しくありません。"), {"code": municipality}))
     roles = _staff_roles(claims.get("roles"))
     if not roles:
         raise ClaimsError(Message(N_("職員のIDトークンに有効な役割（roles）がありません。")))

@@ -25,9 +25,7 @@ class Procedures:
     def load(cls, catalog_dir: Path, workflows_dir: Path) -> Procedures:
         workflows = load_workflows(workflows_dir)
         certificates = CertificateRenderer()
-        catalog = load_catalog(
-            catalog_dir, workflows=workflows.keys(), certificates=certificates.available_templates()
-        )
+        catalog = load_catalog(catalog_dir, workflows=workflows.keys(), certificates=certificates.available_templates())
         return cls(catalog=catalog, workflows=workflows, certificates=certificates)
 
     def definition(self, slug: str) -> ProcedureDefinition | None:

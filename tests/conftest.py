@@ -28,7 +28,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--database",
         choices=("sqlite", "postgresql"),
         default="sqlite",
-        help="backend for database tests (PostgreSQL at $TEST_POSTGRESQL_URL, default %s)" % DEFAULT_POSTGRESQL,
+        help=f"backend for database tests (PostgreSQL at $TEST_POSTGRESQL_URL, default {DEFAULT_POSTGRESQL})",
     )
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
-
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, DateTime, Dialect, Enum, MetaData, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB

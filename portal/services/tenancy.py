@@ -25,9 +25,7 @@ def offered_procedures(municipality: Municipality, procedures: Procedures) -> li
     return [definition for slug, definition in procedures.catalog.items() if slug in enabled]
 
 
-def offered_procedure(
-    municipality: Municipality, procedures: Procedures, slug: str
-) -> ProcedureDefinition | None:
+def offered_procedure(municipality: Municipality, procedures: Procedures, slug: str) -> ProcedureDefinition | None:
     if slug not in municipality.enabled_slugs:
         return None
     return procedures.definition(slug)

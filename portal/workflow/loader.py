@@ -14,9 +14,9 @@ from types import MappingProxyType
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from portal.yamlsource import DefinitionError, Source, load
 from portal.workflow.model import State, Transition, WorkflowDefinition
 from portal.workflow.schema import WorkflowSpec
+from portal.yamlsource import DefinitionError, Source, load
 
 _ERROR_TEXT = {
     "missing": "required key is missing",
@@ -42,10 +42,7 @@ def load_workflow(path: Path, display_name: str | None = None) -> WorkflowDefini
         title=spec.title,
         initial=spec.initial,
         states=MappingProxyType(
-            {
-                key: State(key, s.label, s.final, s.applicant_edits, s.description)
-                for key, s in spec.states.items()
-            }
+            {key: State(key, s.label, s.final, s.applicant_edits, s.description) for key, s in spec.states.items()}
         ),
         transitions=tuple(
             Transition(
@@ -72,10 +69,7 @@ def load_workflows(directory: Path) -> Mapping[str, WorkflowDefinition]:
     if not directory.is_dir():
         raise NotADirectoryError(f"workflow directory not found: {directory}")
     return MappingProxyType(
-        {
-            file.stem: load_workflow(file, f"{directory.name}/{file.name}")
-            for file in sorted(directory.glob("*.yaml"))
-        }
+        {file.stem: load_workflow(file, f"{directory.name}/{file.name}") for file in sorted(directory.glob("*.yaml"))}
     )
 
 

@@ -96,7 +96,9 @@ def test_postal_lookup_fills_the_address_without_reloading_and_announces_it(form
     wait_for(form, lambda d: address.get_attribute("value") == "東京都千代田区丸の内", "the address was not filled")
     assert form.execute_script("return window.stillTheSamePage === true;"), "the page was reloaded"
     assert status.get_attribute("aria-live") == "polite"
-    wait_for(form, lambda d: status.text == "住所を入力しました。番地以降を続けて入力してください。", "nothing announced")
+    wait_for(
+        form, lambda d: status.text == "住所を入力しました。番地以降を続けて入力してください。", "nothing announced"
+    )
     assert active(form) == address
 
 

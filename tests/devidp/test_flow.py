@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,6 +17,7 @@ from joserfc.errors import InvalidClaimError
 
 from portal.identity import resident_profile_from_claims, staff_identity_from_claims
 from portal.roles import Role
+
 from .flows import REGISTRATIONS, Login, authorization_params, verify_id_token
 
 

@@ -127,9 +127,7 @@ def test_available_templates_of_an_injected_directory(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["koseki", "_base", "../juminhyo", "juminhyo.html"])
-def test_an_unknown_template_is_refused_naming_the_available_ones(
-    renderer: CertificateRenderer, name: str
-) -> None:
+def test_an_unknown_template_is_refused_naming_the_available_ones(renderer: CertificateRenderer, name: str) -> None:
     with pytest.raises(UnknownTemplateError, match=r"no certificate template .*; available: .*juminhyo"):
         renderer.render_html(name, juminhyo_context())
 

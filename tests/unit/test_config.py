@@ -111,7 +111,10 @@ def test_database_url_uses_the_psycopg_driver(url: str, expected: str) -> None:
     assert load_settings({"DATABASE_URL": url}).database_url == expected
 
 
-@pytest.mark.parametrize(("url", "scheme"), [("mysql://u@h/db", "mysql"), ("madoguchi.db", ""), ("postgresql+asyncpg://h/db", "postgresql+asyncpg")])
+@pytest.mark.parametrize(
+    ("url", "scheme"),
+    [("mysql://u@h/db", "mysql"), ("madoguchi.db", ""), ("postgresql+asyncpg://h/db", "postgresql+asyncpg")],
+)
 def test_unsupported_database_url(url: str, scheme: str) -> None:
     assert problems({"DATABASE_URL": url}) == [
         f"DATABASE_URL: unsupported scheme {scheme!r}; use sqlite:///path or postgresql://user@host/db"

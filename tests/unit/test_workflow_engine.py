@@ -142,7 +142,9 @@ def test_required_comment_must_not_be_blank(comment: str | None) -> None:
 
 
 def test_comment_is_stripped_into_the_outcome() -> None:
-    outcome = apply_transition(JUMINHYO, "in_review", "return_to_applicant", CLERK_A, (), "  住所の番地が抜けています。\n")
+    outcome = apply_transition(
+        JUMINHYO, "in_review", "return_to_applicant", CLERK_A, (), "  住所の番地が抜けています。\n"
+    )
 
     assert (outcome.source, outcome.target, outcome.comment) == ("in_review", "returned", "住所の番地が抜けています。")
 

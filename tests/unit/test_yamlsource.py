@@ -73,7 +73,9 @@ def test_empty_file(tmp_path: Path) -> None:
 
 def test_a_half_width_percent_in_displayed_text_is_refused_with_its_line(tmp_path: Path) -> None:
     file = tmp_path / "x.yaml"
-    file.write_text("title: 手続き\npages:\n  - fields:\n      - label: 割引率(50%)\n        type: text\n", encoding="utf-8")
+    file.write_text(
+        "title: 手続き\npages:\n  - fields:\n      - label: 割引率(50%)\n        type: text\n", encoding="utf-8"
+    )
     source = load(file, "forms_catalog/x.yaml")
 
     with pytest.raises(DefinitionError) as caught:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import re
+from typing import Any
 
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from portal.models import Submission
+from portal.models import Certificate, Submission, TransitionRecord
 
 JUMINHYO_ANSWERS = {
     "family_name": "山田",
@@ -75,3 +79,26 @@ def fire(client: FlaskClient, reference: str, transition: str, comment: str | No
 def state_of(db_session, code: str, reference: str) -> str:  # type: ignore[no-untyped-def]
     db_session.expire_all()
     return db_session.query(Submission).filter_by(municipality_code=code, reference=reference).one().state
+
+
+def db_state(db_session: Session) -> tuple[Any, ...]:
+    """Everything a refused request must leave alone: submissions (state, answers), history, certificates."""
+    db_session.expire_all()
+    submissions = db_session.execute(
+        select(Submission.municipality_code, Submission.reference, Submission.state, Submission.answers).order_by(
+            Submission.id
+        )
+    ).all()
+    history = db_session.execute(
+        select(TransitionRecord.id, TransitionRecord.transition, TransitionRecord.to_state).order_by(
+            TransitionRecord.id
+        )
+    ).all()
+    certificates = db_session.scalar(select(func.count()).select_from(Certificate))
+    return tuple(map(tuple, submissions)), tuple(map(tuple, history)), certificates
+
+
+def flashed(client: FlaskClient, response: Any) -> str:
+    """Follow a redirect and return the page text the user then sees (flash messages included)."""
+    assert response.status_code in (302, 303), response.status_code
+    return html.unescape(client.get(response.headers["Location"]).text)

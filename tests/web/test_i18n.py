@@ -117,9 +117,7 @@ def test_validation_errors_are_in_english_with_the_translated_field_label(client
     login(client, "resident", "resident-yamada")
     apply_path = f"{PROCEDURE}/apply"
     token = csrf_token(client, f"{apply_path}?lang=en")
-    response = client.post(
-        apply_path, data={"csrf_token": token, "family_name": "", "copies": "99", "phone": "12"}
-    )
+    response = client.post(apply_path, data={"csrf_token": token, "family_name": "", "copies": "99", "phone": "12"})
     assert response.status_code == 200
     assert html_lang(response.text) == "en"
     assert "There is a problem" in response.text

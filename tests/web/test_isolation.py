@@ -13,8 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from tests.web.conftest import login
-from tests.web.journeys import JUMINHYO_ANSWERS, apply, fire, post_form, state_of
-from tests.web.test_bad_input import db_state
+from tests.web.journeys import JUMINHYO_ANSWERS, apply, db_state, fire, post_form, state_of
 
 MIHON = "999997"
 SHIKEN = "999989"
@@ -31,9 +30,7 @@ def _resident_paths(code: str, reference: str) -> list[str]:
     return [base, f"{base}/receipt", f"{base}/correct", f"{base}/certificate.pdf"]
 
 
-def test_another_residents_application_is_not_found(
-    yamada: FlaskClient, make_client: Any, db_session: Session
-) -> None:
+def test_another_residents_application_is_not_found(yamada: FlaskClient, make_client: Any, db_session: Session) -> None:
     reference = apply(yamada, MIHON, "juminhyo", JUMINHYO_ANSWERS)
     clerk = make_client("staff", "staff-mihon-clerk")
     fire(clerk, reference, "start_review")
@@ -68,12 +65,17 @@ def test_staff_of_another_municipality_never_reach_the_submission(
     before = db_state(db_session)
 
     assert reference not in shiken.get("/backoffice/").text
-    assert reference not in shiken.get("/backoffice/", query_string={"procedure": "juminhyo", "state": "submitted"}).text
+    assert (
+        reference not in shiken.get("/backoffice/", query_string={"procedure": "juminhyo", "state": "submitted"}).text
+    )
     assert shiken.get(f"/backoffice/submissions/{reference}").status_code == 404
     assert shiken.get(f"/backoffice/submissions/{reference}/certificate.pdf").status_code == 404
     for name in ("start_review", "reject"):
         response = post_form(
-            shiken, f"/backoffice/submissions/{reference}/transitions/{name}", {"comment": "x"}, token_from="/backoffice/"
+            shiken,
+            f"/backoffice/submissions/{reference}/transitions/{name}",
+            {"comment": "x"},
+            token_from="/backoffice/",
         )
         assert response.status_code == 404, name
     assert db_state(db_session) == before
@@ -84,7 +86,9 @@ def test_same_reference_in_two_municipalities_stays_apart(
 ) -> None:
     mihon_reference = apply(yamada, MIHON, "juminhyo", JUMINHYO_ANSWERS)
     sato = make_client("resident", "resident-sato")
-    shiken_reference = apply(sato, SHIKEN, "juminhyo", {**JUMINHYO_ANSWERS, "family_name": "佐藤", "given_name": "花子"})
+    shiken_reference = apply(
+        sato, SHIKEN, "juminhyo", {**JUMINHYO_ANSWERS, "family_name": "佐藤", "given_name": "花子"}
+    )
     assert mihon_reference == shiken_reference  # numbered per municipality
 
     shiken = make_client("staff", "staff-shiken-clerk")
@@ -96,7 +100,9 @@ def test_same_reference_in_two_municipalities_stays_apart(
     assert shiken_reference not in yamada.get(f"/{SHIKEN}/applications").text  # 佐藤's, not 山田's
 
 
-@pytest.mark.parametrize("code", ["131016", "123456", "999998", "99999", "abcdef", "9999970", "999997x", "９９９９９７"])
+@pytest.mark.parametrize(
+    "code", ["131016", "123456", "999998", "99999", "abcdef", "9999970", "999997x", "９９９９９７"]
+)
 def test_unknown_municipality_is_not_found(yamada: FlaskClient, code: str) -> None:
     for path in (f"/{code}/", f"/{code}/procedures/juminhyo", f"/{code}/procedures/juminhyo/apply",
                  f"/{code}/applications", f"/{code}/applications/2026-000001"):  # fmt: skip
@@ -122,7 +128,10 @@ def test_procedure_not_offered_is_not_found(yamada: FlaskClient, path: str) -> N
 def test_applying_to_a_procedure_not_offered_is_not_found(yamada: FlaskClient, db_session: Session) -> None:
     before = db_state(db_session)
     response = post_form(
-        yamada, f"/{SHIKEN}/procedures/sodai_gomi/apply", JUMINHYO_ANSWERS, token_from=f"/{SHIKEN}/procedures/juminhyo/apply"
+        yamada,
+        f"/{SHIKEN}/procedures/sodai_gomi/apply",
+        JUMINHYO_ANSWERS,
+        token_from=f"/{SHIKEN}/procedures/juminhyo/apply",
     )
     assert response.status_code == 404
     assert db_state(db_session) == before

@@ -68,14 +68,8 @@ def test_resident_applies_staff_decide_and_resident_downloads_certificate(client
     assert re.search(r"山田\s*太郎", text)
     assert wareki.format_date(jst.today()) in text
     assert certificate.issue_number in text and certificate.issue_number.startswith(f"{CODE}-")
-    fonts = [
-        font.get_object()
-        for page in reader.pages
-        for font in page["/Resources"]["/Font"].values()
-    ]
-    descriptors = [
-        (f.get("/DescendantFonts") or [f])[0].get_object().get("/FontDescriptor") for f in fonts
-    ]
+    fonts = [font.get_object() for page in reader.pages for font in page["/Resources"]["/Font"].values()]
+    descriptors = [(f.get("/DescendantFonts") or [f])[0].get_object().get("/FontDescriptor") for f in fonts]
     assert any(
         d is not None and "IPAex" in str(d["/FontName"]) and ("/FontFile2" in d or "/FontFile3" in d)
         for d in (x.get_object() for x in descriptors if x is not None)
@@ -99,7 +93,9 @@ def test_return_to_resident_who_corrects_and_resubmits(client, make_client, db_s
     assert "電話番号が確認できません。" in correction.text
     assert 'value="03-1234-5678"' in correction.text
 
-    response = post_form(client, f"/{CODE}/applications/{reference}/correct", {**JUMINHYO_ANSWERS, "phone": "０３−９８７６−５４３２"})
+    response = post_form(
+        client, f"/{CODE}/applications/{reference}/correct", {**JUMINHYO_ANSWERS, "phone": "０３−９８７６−５４３２"}
+    )
     assert response.status_code == 302
     assert state_of(db_session, CODE, reference) == "submitted"
     history = db_session.query(TransitionRecord).order_by(TransitionRecord.id).all()

@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Certificate, Submission, TransitionRecord
 from tests.web.conftest import login
-from tests.web.journeys import SODAI_GOMI_ANSWERS, apply, fire, post_form, state_of
-from tests.web.test_bad_input import db_state, flashed
+from tests.web.journeys import SODAI_GOMI_ANSWERS, apply, db_state, fire, flashed, post_form, state_of
 
 CODE = "999997"
 APPLY = f"/{CODE}/procedures/sodai_gomi/apply"

@@ -22,7 +22,18 @@ from tests.web.journeys import post_form
 
 SESSION_COOKIE = "session"
 # What resident-yamada's claims carry (portal/devidp/users.yaml), in every spelling a cookie might use.
-PERSONAL = ["山田", "太郎", "ヤマダ", "タロウ", "1985", "千代田", "100-0001", "resident-yamada", "resident_id", "profile"]
+PERSONAL = [
+    "山田",
+    "太郎",
+    "ヤマダ",
+    "タロウ",
+    "1985",
+    "千代田",
+    "100-0001",
+    "resident-yamada",
+    "resident_id",
+    "profile",
+]
 
 
 def _spellings(text: str) -> list[str]:
@@ -99,7 +110,9 @@ def test_logout_ends_the_session(client: FlaskClient, app: Flask) -> None:
         "evil.example",
     ],
 )
-@pytest.mark.parametrize(("kind", "sub", "home"), [("resident", "resident-yamada", "/"), ("staff", "staff-mihon-clerk", "/backoffice/")])
+@pytest.mark.parametrize(
+    ("kind", "sub", "home"), [("resident", "resident-yamada", "/"), ("staff", "staff-mihon-clerk", "/backoffice/")]
+)
 def test_login_never_redirects_off_site(client: FlaskClient, kind: str, sub: str, home: str, target: str) -> None:
     response = login(client, kind, sub, next_path=target)
     assert response.status_code == 302
@@ -166,7 +179,9 @@ def test_logging_in_as_someone_else_leaves_nothing_of_the_previous_person(client
     """A shared terminal at the city hall: the next resident must not see, or submit, the last one's draft."""
     login(client, "resident", "resident-yamada")
     apply_path = "/999997/procedures/juminhyo/apply"
-    draft = post_form(client, apply_path, {"family_name": "山田", "address": "東京都千代田区千代田1-1", "phone": "03-1111-2222"})
+    draft = post_form(
+        client, apply_path, {"family_name": "山田", "address": "東京都千代田区千代田1-1", "phone": "03-1111-2222"}
+    )
     assert draft.status_code == 200 and 'value="03-1111-2222"' in client.get(apply_path).text  # kept as a draft
 
     login(client, "resident", "resident-sato")

@@ -63,7 +63,11 @@ def test_malformed_yaml_names_file_and_line(tmp_path: Path, dirs: tuple[Path, Pa
 
 def test_invalid_field_names_file_line_and_path(tmp_path: Path, dirs: tuple[Path, Path]) -> None:
     catalog, workflows = dirs
-    line = _replace(catalog / "juminhyo.yaml", "        type: kana\n        label: 氏（", "        type: katakana\n        label: 氏（")
+    line = _replace(
+        catalog / "juminhyo.yaml",
+        "        type: kana\n        label: 氏（",
+        "        type: katakana\n        label: 氏（",
+    )
     with pytest.raises(DefinitionError) as raised:
         _create(tmp_path, catalog, workflows)
     assert str(raised.value).startswith(f"forms_catalog/juminhyo.yaml:{line}: pages[0].fields[2].type: ")
@@ -116,7 +120,6 @@ def test_bad_environment_stops_create_app(monkeypatch: pytest.MonkeyPatch, tmp_p
         create_app()
     named = {problem.split(":")[0] for problem in raised.value.problems}
     assert {"SECRET_KEY", "REDIS_URL", "DATABASE_URL", "STAFF_OIDC_CLIENT_ID"} <= named
-
 
 
 @pytest.fixture(scope="module")

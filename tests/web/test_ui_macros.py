@@ -197,7 +197,9 @@ def test_optional_field_says_so(render: Any) -> None:
 
 
 def test_error_marks_input_invalid_and_describes_it(render: Any) -> None:
-    f = FieldView("family_name", "text", help="戸籍のとおり", error="氏を入力してください", raw={"family_name": ["<山田>"]})
+    f = FieldView(
+        "family_name", "text", help="戸籍のとおり", error="氏を入力してください", raw={"family_name": ["<山田>"]}
+    )
     doc = field_html(render, f)
     field_input = doc.one("input", id="field-family_name")
     assert field_input["aria-invalid"] == "true"
@@ -243,7 +245,9 @@ def test_kana_field_hints_katakana(render: Any) -> None:
         ({"max": 5}, "5以下の数字", {"max": "5"}),
     ],
 )
-def test_number_bounds_become_attributes_and_hint(render: Any, bounds: dict[str, int], hint: str, attrs: dict[str, str]) -> None:
+def test_number_bounds_become_attributes_and_hint(
+    render: Any, bounds: dict[str, int], hint: str, attrs: dict[str, str]
+) -> None:
     doc = field_html(render, FieldView("copies", "number", **bounds))
     number = doc.one("input", id="field-copies")
     assert (number["type"], number["inputmode"]) == ("number", "numeric")
@@ -275,8 +279,15 @@ def test_select_offers_a_blank_choice_and_keeps_the_value(render: Any) -> None:
 
 
 def test_radio_group_is_a_fieldset_with_legend(render: Any) -> None:
-    f = FieldView("gender", "radio", label="性別", required=True, error="性別を選択してください",
-                  options=[("male", "男性"), ("female", "女性"), ("none", "回答しない")], raw={"gender": ["female"]})
+    f = FieldView(
+        "gender",
+        "radio",
+        label="性別",
+        required=True,
+        error="性別を選択してください",
+        options=[("male", "男性"), ("female", "女性"), ("none", "回答しない")],
+        raw={"gender": ["female"]},
+    )
     doc = field_html(render, f)
     fieldset = doc.one("fieldset")
     assert fieldset.one("legend").text() == "性別※必須"
@@ -289,8 +300,13 @@ def test_radio_group_is_a_fieldset_with_legend(render: Any) -> None:
 
 
 def test_checkboxes_keep_every_chosen_value(render: Any) -> None:
-    f = FieldView("uses", "checkboxes", error="選択してください",
-                  options=[("a", "就職"), ("b", "進学"), ("c", "その他")], raw={"uses": ["a", "c"]})
+    f = FieldView(
+        "uses",
+        "checkboxes",
+        error="選択してください",
+        options=[("a", "就職"), ("b", "進学"), ("c", "その他")],
+        raw={"uses": ["a", "c"]},
+    )
     boxes = field_html(render, f).one("fieldset").find_all("input", type="checkbox")
     assert ["checked" in b.attrs for b in boxes] == [True, False, True]
     assert {b["aria-invalid"] for b in boxes} == {"true"}
@@ -316,7 +332,15 @@ def test_date_is_era_year_month_day_in_a_fieldset(render: Any) -> None:
     assert described_by(fieldset) == ["field-birthdate-error"]
     era = fieldset.one("select", id="field-birthdate")
     assert era["name"] == "birthdate-era"
-    assert [o["value"] for o in era.find_all("option")] == ["", "seireki", "reiwa", "heisei", "showa", "taisho", "meiji"]
+    assert [o["value"] for o in era.find_all("option")] == [
+        "",
+        "seireki",
+        "reiwa",
+        "heisei",
+        "showa",
+        "taisho",
+        "meiji",
+    ]
     assert era.one("option", value="showa").text() == "昭和" and "selected" in era.one("option", value="showa").attrs
     parts = {part: fieldset.one("input", name=f"birthdate-{part}") for part in ("year", "month", "day")}
     assert {p: (n["id"], n["value"], n["inputmode"], n["aria-invalid"]) for p, n in parts.items()} == {
@@ -331,7 +355,10 @@ def test_date_is_era_year_month_day_in_a_fieldset(render: Any) -> None:
 def test_date_autocomplete_applies_to_each_part(render: Any) -> None:
     doc = field_html(render, FieldView("birthdate", "date", autocomplete="bday"))
     assert [doc.one("input", name=f"birthdate-{p}")["autocomplete"] for p in ("year", "month", "day")] == [
-        "bday-year", "bday-month", "bday-day"]
+        "bday-year",
+        "bday-month",
+        "bday-day",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -349,8 +376,14 @@ def test_date_bounds_are_hinted(render: Any, bounds: dict[str, str], hint: str) 
 
 
 def test_item_counts_are_number_inputs_per_item(render: Any) -> None:
-    f = FieldView("copies", "item_counts", label="通数", items=[("juminhyo", "住民票の写し"), ("inkan", "印鑑登録証明書")],
-                  max_each=10, raw={"copies-inkan": ["2"]})
+    f = FieldView(
+        "copies",
+        "item_counts",
+        label="通数",
+        items=[("juminhyo", "住民票の写し"), ("inkan", "印鑑登録証明書")],
+        max_each=10,
+        raw={"copies-inkan": ["2"]},
+    )
     doc = field_html(render, f)
     fieldset = doc.one("fieldset")
     assert fieldset.one("legend").text() == "通数※任意"
@@ -420,7 +453,10 @@ def test_error_summary_is_absent_without_errors(render: Any) -> None:
 
 
 def test_status_badge_distinguishes_final_states(render: Any) -> None:
-    assert components(render, 'c.status_badge("審査中", false)').one("span").classes() == ["status-badge", "status-badge--open"]
+    assert components(render, 'c.status_badge("審査中", false)').one("span").classes() == [
+        "status-badge",
+        "status-badge--open",
+    ]
     assert components(render, 'c.status_badge("完了", true)').one("span").text() == "完了"
     assert "status-badge--final" in components(render, 'c.status_badge("完了", true)').one("span").classes()
 
@@ -428,21 +464,35 @@ def test_status_badge_distinguishes_final_states(render: Any) -> None:
 def test_definition_list_marks_empty_answers(render: Any) -> None:
     doc = components(render, "c.definition_list(rows)", rows=[("氏名", "山田 太郎"), ("電話番号", ""), ("備考", None)])
     assert [(dt.text(), dd.text()) for dt, dd in zip(doc.find_all("dt"), doc.find_all("dd"), strict=True)] == [
-        ("氏名", "山田 太郎"), ("電話番号", "（未入力）"), ("備考", "（未入力）")]
+        ("氏名", "山田 太郎"),
+        ("電話番号", "（未入力）"),
+        ("備考", "（未入力）"),
+    ]
 
 
 def test_button_styles_and_values(render: Any) -> None:
     button = components(render, 'c.button("差し戻す", "danger", name="action", value="return")').one("button")
     assert (button["type"], button["name"], button["value"], button.classes()) == (
-        "submit", "action", "return", ["button", "button--danger"])
+        "submit",
+        "action",
+        "return",
+        ["button", "button--danger"],
+    )
     plain = components(render, 'c.button("次へ")').one("button")
     assert "name" not in plain.attrs and plain.classes() == ["button", "button--primary"]
     with pytest.raises(UndefinedError, match="unknown style pink"):
         components(render, 'c.button("x", "pink")')
 
 
-@pytest.mark.parametrize(("kind", "role", "label"), [
-    ("error", "alert", "エラー"), ("warning", "alert", "注意"), ("success", "status", "完了"), ("info", "status", "お知らせ")])
+@pytest.mark.parametrize(
+    ("kind", "role", "label"),
+    [
+        ("error", "alert", "エラー"),
+        ("warning", "alert", "注意"),
+        ("success", "status", "完了"),
+        ("info", "status", "お知らせ"),
+    ],
+)
 def test_notice_role_and_visible_kind(render: Any, kind: str, role: str, label: str) -> None:
     notice = components(render, "c.notice(text, kind)", text="保存しました", kind=kind).one("div")
     assert notice["role"] == role
@@ -461,7 +511,9 @@ def test_steps_mark_the_current_step(render: Any) -> None:
 
 
 def test_breadcrumbs_link_all_but_the_current_page(render: Any) -> None:
-    doc = components(render, "c.breadcrumbs(items)", items=[("ホーム", "/"), ("申請一覧", "/cases"), ("申請の詳細", None)])
+    doc = components(
+        render, "c.breadcrumbs(items)", items=[("ホーム", "/"), ("申請一覧", "/cases"), ("申請の詳細", None)]
+    )
     assert doc.one("nav")["aria-label"] == "現在位置"
     assert [a["href"] for a in doc.find_all("a")] == ["/", "/cases"]
     assert doc.one(aria_current="page").text() == "申請の詳細"
@@ -509,7 +561,9 @@ def test_language_switch_marks_the_current_language(render: Any, context: dict[s
     nav = parse(render(PAGE)).one("nav", aria_label="言語の切り替え")
     links = nav.find_all("a")
     assert [(a["href"], a["lang"], a["hreflang"], a.text()) for a in links] == [
-        ("/?lang=ja", "ja", "ja", "日本語"), ("/?lang=en", "en", "en", "English")]
+        ("/?lang=ja", "ja", "ja", "日本語"),
+        ("/?lang=en", "en", "en", "English"),
+    ]
     assert [a.attrs.get("aria-current") for a in links] == ["true", None]
 
 
@@ -534,12 +588,17 @@ def test_flashed_messages_become_notices(render: Any, context: dict[str, Any]) -
     flash("既定の分類")
     notices = [n for n in parse(render(PAGE)).one("main").walk() if "notice" in n.classes()]
     assert [(n["role"], n.text().split()[-1]) for n in notices] == [
-        ("status", "申請を受け付けました"), ("alert", "保存できませんでした"), ("status", "既定の分類")]
+        ("status", "申請を受け付けました"),
+        ("alert", "保存できませんでした"),
+        ("status", "既定の分類"),
+    ]
 
 
 def test_linked_static_assets_exist(render: Any, context: dict[str, Any]) -> None:
     doc = parse(render(PAGE))
-    urls = [link["href"] for link in doc.find_all("link", rel="stylesheet")] + [s["src"] for s in doc.find_all("script")]
+    urls = [link["href"] for link in doc.find_all("link", rel="stylesheet")] + [
+        s["src"] for s in doc.find_all("script")
+    ]
     assert urls == ["/static/css/portal.css", "/static/js/portal.js"]
     for url in urls:
         assert (ROOT / url.lstrip("/")).is_file(), url
@@ -555,8 +614,9 @@ def test_linked_static_assets_exist(render: Any, context: dict[str, Any]) -> Non
         ("errors/500.html", {}, "システムエラーが発生しました"),
     ],
 )
-def test_error_pages_extend_the_layout(app: Flask, context: dict[str, Any], template: str,
-                                       values: dict[str, Any], heading: str) -> None:
+def test_error_pages_extend_the_layout(
+    app: Flask, context: dict[str, Any], template: str, values: dict[str, Any], heading: str
+) -> None:
     context.update(municipality=None, languages=None)  # error handlers may run with little context
     with app.test_request_context():
         doc = parse(render_template(template, **values))
