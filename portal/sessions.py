@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import redis
 from cachelib import FileSystemCache
-from flask import Flask, session
+from flask import Flask, current_app, session
 from flask_session import Session
 
 
@@ -25,6 +25,4 @@ def init_app(app: Flask) -> None:
 
 def renew() -> None:
     """A fresh session id after login, so an id planted before login is worthless (session fixation)."""
-    from flask import current_app
-
     current_app.session_interface.regenerate(session)
