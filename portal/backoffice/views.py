@@ -16,7 +16,7 @@ from portal.catalog import ProcedureDefinition
 from portal.database import db
 from portal.models import Submission
 from portal.procedures import Procedures
-from portal.resident.views import pdf_response
+from portal.responses import pdf_response
 from portal.roles import Permission
 from portal.services import tenancy
 from portal.services.certificates import certificate_of

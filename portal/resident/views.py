@@ -16,6 +16,7 @@ from portal.database import db
 from portal.formview import error_summary, form_data, page_views
 from portal.models import Submission
 from portal.procedures import Procedures
+from portal.responses import pdf_response
 from portal.services import tenancy
 from portal.services.certificates import certificate_of
 from portal.services.submissions import SubmissionService
@@ -288,13 +289,6 @@ def certificate(code: str, reference: str) -> Any:
     submission = _own(reference)
     issued = certificate_of(db.session, submission) or abort(404)
     return pdf_response(issued)
-
-
-def pdf_response(issued: Any) -> Any:
-    response = current_app.response_class(issued.pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{issued.issue_number}.pdf"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.get("/api/postal/<postal_code>")

@@ -19,6 +19,8 @@ from flask_babel import Babel
 from flask_wtf import CSRFProtect
 from jinja2 import UndefinedError
 
+from portal.formview import FieldView
+
 ROOT = Path(__file__).resolve().parents[2]
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
@@ -102,33 +104,14 @@ def parse(html: str) -> Node:
     return builder.root
 
 
-# --- the app and the contract's FieldView -------------------------------------------------------
+# --- the app, and FieldViews with defaults for what a test does not care about ----------------------
 
 
-@dataclass(frozen=True)
-class FieldView:
-    name: str
-    widget: str
-    label: str = "項目"
-    help: str | None = None
-    required: bool = False
-    error: str | None = None
-    raw: dict[str, list[str]] = field(default_factory=dict)
-    options: list[tuple[str, str]] = field(default_factory=list)
-    items: list[tuple[str, str]] = field(default_factory=list)
-    max_each: int | None = None
-    min: Any = None
-    max: Any = None
-    rows: int | None = None
-    max_length: int | None = None
-    autocomplete: str | None = None
-    show_if_field: str | None = None
-    show_if_values: list[str] = field(default_factory=list)
-    fills: str | None = None
-
-    @property
-    def input_id(self) -> str:
-        return f"field-{self.name}"
+def view(name: str, widget: str, *, label: str = "項目", required: bool = False, **rest: Any) -> FieldView:
+    rest.setdefault("help", None)
+    rest.setdefault("error", None)
+    rest.setdefault("raw", {})
+    return FieldView(name=name, widget=widget, input_id=f"field-{name}", label=label, required=required, **rest)
 
 
 CONTEXT: dict[str, Any] = {}
@@ -179,7 +162,7 @@ def described_by(node: Node) -> list[str]:
 
 
 def test_required_field_has_badge_and_aria_required(render: Any) -> None:
-    doc = field_html(render, FieldView("family_name", "text", label="氏", required=True, autocomplete="family-name"))
+    doc = field_html(render, view("family_name", "text", label="氏", required=True, autocomplete="family-name"))
     label = doc.one("label", for_="field-family_name")
     assert label.text() == "氏※必須"
     assert "badge--required" in label.one("span").classes()
@@ -191,15 +174,13 @@ def test_required_field_has_badge_and_aria_required(render: Any) -> None:
 
 
 def test_optional_field_says_so(render: Any) -> None:
-    doc = field_html(render, FieldView("nickname", "text", label="通称"))
+    doc = field_html(render, view("nickname", "text", label="通称"))
     assert doc.one("label").text() == "通称※任意"
     assert "aria-required" not in doc.one("input").attrs
 
 
 def test_error_marks_input_invalid_and_describes_it(render: Any) -> None:
-    f = FieldView(
-        "family_name", "text", help="戸籍のとおり", error="氏を入力してください", raw={"family_name": ["<山田>"]}
-    )
+    f = view("family_name", "text", help="戸籍のとおり", error="氏を入力してください", raw={"family_name": ["<山田>"]})
     doc = field_html(render, f)
     field_input = doc.one("input", id="field-family_name")
     assert field_input["aria-invalid"] == "true"
@@ -213,19 +194,19 @@ def test_error_marks_input_invalid_and_describes_it(render: Any) -> None:
 
 
 def test_valid_field_is_not_marked_invalid(render: Any) -> None:
-    field_input = field_html(render, FieldView("family_name", "text")).one("input")
+    field_input = field_html(render, view("family_name", "text")).one("input")
     assert "aria-invalid" not in field_input.attrs
     assert "aria-describedby" not in field_input.attrs
 
 
 def test_label_and_help_are_escaped(render: Any) -> None:
-    doc = field_html(render, FieldView("x", "text", label="<script>alert(1)</script>", help="<b>太字</b>"))
+    doc = field_html(render, view("x", "text", label="<script>alert(1)</script>", help="<b>太字</b>"))
     assert doc.find_all("script") == [] and doc.find_all("b") == []
     assert doc.one("label").text().startswith("<script>alert(1)</script>")
 
 
 def test_max_length_sets_attribute_and_hint(render: Any) -> None:
-    doc = field_html(render, FieldView("note", "textarea", max_length=100, rows=3, raw={"note": ["こんにちは"]}))
+    doc = field_html(render, view("note", "textarea", max_length=100, rows=3, raw={"note": ["こんにちは"]}))
     textarea = doc.one("textarea", id="field-note")
     assert (textarea["maxlength"], textarea["rows"], textarea.text()) == ("100", "3", "こんにちは")
     assert doc.one(id="field-note-hint").text() == "100文字以内"
@@ -233,7 +214,7 @@ def test_max_length_sets_attribute_and_hint(render: Any) -> None:
 
 
 def test_kana_field_hints_katakana(render: Any) -> None:
-    doc = field_html(render, FieldView("family_name_kana", "kana"))
+    doc = field_html(render, view("family_name_kana", "kana"))
     assert doc.one(id="field-family_name_kana-hint").text() == "全角カタカナ"
 
 
@@ -248,7 +229,7 @@ def test_kana_field_hints_katakana(render: Any) -> None:
 def test_number_bounds_become_attributes_and_hint(
     render: Any, bounds: dict[str, int], hint: str, attrs: dict[str, str]
 ) -> None:
-    doc = field_html(render, FieldView("copies", "number", **bounds))
+    doc = field_html(render, view("copies", "number", **bounds))
     number = doc.one("input", id="field-copies")
     assert (number["type"], number["inputmode"]) == ("number", "numeric")
     assert {k: v for k, v in number.attrs.items() if k in ("min", "max")} == attrs
@@ -260,12 +241,12 @@ def test_number_bounds_become_attributes_and_hint(
     [("phone", "tel", "tel"), ("postal_code", "tel", "numeric"), ("email", "email", None), ("address", "text", None)],
 )
 def test_input_types_per_widget(render: Any, widget: str, input_type: str, inputmode: str | None) -> None:
-    field_input = field_html(render, FieldView("contact", widget)).one("input", id="field-contact")
+    field_input = field_html(render, view("contact", widget)).one("input", id="field-contact")
     assert (field_input["type"], field_input.attrs.get("inputmode")) == (input_type, inputmode)
 
 
 def test_select_offers_a_blank_choice_and_keeps_the_value(render: Any) -> None:
-    f = FieldView("purpose", "select", options=[("a", "就職"), ("b", "進学")], raw={"purpose": ["b"]})
+    f = view("purpose", "select", options=[("a", "就職"), ("b", "進学")], raw={"purpose": ["b"]})
     select = field_html(render, f).one("select", id="field-purpose")
     options = select.find_all("option")
     assert [(o["value"], o.text(), "selected" in o.attrs) for o in options] == [
@@ -279,7 +260,7 @@ def test_select_offers_a_blank_choice_and_keeps_the_value(render: Any) -> None:
 
 
 def test_radio_group_is_a_fieldset_with_legend(render: Any) -> None:
-    f = FieldView(
+    f = view(
         "gender",
         "radio",
         label="性別",
@@ -300,7 +281,7 @@ def test_radio_group_is_a_fieldset_with_legend(render: Any) -> None:
 
 
 def test_checkboxes_keep_every_chosen_value(render: Any) -> None:
-    f = FieldView(
+    f = view(
         "uses",
         "checkboxes",
         error="選択してください",
@@ -313,19 +294,19 @@ def test_checkboxes_keep_every_chosen_value(render: Any) -> None:
 
 
 def test_single_checkbox_submits_on_and_is_labelled_beside(render: Any) -> None:
-    f = FieldView("consent", "checkbox", label="同意する", required=True, raw={"consent": ["on"]})
+    f = view("consent", "checkbox", label="同意する", required=True, raw={"consent": ["on"]})
     doc = field_html(render, f)
     box = doc.one("input", id="field-consent")
     assert (box["type"], box["value"], "checked" in box.attrs) == ("checkbox", "on", True)
     assert doc.one("label", for_="field-consent").text() == "同意する※必須"
     assert doc.find_all("fieldset") == []
-    unticked = field_html(render, FieldView("consent", "checkbox")).one("input", id="field-consent")
+    unticked = field_html(render, view("consent", "checkbox")).one("input", id="field-consent")
     assert "checked" not in unticked.attrs
 
 
 def test_date_is_era_year_month_day_in_a_fieldset(render: Any) -> None:
     raw = {"birthdate-era": ["showa"], "birthdate-year": ["60"], "birthdate-month": ["4"], "birthdate-day": ["1"]}
-    f = FieldView("birthdate", "date", label="生年月日", required=True, error="日付が正しくありません", raw=raw)
+    f = view("birthdate", "date", label="生年月日", required=True, error="日付が正しくありません", raw=raw)
     doc = field_html(render, f)
     fieldset = doc.one("fieldset")
     assert fieldset.one("legend").text() == "生年月日※必須"
@@ -353,7 +334,7 @@ def test_date_is_era_year_month_day_in_a_fieldset(render: Any) -> None:
 
 
 def test_date_autocomplete_applies_to_each_part(render: Any) -> None:
-    doc = field_html(render, FieldView("birthdate", "date", autocomplete="bday"))
+    doc = field_html(render, view("birthdate", "date", autocomplete="bday"))
     assert [doc.one("input", name=f"birthdate-{p}")["autocomplete"] for p in ("year", "month", "day")] == [
         "bday-year",
         "bday-month",
@@ -370,13 +351,13 @@ def test_date_autocomplete_applies_to_each_part(render: Any) -> None:
     ],
 )
 def test_date_bounds_are_hinted(render: Any, bounds: dict[str, str], hint: str) -> None:
-    doc = field_html(render, FieldView("moved_on", "date", **bounds))
+    doc = field_html(render, view("moved_on", "date", **bounds))
     assert doc.one(id="field-moved_on-hint").text() == hint
     assert described_by(doc.one("fieldset")) == ["field-moved_on-hint"]
 
 
 def test_item_counts_are_number_inputs_per_item(render: Any) -> None:
-    f = FieldView(
+    f = view(
         "copies",
         "item_counts",
         label="通数",
@@ -400,7 +381,7 @@ def test_item_counts_are_number_inputs_per_item(render: Any) -> None:
 
 
 def test_postal_lookup_works_as_a_plain_submit_button(render: Any) -> None:
-    doc = field_html(render, FieldView("postal_code", "postal_code", fills="address", raw={"postal_code": ["1000001"]}))
+    doc = field_html(render, view("postal_code", "postal_code", fills="address", raw={"postal_code": ["1000001"]}))
     button = doc.one("button")
     assert (button["type"], button["name"], button["value"]) == ("submit", "lookup", "postal_code")
     assert "formnovalidate" in button.attrs
@@ -411,22 +392,22 @@ def test_postal_lookup_works_as_a_plain_submit_button(render: Any) -> None:
 
 
 def test_postal_code_without_fills_has_no_button(render: Any) -> None:
-    assert field_html(render, FieldView("postal_code", "postal_code")).find_all("button") == []
+    assert field_html(render, view("postal_code", "postal_code")).find_all("button") == []
 
 
 def test_conditional_field_carries_its_condition_and_stays_visible_without_javascript(render: Any) -> None:
-    f = FieldView("other_use", "text", show_if_field="use", show_if_values=["other", "その他"])
+    f = view("other_use", "text", show_if_field="use", show_if_values=["other", "その他"])
     wrapper = field_html(render, f).one(data_field="other_use")
     assert wrapper["data-show-if-field"] == "use"
     assert wrapper["data-show-if-values"] == '["other", "\\u305d\\u306e\\u4ed6"]'
     assert "hidden" not in wrapper.attrs  # portal.js hides it; without JavaScript it must stay reachable
-    shown = field_html(render, FieldView("plain", "text")).one(data_field="plain")
+    shown = field_html(render, view("plain", "text")).one(data_field="plain")
     assert "hidden" not in shown.attrs and "data-show-if-field" not in shown.attrs
 
 
 def test_unknown_widget_fails_loudly(render: Any) -> None:
     with pytest.raises(UndefinedError, match="unknown widget slider for field volume"):
-        field_html(render, FieldView("volume", "slider"))
+        field_html(render, view("volume", "slider"))
 
 
 # --- error summary -------------------------------------------------------------------------------

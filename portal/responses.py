@@ -1,0 +1,15 @@
+"""Responses shared by the resident and back-office blueprints."""
+
+from __future__ import annotations
+
+from flask import Response, current_app
+
+from portal.models import Certificate
+
+
+def pdf_response(issued: Certificate) -> Response:
+    """The stored certificate as a download; personal data, so never cached by shared caches."""
+    response = current_app.response_class(issued.pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{issued.issue_number}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
