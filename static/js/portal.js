@@ -146,6 +146,15 @@
     }
   });
 
+  /* Irreversible decisions (却下, 取下げ …) ask once more; without JavaScript the warning beside the
+     button says the same. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+
   updateConditionalFields();
   focusErrorSummary();
 })();

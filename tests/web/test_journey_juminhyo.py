@@ -109,6 +109,8 @@ def test_resident_withdraws_before_a_decision(client, db_session):
     login(client, "resident", "resident-yamada")
     reference = apply(client, CODE, "juminhyo", JUMINHYO_ANSWERS)
     page = f"/{CODE}/applications/{reference}"
+    warning = "申請を取り下げると元に戻せません。よろしいですか？"
+    assert f'data-confirm="{warning}"' in client.get(page).text  # portal.js asks before sending
     response = post_form(client, f"{page}/transitions/withdraw", {}, token_from=page)
     assert response.status_code == 302
     assert state_of(db_session, CODE, reference) == "withdrawn"
