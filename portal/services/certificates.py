@@ -73,4 +73,5 @@ def _untranslated(text: str) -> str:
 
 
 def certificate_of(session: Session, submission: Submission) -> Certificate | None:
-    return session.scalars(select(Certificate).filter_by(submission_id=submission.id)).one_or_none()
+    query = select(Certificate).filter_by(municipality_code=submission.municipality_code, submission_id=submission.id)
+    return session.scalars(query).one_or_none()
