@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, render_template, request
+from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 
-def _refuse_nul() -> None:
-    """No person types NUL and PostgreSQL cannot store it: refuse it before it reaches a query (a 500)."""
-    texts = [request.path]
-    for values in (request.args, request.form):
-        for key, value in values.items(multi=True):
-            texts += (key, value)
-    if any("\x00" in text for text in texts):
-        abort(400)
-
-
 def init_app(app: Flask) -> None:
-    app.before_request(_refuse_nul)
-
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> tuple[str, int]:
         return render_template("errors/400.html", error=error, csrf=True), 400
