@@ -19,7 +19,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     from portal.backoffice import bp as backoffice_bp
     from portal.cli import register_commands
     from portal.database import db
-    from portal.procedures import Procedures
+    from portal.procedures import EXTENSION, Procedures
     from portal.resident import bp as resident_bp
 
     settings = settings or load_settings()
@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     app.config.from_mapping(settings.flask_config())
     app.config.update(overrides or {})
 
-    app.extensions["procedures"] = Procedures.load(settings.catalog_dir, settings.workflows_dir)
+    app.extensions[EXTENSION] = Procedures.load(settings.catalog_dir, settings.workflows_dir)
     db.init_app(app)
     sessions.init_app(app)
     security.init_app(app)

@@ -33,3 +33,6 @@ class Procedures:
 
     def workflow_of(self, definition: ProcedureDefinition) -> WorkflowDefinition:
         return self.workflows[definition.workflow]
+
+
+EXTENSION = "procedures"

@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from portal import catalog, jst
 from portal.access import current_staff, staff_actor, staff_required
 from portal.catalog import ProcedureDefinition
+from portal.current import current_procedures
 from portal.database import db
 from portal.models import Submission
-from portal.procedures import Procedures
 from portal.responses import pdf_response
 from portal.roles import Permission
 from portal.services import tenancy
@@ -26,10 +26,6 @@ from portal.workflow import TransitionRefused
 bp = Blueprint("backoffice", __name__, url_prefix="/backoffice")
 
 
-def procedures() -> Procedures:
-    return current_app.extensions["procedures"]
-
-
 @bp.before_request
 def _load_municipality() -> None:
     staff = current_staff()
@@ -38,11 +34,11 @@ def _load_municipality() -> None:
 
 
 def _service() -> SubmissionService:
-    return SubmissionService(db.session, procedures(), staff_actor())
+    return SubmissionService(db.session, current_procedures(), staff_actor())
 
 
 def _definition_of(submission: Submission) -> ProcedureDefinition:
-    return procedures().definition(submission.procedure) or abort(404)
+    return current_procedures().definition(submission.procedure) or abort(404)
 
 
 @dataclass(frozen=True)
@@ -61,7 +57,7 @@ class QueueRow:
 
 def _row(submission: Submission, now: datetime) -> QueueRow:
     definition = _definition_of(submission)
-    state = procedures().workflow_of(definition).state(submission.state)
+    state = current_procedures().workflow_of(definition).state(submission.state)
     submitted = submission.submitted_at.astimezone(jst.JST).date()
     return QueueRow(
         submission=submission,
@@ -76,13 +72,13 @@ def _row(submission: Submission, now: datetime) -> QueueRow:
 @bp.get("/")
 @staff_required(Permission.VIEW_QUEUE)
 def queue() -> str:
-    offered = tenancy.offered_procedures(g.municipality, procedures())
+    offered = tenancy.offered_procedures(g.municipality, current_procedures())
     filters = QueueFilter(state=request.args.get("state") or None, procedure=request.args.get("procedure") or None)
     now = jst.now()
     rows = [_row(s, now) for s in _service().queue(filters)]
     states: dict[str, str] = {}
     for definition in offered:
-        for key, state in procedures().workflow_of(definition).states.items():
+        for key, state in current_procedures().workflow_of(definition).states.items():
             states.setdefault(key, _(state.label))
     return render_template("backoffice/queue.html", rows=rows, offered=offered, states=states, filters=filters)
 
@@ -96,7 +92,7 @@ def _staff_submission(reference: str) -> Submission:
 def submission(reference: str) -> str:
     found = _staff_submission(reference)
     definition = _definition_of(found)
-    workflow = procedures().workflow_of(definition)
+    workflow = current_procedures().workflow_of(definition)
     return render_template(
         "backoffice/submission.html",
         submission=found,

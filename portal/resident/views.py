@@ -12,10 +12,10 @@ from werkzeug.routing import BaseConverter
 from portal import catalog
 from portal.access import current_resident, resident_actor, resident_required
 from portal.catalog import ProcedureDefinition
+from portal.current import current_procedures
 from portal.database import db
 from portal.formview import error_summary, form_data, page_views
 from portal.models import Submission
-from portal.procedures import Procedures
 from portal.responses import pdf_response
 from portal.services import tenancy
 from portal.services.certificates import certificate_of
@@ -40,10 +40,6 @@ DRAFTS = "drafts"
 NOT_ANSWERS = frozenset({"csrf_token", "lookup"})
 
 
-def procedures() -> Procedures:
-    return current_app.extensions["procedures"]
-
-
 @bp.url_value_preprocessor
 def _load_municipality(_endpoint: str | None, values: dict[str, Any] | None) -> None:
     if values and "code" in values:
@@ -57,11 +53,11 @@ def _keep_municipality(endpoint: str, values: dict[str, Any]) -> None:
 
 
 def _procedure(slug: str) -> ProcedureDefinition:
-    return tenancy.offered_procedure(g.municipality, procedures(), slug) or abort(404)
+    return tenancy.offered_procedure(g.municipality, current_procedures(), slug) or abort(404)
 
 
 def _service() -> SubmissionService:
-    return SubmissionService(db.session, procedures(), resident_actor())
+    return SubmissionService(db.session, current_procedures(), resident_actor())
 
 
 def _own(reference: str) -> Submission:
@@ -79,7 +75,7 @@ def home() -> str:
 @bp.get("/<municipality:code>/")
 def municipality_home(code: str) -> str:
     return render_template(
-        "resident/municipality.html", procedures=tenancy.offered_procedures(g.municipality, procedures())
+        "resident/municipality.html", procedures=tenancy.offered_procedures(g.municipality, current_procedures())
     )
 
 
@@ -147,11 +143,11 @@ def apply(code: str, slug: str) -> Any:
     resident = current_resident()
     assert resident is not None
     if request.method == "GET":
+        profile = resident.resident_profile()
         raw = _draft(slug)
         if raw is None:
-            profile = resident.resident_profile()
             raw = catalog.to_raw(definition, catalog.prefill(definition, profile.prefill_values()))
-        return _render_form(definition, raw, {}, name_needs_split=resident.resident_profile().name_needs_split)
+        return _render_form(definition, raw, {}, name_needs_split=profile.name_needs_split)
 
     raw = _answers_from(request.form)
     if "lookup" in request.form:
@@ -199,12 +195,12 @@ def applications(code: str) -> str:
 
 
 def _definition_of(submission: Submission) -> ProcedureDefinition:
-    return procedures().definition(submission.procedure) or abort(404)
+    return current_procedures().definition(submission.procedure) or abort(404)
 
 
 def _lookup_labels() -> Any:
     """Titles and state labels for a list of submissions."""
-    p = procedures()
+    p = current_procedures()
 
     def describe(submission: Submission) -> tuple[str, str, bool]:
         definition = p.definition(submission.procedure)
@@ -221,25 +217,18 @@ def _lookup_labels() -> Any:
 def application(code: str, reference: str) -> str:
     submission = _own(reference)
     definition = _definition_of(submission)
-    workflow = procedures().workflow_of(definition)
     service = _service()
+    resubmission = service.resubmission(submission)
     return render_template(
         "resident/application.html",
         submission=submission,
         definition=definition,
-        workflow=workflow,
+        workflow=current_procedures().workflow_of(definition),
         answers=catalog.display_answers(definition, submission.answers, _),
-        transitions=[t for t in service.available_transitions(submission) if not _is_correction(t, workflow)],
-        can_correct=workflow.state(submission.state).applicant_edits,
+        transitions=[t for t in service.available_transitions(submission) if t != resubmission],
+        can_correct=resubmission is not None,
         certificate=certificate_of(db.session, submission),
         action=lambda name: url_for(".fire", reference=reference, name=name),
-    )
-
-
-def _is_correction(transition: Any, workflow: Any) -> bool:
-    """Resubmitting after 差戻し happens from the correction form, not as a bare button."""
-    return any(workflow.state(source).applicant_edits for source in transition.sources) and not workflow.is_final(
-        transition.target
     )
 
 
@@ -248,10 +237,9 @@ def _is_correction(transition: Any, workflow: Any) -> bool:
 def correct(code: str, reference: str) -> Any:
     submission = _own(reference)
     definition = _definition_of(submission)
-    workflow = procedures().workflow_of(definition)
-    if not workflow.state(submission.state).applicant_edits:
+    service = _service()
+    if service.resubmission(submission) is None:
         abort(404)
-    resubmit = next(t for t in _service().available_transitions(submission) if _is_correction(t, workflow))
     returned = next((r for r in reversed(submission.history) if r.to_state == submission.state), None)
     if request.method == "GET":
         raw = catalog.to_raw(definition, submission.answers)
@@ -263,9 +251,7 @@ def correct(code: str, reference: str) -> Any:
     result = catalog.validate(definition, raw)
     if not result.ok:
         return _render_form(definition, raw, dict(result.errors), submission=submission, returned=returned)
-    service = _service()
-    service.correct(submission, result.values)
-    service.fire(submission, resubmit.name, None)
+    service.resubmit(submission, result.values)
     flash(_("修正した内容で再提出しました。"), "success")
     return redirect(url_for(".application", reference=reference))
 

@@ -79,14 +79,24 @@ class SubmissionService:
             )
         ).one_or_none()
 
-    def correct(self, submission: Submission, answers: Mapping[str, Any]) -> None:
-        """Replace the answers while the workflow hands the submission back to the resident (差戻し)."""
-        workflow = self.procedures.workflows[self._definition(submission).workflow]
-        if submission.resident_id != self.actor.id or not workflow.state(submission.state).applicant_edits:
+    def resubmission(self, submission: Submission) -> Transition | None:
+        """The transition that hands a corrected submission back after 差戻し, if the resident may fire it now.
+
+        It is fired from the correction form together with the new answers, never as a bare button.
+        """
+        workflow = self.procedures.workflow_of(self._definition(submission))
+        if not workflow.state(submission.state).applicant_edits:
+            return None
+        return next((t for t in self.available_transitions(submission) if not workflow.is_final(t.target)), None)
+
+    def resubmit(self, submission: Submission, answers: Mapping[str, Any]) -> Outcome:
+        """Replace the answers with the corrected ones and send the submission back for review."""
+        transition = self.resubmission(submission)
+        if transition is None:
             raise TransitionRefused(Message(N_("この申請は現在修正できません。")))
         submission.answers = dict(answers)
         submission.definition_version = self._definition(submission).version
-        self.session.flush()
+        return self.fire(submission, transition.name, None)
 
     # -- staff -----------------------------------------------------------------------------------
 
@@ -113,7 +123,7 @@ class SubmissionService:
     # -- both ------------------------------------------------------------------------------------
 
     def available_transitions(self, submission: Submission) -> tuple[Transition, ...]:
-        workflow = self.procedures.workflows[self._definition(submission).workflow]
+        workflow = self.procedures.workflow_of(self._definition(submission))
         return engine_available(
             workflow, submission.state, self.actor.workflow_actor(submission), self._history(submission)
         )
