@@ -12,7 +12,7 @@ from typing import Any
 
 from flask_babel import gettext
 
-from portal.catalog import FieldDef, ProcedureDefinition, registry
+from portal.catalog import ERA_CHOICES, FieldDef, ProcedureDefinition, registry
 from portal.catalog.fieldtypes.base import Raw
 from portal.messages import Message
 
@@ -60,6 +60,10 @@ def _options(choices: Any) -> list[tuple[str, str]]:
     return [(option.value, gettext(option.label)) for option in choices or ()]
 
 
+def _era_options() -> list[tuple[str, str]]:
+    return [(key, gettext(label)) for key, label in ERA_CHOICES]
+
+
 def _bound(settings: Any, name: str) -> int | str | None:
     """Number bounds as numbers; date bounds ("today" or a date) as text for the hint."""
     value = getattr(settings, name, None)
@@ -78,7 +82,7 @@ def field_view(f: FieldDef, raw: Raw, error: Message | None) -> FieldView:
         required=f.required,
         error=error.render(gettext) if error else None,
         raw=raw,
-        options=_options(getattr(settings, "options", None)),
+        options=_era_options() if widget == "date" else _options(getattr(settings, "options", None)),
         items=_options(getattr(settings, "items", None)),
         max_each=getattr(settings, "max_each", None),
         min=_bound(settings, "min"),

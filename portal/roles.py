@@ -22,7 +22,6 @@ class Permission(StrEnum):
     VIEW_QUEUE = "view_queue"
     VIEW_SUBMISSION = "view_submission"
     DOWNLOAD_CERTIFICATE = "download_certificate"
-    ADMINISTER = "administer"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {

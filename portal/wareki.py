@@ -8,22 +8,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from portal.messages import N_
+
 
 @dataclass(frozen=True)
 class Era:
     key: str  # stable identifier used in form inputs
-    name: str  # 令和
+    name: str  # 令和 (a msgid: English pages show it translated)
     romaji: str  # Reiwa
     start: date  # first day of the era (元年)
 
 
 # Newest last. An era runs from its start until the day before the next one starts.
 ERAS: tuple[Era, ...] = (
-    Era("meiji", "明治", "Meiji", date(1868, 1, 25)),
-    Era("taisho", "大正", "Taisho", date(1912, 7, 30)),
-    Era("showa", "昭和", "Showa", date(1926, 12, 25)),
-    Era("heisei", "平成", "Heisei", date(1989, 1, 8)),
-    Era("reiwa", "令和", "Reiwa", date(2019, 5, 1)),
+    Era("meiji", N_("明治"), "Meiji", date(1868, 1, 25)),
+    Era("taisho", N_("大正"), "Taisho", date(1912, 7, 30)),
+    Era("showa", N_("昭和"), "Showa", date(1926, 12, 25)),
+    Era("heisei", N_("平成"), "Heisei", date(1989, 1, 8)),
+    Era("reiwa", N_("令和"), "Reiwa", date(2019, 5, 1)),
 )
 
 ERAS_BY_KEY = {era.key: era for era in ERAS}

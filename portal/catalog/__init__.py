@@ -6,8 +6,8 @@ This is domain core: no Flask here. User-facing text is returned as :class:`port
 
 from portal.catalog import fieldtypes  # noqa: F401  (registers the field types)
 from portal.catalog.fieldtypes.base import FieldError, FieldType, Raw, Settings, Translate
-from portal.catalog.fieldtypes.choice import CheckboxType, Option
-from portal.catalog.fieldtypes.date import ERA_CHOICES, SEIREKI
+from portal.catalog.fieldtypes.choice import Option
+from portal.catalog.fieldtypes.date import ERA_CHOICES
 from portal.catalog.loader import load_catalog, load_definition
 from portal.catalog.model import Catalog, FieldDef, Page, ProcedureDefinition, ShowIf
 from portal.catalog.postal import PostalAddress, lookup_postal_code, normalise_postal_code
@@ -17,9 +17,7 @@ from portal.yamlsource import DefinitionError
 
 __all__ = [
     "ERA_CHOICES",
-    "SEIREKI",
     "Catalog",
-    "CheckboxType",
     "DefinitionError",
     "FieldDef",
     "FieldError",

@@ -19,6 +19,7 @@ from flask_babel import Babel
 from flask_wtf import CSRFProtect
 from jinja2 import UndefinedError
 
+from portal.catalog import ERA_CHOICES
 from portal.formview import FieldView
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -306,7 +307,15 @@ def test_single_checkbox_submits_on_and_is_labelled_beside(render: Any) -> None:
 
 def test_date_is_era_year_month_day_in_a_fieldset(render: Any) -> None:
     raw = {"birthdate-era": ["showa"], "birthdate-year": ["60"], "birthdate-month": ["4"], "birthdate-day": ["1"]}
-    f = view("birthdate", "date", label="生年月日", required=True, error="日付が正しくありません", raw=raw)
+    f = view(
+        "birthdate",
+        "date",
+        label="生年月日",
+        required=True,
+        error="日付が正しくありません",
+        raw=raw,
+        options=list(ERA_CHOICES),
+    )
     doc = field_html(render, f)
     fieldset = doc.one("fieldset")
     assert fieldset.one("legend").text() == "生年月日※必須"

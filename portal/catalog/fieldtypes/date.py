@@ -23,10 +23,11 @@ if TYPE_CHECKING:
     from portal.catalog.model import FieldDef
 
 SEIREKI = "seireki"
-# The era select, newest first, then 西暦: (input value, label msgid).
+# The era select: 西暦, then the eras newest first (input value, label msgid). Follows ERAS, so a new
+# era needs no change here or in the templates.
 ERA_CHOICES: tuple[tuple[str, str], ...] = (
-    *((era.key, era.name) for era in reversed(ERAS)),
     (SEIREKI, N_("西暦")),
+    *((era.key, era.name) for era in reversed(ERAS)),
 )
 _PARTS = ("era", "year", "month", "day")
 _NOT_BEFORE = N_("%(label)sは%(date)s以降の日付を入力してください")
