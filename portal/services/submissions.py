@@ -101,10 +101,11 @@ class SubmissionService:
     # -- staff -----------------------------------------------------------------------------------
 
     def queue(self, filters: QueueFilter = QueueFilter()) -> list[Submission]:
-        """The acting staff member's municipality, oldest first."""
+        """The acting staff member's municipality, oldest first, with each applicant loaded in the same go."""
         query = (
             select(Submission)
             .filter_by(municipality_code=self.actor.municipality_code)
+            .options(selectinload(Submission.resident))
             .order_by(Submission.submitted_at, Submission.id)
         )
         if filters.state:
