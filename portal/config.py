@@ -16,6 +16,9 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 
 DEV_SECRET_KEY = "development-only-secret-key-change-me"
+# Development defaults, registered by the development identity provider (portal.devidp).
+RESIDENT_CLIENT_ID, RESIDENT_CLIENT_SECRET = "madoguchi-resident", "dev-resident-secret"
+STAFF_CLIENT_ID, STAFF_CLIENT_SECRET = "madoguchi-staff", "dev-staff-secret"
 MAX_REQUEST_BYTES = 1024 * 1024  # forms only, no attachments yet: anything larger is refused (413)
 
 
@@ -130,13 +133,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             if not value:
                 problems.append(f"{prefix}_OIDC_{name}: required")
         return OIDCClient(discovery, client_id, secret)
-
-    from portal.devidp.clients import (  # development defaults only
-        RESIDENT_CLIENT_ID,
-        RESIDENT_CLIENT_SECRET,
-        STAFF_CLIENT_ID,
-        STAFF_CLIENT_SECRET,
-    )
 
     resident_oidc = oidc("RESIDENT", (RESIDENT_CLIENT_ID, RESIDENT_CLIENT_SECRET))
     staff_oidc = oidc("STAFF", (STAFF_CLIENT_ID, STAFF_CLIENT_SECRET))

@@ -1,7 +1,7 @@
 """Client registrations of the development provider: one for residents, one for staff.
 
-The portal's development configuration imports the default ids and secrets from here, so both sides of
-the login agree without copying values.
+The default ids and secrets are the portal's development settings (portal.config), so both sides of the
+login agree without copying values, and a production start never imports this provider.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import ClientMixin
 
+from portal.config import (
+    RESIDENT_CLIENT_ID,
+    RESIDENT_CLIENT_SECRET,
+    STAFF_CLIENT_ID,
+    STAFF_CLIENT_SECRET,
+)
 from portal.devidp.users import KINDS, SCOPE_CLAIMS, Kind
-
-RESIDENT_CLIENT_ID = "madoguchi-resident"
-RESIDENT_CLIENT_SECRET = "dev-resident-secret"
-STAFF_CLIENT_ID = "madoguchi-staff"
-STAFF_CLIENT_SECRET = "dev-staff-secret"
 
 TOKEN_ENDPOINT_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 
