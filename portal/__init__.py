@@ -15,12 +15,12 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     """Build the portal. A malformed definition file raises DefinitionError here: the app refuses to start."""
     from flask import Flask
 
-    from portal import auth, errors, i18n, security, sessions, templating
-    from portal.backoffice import bp as backoffice_bp
     from portal.cli import register_commands
     from portal.database import db
     from portal.procedures import EXTENSION, Procedures
-    from portal.resident import bp as resident_bp
+    from portal.web import auth, errors, i18n, security, sessions, templating
+    from portal.web.backoffice import bp as backoffice_bp
+    from portal.web.resident import bp as resident_bp
 
     settings = settings or load_settings()
     app = Flask(__name__, static_folder=str(ROOT / "static"), static_url_path="/static")

@@ -14,8 +14,8 @@ from typing import Any
 
 import jaconv
 
+from portal.japan.municipality_code import is_valid as is_valid_municipality_code
 from portal.messages import N_, Message
-from portal.municipality_code import is_valid as is_valid_municipality_code
 from portal.roles import STAFF_ROLES, Role
 
 # The profile keys a form field may name in ``prefill:``.

@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Undefined, UndefinedError
 
-from portal.wareki import format_date
+from portal.japan.wareki import format_date
 
 
 def _require(value: object) -> None:

@@ -45,7 +45,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("naive datetime: pass an aware one (portal.jst.now() or utcnow())")
+            raise ValueError("naive datetime: pass an aware one (portal.japan.jst.now() or utcnow())")
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:

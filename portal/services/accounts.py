@@ -7,8 +7,8 @@ from dataclasses import asdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import jst
 from portal.identity import ResidentProfile, StaffIdentity
+from portal.japan import jst
 from portal.models import Municipality, Resident, Staff
 
 

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import jst
 from portal.catalog import ProcedureDefinition
+from portal.japan import jst
 from portal.models import Certificate, SequenceKind, Submission
 from portal.procedures import Procedures
 from portal.services.numbering import next_number

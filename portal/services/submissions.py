@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from portal import jst
 from portal.catalog import ProcedureDefinition
+from portal.japan import jst
 from portal.messages import N_, Message
 from portal.models import ActorKind, Municipality, SequenceKind, Submission, TransitionRecord
 from portal.procedures import Procedures

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import municipality_code
 from portal.catalog import ProcedureDefinition
+from portal.japan import municipality_code
 from portal.models import Municipality
 from portal.procedures import Procedures
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from portal import jst
+from portal.japan import jst
 from portal.models import Resident
 
 

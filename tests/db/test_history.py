@@ -7,8 +7,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from portal import jst
 from portal.demo import load_demo_data
+from portal.japan import jst
 from portal.models import ActorKind, Resident, Submission, TransitionRecord
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from portal import jst
 from portal.catalog import ProcedureDefinition, display_answers, load_definition, prefill, to_raw, validate
 from portal.identity import ResidentProfile
+from portal.japan import jst
 
 CATALOG = Path(__file__).resolve().parents[2] / "forms_catalog"
 

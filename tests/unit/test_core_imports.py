@@ -10,7 +10,9 @@ import pytest
 
 from portal.config import ROOT
 
-CORE = ["portal.catalog", "portal.workflow", "portal.certificates", "portal.identity", "portal.wareki"]
+CORE = ["portal.catalog", "portal.workflow", "portal.certificates", "portal.identity", "portal.japan"] + [
+    f"portal.japan.{m}" for m in ("wareki", "jst", "municipality_code")
+]
 WEB_ONLY = ("flask", "werkzeug", "flask_babel", "flask_wtf", "flask_session")
 
 
@@ -26,6 +28,6 @@ def test_core_module_imports_no_web_framework(module: str) -> None:
 
 
 def test_the_probe_would_notice_flask() -> None:
-    probe = "import json, sys, portal.access\nprint(json.dumps('flask' in sys.modules))"
+    probe = "import json, sys, portal.web.access\nprint(json.dumps('flask' in sys.modules))"
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False)
     assert json.loads(result.stdout) is True

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from portal import jst
 from portal.catalog import FieldDef, FieldError, field_types, get, register
 from portal.catalog.fieldtypes.base import FieldType
+from portal.japan import jst
 
 IDENTITY = str
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.municipality_code import check_digit, is_valid
+from portal.japan.municipality_code import check_digit, is_valid
 
 
 @pytest.mark.parametrize("code", ["131016", "011002", "271004", "472018"])

@@ -56,7 +56,7 @@ def test_extraction_covers_python_core_templates_and_yaml_but_not_japanese_only_
         "差戻し中": "workflows/juminhyo.yaml",  # a state label
         "却下すると元に戻せません。よろしいですか？": "workflows/juminhyo.yaml",  # a confirmation
         "%(label)sは数字で入力してください": "portal/catalog/fieldtypes/number.py",  # core N_
-        "ログインしました。": "portal/auth/views.py",  # flask_babel gettext as _
+        "ログインしました。": "portal/web/auth/views.py",  # flask_babel gettext as _
         "本文へスキップ": "portal/templates/base.html",  # Jinja _()
         "ログイン中：%(name)s": "portal/templates/base.html",  # Jinja _() with a keyword
     }

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from portal.wareki import ERAS_BY_KEY, WarekiError, era_end, era_year, format_date, to_date
+from portal.japan.wareki import ERAS_BY_KEY, WarekiError, era_end, era_year, format_date, to_date
 
 
 @pytest.mark.parametrize(

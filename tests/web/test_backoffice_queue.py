@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from portal import jst
+from portal.japan import jst
 from portal.models import Submission
 from tests.web.conftest import login
 from tests.web.journeys import JUMINHYO_ANSWERS, SODAI_GOMI_ANSWERS, apply, fire

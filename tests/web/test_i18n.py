@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from portal import jst, wareki
+from portal.japan import jst, wareki
 from tests.web.conftest import login
 from tests.web.journeys import JUMINHYO_ANSWERS, apply, csrf_token
 

@@ -7,7 +7,7 @@ import re
 
 from pypdf import PdfReader
 
-from portal import jst, wareki
+from portal.japan import jst, wareki
 from portal.models import Certificate, TransitionRecord
 from tests.web.conftest import login
 from tests.web.journeys import JUMINHYO_ANSWERS, apply, fire, post_form, state_of

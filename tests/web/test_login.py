@@ -6,8 +6,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
-from portal.access import RESIDENT_KEY
 from portal.models import Resident
+from portal.web.access import RESIDENT_KEY
 from tests.web.conftest import login
 
 

@@ -20,7 +20,7 @@ from flask_wtf import CSRFProtect
 from jinja2 import UndefinedError
 
 from portal.catalog import ERA_CHOICES
-from portal.formview import FieldView
+from portal.web.formview import FieldView
 
 ROOT = Path(__file__).resolve().parents[2]
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import PlainValidator
 from pydantic_core import PydanticCustomError
 
-from portal import jst
 from portal.catalog.fieldtypes.base import FieldType, Raw, Settings, Translate
 from portal.catalog.normalize import half_width_ascii
 from portal.catalog.registry import register
+from portal.japan import jst
+from portal.japan.wareki import ERAS, ERAS_BY_KEY, era_end, era_year, format_date
 from portal.messages import N_, Message
-from portal.wareki import ERAS, ERAS_BY_KEY, era_end, era_year, format_date
 
 if TYPE_CHECKING:
     from portal.catalog.model import FieldDef

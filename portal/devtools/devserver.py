@@ -1,4 +1,4 @@
-"""``python -m portal.devserver``: the portal, its development identity provider and demo data, on one
+"""``python -m portal.devtools.devserver``: the portal, its development identity provider and demo data, on one
 machine. For trying Madoguchi out; production runs ``gunicorn wsgi:app`` against a real provider."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from portal.devidp import ProductionRefusedError, create_idp_app, default_client
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m portal.devserver", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m portal.devtools.devserver", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--idp-port", type=int, default=5001)

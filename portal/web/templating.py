@@ -8,8 +8,8 @@ from typing import Any
 from flask import Flask, g, url_for
 from flask_babel import format_date, get_locale
 
-from portal import jst, wareki
-from portal.access import current_resident, current_staff
+from portal.japan import jst, wareki
+from portal.web.access import current_resident, current_staff
 
 
 def _japanese() -> bool:

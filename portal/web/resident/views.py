@@ -10,16 +10,16 @@ from flask_babel import gettext as _
 from werkzeug.routing import BaseConverter
 
 from portal import catalog
-from portal.access import current_resident, resident_actor, resident_required
 from portal.catalog import ProcedureDefinition
-from portal.current import current_procedures
 from portal.database import db
-from portal.formview import error_summary, form_data, page_views
 from portal.models import Submission
-from portal.responses import pdf_response
 from portal.services import tenancy
 from portal.services.certificates import certificate_of
 from portal.services.submissions import SubmissionService
+from portal.web.access import current_resident, resident_actor, resident_required
+from portal.web.current import current_procedures
+from portal.web.formview import error_summary, form_data, page_views
+from portal.web.responses import pdf_response
 from portal.workflow import TransitionRefused
 
 bp = Blueprint("resident", __name__)

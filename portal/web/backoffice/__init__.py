@@ -1,5 +1,5 @@
 """Back office: the municipality's queue, a submission's page and its decisions."""
 
-from portal.backoffice.views import bp
+from portal.web.backoffice.views import bp
 
 __all__ = ["bp"]

@@ -16,11 +16,11 @@ from flask import Blueprint, Flask, abort, current_app, flash, redirect, request
 from flask_babel import gettext as _
 from requests import RequestException
 
-from portal import sessions
-from portal.access import RESIDENT_KEY, STAFF_KEY, safe_next
 from portal.database import db
 from portal.identity import ClaimsError, resident_profile_from_claims, staff_identity_from_claims
 from portal.services import accounts
+from portal.web import sessions
+from portal.web.access import RESIDENT_KEY, STAFF_KEY, safe_next
 
 log = logging.getLogger(__name__)
 

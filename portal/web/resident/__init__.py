@@ -1,5 +1,5 @@
 """Resident pages: procedures, applying, my applications, certificates."""
 
-from portal.resident.views import bp
+from portal.web.resident.views import bp
 
 __all__ = ["bp"]

@@ -10,17 +10,18 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from portal import catalog, jst
-from portal.access import current_staff, staff_actor, staff_required
+from portal import catalog
 from portal.catalog import ProcedureDefinition
-from portal.current import current_procedures
 from portal.database import db
+from portal.japan import jst
 from portal.models import Submission
-from portal.responses import pdf_response
 from portal.roles import Permission
 from portal.services import tenancy
 from portal.services.certificates import certificate_of
 from portal.services.submissions import QueueFilter, SubmissionService
+from portal.web.access import current_staff, staff_actor, staff_required
+from portal.web.current import current_procedures
+from portal.web.responses import pdf_response
 from portal.workflow import TransitionRefused
 
 bp = Blueprint("backoffice", __name__, url_prefix="/backoffice")

@@ -1,5 +1,5 @@
 """OpenID Connect login for residents and staff: two registrations, one flow."""
 
-from portal.auth.views import bp, init_app
+from portal.web.auth.views import bp, init_app
 
 __all__ = ["bp", "init_app"]
