@@ -29,6 +29,7 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
+from uv import find_uv_bin
 
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = ROOT / "pyproject.toml"
@@ -40,11 +41,10 @@ DIGEST = re.compile(r"^# dependencies-sha256: ([0-9a-f]{64})\b", re.MULTILINE)
 
 @dataclass(frozen=True)
 class Pin:
-    """One entry of the lock: ``name==version [; marker]`` followed by its ``--hash`` options."""
+    """One entry of the lock: ``name==version [; marker]``, its ``--hash`` options checked as it is read."""
 
     name: str
     version: Version
-    hashes: int
 
 
 def requirements(pyproject: Path) -> dict[str, list[Requirement]]:
@@ -80,11 +80,11 @@ def pins(text: str) -> tuple[list[Pin], list[str]]:
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        requirement_text, *hashes = line.split(" --hash=")
+        requirement_text, *hashes = (part.strip() for part in line.split(" --hash="))
         try:
             requirement = Requirement(requirement_text)
             (specifier,) = requirement.specifier
-            if specifier.operator != "==" or "*" in specifier.version:
+            if specifier.operator != "==":
                 raise ValueError
             version = Version(specifier.version)
         except (InvalidRequirement, InvalidVersion, ValueError):
@@ -92,7 +92,7 @@ def pins(text: str) -> tuple[list[Pin], list[str]]:
             continue
         if not hashes:
             problems.append(f"{requirement.name}=={version} has no hash")
-        found.append(Pin(canonicalize_name(requirement.name), version, len(hashes)))
+        found.append(Pin(canonicalize_name(requirement.name), version))
     return found, problems
 
 
@@ -126,8 +126,6 @@ def check(pyproject: Path, lock: Path) -> list[str]:
 
 def lock(upgrade: bool, upgrade_packages: list[str]) -> None:
     """Re-resolve into the lock with uv, keeping current pins unless told to move them, and record the digest."""
-    from uv import find_uv_bin
-
     lists = requirements(PYPROJECT)
     build_requirements = "".join(f"{requirement}\n" for requirement in lists["build-system.requires"])
     command = [find_uv_bin(), "pip", "compile", PYPROJECT.name, "-", "--extra", EXTRA, "--universal"]
@@ -139,7 +137,8 @@ def lock(upgrade: bool, upgrade_packages: list[str]) -> None:
     subprocess.run(command, input=build_requirements, text=True, check=True, cwd=ROOT)
     lines = LOCK.read_text(encoding="utf-8").splitlines(keepends=True)
     after_header = next(number for number, line in enumerate(lines) if not line.startswith("#"))
-    lines.insert(after_header, f"# dependencies-sha256: {digest(lists)} (of {PYPROJECT.name}; scripts/test compares it)\n")
+    stamp = f"# dependencies-sha256: {digest(lists)} (of {PYPROJECT.name}; scripts/test compares it)\n"
+    lines.insert(after_header, stamp)
     LOCK.write_text("".join(lines), encoding="utf-8")
 
 
