@@ -1,1 +1,1 @@
-"""Development-only tools (the all-in-one development server). Never imported by a production start."""
+"""Development-only tools (the all-in-one development server, the lock file). Never imported by a production start."""
