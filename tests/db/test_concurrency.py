@@ -19,7 +19,6 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from portal import catalog
 from portal.config import ROOT
 from portal.models import Certificate, Municipality, MunicipalityProcedure, Resident, Staff, Submission
 from portal.procedures import Procedures
@@ -27,7 +26,7 @@ from portal.roles import Role
 from portal.services.actors import ActingUser
 from portal.services.submissions import SubmissionService
 from portal.workflow import Outcome, TransitionRefused
-from tests.web.journeys import JUMINHYO_ANSWERS
+from tests.web.journeys import JUMINHYO_ANSWERS, validated
 
 CODE = "999954"  # this module's own municipality (check digit 4)
 ALREADY_HANDLED = "この申請は既に処理されています。"
@@ -65,30 +64,16 @@ def people(committing_engine: Engine) -> People:
         return People(ActingUser.of_resident(resident), *(ActingUser.of_staff(s) for s in staff))
 
 
-def _answers(procedures: Procedures) -> dict[str, Any]:
-    """The journeys' answers, validated as the confirmation page would."""
-    definition = procedures.definition("juminhyo")
-    assert definition is not None
-    raw = {name: value if isinstance(value, list) else [value] for name, value in JUMINHYO_ANSWERS.items()}
-    result = catalog.validate(definition, raw)
-    assert result.ok, result.errors
-    return result.values
-
-
-def _service(session: Session, procedures: Procedures, actor: ActingUser) -> SubmissionService:
-    return SubmissionService(session, procedures, actor)
-
-
 def _submitted(engine: Engine, procedures: Procedures, people: People, *steps: tuple[ActingUser, str, str]) -> int:
     """A committed juminhyo submission moved through ``steps`` (actor, transition, comment)."""
     with Session(engine, expire_on_commit=False) as session:
-        service = _service(session, procedures, people.resident)
+        service = SubmissionService(session, procedures, people.resident)
         definition = procedures.definition("juminhyo")
         assert definition is not None
         municipality = session.get_one(Municipality, CODE)
-        submission = service.submit(municipality, definition, _answers(procedures), _token())
+        submission = service.submit(municipality, definition, validated(definition, JUMINHYO_ANSWERS), _token())
         for actor, name, comment in steps:
-            _service(session, procedures, actor).fire(submission, name, comment or None)
+            SubmissionService(session, procedures, actor).fire(submission, name, comment or None)
         session.commit()
         return submission.id
 
@@ -129,7 +114,7 @@ def race(engine: Engine, submission_id: int, *acts: Act) -> list[Any]:
 
 
 def firing(procedures: Procedures, actor: ActingUser, name: str, comment: str | None = None) -> Act:
-    return lambda session, submission: _service(session, procedures, actor).fire(submission, name, comment)
+    return lambda session, submission: SubmissionService(session, procedures, actor).fire(submission, name, comment)
 
 
 def _check_one_won(results: list[Any]) -> tuple[Outcome, TransitionRefused]:
@@ -164,7 +149,7 @@ def test_two_clerks_start_the_same_review(committing_engine: Engine, procedures:
         firing(procedures, people.clerk, "start_review"),
         firing(procedures, people.other_clerk, "start_review"),
     )
-    won, _ = _check_one_won(results)
+    _check_one_won(results)
     submission, _ = _committed(committing_engine, submission_id)
     assert submission.state == "in_review"
     assert [r.transition for r in submission.history] == ["submit", "start_review"]
@@ -228,8 +213,8 @@ def test_two_confirms_with_one_token_make_one_submission(
             municipality = session.get_one(Municipality, CODE)
             session.commit()
             barrier.wait()
-            submission = _service(session, procedures, people.resident).submit(
-                municipality, definition, _answers(procedures), token
+            submission = SubmissionService(session, procedures, people.resident).submit(
+                municipality, definition, validated(definition, JUMINHYO_ANSWERS), token
             )
             session.commit()
             return submission.reference

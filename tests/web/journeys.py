@@ -10,6 +10,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from portal import catalog
+from portal.catalog import ProcedureDefinition
 from portal.models import Certificate, Submission, TransitionRecord
 
 JUMINHYO_ANSWERS = {
@@ -43,6 +45,14 @@ SODAI_GOMI_ANSWERS = {
     "preferred_date-month": "1",
     "preferred_date-day": "15",
 }
+
+
+def validated(definition: ProcedureDefinition, answers: dict) -> dict[str, Any]:
+    """``answers`` (shaped like the constants above) as the confirmation page submits them."""
+    raw = {key: value if isinstance(value, list) else [value] for key, value in answers.items()}
+    result = catalog.validate(definition, raw)
+    assert result.ok, result.errors
+    return result.values
 
 
 def csrf_token(client: FlaskClient, path: str) -> str:
