@@ -74,6 +74,24 @@ def test_pressing_submit_twice_leads_both_presses_to_one_receipt(resident: Flask
     assert [r.transition for r in submission.history] == ["submit"]
 
 
+def test_an_old_confirmation_page_leads_to_its_receipt_and_keeps_the_new_draft(
+    resident: FlaskClient, db_session: Session
+) -> None:
+    post_form(resident, APPLY, JUMINHYO_ANSWERS)
+    old_page = hidden_inputs(resident, CONFIRM)
+    reference = receipt_reference(CODE, resident.post(CONFIRM, data=old_page))
+    post_form(resident, APPLY, {**JUMINHYO_ANSWERS, "copies": "3"})  # a second application, in progress
+    new_draft = _draft(resident)
+    before = db_state(db_session)
+
+    back = resident.post(CONFIRM, data=old_page)  # the browser's back button, and 申請する again
+
+    assert receipt_reference(CODE, back) == reference
+    assert db_state(db_session) == before
+    assert _draft(resident) == new_draft and new_draft is not None
+    assert new_draft["token"] != old_page["submission_token"]
+
+
 def test_a_new_application_gets_a_new_token(resident: FlaskClient, db_session: Session) -> None:
     first = apply(resident, CODE, "juminhyo", JUMINHYO_ANSWERS)
     second = apply(resident, CODE, "juminhyo", JUMINHYO_ANSWERS)  # a second copy on purpose is fine

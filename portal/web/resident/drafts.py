@@ -57,10 +57,11 @@ def save(key: str, definition: ProcedureDefinition, raw: Raw) -> Draft:
     return draft
 
 
-def discard(key: str) -> None:
-    drafts = dict(session.get(DRAFTS, {}))
-    if drafts.pop(key, None) is not None:
-        session[DRAFTS] = drafts
+def discard(key: str, token: str) -> None:
+    """Drop the draft submitted with ``token``; a newer draft under the same key stays."""
+    draft = load(key)
+    if draft is not None and draft.token == token:
+        session[DRAFTS] = {k: v for k, v in session.get(DRAFTS, {}).items() if k != key}
 
 
 def well_formed(token: str) -> bool:

@@ -164,7 +164,7 @@ def confirm(code: str, slug: str) -> Any:
     if request.method == "POST" and drafts.well_formed(token):
         earlier = _service().submitted_with(g.municipality, token)
         if earlier is not None:  # 申請する pressed again (or retried): where the first press led
-            drafts.discard(key)
+            drafts.discard(key, token)
             return redirect(url_for(".receipt", reference=earlier.reference))
     draft = drafts.load(key)
     if draft is None or not (result := catalog.validate(definition, draft.raw)).ok:
@@ -178,7 +178,7 @@ def confirm(code: str, slug: str) -> Any:
         flash(_("この確認画面からは申請できません。内容を確認して、もう一度「申請する」を押してください。"), "error")
         return redirect(url_for(".confirm", slug=slug)), 303
     submission = _service().submit(g.municipality, definition, result.values, draft.token)
-    drafts.discard(key)
+    drafts.discard(key, draft.token)
     return redirect(url_for(".receipt", reference=submission.reference))
 
 
