@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import Connection, Engine, create_engine, text
@@ -34,7 +35,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.fixture(scope="session")
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if request.config.getoption("--database") == "sqlite":
+    with throwaway_database(request.config, tmp_path_factory) as url:
+        yield url
+
+
+@contextmanager
+def throwaway_database(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty database on the chosen backend, dropped afterwards (tests that must really commit use their own)."""
+    if config.getoption("--database") == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
         return
     admin_url = make_url(os.environ.get("TEST_POSTGRESQL_URL", DEFAULT_POSTGRESQL))
@@ -57,6 +65,19 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def committing_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A second migrated database for tests that must really commit from several connections (races).
+
+    What they commit (append-only history among it) stays out of the database the other tests share.
+    """
+    with throwaway_database(request.config, tmp_path_factory) as url:
+        upgrade_database(url)
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
 
 
 @pytest.fixture

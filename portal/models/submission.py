@@ -23,12 +23,14 @@ class Submission(CreatedAt, Base):
     """One application by a resident to one municipality.
 
     It records the content hash of the form definition and workflow it was made against, so a later
-    change to either never reinterprets what the resident sent.
+    change to either never reinterprets what the resident sent, and the one-time token of the confirmation
+    page it came from, so pressing 申請する twice leads to this same submission instead of a second one.
     """
 
     __tablename__ = "submission"
     __table_args__ = (
         UniqueConstraint("municipality_code", "reference"),
+        Index("ux_submission_token", "municipality_code", "resident_id", "submission_token", unique=True),
         Index("ix_submission_queue", "municipality_code", "state", "submitted_at"),
     )
 
@@ -41,6 +43,7 @@ class Submission(CreatedAt, Base):
     definition_version: Mapped[str] = mapped_column(String(64))
     workflow_version: Mapped[str] = mapped_column(String(64))
     answers: Mapped[dict[str, Any]] = mapped_column()
+    submission_token: Mapped[str | None] = mapped_column(String(64))  # None: made before tokens existed
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -16,12 +16,20 @@ from sqlalchemy.orm import Session, selectinload
 from portal.catalog import ProcedureDefinition
 from portal.japan import jst
 from portal.messages import N_, Message
-from portal.models import ActorKind, Municipality, SequenceKind, Submission, TransitionRecord
+from portal.models import ActorKind, Municipality, Resident, SequenceKind, Submission, TransitionRecord
 from portal.procedures import Procedures
 from portal.services.actors import ActingUser
 from portal.services.certificates import issue_certificate
 from portal.services.numbering import next_number
-from portal.workflow import Effect, HistoryEntry, Outcome, Transition, TransitionRefused, apply_transition
+from portal.workflow import (
+    Effect,
+    HistoryEntry,
+    Outcome,
+    Transition,
+    TransitionRefused,
+    WorkflowDefinition,
+    apply_transition,
+)
 from portal.workflow import available_transitions as engine_available
 
 SUBMIT = "submit"  # the history's first row: not a workflow transition, the act of applying
@@ -42,10 +50,23 @@ class SubmissionService:
     # -- residents -------------------------------------------------------------------------------
 
     def submit(
-        self, municipality: Municipality, definition: ProcedureDefinition, answers: Mapping[str, Any]
+        self,
+        municipality: Municipality,
+        definition: ProcedureDefinition,
+        answers: Mapping[str, Any],
+        token: str,
     ) -> Submission:
-        """Record validated answers against the exact definition and workflow versions in force."""
+        """Record validated answers against the exact definition and workflow versions in force.
+
+        ``token`` is the confirmation page's one-time token: a second call with it (a double click, a
+        retried request, even a concurrent one) returns the submission the first call made and creates
+        nothing. The resident's row is locked first, so two calls with one token take turns.
+        """
         assert self.actor.kind is ActorKind.RESIDENT
+        self.session.execute(select(Resident.id).filter_by(id=self.actor.id).with_for_update())
+        earlier = self.submitted_with(municipality, token)
+        if earlier is not None:
+            return earlier
         workflow = self.procedures.workflow_of(definition)
         today = jst.today()
         number = next_number(self.session, municipality.code, SequenceKind.RECEPTION, today.year)
@@ -58,11 +79,20 @@ class SubmissionService:
             definition_version=definition.version,
             workflow_version=workflow.version,
             answers=dict(answers),
+            submission_token=token,
         )
         self.session.add(submission)
         self.session.flush()
         self._record(submission, SUBMIT, None, workflow.initial, None)
         return submission
+
+    def submitted_with(self, municipality: Municipality, token: str) -> Submission | None:
+        """The acting resident's submission made from the confirmation page carrying ``token``, if any."""
+        return self.session.scalars(
+            select(Submission).filter_by(
+                municipality_code=municipality.code, resident_id=self.actor.id, submission_token=token
+            )
+        ).one_or_none()
 
     def own_submissions(self, municipality: Municipality) -> list[Submission]:
         query = (
@@ -85,18 +115,20 @@ class SubmissionService:
         It is fired from the correction form together with the new answers, never as a bare button.
         """
         workflow = self.procedures.workflow_of(self._definition(submission))
-        if not workflow.state(submission.state).applicant_edits:
-            return None
-        return next((t for t in self.available_transitions(submission) if not workflow.is_final(t.target)), None)
+        return next(
+            (t for t in self.available_transitions(submission) if _hands_back(workflow, submission.state, t)), None
+        )
 
     def resubmit(self, submission: Submission, answers: Mapping[str, Any]) -> Outcome:
         """Replace the answers with the corrected ones and send the submission back for review."""
+        self._lock(submission)
         transition = self.resubmission(submission)
         if transition is None:
             raise TransitionRefused(Message(N_("この申請は現在修正できません。")))
+        outcome = self._decide(submission, transition.name, None)
         submission.answers = dict(answers)
         submission.definition_version = self._definition(submission).version
-        return self.fire(submission, transition.name, None)
+        return self._apply(submission, outcome)
 
     # -- staff -----------------------------------------------------------------------------------
 
@@ -130,19 +162,53 @@ class SubmissionService:
         )
 
     def fire(self, submission: Submission, name: str, comment: str | None) -> Outcome:
-        """Apply one transition or raise TransitionRefused; on success record it and run its effects."""
-        definition = self._definition(submission)
-        workflow = self.procedures.workflow_of(definition)
-        outcome = apply_transition(
-            workflow,
+        """Apply one transition or raise TransitionRefused; on success record it and run its effects.
+
+        The submission is locked and re-read first, so of two people deciding at the same moment one
+        succeeds and the other is refused with nothing changed. Handing a returned submission back for
+        review needs corrected answers, so that transition only goes through :meth:`resubmit`.
+        """
+        self._lock(submission)
+        outcome = self._decide(submission, name, comment)
+        workflow = self.procedures.workflow_of(self._definition(submission))
+        if _hands_back(workflow, submission.state, outcome.transition):
+            raise TransitionRefused(Message(N_("修正した内容は修正画面から再提出してください。")))
+        return self._apply(submission, outcome)
+
+    def _lock(self, submission: Submission) -> None:
+        """Lock the row until the transaction ends and re-read its state and history under the lock.
+
+        PostgreSQL takes the row lock (SELECT … FOR UPDATE); SQLite has already serialised writers with
+        BEGIN IMMEDIATE. A state that moved on since the caller loaded the submission is refused here.
+        """
+        seen = submission.state
+        self.session.scalars(
+            select(Submission)
+            .filter_by(id=submission.id)
+            .options(selectinload(Submission.history))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
+        if submission.state != seen:
+            raise TransitionRefused(Message(N_("この申請は既に処理されています。")))
+
+    def _decide(self, submission: Submission, name: str, comment: str | None) -> Outcome:
+        """What the workflow engine says to firing ``name`` from the submission's locked state."""
+        return apply_transition(
+            self.procedures.workflow_of(self._definition(submission)),
             submission.state,
             name,
             self.actor.workflow_actor(submission),
             self._history(submission),
             comment,
         )
+
+    def _apply(self, submission: Submission, outcome: Outcome) -> Outcome:
+        """Move to the outcome's state, record it and run its effects (a certificate at most once: the
+        transition that issues it leaves its source state under the lock)."""
+        definition = self._definition(submission)
         submission.state = outcome.target
-        self._record(submission, name, outcome.source, outcome.target, outcome.comment)
+        self._record(submission, outcome.transition.name, outcome.source, outcome.target, outcome.comment)
         if Effect.ISSUE_CERTIFICATE in outcome.transition.effects and definition.certificate:
             issue_certificate(self.session, self.procedures, submission, definition)
         self.session.flush()
@@ -176,3 +242,8 @@ class SubmissionService:
         )
         submission.history.append(record)
         self.session.flush()
+
+
+def _hands_back(workflow: WorkflowDefinition, state: str, transition: Transition) -> bool:
+    """Leaving a state where the applicant corrects the answers towards more review (再提出)."""
+    return workflow.state(state).applicant_edits and not workflow.is_final(transition.target)

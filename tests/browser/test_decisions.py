@@ -8,14 +8,13 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions
 from sqlalchemy.orm import Session
 
-from portal import catalog
 from portal.config import ROOT
 from portal.models import Municipality, Resident, Submission
 from portal.procedures import Procedures
 from portal.services.actors import ActingUser
 from portal.services.submissions import SubmissionService
 from tests.browser.test_resident_form import log_in_to_form, wait_for
-from tests.web.journeys import JUMINHYO_ANSWERS
+from tests.web.journeys import JUMINHYO_ANSWERS, validated
 
 pytestmark = pytest.mark.browser
 
@@ -23,10 +22,10 @@ pytestmark = pytest.mark.browser
 def _submitted(db_session: Session, procedures: Procedures) -> Submission:
     resident = db_session.query(Resident).one()
     definition = procedures.definition("juminhyo")
-    raw = {key: value if isinstance(value, list) else [value] for key, value in JUMINHYO_ANSWERS.items()}
-    answers = catalog.validate(definition, raw).values
     service = SubmissionService(db_session, procedures, ActingUser.of_resident(resident))
-    return service.submit(db_session.get(Municipality, "999997"), definition, answers)
+    return service.submit(
+        db_session.get(Municipality, "999997"), definition, validated(definition, JUMINHYO_ANSWERS), "browser-test"
+    )
 
 
 def test_withdrawing_asks_first_and_cancelling_sends_nothing(

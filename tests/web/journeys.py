@@ -10,6 +10,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from portal import catalog
+from portal.catalog import ProcedureDefinition
 from portal.models import Certificate, Submission, TransitionRecord
 
 JUMINHYO_ANSWERS = {
@@ -45,6 +47,14 @@ SODAI_GOMI_ANSWERS = {
 }
 
 
+def validated(definition: ProcedureDefinition, answers: dict) -> dict[str, Any]:
+    """``answers`` (shaped like the constants above) as the confirmation page submits them."""
+    raw = {key: value if isinstance(value, list) else [value] for key, value in answers.items()}
+    result = catalog.validate(definition, raw)
+    assert result.ok, result.errors
+    return result.values
+
+
 def csrf_token(client: FlaskClient, path: str) -> str:
     page = client.get(path)
     match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
@@ -57,16 +67,27 @@ def post_form(client: FlaskClient, path: str, data: dict, *, token_from: str | N
     return client.post(path, data={**data, "csrf_token": token})
 
 
+def hidden_inputs(client: FlaskClient, path: str) -> dict[str, str]:
+    """What the page's form sends without the user typing it (CSRF token, the one-time submission token)."""
+    page = client.get(path)
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
+
+
 def apply(client: FlaskClient, code: str, slug: str, answers: dict) -> str:
     """Fill the form, confirm, submit; return the 受付番号."""
     form = post_form(client, f"/{code}/procedures/{slug}/apply", answers)
     assert form.status_code == 302, form.text
     confirm_path = f"/{code}/procedures/{slug}/confirm"
     assert form.headers["Location"] == confirm_path
-    submitted = post_form(client, confirm_path, {})
-    assert submitted.status_code == 302, submitted.text
-    match = re.fullmatch(rf"/{code}/applications/([0-9-]+)/receipt", submitted.headers["Location"])
-    assert match, submitted.headers["Location"]
+    submitted = client.post(confirm_path, data=hidden_inputs(client, confirm_path))
+    return receipt_reference(code, submitted)
+
+
+def receipt_reference(code: str, response: Any) -> str:
+    """The 受付番号 of the receipt a response redirects to."""
+    assert response.status_code == 302, response.text
+    match = re.fullmatch(rf"/{code}/applications/([0-9-]+)/receipt", response.headers["Location"])
+    assert match, response.headers["Location"]
     return match.group(1)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from werkzeug.routing import BaseConverter
@@ -19,6 +19,7 @@ from portal.services.submissions import SubmissionService
 from portal.web.access import current_resident, resident_actor, resident_required
 from portal.web.current import current_procedures
 from portal.web.formview import error_summary, form_data, page_views
+from portal.web.resident import drafts
 from portal.web.responses import pdf_response
 from portal.workflow import TransitionRefused
 
@@ -36,7 +37,7 @@ def _register_converter(state: BlueprintSetupState) -> None:
     state.app.url_map.converters["municipality"] = MunicipalityCodeConverter
 
 
-DRAFTS = "drafts"
+SUBMISSION_TOKEN = "submission_token"  # the confirmation page's hidden input
 NOT_ANSWERS = frozenset({"csrf_token", "lookup"})
 
 
@@ -92,19 +93,6 @@ def _draft_key(slug: str) -> str:
     return f"{g.municipality.code}/{slug}"
 
 
-def _draft(slug: str) -> dict[str, list[str]] | None:
-    return session.get(DRAFTS, {}).get(_draft_key(slug))
-
-
-def _save_draft(slug: str, raw: dict[str, list[str]] | None) -> None:
-    drafts = dict(session.get(DRAFTS, {}))
-    if raw is None:
-        drafts.pop(_draft_key(slug), None)
-    else:
-        drafts[_draft_key(slug)] = raw
-    session[DRAFTS] = drafts
-
-
 def _answers_from(form: Any) -> dict[str, list[str]]:
     return {name: values for name, values in form_data(form).items() if name not in NOT_ANSWERS}
 
@@ -144,20 +132,26 @@ def apply(code: str, slug: str) -> Any:
     assert resident is not None
     if request.method == "GET":
         profile = resident.resident_profile()
-        raw = _draft(slug)
-        if raw is None:
+        draft = drafts.load(_draft_key(slug))
+        if draft is not None:
+            raw = draft.raw
+        else:
             raw = catalog.to_raw(definition, catalog.prefill(definition, profile.prefill_values()))
         return _render_form(definition, raw, {}, name_needs_split=profile.name_needs_split)
 
     raw = _answers_from(request.form)
     if "lookup" in request.form:
         _lookup_address(definition, raw, request.form["lookup"])
-        _save_draft(slug, raw)
-        return _render_form(definition, raw, {})
-    result = catalog.validate(definition, raw)
-    _save_draft(slug, raw)
+    try:
+        draft = drafts.save(_draft_key(slug), definition, raw)
+    except drafts.DraftTooLarge:
+        flash(_("入力内容が大きすぎるため保存できませんでした。入力内容を見直してください。"), "error")
+        return _render_form(definition, raw, {}), 413
+    if "lookup" in request.form:
+        return _render_form(definition, draft.raw, {})
+    result = catalog.validate(definition, draft.raw)
     if not result.ok:
-        return _render_form(definition, raw, dict(result.errors))
+        return _render_form(definition, draft.raw, dict(result.errors))
     return redirect(url_for(".confirm", slug=slug))
 
 
@@ -165,15 +159,26 @@ def apply(code: str, slug: str) -> Any:
 @resident_required
 def confirm(code: str, slug: str) -> Any:
     definition = _procedure(slug)
-    raw = _draft(slug)
-    result = catalog.validate(definition, raw) if raw is not None else None
-    if result is None or not result.ok:
+    key = _draft_key(slug)
+    token = request.form.get(SUBMISSION_TOKEN, "")
+    if request.method == "POST" and drafts.well_formed(token):
+        earlier = _service().submitted_with(g.municipality, token)
+        if earlier is not None:  # 申請する pressed again (or retried): where the first press led
+            drafts.discard(key, token)
+            return redirect(url_for(".receipt", reference=earlier.reference))
+    draft = drafts.load(key)
+    if draft is None or not (result := catalog.validate(definition, draft.raw)).ok:
         return redirect(url_for(".apply", slug=slug))
     if request.method == "GET":
         answers = catalog.display_answers(definition, result.values, _)
-        return render_template("resident/confirm.html", definition=definition, answers=answers)
-    submission = _service().submit(g.municipality, definition, result.values)
-    _save_draft(slug, None)
+        return render_template(
+            "resident/confirm.html", definition=definition, answers=answers, submission_token=draft.token
+        )
+    if token != draft.token:
+        flash(_("この確認画面からは申請できません。内容を確認して、もう一度「申請する」を押してください。"), "error")
+        return redirect(url_for(".confirm", slug=slug)), 303
+    submission = _service().submit(g.municipality, definition, result.values, draft.token)
+    drafts.discard(key, draft.token)
     return redirect(url_for(".receipt", reference=submission.reference))
 
 
@@ -251,7 +256,11 @@ def correct(code: str, reference: str) -> Any:
     result = catalog.validate(definition, raw)
     if not result.ok:
         return _render_form(definition, raw, dict(result.errors), submission=submission, returned=returned)
-    service.resubmit(submission, result.values)
+    try:
+        service.resubmit(submission, result.values)
+    except TransitionRefused as refused:
+        flash(refused.reason.render(_), "error")
+        return redirect(url_for(".application", reference=reference)), 303
     flash(_("修正した内容で再提出しました。"), "success")
     return redirect(url_for(".application", reference=reference))
 
