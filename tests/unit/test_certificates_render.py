@@ -26,6 +26,7 @@ from portal.certificates.filters import postal_code, wareki
 
 CERTIFICATION = "この写しは、住民票の原本と相違ないことを証明する。"
 VERMILION_PDF = b"0.784314 0.086275 0.113725"  # #c8161d as PDF colour operands
+VERIFY_URL = "https://madoguchi.example.jp/verify/999997-2026-000001?c=ABCDEFGHIJKLMNOPQRSTUVWX"
 
 
 def juminhyo_context(**overrides: Any) -> dict[str, Any]:
@@ -40,6 +41,7 @@ def juminhyo_context(**overrides: Any) -> dict[str, Any]:
             "demo": True,
         },
         "issue_number": "999997-2026-000001",
+        "verify_url": VERIFY_URL,
         "issued_on": date(2026, 11, 26),
         "procedure_title": "住民票の写しの交付申請",
         "reference": "R-2026-000042",
