@@ -89,5 +89,6 @@ class CertificateSigning:
             reason=REASON,
             location=location,
         )
+        signer = self.signer(code)
         writer = IncrementalPdfFileWriter(BytesIO(pdf))
-        return signers.sign_pdf(writer, metadata, signer=self.signer(code)).getvalue()
+        return signers.sign_pdf(writer, metadata, signer=signer).getvalue()
