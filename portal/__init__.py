@@ -15,19 +15,22 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     """Build the portal. A malformed definition file raises DefinitionError here: the app refuses to start."""
     from flask import Flask
 
+    from portal.certificates.signing import CertificateSigning
     from portal.cli import register_commands
     from portal.database import db
     from portal.procedures import EXTENSION, Procedures
     from portal.web import auth, errors, i18n, security, sessions, templating
     from portal.web.backoffice import bp as backoffice_bp
     from portal.web.resident import bp as resident_bp
+    from portal.web.verify import bp as verify_bp
 
     settings = settings or load_settings()
     app = Flask(__name__, static_folder=str(ROOT / "static"), static_url_path="/static")
     app.config.from_mapping(settings.flask_config())
     app.config.update(overrides or {})
 
-    app.extensions[EXTENSION] = Procedures.load(settings.catalog_dir, settings.workflows_dir)
+    signing = CertificateSigning(settings.signing_dir, settings.certificate_hmac_key, settings.public_url)
+    app.extensions[EXTENSION] = Procedures.load(settings.catalog_dir, settings.workflows_dir, signing)
     db.init_app(app)
     sessions.init_app(app)
     security.init_app(app)
@@ -36,6 +39,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     auth.init_app(app)
     app.register_blueprint(resident_bp)
     app.register_blueprint(backoffice_bp)
+    app.register_blueprint(verify_bp)
     errors.init_app(app)
     register_commands(app)
     return app

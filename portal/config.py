@@ -19,6 +19,8 @@ DEV_SECRET_KEY = "development-only-secret-key-change-me"
 # Development defaults, registered by the development identity provider (portal.devidp).
 RESIDENT_CLIENT_ID, RESIDENT_CLIENT_SECRET = "madoguchi-resident", "dev-resident-secret"
 STAFF_CLIENT_ID, STAFF_CLIENT_SECRET = "madoguchi-staff", "dev-staff-secret"
+DEV_PUBLIC_URL = "http://127.0.0.1:5000"
+DEV_CERTIFICATE_HMAC_KEY = "development-only-certificate-verification-key"
 MAX_REQUEST_BYTES = 1024 * 1024  # forms only, no attachments yet: anything larger is refused (413)
 
 
@@ -53,6 +55,9 @@ class Settings:
     resident_oidc: OIDCClient
     staff_oidc: OIDCClient
     dev_idp_url: str
+    public_url: str  # printed on certificates (the /verify QR code), so never taken from a request's Host
+    certificate_hmac_key: str
+    signing_dir: Path  # <code>.key.pem, <code>.cert.pem and ca.pem per municipality (portal.certificates.signing)
 
     def flask_config(self) -> dict[str, object]:
         """The settings as Flask config keys (upper case), plus derived Flask settings."""
@@ -137,6 +142,24 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     resident_oidc = oidc("RESIDENT", (RESIDENT_CLIENT_ID, RESIDENT_CLIENT_SECRET))
     staff_oidc = oidc("STAFF", (STAFF_CLIENT_ID, STAFF_CLIENT_SECRET))
 
+    public_url = env.get("PUBLIC_URL", "" if production else DEV_PUBLIC_URL)
+    if not public_url:
+        problems.append("PUBLIC_URL: required in production (the address printed on certificates)")
+    else:
+        public_url = _url("PUBLIC_URL", public_url, problems).rstrip("/")
+
+    certificate_hmac_key = env.get("CERTIFICATE_HMAC_KEY", "" if production else DEV_CERTIFICATE_HMAC_KEY)
+    if len(certificate_hmac_key) < 32:
+        problems.append("CERTIFICATE_HMAC_KEY: must be set to at least 32 random characters")
+    elif production and certificate_hmac_key == DEV_CERTIFICATE_HMAC_KEY:
+        problems.append("CERTIFICATE_HMAC_KEY: the development key must not be used in production")
+
+    # Outside production the directory may not exist yet: `flask certificates dev-pki` creates it.
+    signing_value = env.get("SIGNING_DIR", "" if production else str(instance / "pki"))
+    if not signing_value or (production and not Path(signing_value).is_dir()):
+        problems.append(f"SIGNING_DIR: {signing_value!r} is not a directory")
+    signing_dir = Path(signing_value)
+
     def directory(name: str, default: Path) -> Path:
         value = env.get(name, str(default))
         if not value or not Path(value).is_dir():  # Path("") would silently mean the current directory
@@ -154,6 +177,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         resident_oidc=resident_oidc,
         staff_oidc=staff_oidc,
         dev_idp_url=dev_idp_url,
+        public_url=public_url,
+        certificate_hmac_key=certificate_hmac_key,
+        signing_dir=signing_dir,
     )
     if problems:
         raise ConfigError(problems)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from portal.catalog import Catalog, ProcedureDefinition, load_catalog
 from portal.certificates import CertificateRenderer
+from portal.certificates.signing import CertificateSigning
 from portal.workflow import WorkflowDefinition, load_workflows
 
 
@@ -20,13 +21,14 @@ class Procedures:
     catalog: Catalog
     workflows: Mapping[str, WorkflowDefinition]
     certificates: CertificateRenderer
+    signing: CertificateSigning
 
     @classmethod
-    def load(cls, catalog_dir: Path, workflows_dir: Path) -> Procedures:
+    def load(cls, catalog_dir: Path, workflows_dir: Path, signing: CertificateSigning) -> Procedures:
         workflows = load_workflows(workflows_dir)
         certificates = CertificateRenderer()
         catalog = load_catalog(catalog_dir, workflows=workflows.keys(), certificates=certificates.available_templates())
-        return cls(catalog=catalog, workflows=workflows, certificates=certificates)
+        return cls(catalog=catalog, workflows=workflows, certificates=certificates, signing=signing)
 
     def definition(self, slug: str) -> ProcedureDefinition | None:
         return self.catalog.get(slug)

@@ -22,6 +22,7 @@ class Permission(StrEnum):
     VIEW_QUEUE = "view_queue"
     VIEW_SUBMISSION = "view_submission"
     DOWNLOAD_CERTIFICATE = "download_certificate"
+    REVOKE_CERTIFICATE = "revoke_certificate"  # and reissue it under a new 発行番号: administrators only
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {

@@ -10,6 +10,7 @@ Context contract (every key is required: templates use StrictUndefined)::
     municipality:    {code, name, prefecture, mayor_title, mayor_name,
                       seal: file name under static/seals/, demo: bool}
     issue_number:    str, e.g. "999997-2026-000001" (発行番号)
+    verify_url:      str, the public /verify address printed, and as a QR code, on every page
     issued_on:       datetime.date
     procedure_title: str
     reference:       str (受付番号 of the submission)
@@ -21,7 +22,8 @@ Context contract (every key is required: templates use StrictUndefined)::
 juminhyo (住民票の写し) reads ``answers["items"]`` (a list that may hold "honseki"
 for 本籍・筆頭者 and "relationship" for 続柄; anything not listed prints 省略), ``answers["copies"]``, and
 ``answer_text["scope"]`` and ``answer_text["purpose"]`` (plus ``answer_text["members"]`` when present).
-No template ever prints a マイナンバー (個人番号).
+No template ever prints a マイナンバー (個人番号). The PDF is tagged (PDF/UA-1) and signed afterwards
+(:mod:`portal.certificates.signing`); :mod:`portal.certificates.verification` makes the verify URL's code.
 """
 
 from __future__ import annotations

@@ -11,7 +11,10 @@ from weasyprint import HTML
 
 from portal.certificates.fetcher import StaticFileFetcher
 from portal.certificates.filters import item, postal_code, wareki
+from portal.certificates.qr import qr_svg
 
+# Tagged PDF for screen readers (PDF/UA-1): structure, title, language and author come from the template.
+PDF_VARIANT = "pdf/ua-1"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 
@@ -43,6 +46,7 @@ class CertificateRenderer:
         self.environment.filters["wareki"] = wareki
         self.environment.filters["postal_code"] = postal_code
         self.environment.filters["item"] = item
+        self.environment.filters["qr_svg"] = qr_svg
 
     def available_templates(self) -> frozenset[str]:
         return available_templates(self.templates_dir)
@@ -58,4 +62,4 @@ class CertificateRenderer:
     def render_pdf(self, template: str, context: Mapping[str, Any]) -> bytes:
         html = self.render_html(template, context)
         document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher)
-        return document.write_pdf()
+        return document.write_pdf(pdf_variant=PDF_VARIANT)

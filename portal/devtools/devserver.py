@@ -10,6 +10,7 @@ import sys
 from werkzeug.serving import run_simple
 
 from portal import create_app
+from portal.certificates.devpki import create_dev_pki
 from portal.cli import upgrade_database
 from portal.config import ConfigError, Environment, load_settings
 from portal.database import db
@@ -41,8 +42,9 @@ def main() -> int:
     upgrade_database(settings.database_url)
     app = create_app(settings)
     with app.app_context():
-        load_demo_data(db.session)
+        demo = load_demo_data(db.session)
         db.session.commit()
+    create_dev_pki(settings.signing_dir, [(m.code, f"{m.prefecture}{m.name}") for m in demo])
 
     serve_in_thread(idp, args.host, args.idp_port)
     print(f"\n  Madoguchi portal:        {portal_url}/")

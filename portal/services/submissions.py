@@ -205,13 +205,17 @@ class SubmissionService:
 
     def _apply(self, submission: Submission, outcome: Outcome) -> Outcome:
         """Move to the outcome's state, record it and run its effects (a certificate at most once: the
-        transition that issues it leaves its source state under the lock)."""
+        transition that issues it leaves its source state under the lock).
+
+        All of it in a savepoint: an effect that refuses (a municipality that cannot sign) leaves the case
+        exactly as it was, whatever the caller then commits.
+        """
         definition = self._definition(submission)
-        submission.state = outcome.target
-        self._record(submission, outcome.transition.name, outcome.source, outcome.target, outcome.comment)
-        if Effect.ISSUE_CERTIFICATE in outcome.transition.effects and definition.certificate:
-            issue_certificate(self.session, self.procedures, submission, definition)
-        self.session.flush()
+        with self.session.begin_nested():
+            submission.state = outcome.target
+            self._record(submission, outcome.transition.name, outcome.source, outcome.target, outcome.comment)
+            if Effect.ISSUE_CERTIFICATE in outcome.transition.effects and definition.certificate:
+                issue_certificate(self.session, self.procedures, submission, definition)
         return outcome
 
     def _definition(self, submission: Submission) -> ProcedureDefinition:

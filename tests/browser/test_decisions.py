@@ -8,7 +8,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions
 from sqlalchemy.orm import Session
 
-from portal.config import ROOT
+from portal.certificates.signing import CertificateSigning
+from portal.config import DEV_CERTIFICATE_HMAC_KEY, DEV_PUBLIC_URL, ROOT
 from portal.models import Municipality, Resident, Submission
 from portal.procedures import Procedures
 from portal.services.actors import ActingUser
@@ -32,7 +33,8 @@ def test_withdrawing_asks_first_and_cancelling_sends_nothing(
     browser: WebDriver, portal_url: str, db_session: Session
 ) -> None:
     log_in_to_form(browser, portal_url)
-    procedures = Procedures.load(ROOT / "forms_catalog", ROOT / "workflows")
+    signing = CertificateSigning(ROOT / "instance" / "pki", DEV_CERTIFICATE_HMAC_KEY, DEV_PUBLIC_URL)  # never issues
+    procedures = Procedures.load(ROOT / "forms_catalog", ROOT / "workflows", signing)
     submission = _submitted(db_session, procedures)
     browser.get(f"{portal_url}/999997/applications/{submission.reference}")
     withdraw = browser.find_element(By.CSS_SELECTOR, "form[action$='/transitions/withdraw'] button")

@@ -19,7 +19,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from portal.config import ROOT
+from portal.certificates.devpki import create_dev_pki
+from portal.certificates.signing import CertificateSigning
+from portal.config import DEV_CERTIFICATE_HMAC_KEY, DEV_PUBLIC_URL, ROOT
 from portal.models import Certificate, Municipality, MunicipalityProcedure, Resident, Staff, Submission
 from portal.procedures import Procedures
 from portal.roles import Role
@@ -33,8 +35,12 @@ ALREADY_HANDLED = "この申請は既に処理されています。"
 
 
 @pytest.fixture(scope="module")
-def procedures() -> Procedures:
-    return Procedures.load(ROOT / "forms_catalog", ROOT / "workflows")
+def procedures(tmp_path_factory: pytest.TempPathFactory) -> Procedures:
+    """Real signing with this module's own development key, so 交付 renders and signs as in production."""
+    pki = tmp_path_factory.mktemp("pki")
+    create_dev_pki(pki, [(CODE, "見本県競合市")])
+    signing = CertificateSigning(pki, DEV_CERTIFICATE_HMAC_KEY, DEV_PUBLIC_URL)
+    return Procedures.load(ROOT / "forms_catalog", ROOT / "workflows", signing)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import segno
 from jinja2 import UndefinedError
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
@@ -26,6 +28,7 @@ from portal.certificates.filters import postal_code, wareki
 
 CERTIFICATION = "この写しは、住民票の原本と相違ないことを証明する。"
 VERMILION_PDF = b"0.784314 0.086275 0.113725"  # #c8161d as PDF colour operands
+VERIFY_URL = "https://madoguchi.example.jp/verify/999997-2026-000001?c=ABCDEFGHIJKLMNOPQRSTUVWX"
 
 
 def juminhyo_context(**overrides: Any) -> dict[str, Any]:
@@ -40,6 +43,7 @@ def juminhyo_context(**overrides: Any) -> dict[str, Any]:
             "demo": True,
         },
         "issue_number": "999997-2026-000001",
+        "verify_url": VERIFY_URL,
         "issued_on": date(2026, 11, 26),
         "procedure_title": "住民票の写しの交付申請",
         "reference": "R-2026-000042",
@@ -334,3 +338,39 @@ def test_pdf_skips_resources_the_fetcher_refuses(tmp_path: Path) -> None:
     assert "本文" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     refused = [m for m in warnings if m.startswith("certificate resource refused")]
     assert len(refused) == 3, warnings
+
+
+# --- verification QR code and tagging --------------------------------------------------------------
+
+
+def test_the_qr_code_encodes_the_verify_url(renderer: CertificateRenderer) -> None:
+    html = renderer.render_html("juminhyo", juminhyo_context())
+    expected = segno.make(VERIFY_URL, error="m", micro=False).svg_inline(scale=1, omitsize=True)
+    other = segno.make(VERIFY_URL.replace("ABC", "ABD"), error="m", micro=False).svg_inline(scale=1, omitsize=True)
+    assert html.count(expected) == 1 and other not in html  # WeasyPrint repeats the running element per page
+    assert f'<p class="verification-url">{VERIFY_URL}</p>' in html
+
+
+def test_every_page_prints_the_verify_url_under_its_qr_code(renderer: CertificateRenderer, tmp_path: Path) -> None:
+    long = juminhyo_context(
+        answer_text={"scope": "世帯全員", "purpose": "金融機関への提出", "members": "見本 一郎 " * 900}
+    )
+    path = tmp_path / "long.pdf"
+    path.write_bytes(renderer.render_pdf("juminhyo", long))
+    pages = len(PdfReader(path).pages)
+    assert pages >= 2
+    for page in range(1, pages + 1):
+        text = subprocess.run(
+            ["pdftotext", "-f", str(page), "-l", str(page), str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert VERIFY_URL in text, f"page {page} has no verify URL"
+
+
+def test_pdf_is_tagged_with_title_language_and_author(renderer: CertificateRenderer, tmp_path: Path) -> None:
+    path = tmp_path / "juminhyo.pdf"
+    path.write_bytes(renderer.render_pdf("juminhyo", juminhyo_context()))
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.M)
+    assert re.search(r"^Title:\s+住民票の写し 999997-2026-000001$", info, re.M)
+    assert re.search(r"^Author:\s+見本県見本市$", info, re.M)
+    assert PdfReader(path).trailer["/Root"]["/Lang"] == "ja"

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from portal.config import DEV_SECRET_KEY, ConfigError, Environment, Settings, load_settings
+from portal.config import (
+    DEV_CERTIFICATE_HMAC_KEY,
+    DEV_PUBLIC_URL,
+    DEV_SECRET_KEY,
+    ROOT,
+    ConfigError,
+    Environment,
+    Settings,
+    load_settings,
+)
 
 GOOD_SECRET = "x" * 32
 
@@ -18,6 +27,9 @@ def production_env(tmp_path: Path, **changes: str) -> dict[str, str]:
         "DATABASE_URL": "postgresql://madoguchi@db.example/madoguchi",
         "REDIS_URL": "redis://cache.example:6379/0",
         "SESSION_DIR": str(tmp_path),
+        "PUBLIC_URL": "https://madoguchi.example.jp",
+        "CERTIFICATE_HMAC_KEY": "y" * 32,
+        "SIGNING_DIR": str(tmp_path),
     }
     for prefix in ("RESIDENT", "STAFF"):
         env[f"{prefix}_OIDC_DISCOVERY_URL"] = f"https://{prefix.lower()}.idp.example/.well-known/openid-configuration"
@@ -87,10 +99,16 @@ def test_production_without_anything_reports_every_missing_variable() -> None:
         "STAFF_OIDC_DISCOVERY_URL: required",
         "STAFF_OIDC_CLIENT_ID: required",
         "STAFF_OIDC_CLIENT_SECRET: required",
+        "PUBLIC_URL: required in production (the address printed on certificates)",
+        "CERTIFICATE_HMAC_KEY: must be set to at least 32 random characters",
+        "SIGNING_DIR: '' is not a directory",
     ]
 
 
-@pytest.mark.parametrize("variable", ["STAFF_OIDC_CLIENT_SECRET", "RESIDENT_OIDC_DISCOVERY_URL", "REDIS_URL"])
+@pytest.mark.parametrize(
+    "variable",
+    ["STAFF_OIDC_CLIENT_SECRET", "RESIDENT_OIDC_DISCOVERY_URL", "REDIS_URL", "PUBLIC_URL"],
+)
 def test_production_names_the_one_missing_variable(tmp_path: Path, variable: str) -> None:
     env = production_env(tmp_path)
     del env[variable]
@@ -168,3 +186,36 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     ]
     message = str(ConfigError(found))
     assert message.startswith("invalid configuration:\n  - SECRET_KEY")
+
+
+def test_certificate_settings_have_development_defaults() -> None:
+    settings = load_settings({})
+    assert settings.public_url == DEV_PUBLIC_URL
+    assert settings.certificate_hmac_key == DEV_CERTIFICATE_HMAC_KEY
+    assert settings.signing_dir == ROOT / "instance" / "pki"  # created by `flask certificates dev-pki`
+    assert load_settings({"PUBLIC_URL": "https://portal.example.jp/"}).public_url == "https://portal.example.jp"
+
+
+@pytest.mark.parametrize("url", ["portal.example.jp", "ftp://portal.example.jp", "https://"])
+def test_bad_public_url(url: str) -> None:
+    assert problems({"PUBLIC_URL": url}) == [f"PUBLIC_URL: {url!r} is not an http(s) URL"]
+
+
+def test_short_certificate_hmac_key() -> None:
+    assert problems({"CERTIFICATE_HMAC_KEY": "z" * 31}) == [
+        "CERTIFICATE_HMAC_KEY: must be set to at least 32 random characters"
+    ]
+
+
+def test_production_refuses_the_development_certificate_hmac_key(tmp_path: Path) -> None:
+    assert problems(production_env(tmp_path, CERTIFICATE_HMAC_KEY=DEV_CERTIFICATE_HMAC_KEY)) == [
+        "CERTIFICATE_HMAC_KEY: the development key must not be used in production"
+    ]
+
+
+def test_production_needs_an_existing_signing_directory(tmp_path: Path) -> None:
+    missing = tmp_path / "pki"
+    assert problems(production_env(tmp_path, SIGNING_DIR=str(missing))) == [
+        f"SIGNING_DIR: {str(missing)!r} is not a directory"
+    ]
+    assert problems({"SIGNING_DIR": ""}) == ["SIGNING_DIR: '' is not a directory"]

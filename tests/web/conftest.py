@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -12,12 +13,15 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from portal import create_app
+from portal.certificates.devpki import create_dev_pki
 from portal.config import load_settings
 from portal.demo import load_demo_data
 from portal.devidp import RunningServer, create_idp_app, default_clients, serve_in_thread
 from portal.models import Municipality
 
 PORTAL_URL = "http://localhost"  # what the Flask test client calls itself
+PUBLIC_URL = "https://madoguchi.example.jp"  # printed on certificates: deliberately not the request's host
+SIGNING_CODE = "999997"
 
 
 @pytest.fixture(scope="session")
@@ -29,13 +33,25 @@ def idp() -> Iterator[RunningServer]:
 
 
 @pytest.fixture(scope="session")
-def app(idp: RunningServer, database_url: str, engine: object, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def signing_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The development CA and a signing key for 見本市 only: 試験町 (999989) has none, so it cannot issue."""
+    directory = tmp_path_factory.mktemp("pki")
+    create_dev_pki(directory, [(SIGNING_CODE, "見本県見本市")])
+    return directory
+
+
+@pytest.fixture(scope="session")
+def app(
+    idp: RunningServer, database_url: str, engine: object, signing_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Flask:
     settings = load_settings(
         {
             "MADOGUCHI_ENV": "testing",
             "DATABASE_URL": database_url,
             "SESSION_DIR": str(tmp_path_factory.mktemp("sessions")),
             "DEV_IDP_URL": idp.url,
+            "SIGNING_DIR": str(signing_dir),
+            "PUBLIC_URL": PUBLIC_URL,
         }
     )
     return create_app(settings)

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal import catalog
@@ -97,6 +97,15 @@ def fire(client: FlaskClient, reference: str, transition: str, comment: str | No
     return post_form(client, f"{page}/transitions/{transition}", data, token_from=page)
 
 
+def decide_juminhyo(make_client: Any, reference: str, *, clerk: str, approver: str):  # type: ignore[no-untyped-def]
+    """Review and 決裁 by two staff members, then fire 交付; returns the clerk's client and the 交付 response."""
+    clerk_client, approver_client = make_client("staff", clerk), make_client("staff", approver)
+    for client, transition in ((clerk_client, "start_review"), (clerk_client, "request_approval")):
+        assert fire(client, reference, transition).status_code == 302
+    assert fire(approver_client, reference, "approve").status_code == 302
+    return clerk_client, fire(clerk_client, reference, "issue")
+
+
 def state_of(db_session, code: str, reference: str) -> str:  # type: ignore[no-untyped-def]
     db_session.expire_all()
     return db_session.query(Submission).filter_by(municipality_code=code, reference=reference).one().state
@@ -115,8 +124,10 @@ def db_state(db_session: Session) -> tuple[Any, ...]:
             TransitionRecord.id
         )
     ).all()
-    certificates = db_session.scalar(select(func.count()).select_from(Certificate))
-    return tuple(map(tuple, submissions)), tuple(map(tuple, history)), certificates
+    certificates = db_session.execute(
+        select(Certificate.issue_number, Certificate.revoked_at, Certificate.revocation_reason).order_by(Certificate.id)
+    ).all()
+    return tuple(map(tuple, submissions)), tuple(map(tuple, history)), tuple(map(tuple, certificates))
 
 
 def flashed(client: FlaskClient, response: Any) -> str:

@@ -15,9 +15,10 @@ from portal.catalog import ProcedureDefinition
 from portal.database import db
 from portal.japan import jst
 from portal.models import Submission
-from portal.roles import Permission
+from portal.roles import Permission, permissions_of
 from portal.services import tenancy
 from portal.services.certificates import certificate_of
+from portal.services.revocation import RevocationRefused, RevocationService, certificates_of
 from portal.services.submissions import QueueFilter, SubmissionService
 from portal.web.access import current_staff, staff_actor, staff_required
 from portal.web.current import current_procedures
@@ -102,6 +103,8 @@ def submission(reference: str) -> str:
         answers=catalog.display_answers(definition, found.answers, _),
         transitions=_service().available_transitions(found),
         certificate=certificate_of(db.session, found),
+        certificates=certificates_of(db.session, found),
+        may_revoke=Permission.REVOKE_CERTIFICATE in permissions_of(staff_actor().roles),
         row=_row(found, jst.now()),
         action=lambda name: url_for(".fire", reference=reference, name=name),
     )
@@ -125,3 +128,34 @@ def fire(reference: str, name: str) -> Any:
 def certificate(reference: str) -> Any:
     found = _staff_submission(reference)
     return pdf_response(certificate_of(db.session, found) or abort(404))
+
+
+def _revocation() -> RevocationService:
+    return RevocationService(db.session, current_procedures(), staff_actor())
+
+
+@bp.post("/submissions/<reference>/certificates/<issue_number>/revoke")
+@staff_required(Permission.REVOKE_CERTIFICATE)
+def revoke_certificate(reference: str, issue_number: str) -> Any:
+    found = _staff_submission(reference)
+    try:
+        _revocation().revoke(found, issue_number, request.form.get("reason"))
+    except RevocationRefused as refused:
+        flash(refused.reason.render(_), "error")
+        return redirect(url_for(".submission", reference=reference)), 303
+    flash(_("証明書 %(number)s を失効させました。", number=issue_number), "success")
+    return redirect(url_for(".submission", reference=reference))
+
+
+@bp.post("/submissions/<reference>/certificates/reissue")
+@staff_required(Permission.REVOKE_CERTIFICATE)
+def reissue_certificate(reference: str) -> Any:
+    found = _staff_submission(reference)
+    try:
+        issued = _revocation().reissue(found)
+    except RevocationRefused as refused:
+        db.session.rollback()
+        flash(refused.reason.render(_), "error")
+        return redirect(url_for(".submission", reference=reference)), 303
+    flash(_("証明書を再交付しました（発行番号 %(number)s）。", number=issued.issue_number), "success")
+    return redirect(url_for(".submission", reference=reference))
