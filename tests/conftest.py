@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, Engine, create_engine, text
@@ -32,10 +34,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-@pytest.fixture(scope="session")
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def _new_database(request: pytest.FixtureRequest, directory: Path) -> Iterator[str]:
+    """An empty database on the chosen backend, dropped afterwards."""
     if request.config.getoption("--database") == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        yield f"sqlite:///{directory / 'test.db'}"
         return
     admin_url = make_url(os.environ.get("TEST_POSTGRESQL_URL", DEFAULT_POSTGRESQL))
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -49,6 +52,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with _new_database(request, tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of its own for a test that migrates step by step (the shared one is already at head)."""
+    with _new_database(request, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

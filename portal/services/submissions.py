@@ -21,7 +21,15 @@ from portal.procedures import Procedures
 from portal.services.actors import ActingUser
 from portal.services.certificates import issue_certificate
 from portal.services.numbering import next_number
-from portal.workflow import Effect, HistoryEntry, Outcome, Transition, TransitionRefused, apply_transition
+from portal.workflow import (
+    CommentAudience,
+    Effect,
+    HistoryEntry,
+    Outcome,
+    Transition,
+    TransitionRefused,
+    apply_transition,
+)
 from portal.workflow import available_transitions as engine_available
 
 SUBMIT = "submit"  # the history's first row: not a workflow transition, the act of applying
@@ -61,7 +69,7 @@ class SubmissionService:
         )
         self.session.add(submission)
         self.session.flush()
-        self._record(submission, SUBMIT, None, workflow.initial, None)
+        self._record(submission, SUBMIT, None, workflow.initial, None, CommentAudience.APPLICANT)
         return submission
 
     def own_submissions(self, municipality: Municipality) -> list[Submission]:
@@ -142,7 +150,9 @@ class SubmissionService:
             comment,
         )
         submission.state = outcome.target
-        self._record(submission, name, outcome.source, outcome.target, outcome.comment)
+        self._record(
+            submission, name, outcome.source, outcome.target, outcome.comment, outcome.transition.comment_visible_to
+        )
         if Effect.ISSUE_CERTIFICATE in outcome.transition.effects and definition.certificate:
             issue_certificate(self.session, self.procedures, submission, definition)
         self.session.flush()
@@ -162,7 +172,13 @@ class SubmissionService:
         ]
 
     def _record(
-        self, submission: Submission, transition: str, source: str | None, target: str, comment: str | None
+        self,
+        submission: Submission,
+        transition: str,
+        source: str | None,
+        target: str,
+        comment: str | None,
+        audience: CommentAudience,
     ) -> None:
         record = TransitionRecord(
             transition=transition,
@@ -172,6 +188,7 @@ class SubmissionService:
             actor_id=self.actor.id,
             actor_name=self.actor.name,
             comment=comment,
+            comment_visible_to=audience,
             created_at=jst.now(),
         )
         submission.history.append(record)
