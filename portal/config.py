@@ -7,6 +7,7 @@ go instead of discovering problems request by request.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from enum import StrEnum
@@ -26,6 +27,11 @@ class Environment(StrEnum):
     DEVELOPMENT = "development"
     TESTING = "testing"
     PRODUCTION = "production"
+
+
+class LogFormat(StrEnum):
+    JSON = "json"  # one JSON object per line, for a log collector
+    TEXT = "text"  # a readable line, for a developer's terminal
 
 
 class ConfigError(Exception):
@@ -53,6 +59,8 @@ class Settings:
     resident_oidc: OIDCClient
     staff_oidc: OIDCClient
     dev_idp_url: str
+    log_format: LogFormat
+    request_id_header: str | None  # a proxy's header (X-Request-ID) whose id the request log reuses
 
     def flask_config(self) -> dict[str, object]:
         """The settings as Flask config keys (upper case), plus derived Flask settings."""
@@ -143,6 +151,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             problems.append(f"{name}: {value!r} is not a directory")
         return Path(value)
 
+    # -- logging --
+    log_format_value = env.get("LOG_FORMAT", LogFormat.JSON if production else LogFormat.TEXT)
+    try:
+        log_format = LogFormat(log_format_value)
+    except ValueError:
+        problems.append(f"LOG_FORMAT: {log_format_value!r} is not one of json, text")
+        log_format = LogFormat.JSON
+    request_id_header = env.get("REQUEST_ID_HEADER") or None
+    if request_id_header and not re.fullmatch(r"[A-Za-z0-9-]+", request_id_header):
+        problems.append(f"REQUEST_ID_HEADER: {request_id_header!r} is not a header name (letters, digits and -)")
+
     settings = Settings(
         environment=environment,
         secret_key=secret_key,
@@ -154,6 +173,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         resident_oidc=resident_oidc,
         staff_oidc=staff_oidc,
         dev_idp_url=dev_idp_url,
+        log_format=log_format,
+        request_id_header=request_id_header,
     )
     if problems:
         raise ConfigError(problems)

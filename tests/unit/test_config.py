@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.config import DEV_SECRET_KEY, ConfigError, Environment, Settings, load_settings
+from portal.config import DEV_SECRET_KEY, ConfigError, Environment, LogFormat, Settings, load_settings
 
 GOOD_SECRET = "x" * 32
 
@@ -168,3 +168,23 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     ]
     message = str(ConfigError(found))
     assert message.startswith("invalid configuration:\n  - SECRET_KEY")
+
+
+def test_logs_are_text_in_development_and_json_in_production(tmp_path: Path) -> None:
+    assert load_settings({}).log_format is LogFormat.TEXT
+    assert load_settings(production_env(tmp_path)).log_format is LogFormat.JSON
+    assert load_settings({"LOG_FORMAT": "json"}).log_format is LogFormat.JSON
+    assert load_settings(production_env(tmp_path, LOG_FORMAT="text")).log_format is LogFormat.TEXT
+
+
+def test_request_id_header_is_trusted_only_when_named() -> None:
+    assert load_settings({}).request_id_header is None
+    settings = load_settings({"REQUEST_ID_HEADER": "X-Request-ID"})
+    assert settings.flask_config()["REQUEST_ID_HEADER"] == "X-Request-ID"
+
+
+def test_bad_logging_settings_are_named() -> None:
+    assert problems({"LOG_FORMAT": "xml", "REQUEST_ID_HEADER": "X-Request-ID: 1"}) == [
+        "LOG_FORMAT: 'xml' is not one of json, text",
+        "REQUEST_ID_HEADER: 'X-Request-ID: 1' is not a header name (letters, digits and -)",
+    ]
