@@ -35,7 +35,7 @@ def run_migrations_online() -> None:
     if connection is not None:  # tests hand us theirs
         _run(connection)
         return
-    engine = create_engine(_url())
+    engine = create_engine(_url(), hide_parameters=True)  # a failed data migration prints no values
     with engine.connect() as connection:
         _run(connection)
     engine.dispose()

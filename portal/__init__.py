@@ -19,7 +19,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     from portal.cli import register_commands
     from portal.database import db
     from portal.procedures import EXTENSION, Procedures
-    from portal.web import auth, errors, i18n, security, sessions, templating
+    from portal.web import auth, errors, i18n, requestlog, security, sessions, templating
     from portal.web.backoffice import bp as backoffice_bp
     from portal.web.resident import bp as resident_bp
     from portal.web.verify import bp as verify_bp
@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
 
     signing = CertificateSigning(settings.signing_dir, settings.certificate_hmac_key, settings.public_url)
     app.extensions[EXTENSION] = Procedures.load(settings.catalog_dir, settings.workflows_dir, signing)
+    requestlog.init_app(app)  # before the database: its record follows the commit
     db.init_app(app)
     sessions.init_app(app)
     security.init_app(app)

@@ -7,6 +7,7 @@ go instead of discovering problems request by request.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from enum import StrEnum
@@ -28,6 +29,11 @@ class Environment(StrEnum):
     DEVELOPMENT = "development"
     TESTING = "testing"
     PRODUCTION = "production"
+
+
+class LogFormat(StrEnum):
+    JSON = "json"  # one JSON object per line, for a log collector
+    TEXT = "text"  # a readable line, for a developer's terminal
 
 
 class ConfigError(Exception):
@@ -58,6 +64,8 @@ class Settings:
     public_url: str  # printed on certificates (the /verify QR code), so never taken from a request's Host
     certificate_hmac_key: str
     signing_dir: Path  # <code>.key.pem, <code>.cert.pem and ca.pem per municipality (portal.certificates.signing)
+    log_format: LogFormat
+    request_id_header: str | None  # a proxy's header (X-Request-ID) whose id the request log reuses
 
     def flask_config(self) -> dict[str, object]:
         """The settings as Flask config keys (upper case), plus derived Flask settings."""
@@ -166,6 +174,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             problems.append(f"{name}: {value!r} is not a directory")
         return Path(value)
 
+    # -- logging --
+    log_format_value = env.get("LOG_FORMAT", LogFormat.JSON if production else LogFormat.TEXT)
+    try:
+        log_format = LogFormat(log_format_value)
+    except ValueError:
+        problems.append(f"LOG_FORMAT: {log_format_value!r} is not one of json, text")
+        log_format = LogFormat.JSON
+    request_id_header = env.get("REQUEST_ID_HEADER") or None
+    if request_id_header and not re.fullmatch(r"[A-Za-z0-9-]+", request_id_header):
+        problems.append(f"REQUEST_ID_HEADER: {request_id_header!r} is not a header name (letters, digits and -)")
+
     settings = Settings(
         environment=environment,
         secret_key=secret_key,
@@ -180,6 +199,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         public_url=public_url,
         certificate_hmac_key=certificate_hmac_key,
         signing_dir=signing_dir,
+        log_format=log_format,
+        request_id_header=request_id_header,
     )
     if problems:
         raise ConfigError(problems)

@@ -6,14 +6,15 @@ else (including an exception) rolls back, so a refused action leaves no trace.
 
 from __future__ import annotations
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, got_request_exception
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(url: str) -> Engine:
+    """``hide_parameters``: a database error (and SQL echo) must not print the values, i.e. answers and names."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -29,7 +30,7 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 class Database:
@@ -43,6 +44,7 @@ class Database:
         self.engine = engine or make_engine(app.config["DATABASE_URL"])
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
         app.extensions["database"] = self
+        got_request_exception.connect(self._rollback, app)
         app.after_request(self._finish)
         app.teardown_appcontext(self._close)
 
@@ -52,6 +54,12 @@ class Database:
             assert self.sessionmaker is not None, "Database.init_app was not called"
             g.db_session = self.sessionmaker()
         return g.db_session
+
+    def _rollback(self, _app: Flask, **_extra: object) -> None:
+        """Before the error page renders: after a failed flush the session would refuse even to load its frame."""
+        session: Session | None = g.get("db_session")
+        if session is not None:
+            session.rollback()
 
     def _finish(self, response: Response) -> Response:
         session: Session | None = g.get("db_session")

@@ -59,6 +59,13 @@ def throwaway_database(config: pytest.Config, tmp_path_factory: pytest.TempPathF
     admin.dispose()
 
 
+@pytest.fixture
+def empty_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of its own for a test that migrates step by step (the shared one is already at head)."""
+    with throwaway_database(request.config, tmp_path_factory) as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
     upgrade_database(database_url)

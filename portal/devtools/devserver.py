@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from urllib.parse import urlsplit
 
-from werkzeug.serving import run_simple
+from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from portal import create_app
 from portal.certificates.devpki import create_dev_pki
@@ -16,6 +17,19 @@ from portal.config import ConfigError, Environment, load_settings
 from portal.database import db
 from portal.demo import load_demo_data
 from portal.devidp import ProductionRefusedError, create_idp_app, default_clients, demo_users, serve_in_thread
+
+
+class AccessLogWithoutQuery(WSGIRequestHandler):
+    """werkzeug's access line without the query string: the login callback's carries the authorization code.
+
+    The portal's own request record (portal.web.requestlog) says more; this line only must not leak.
+    """
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # Called once the app has answered, so the environ no longer needs the full path.
+        self.path = urlsplit(self.path).path
+        self.requestline = f"{self.command} {self.path} {self.request_version}"
+        super().log_request(code, size)
 
 
 def main() -> int:
@@ -54,7 +68,7 @@ def main() -> int:
     for user in demo_users():
         print(f"    [{user.kind:8}] {user.display_name} — {user.note}")
     print()
-    run_simple(args.host, args.port, app, use_reloader=False, threaded=True)
+    run_simple(args.host, args.port, app, use_reloader=False, threaded=True, request_handler=AccessLogWithoutQuery)
     return 0
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.models.base import Base, CreatedAt, str_enum, utcnow
 from portal.models.people import Resident
 from portal.models.tenancy import Municipality
+from portal.workflow.model import CommentAudience
 
 
 class ActorKind(StrEnum):
@@ -68,9 +69,19 @@ class TransitionRecord(Base):
     actor_id: Mapped[int] = mapped_column()
     actor_name: Mapped[str] = mapped_column(String(100))
     comment: Mapped[str | None] = mapped_column(Text)
+    # Who may read the comment, fixed when it is written: a later workflow change never exposes an old note.
+    # A row written without it (the release before this column) counts as staff-only, the safe side.
+    comment_visible_to: Mapped[CommentAudience] = mapped_column(
+        str_enum(CommentAudience), server_default=CommentAudience.STAFF.value
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     submission: Mapped[Submission] = relationship(back_populates="history")
+
+    @property
+    def applicant_comment(self) -> str | None:
+        """The comment as the applicant may see it: nothing when it was written for staff only."""
+        return self.comment if self.comment_visible_to is CommentAudience.APPLICANT else None
 
     @property
     def actor_ref(self) -> str:

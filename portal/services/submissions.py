@@ -22,6 +22,7 @@ from portal.services.actors import ActingUser
 from portal.services.certificates import issue_certificate
 from portal.services.numbering import next_number
 from portal.workflow import (
+    CommentAudience,
     Effect,
     HistoryEntry,
     Outcome,
@@ -83,7 +84,7 @@ class SubmissionService:
         )
         self.session.add(submission)
         self.session.flush()
-        self._record(submission, SUBMIT, None, workflow.initial, None)
+        self._record(submission, SUBMIT, None, workflow.initial, None, CommentAudience.APPLICANT)
         return submission
 
     def submitted_with(self, municipality: Municipality, token: str) -> Submission | None:
@@ -213,7 +214,14 @@ class SubmissionService:
         definition = self._definition(submission)
         with self.session.begin_nested():
             submission.state = outcome.target
-            self._record(submission, outcome.transition.name, outcome.source, outcome.target, outcome.comment)
+            self._record(
+                submission,
+                outcome.transition.name,
+                outcome.source,
+                outcome.target,
+                outcome.comment,
+                outcome.transition.comment_visible_to,
+            )
             if Effect.ISSUE_CERTIFICATE in outcome.transition.effects and definition.certificate:
                 issue_certificate(self.session, self.procedures, submission, definition)
         return outcome
@@ -232,7 +240,13 @@ class SubmissionService:
         ]
 
     def _record(
-        self, submission: Submission, transition: str, source: str | None, target: str, comment: str | None
+        self,
+        submission: Submission,
+        transition: str,
+        source: str | None,
+        target: str,
+        comment: str | None,
+        audience: CommentAudience,
     ) -> None:
         record = TransitionRecord(
             transition=transition,
@@ -242,6 +256,7 @@ class SubmissionService:
             actor_id=self.actor.id,
             actor_name=self.actor.name,
             comment=comment,
+            comment_visible_to=audience,
             created_at=jst.now(),
         )
         submission.history.append(record)

@@ -12,12 +12,21 @@ from portal.workflow.engine import (
     available_transitions,
 )
 from portal.workflow.loader import load_workflow, load_workflows
-from portal.workflow.model import ButtonStyle, CommentRule, Effect, State, Transition, WorkflowDefinition
+from portal.workflow.model import (
+    ButtonStyle,
+    CommentAudience,
+    CommentRule,
+    Effect,
+    State,
+    Transition,
+    WorkflowDefinition,
+)
 
 __all__ = [
     "MAX_COMMENT_LENGTH",
     "Actor",
     "ButtonStyle",
+    "CommentAudience",
     "CommentRule",
     "Effect",
     "HistoryEntry",

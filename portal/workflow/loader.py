@@ -14,8 +14,9 @@ from types import MappingProxyType
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from portal.workflow.model import State, Transition, WorkflowDefinition
-from portal.workflow.schema import WorkflowSpec
+from portal.roles import Role
+from portal.workflow.model import CommentAudience, CommentRule, State, Transition, WorkflowDefinition
+from portal.workflow.schema import TransitionSpec, WorkflowSpec
 from portal.yamlsource import DefinitionError, Source, load
 
 _ERROR_TEXT = {
@@ -52,6 +53,7 @@ def load_workflow(path: Path, display_name: str | None = None) -> WorkflowDefini
                 target=t.target,
                 roles=frozenset(t.roles),
                 comment=t.comment,
+                comment_visible_to=_audience(spec, t),
                 distinct_from=frozenset(t.distinct_from),
                 effects=tuple(dict.fromkeys(t.effects)),
                 style=t.style,
@@ -107,6 +109,15 @@ def _check_graph(source: Source, spec: WorkflowSpec) -> None:
                 )
         if t.target not in states:
             raise source.error(("transitions", i, "to"), f"unknown state {t.target!r}")
+        if t.comment_visible_to is not None and t.comment is CommentRule.NONE:
+            raise source.error(
+                ("transitions", i, "comment_visible_to"), "this transition takes no comment (add comment: optional)"
+            )
+        if t.comment_visible_to is CommentAudience.STAFF and Role.APPLICANT in t.roles:
+            raise source.error(
+                ("transitions", i, "comment_visible_to"),
+                "the applicant fires this transition, so its comment cannot be hidden from the applicant",
+            )
     for i, t in enumerate(spec.transitions):
         for j, earlier in enumerate(t.distinct_from):
             if earlier not in names:
@@ -123,6 +134,17 @@ def _check_graph(source: Source, spec: WorkflowSpec) -> None:
             raise source.error(("states", key), f"state {key!r} is not final but no transition leaves it")
         if key not in reachable:
             raise source.error(("states", key), f"state {key!r} cannot be reached from {spec.initial!r}")
+
+
+def _audience(spec: WorkflowSpec, t: TransitionSpec) -> CommentAudience:
+    """``comment_visible_to``, or its default: a comment goes to the applicant when the transition is theirs,
+    hands the case to them (差戻し) or ends it (却下, 交付); between staff (決裁に回す, 審査に戻す) it stays."""
+    if t.comment_visible_to is not None:
+        return t.comment_visible_to
+    target = spec.states[t.target]
+    if Role.APPLICANT in t.roles or target.final or target.applicant_edits:
+        return CommentAudience.APPLICANT
+    return CommentAudience.STAFF
 
 
 def _reachable(spec: WorkflowSpec) -> set[str]:

@@ -21,6 +21,16 @@ class CommentRule(StrEnum):
     REQUIRED = "required"
 
 
+class CommentAudience(StrEnum):
+    """Who reads a transition's comment: ``applicant`` means the applicant and staff, ``staff`` staff only.
+
+    A note from the clerk to the approver (決裁に回す) is not for the resident; a reason for 差戻し is.
+    """
+
+    APPLICANT = "applicant"
+    STAFF = "staff"
+
+
 class Effect(StrEnum):
     """Work the application must do once the state has changed; the engine itself does no I/O."""
 
@@ -50,6 +60,7 @@ class Transition:
     target: str
     roles: frozenset[Role]
     comment: CommentRule = CommentRule.NONE
+    comment_visible_to: CommentAudience = CommentAudience.STAFF  # the loader resolves the default
     # Earlier transitions whose most recent actor may not fire this one (four-eyes principle).
     distinct_from: frozenset[str] = frozenset()
     effects: tuple[Effect, ...] = ()

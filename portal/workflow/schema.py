@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StringConstraints
 
 from portal.roles import Role
-from portal.workflow.model import ButtonStyle, CommentRule, Effect
+from portal.workflow.model import ButtonStyle, CommentAudience, CommentRule, Effect
 
 # State keys and transition names end up in URLs, form values and the database.
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -42,6 +42,7 @@ class TransitionSpec(_Spec):
     target: Annotated[Key, Field(alias="to")]
     roles: Annotated[list[Role], Field(min_length=1)]
     comment: CommentRule = CommentRule.NONE
+    comment_visible_to: CommentAudience | None = None  # None: the loader decides from the graph
     distinct_from: list[Key] = []
     effects: list[Effect] = []
     style: ButtonStyle = ButtonStyle.PRIMARY

@@ -13,6 +13,7 @@ from portal.config import (
     ROOT,
     ConfigError,
     Environment,
+    LogFormat,
     Settings,
     load_settings,
 )
@@ -219,3 +220,23 @@ def test_production_needs_an_existing_signing_directory(tmp_path: Path) -> None:
         f"SIGNING_DIR: {str(missing)!r} is not a directory"
     ]
     assert problems({"SIGNING_DIR": ""}) == ["SIGNING_DIR: '' is not a directory"]
+
+
+def test_logs_are_text_in_development_and_json_in_production(tmp_path: Path) -> None:
+    assert load_settings({}).log_format is LogFormat.TEXT
+    assert load_settings(production_env(tmp_path)).log_format is LogFormat.JSON
+    assert load_settings({"LOG_FORMAT": "json"}).log_format is LogFormat.JSON
+    assert load_settings(production_env(tmp_path, LOG_FORMAT="text")).log_format is LogFormat.TEXT
+
+
+def test_request_id_header_is_trusted_only_when_named() -> None:
+    assert load_settings({}).request_id_header is None
+    settings = load_settings({"REQUEST_ID_HEADER": "X-Request-ID"})
+    assert settings.flask_config()["REQUEST_ID_HEADER"] == "X-Request-ID"
+
+
+def test_bad_logging_settings_are_named() -> None:
+    assert problems({"LOG_FORMAT": "xml", "REQUEST_ID_HEADER": "X-Request-ID: 1"}) == [
+        "LOG_FORMAT: 'xml' is not one of json, text",
+        "REQUEST_ID_HEADER: 'X-Request-ID: 1' is not a header name (letters, digits and -)",
+    ]

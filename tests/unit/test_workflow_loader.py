@@ -9,6 +9,7 @@ import pytest
 from portal.roles import Role
 from portal.workflow import (
     ButtonStyle,
+    CommentAudience,
     CommentRule,
     Effect,
     load_workflow,
@@ -125,6 +126,64 @@ def test_from_may_be_a_single_state_and_version_follows_the_bytes(tmp_path: Path
     assert one.version != other.version
 
 
+AUDIENCES = """\
+title: テスト
+initial: open
+states:
+  open: {label: 受付}
+  review: {label: 審査中}
+  approval: {label: 決裁待ち}
+  fixing: {label: 差戻し中, applicant_edits: true}
+  done: {label: 完了, final: true}
+transitions:
+  - {name: start, label: 審査する, from: open, to: review, roles: [clerk]}
+  - {name: ask_approval, label: 決裁に回す, from: review, to: approval, roles: [clerk], comment: optional}
+  - {name: send_back, label: 審査に戻す, from: approval, to: review, roles: [approver], comment: required}
+  - {name: return, label: 差戻す, from: review, to: fixing, roles: [clerk], comment: required}
+  - {name: resubmit, label: 再提出する, from: fixing, to: open, roles: [applicant], comment: optional}
+  - {name: finish, label: 完了する, from: approval, to: done, roles: [approver], comment: optional}
+  - name: ask_with_note
+    label: 申請者にも知らせて決裁に回す
+    from: review
+    to: approval
+    roles: [clerk]
+    comment: optional
+    comment_visible_to: applicant
+  - name: close_quietly
+    label: 内部で完了する
+    from: approval
+    to: done
+    roles: [approver]
+    comment: optional
+    comment_visible_to: staff
+"""
+
+
+def test_comment_audience_defaults_follow_who_the_transition_speaks_to(tmp_path: Path) -> None:
+    wf = load_workflow(write(tmp_path, AUDIENCES, "audiences.yaml"))
+
+    audience = {t.name: t.comment_visible_to for t in wf.transitions}
+    assert audience == {
+        "start": CommentAudience.STAFF,  # staff to staff
+        "ask_approval": CommentAudience.STAFF,
+        "send_back": CommentAudience.STAFF,
+        "return": CommentAudience.APPLICANT,  # hands the case to the applicant
+        "resubmit": CommentAudience.APPLICANT,  # fired by the applicant
+        "finish": CommentAudience.APPLICANT,  # ends the case
+        "ask_with_note": CommentAudience.APPLICANT,  # written explicitly: the key wins over the default
+        "close_quietly": CommentAudience.STAFF,
+    }
+
+
+def test_shipped_workflows_keep_staff_notes_among_staff() -> None:
+    workflows = load_workflows(WORKFLOWS)
+    juminhyo, gomi = workflows["juminhyo"], workflows["sodai_gomi"]
+
+    staff_only = {t.name for t in juminhyo.transitions if t.comment_visible_to is CommentAudience.STAFF}
+    assert staff_only == {"start_review", "request_approval", "approve", "send_back"}
+    assert gomi.transition("complete").comment_visible_to is CommentAudience.APPLICANT
+
+
 def test_missing_directory_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(NotADirectoryError):
         load_workflows(tmp_path / "absent")
@@ -232,6 +291,22 @@ BAD_DEFINITIONS = {
         VALID + "    comment: sometimes  # <-\n",
         ("transitions", 0, "comment"),
         "unknown value 'sometimes'",
+    ),
+    "unknown comment audience": (
+        VALID + "    comment: optional\n    comment_visible_to: resident  # <-\n",
+        ("transitions", 0, "comment_visible_to"),
+        "unknown value 'resident'; expected 'applicant' or 'staff'",
+    ),
+    "comment audience on a transition without a comment": (
+        VALID + "    comment_visible_to: staff  # <-\n",
+        ("transitions", 0, "comment_visible_to"),
+        "this transition takes no comment",
+    ),
+    "applicant's own comment hidden from the applicant": (
+        VALID.replace("roles: [clerk]", "roles: [applicant, clerk]")
+        + "    comment: optional\n    comment_visible_to: staff  # <-\n",
+        ("transitions", 0, "comment_visible_to"),
+        "the applicant fires this transition, so its comment cannot be hidden from the applicant",
     ),
     "state key that cannot be stored": (
         VALID.replace("  open: {label: 受付}", "  Open-Now: {label: 受付}  # <-"),
