@@ -18,7 +18,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     from portal.cli import register_commands
     from portal.database import db
     from portal.procedures import EXTENSION, Procedures
-    from portal.web import auth, errors, i18n, security, sessions, templating
+    from portal.web import auth, errors, i18n, limits, security, sessions, templating
     from portal.web.backoffice import bp as backoffice_bp
     from portal.web.resident import bp as resident_bp
 
@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     auth.init_app(app)
     app.register_blueprint(resident_bp)
     app.register_blueprint(backoffice_bp)
+    limits.init_app(app)
     errors.init_app(app)
     register_commands(app)
     return app
