@@ -95,4 +95,4 @@ def init_app(app: Flask) -> None:
 def retry_after() -> int:
     """Whole seconds until the limit this request broke lets the next one through."""
     breached = current_app.extensions[EXTENSION].current_limit
-    return max(1, ceil(breached.reset_at - time())) if breached else 60
+    return max(1, ceil(breached.window.reset_time - time())) if breached else 60
