@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import redis
 from cachelib import FileSystemCache
-from flask import Flask, Request, Response, current_app, render_template, request, session, url_for
+from flask import Flask, Response, current_app, render_template, request, session, url_for
 from flask_session.base import ServerSideSession
 from flask_session.cachelib import CacheLibSessionInterface
 from flask_session.redis import RedisSessionInterface
@@ -59,7 +59,7 @@ class _Lifetimes:
     Flask-Session's single PERMANENT_SESSION_LIFETIME (31 days). A logged-in session keeps a browser-session
     cookie: the browser must still present it after the idle timeout for the person to be told."""
 
-    def _upsert_session(self, _lifetime_ignored: timedelta, session: ServerSideSession, store_id: str) -> None:
+    def _upsert_session(self, _default: timedelta, session: ServerSideSession, store_id: str) -> None:
         super()._upsert_session(_lifetime(session), session, store_id)  # type: ignore[misc]
 
     def get_expiration_time(self, app: Flask, session: ServerSideSession) -> datetime | None:
@@ -101,7 +101,8 @@ def _enforce_timeouts() -> Any:
         return None
     now = time()
     presented = request.cookies.get(current_app.config["SESSION_COOKIE_NAME"])
-    if not (presented and presented != session.sid) and not _expired(now):
+    lost = bool(presented) and presented != session.sid  # Flask-Session found no record for that id
+    if not lost and not _expired(now):
         if _idle(session):
             session[LAST_SEEN] = int(now)
         return None
@@ -109,16 +110,16 @@ def _enforce_timeouts() -> Any:
     session.clear()  # saving an emptied session deletes the record and the cookie
     if request.blueprint == "auth" and request.method == "GET":
         return None  # logging in again is exactly what we would ask for
-    login = url_for("auth.staff_login" if staff else "auth.resident_login", next=_going_to(request))
+    login = url_for("auth.staff_login" if staff else "auth.resident_login", next=_going_to())
     return render_template("errors/session_expired.html", login_url=login), 401
 
 
-def _going_to(req: Request) -> str | None:
+def _going_to() -> str | None:
     """Where the person was going: this page, or for a form sent, the page it was sent from."""
-    if req.method == "GET":
-        return req.full_path.rstrip("?")
-    referrer = urlsplit(req.referrer or "")
-    if referrer.netloc != req.host:
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
         return None
     return safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""), "") or None
 
