@@ -19,7 +19,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     from portal.cli import register_commands
     from portal.database import db
     from portal.procedures import EXTENSION, Procedures
-    from portal.web import auth, errors, i18n, requestlog, security, sessions, templating
+    from portal.web import auth, errors, i18n, limits, requestlog, security, sessions, templating
     from portal.web.backoffice import bp as backoffice_bp
     from portal.web.resident import bp as resident_bp
     from portal.web.verify import bp as verify_bp
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     app.register_blueprint(resident_bp)
     app.register_blueprint(backoffice_bp)
     app.register_blueprint(verify_bp)
+    limits.init_app(app)
     errors.init_app(app)
     register_commands(app)
     return app

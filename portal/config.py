@@ -14,6 +14,8 @@ from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from limits import parse_many
+
 ROOT = Path(__file__).resolve().parent.parent
 
 DEV_SECRET_KEY = "development-only-secret-key-change-me"
@@ -23,6 +25,14 @@ STAFF_CLIENT_ID, STAFF_CLIENT_SECRET = "madoguchi-staff", "dev-staff-secret"
 DEV_PUBLIC_URL = "http://127.0.0.1:5000"
 DEV_CERTIFICATE_HMAC_KEY = "development-only-certificate-verification-key"
 MAX_REQUEST_BYTES = 1024 * 1024  # forms only, no attachments yet: anything larger is refused (413)
+# Rate limits (the limits library's syntax) a person never reaches by hand and a script reaches at once.
+RATE_LIMITS = {
+    "RATELIMIT_LOGIN": "20/minute",  # per IP, starts and callbacks together: 10 logins a minute
+    "RATELIMIT_SUBMIT": "5/minute;30/hour",  # per person: applications submitted and corrections sent
+    "RATELIMIT_TRANSITION": "30/minute",  # per person: a clerk deciding quickly stays well below
+    "RATELIMIT_POSTAL": "30/minute",  # per IP: 〒 look-ups, from the script and the form's button
+    "RATELIMIT_VERIFY": "30/minute",  # per IP: the public certificate check, so 発行番号 cannot be swept
+}
 
 
 class Environment(StrEnum):
@@ -56,6 +66,14 @@ class Settings:
     database_url: str
     redis_url: str | None
     session_dir: Path
+    resident_idle_minutes: int
+    staff_idle_minutes: int
+    session_max_hours: int
+    ratelimit_login: str
+    ratelimit_submit: str
+    ratelimit_transition: str
+    ratelimit_postal: str
+    ratelimit_verify: str
     catalog_dir: Path
     workflows_dir: Path
     resident_oidc: OIDCClient
@@ -96,6 +114,27 @@ def _url(name: str, value: str, problems: list[str]) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         problems.append(f"{name}: {value!r} is not an http(s) URL")
+    return value
+
+
+def _positive_int(name: str, value: str, problems: list[str]) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        problems.append(f"{name}: {value!r} is not a whole number of at least 1")
+        return 1
+    return number
+
+
+def _rate_limit(name: str, value: str, problems: list[str]) -> str:
+    try:
+        parsed = parse_many(value)
+    except ValueError:
+        parsed = []
+    if not parsed or any(limit.amount < 1 for limit in parsed):
+        problems.append(f"{name}: {value!r} is not a rate limit such as '10/minute' or '5/minute;30/hour'")
     return value
 
 
@@ -185,12 +224,26 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if request_id_header and not re.fullmatch(r"[A-Za-z0-9-]+", request_id_header):
         problems.append(f"REQUEST_ID_HEADER: {request_id_header!r} is not a header name (letters, digits and -)")
 
+    def whole(name: str, default: int) -> int:
+        return _positive_int(name, env.get(name, str(default)), problems)
+
+    def rate(name: str) -> str:
+        return _rate_limit(name, env.get(name, RATE_LIMITS[name]), problems)
+
     settings = Settings(
         environment=environment,
         secret_key=secret_key,
         database_url=database_url,
         redis_url=redis_url,
         session_dir=Path(env.get("SESSION_DIR", instance / "sessions")),
+        resident_idle_minutes=whole("RESIDENT_IDLE_MINUTES", 30),
+        staff_idle_minutes=whole("STAFF_IDLE_MINUTES", 60),
+        session_max_hours=whole("SESSION_MAX_HOURS", 12),
+        ratelimit_login=rate("RATELIMIT_LOGIN"),
+        ratelimit_submit=rate("RATELIMIT_SUBMIT"),
+        ratelimit_transition=rate("RATELIMIT_TRANSITION"),
+        ratelimit_postal=rate("RATELIMIT_POSTAL"),
+        ratelimit_verify=rate("RATELIMIT_VERIFY"),
         catalog_dir=directory("CATALOG_DIR", ROOT / "forms_catalog"),
         workflows_dir=directory("WORKFLOWS_DIR", ROOT / "workflows"),
         resident_oidc=resident_oidc,

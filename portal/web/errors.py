@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from math import ceil
+
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from portal.web import limits
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> tuple[str, int]:
         return render_template("errors/400.html", error=error, csrf=True), 400
+
+    @app.errorhandler(429)
+    def _too_many(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+        seconds = limits.retry_after()
+        page = render_template("errors/429.html", error=error, retry_minutes=ceil(seconds / 60))
+        return page, 429, {"Retry-After": str(seconds)}
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> tuple[str, int]:

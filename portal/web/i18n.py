@@ -1,12 +1,14 @@
 """Japanese first, other languages through Babel catalogs in translations/.
 
-The language is chosen by ``?lang=`` (remembered in the server-side session), else the browser's
-preference, else Japanese.
+The language is chosen by ``?lang=`` (remembered in a small cookie holding only the language code, so that
+browsing in English creates no server-side session), else the browser's preference, else Japanese.
 """
 
 from __future__ import annotations
 
-from flask import Flask, request, session, url_for
+from datetime import timedelta
+
+from flask import Flask, Response, current_app, request, url_for
 from flask_babel import Babel, get_locale, gettext
 
 from portal.config import ROOT
@@ -15,19 +17,31 @@ from portal.messages import Message
 LANGUAGES: tuple[tuple[str, str], ...] = (("ja", "日本語"), ("en", "English"))
 CODES = tuple(code for code, _ in LANGUAGES)
 DEFAULT = "ja"
+COOKIE = "lang"
+REMEMBERED_FOR = timedelta(days=365)
 
 babel = Babel()
 
 
 def select_locale() -> str:
-    requested = request.args.get("lang")
-    if requested in CODES:
-        session["lang"] = requested
-        return requested
-    remembered = session.get("lang")
-    if remembered in CODES:
-        return remembered
+    for chosen in (request.args.get("lang"), request.cookies.get(COOKIE)):
+        if chosen in CODES:
+            return chosen
     return request.accept_languages.best_match(CODES) or DEFAULT
+
+
+def _remember(response: Response) -> Response:
+    requested = request.args.get("lang")
+    if requested in CODES and request.cookies.get(COOKIE) != requested:
+        response.set_cookie(
+            COOKIE,
+            requested,
+            max_age=REMEMBERED_FOR,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
 
 
 def translate(message: Message) -> str:
@@ -46,6 +60,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
     babel.init_app(app, locale_selector=select_locale)
+    app.after_request(_remember)
     app.jinja_env.globals.update(
         languages=LANGUAGES,
         language_url=language_url,

@@ -1,26 +1,134 @@
 """Server-side sessions: the browser holds only an opaque id, never personal data.
 
 Redis in production (shared by every app server); a file cache on a single development machine.
+
+A session is born only when something must be kept (a login starting, a flash message); browsing stores
+nothing. Before login it lives 15 minutes, cookie and record alike. Once someone is logged in, every request
+must come within the idle timeout (residents and staff differ) and within the absolute lifetime counted from
+the login; the record itself expires then too. A late request finds its session destroyed and is told to log
+in again, rather than being silently sent to the login.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from time import time
+from typing import Any
+from urllib.parse import urlsplit
+
 import redis
 from cachelib import FileSystemCache
-from flask import Flask, current_app, session
-from flask_session import Session
+from flask import Flask, Response, current_app, render_template, request, session, url_for
+from flask_session.base import ServerSideSession
+from flask_session.cachelib import CacheLibSessionInterface
+from flask_session.redis import RedisSessionInterface
+
+from portal.web.access import RESIDENT_KEY, STAFF_KEY, safe_next
+
+KEY_PREFIX = "madoguchi:session:"
+PRE_LOGIN = timedelta(minutes=15)  # long enough to log in at the provider, too short to be worth stealing
+LOGGED_IN_AT = "logged_in_at"  # seconds since the epoch, for the absolute lifetime
+LAST_SEEN = "last_seen"  # seconds since the epoch, for the idle timeout
+
+
+def _idle(data: Any) -> timedelta | None:
+    """The idle timeout of whoever is logged in; None before login."""
+    config = current_app.config
+    if STAFF_KEY in data:
+        return timedelta(minutes=config["STAFF_IDLE_MINUTES"])
+    if RESIDENT_KEY in data:
+        return timedelta(minutes=config["RESIDENT_IDLE_MINUTES"])
+    return None
+
+
+def _max_age() -> timedelta:
+    return timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
+
+
+def _lifetime(data: Any) -> timedelta:
+    """How long the stored record may live from now: the idle timeout, never past the absolute lifetime."""
+    idle = _idle(data)
+    if idle is None:
+        return PRE_LOGIN
+    remaining = timedelta(seconds=data.get(LOGGED_IN_AT, time()) - time()) + _max_age()
+    return max(min(idle, remaining), timedelta(seconds=1))
+
+
+class _Lifetimes:
+    """Each record's time to live and each cookie's expiry follow what the session holds, instead of
+    Flask-Session's single PERMANENT_SESSION_LIFETIME (31 days). A logged-in session keeps a browser-session
+    cookie: the browser must still present it after the idle timeout for the person to be told."""
+
+    def _upsert_session(self, _default: timedelta, session: ServerSideSession, store_id: str) -> None:
+        super()._upsert_session(_lifetime(session), session, store_id)  # type: ignore[misc]
+
+    def get_expiration_time(self, app: Flask, session: ServerSideSession) -> datetime | None:
+        return None if _idle(session) else datetime.now(UTC) + PRE_LOGIN
+
+
+class _RedisSessions(_Lifetimes, RedisSessionInterface):
+    pass
+
+
+class _FileSessions(_Lifetimes, CacheLibSessionInterface):
+    pass
 
 
 def init_app(app: Flask) -> None:
-    app.config.update(SESSION_KEY_PREFIX="madoguchi:session:", SESSION_PERMANENT=False)
+    app.config.setdefault("SESSION_KEY_PREFIX", KEY_PREFIX)
+    options = {"key_prefix": app.config["SESSION_KEY_PREFIX"], "permanent": False}
     if app.config["REDIS_URL"]:
-        app.config.update(SESSION_TYPE="redis", SESSION_REDIS=redis.Redis.from_url(app.config["REDIS_URL"]))
+        app.session_interface = _RedisSessions(app, client=redis.Redis.from_url(app.config["REDIS_URL"]), **options)
     else:
-        app.config.update(
-            SESSION_TYPE="cachelib",
-            SESSION_CACHELIB=FileSystemCache(str(app.config["SESSION_DIR"]), threshold=10_000),
-        )
-    Session(app)
+        cache = FileSystemCache(str(app.config["SESSION_DIR"]), threshold=10_000)
+        app.session_interface = _FileSessions(app, client=cache, **options)
+    app.before_request(_enforce_timeouts)
+    app.after_request(_stamp_login)
+
+
+def _expired(now: float) -> bool:
+    idle = _idle(session)
+    if idle is None:
+        return False
+    last_seen, logged_in_at = session.get(LAST_SEEN, 0), session.get(LOGGED_IN_AT, 0)
+    return now - last_seen > idle.total_seconds() or now - logged_in_at > _max_age().total_seconds()
+
+
+def _enforce_timeouts() -> Any:
+    """Destroy a session past its idle timeout or absolute lifetime, or whose record is already gone (the
+    store expired it), and say so; otherwise note the activity."""
+    if request.endpoint == "static":
+        return None
+    now = time()
+    presented = request.cookies.get(current_app.config["SESSION_COOKIE_NAME"])
+    lost = bool(presented) and presented != session.sid  # Flask-Session found no record for that id
+    if not lost and not _expired(now):
+        if _idle(session):
+            session[LAST_SEEN] = int(now)
+        return None
+    staff = STAFF_KEY in session or request.blueprint == "backoffice"
+    session.clear()  # saving an emptied session deletes the record and the cookie
+    if request.blueprint == "auth" and request.method == "GET":
+        return None  # logging in again is exactly what we would ask for
+    login = url_for("auth.staff_login" if staff else "auth.resident_login", next=_going_to())
+    return render_template("errors/session_expired.html", login_url=login), 401
+
+
+def _going_to() -> str | None:
+    """Where the person was going: this page, or for a form sent, the page it was sent from."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return None
+    return safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""), "") or None
+
+
+def _stamp_login(response: Response) -> Response:
+    """A session that has just gained a person starts its clocks (the login renewed and emptied it)."""
+    if _idle(session) and LOGGED_IN_AT not in session:
+        session[LOGGED_IN_AT] = session[LAST_SEEN] = int(time())
+    return response
 
 
 def renew() -> None:

@@ -240,3 +240,43 @@ def test_bad_logging_settings_are_named() -> None:
         "LOG_FORMAT: 'xml' is not one of json, text",
         "REQUEST_ID_HEADER: 'X-Request-ID: 1' is not a header name (letters, digits and -)",
     ]
+
+
+def test_session_and_rate_limit_defaults() -> None:
+    settings = load_settings({})
+    assert (settings.resident_idle_minutes, settings.staff_idle_minutes, settings.session_max_hours) == (30, 60, 12)
+    config = settings.flask_config()
+    assert config["RATELIMIT_LOGIN"] == "20/minute" and config["RATELIMIT_SUBMIT"] == "5/minute;30/hour"
+    assert config["RATELIMIT_TRANSITION"] == "30/minute" and config["RATELIMIT_POSTAL"] == "30/minute"
+
+
+def test_session_and_rate_limit_settings_are_read() -> None:
+    settings = load_settings(
+        {"STAFF_IDLE_MINUTES": "45", "SESSION_MAX_HOURS": "8", "RATELIMIT_POSTAL": "10 per minute, 100/day"}
+    )
+    assert (settings.staff_idle_minutes, settings.session_max_hours) == (45, 8)
+    assert settings.ratelimit_postal == "10 per minute, 100/day"
+
+
+def test_bad_session_and_rate_limit_settings_are_all_named() -> None:
+    assert problems(
+        {
+            "RESIDENT_IDLE_MINUTES": "0",
+            "STAFF_IDLE_MINUTES": "an hour",
+            "SESSION_MAX_HOURS": "-1",
+            "RATELIMIT_LOGIN": "lots",
+            "RATELIMIT_SUBMIT": "0/minute",
+            "RATELIMIT_TRANSITION": "",
+            "RATELIMIT_POSTAL": "5/fortnight",
+            "RATELIMIT_VERIFY": "many/minute",
+        }
+    ) == [
+        "RESIDENT_IDLE_MINUTES: '0' is not a whole number of at least 1",
+        "STAFF_IDLE_MINUTES: 'an hour' is not a whole number of at least 1",
+        "SESSION_MAX_HOURS: '-1' is not a whole number of at least 1",
+        "RATELIMIT_LOGIN: 'lots' is not a rate limit such as '10/minute' or '5/minute;30/hour'",
+        "RATELIMIT_SUBMIT: '0/minute' is not a rate limit such as '10/minute' or '5/minute;30/hour'",
+        "RATELIMIT_TRANSITION: '' is not a rate limit such as '10/minute' or '5/minute;30/hour'",
+        "RATELIMIT_POSTAL: '5/fortnight' is not a rate limit such as '10/minute' or '5/minute;30/hour'",
+        "RATELIMIT_VERIFY: 'many/minute' is not a rate limit such as '10/minute' or '5/minute;30/hour'",
+    ]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,6 +19,7 @@ from portal.config import load_settings
 from portal.demo import load_demo_data
 from portal.devidp import RunningServer, create_idp_app, default_clients, serve_in_thread
 from portal.models import Municipality
+from portal.web import limits
 
 PORTAL_URL = "http://localhost"  # what the Flask test client calls itself
 PUBLIC_URL = "https://madoguchi.example.jp"  # printed on certificates: deliberately not the request's host
@@ -32,6 +34,18 @@ def idp() -> Iterator[RunningServer]:
     running.shutdown()
 
 
+def create_testing_app(
+    idp: RunningServer, database_url: str, overrides: Mapping[str, Any] | None = None, **settings: str
+) -> Flask:
+    """A portal in the testing environment with these settings (variable → value) and Flask config besides.
+
+    Create it in a fixture of module or session scope: create_app points the shared ``db`` at the app's
+    engine, which must happen before the test's db_session fixture points it at the test transaction.
+    """
+    env = {"MADOGUCHI_ENV": "testing", "DATABASE_URL": database_url, "DEV_IDP_URL": idp.url, **settings}
+    return create_app(load_settings(env), overrides)
+
+
 @pytest.fixture(scope="session")
 def signing_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The development CA and a signing key for 見本市 only: 試験町 (999989) has none, so it cannot issue."""
@@ -44,17 +58,13 @@ def signing_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def app(
     idp: RunningServer, database_url: str, engine: object, signing_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Flask:
-    settings = load_settings(
-        {
-            "MADOGUCHI_ENV": "testing",
-            "DATABASE_URL": database_url,
-            "SESSION_DIR": str(tmp_path_factory.mktemp("sessions")),
-            "DEV_IDP_URL": idp.url,
-            "SIGNING_DIR": str(signing_dir),
-            "PUBLIC_URL": PUBLIC_URL,
-        }
+    return create_testing_app(
+        idp,
+        database_url,
+        SESSION_DIR=str(tmp_path_factory.mktemp("sessions")),
+        SIGNING_DIR=str(signing_dir),
+        PUBLIC_URL=PUBLIC_URL,
     )
-    return create_app(settings)
 
 
 @pytest.fixture
@@ -63,7 +73,14 @@ def demo(db_session: Session) -> dict[str, Municipality]:
 
 
 @pytest.fixture
-def client(app: Flask, db_session: Session, demo: dict[str, Municipality]) -> FlaskClient:
+def unspent_limits(app: Flask) -> None:
+    """Rate limits stay on in tests, but each test starts with unspent ones, as it would on a fresh app: the
+    app lives for the whole run and every test client comes from one address."""
+    app.extensions[limits.EXTENSION].reset()
+
+
+@pytest.fixture
+def client(app: Flask, db_session: Session, demo: dict[str, Municipality], unspent_limits: None) -> FlaskClient:
     return app.test_client()
 
 
@@ -81,7 +98,7 @@ def login(client: FlaskClient, kind: str, sub: str, next_path: str | None = None
 
 
 @pytest.fixture
-def make_client(app: Flask, db_session: Session, demo: dict[str, Municipality]):  # type: ignore[no-untyped-def]
+def make_client(app: Flask, db_session: Session, demo: dict[str, Municipality], unspent_limits: None):  # type: ignore[no-untyped-def]
     """``make_client(kind, sub)``: a separate browser already logged in as that demo user."""
 
     def make(kind: str, sub: str) -> FlaskClient:

@@ -81,7 +81,7 @@ def test_session_id_changes_at_login_and_the_old_one_is_worthless(client: FlaskC
     planted = app.test_client()
     planted.set_cookie(SESSION_COOKIE, before_login)
     response = planted.get("/999997/applications")
-    assert response.status_code == 302 and response.headers["Location"].startswith("/auth/resident/login")
+    assert response.status_code == 401 and "もう一度ログインしてください" in response.text  # and nothing else
 
 
 def test_logout_ends_the_session(client: FlaskClient, app: Flask) -> None:
@@ -94,7 +94,8 @@ def test_logout_ends_the_session(client: FlaskClient, app: Flask) -> None:
 
     replayed = app.test_client()
     replayed.set_cookie(SESSION_COOKIE, logged_in)
-    assert replayed.get("/999997/applications").status_code == 302
+    response = replayed.get("/999997/applications")
+    assert response.status_code == 401 and "もう一度ログインしてください" in response.text  # and nothing else
 
 
 @pytest.mark.parametrize(

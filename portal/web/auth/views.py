@@ -120,13 +120,11 @@ def staff_callback() -> Any:
 
 
 def _fresh_session() -> None:
-    """A new id and nothing left of whoever used this browser before (a shared terminal), but the language."""
-    lang = session.get("lang")
+    """A new id and nothing left of whoever used this browser before (a shared terminal); the login time is
+    stamped when the person is put in (portal.web.sessions)."""
     session["renewing"] = True  # Flask-Session renews only a session that holds something
     sessions.renew()
     session.clear()
-    if lang:
-        session["lang"] = lang
 
 
 @bp.post("/logout")

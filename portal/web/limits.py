@@ -1,0 +1,100 @@
+"""Rate limits: one table says which requests are counted, by whose key, against which setting.
+
+Flask-Limiter keeps the counters in Redis when there is one (shared by every app server, as sessions are),
+else in this process's memory (development). The endpoints of a row share one budget per key: a new
+application and a correction are both submissions, a login is a start and a callback. A refused request
+never reaches its view, so nothing is created; the 429 page (portal.web.errors) says when to try again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from math import ceil
+from time import time
+
+from flask import Flask, current_app, request, session
+from flask_limiter import Limiter
+
+from portal.web.access import RESIDENT_KEY, STAFF_KEY
+
+EXTENSION = "madoguchi.limiter"
+
+
+def _address() -> str:
+    """The client's address (behind the load balancer, the one the proxy fix restored)."""
+    return request.remote_addr or "unknown"
+
+
+def _person() -> str:
+    """The logged-in staff member or resident, whatever address they come from; else the address (such a
+    request is sent to log in)."""
+    if staff := session.get(STAFF_KEY):
+        return f"staff:{staff}"
+    if resident := session.get(RESIDENT_KEY):
+        return f"resident:{resident}"
+    return f"address:{_address()}"
+
+
+def _postal_button() -> bool:
+    """The form's no-JavaScript 「住所を検索」 button: a POST of the form that looks up, never submits."""
+    return request.method == "POST" and "lookup" in request.form
+
+
+def _always() -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Rule:
+    setting: str  # the config key holding the limit string (portal.config.RATE_LIMITS)
+    key: Callable[[], str]
+    endpoints: tuple[str, ...]
+    counts: Callable[[], bool]  # whether this request to one of the endpoints counts
+
+
+RULES = (
+    Rule(
+        "RATELIMIT_LOGIN",
+        _address,
+        ("auth.resident_login", "auth.resident_callback", "auth.staff_login", "auth.staff_callback"),
+        _always,
+    ),
+    Rule(
+        "RATELIMIT_SUBMIT",
+        _person,
+        ("resident.confirm", "resident.correct"),
+        lambda: request.method == "POST" and not _postal_button(),
+    ),
+    Rule("RATELIMIT_TRANSITION", _person, ("resident.fire", "backoffice.fire"), _always),
+    Rule(
+        "RATELIMIT_POSTAL",
+        _address,
+        ("resident.postal", "resident.apply", "resident.correct"),
+        lambda: request.endpoint == "resident.postal" or _postal_button(),
+    ),
+    Rule("RATELIMIT_VERIFY", _address, ("verify.certificate", "verify.compare"), _always),
+)
+
+
+def init_app(app: Flask) -> None:
+    """Wrap the listed views (registered by now) in their limits; one limiter per app, like its settings."""
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "madoguchi")
+    # A moving window: a fixed one lets a script spend two budgets across a minute boundary.
+    limiter = Limiter(_address, app=app, storage_uri=app.config["REDIS_URL"] or "memory://", strategy="moving-window")
+    app.extensions[EXTENSION] = limiter
+    for rule in RULES:
+        limit = limiter.shared_limit(
+            app.config[rule.setting],
+            scope=rule.setting.lower(),
+            key_func=rule.key,
+            exempt_when=lambda counts=rule.counts: not counts(),
+        )
+        for endpoint in rule.endpoints:
+            app.view_functions[endpoint] = limit(app.view_functions[endpoint])
+
+
+def retry_after() -> int:
+    """Whole seconds until the limit this request broke lets the next one through."""
+    breached = current_app.extensions[EXTENSION].current_limit
+    return max(1, ceil(breached.window.reset_time - time())) if breached else 60
