@@ -15,7 +15,7 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'"
 )
-STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"  # two years, as the HSTS preload list asks
+STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"  # two years, as hstspreload.org recommends
 
 
 def _refuse_nul() -> None:
