@@ -40,12 +40,9 @@ def validate(definition: ProcedureDefinition, raw: Raw, *, page: str | None = No
             continue  # hidden: neither validated nor stored
         field_type = field_def.field_type
         try:
-            if field_type.is_empty(field_def, raw):
-                if field_def.required:
-                    raise field_type.error(field_def, field_type.required_msgid)
-                value = None
-            else:
-                value = field_type.parse_present(field_def, raw)
+            value = field_type.parse(field_def, raw)
+            if value is None and field_def.required:
+                raise field_type.error(field_def, field_type.required_msgid)
         except FieldError as exc:
             if field_def.name in checked:
                 errors[field_def.name] = exc.message

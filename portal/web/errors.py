@@ -8,7 +8,9 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from portal.database import db
 from portal.web import limits
+from portal.web.templating import render_without_database
 
 
 def init_app(app: Flask) -> None:
@@ -32,4 +34,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server(error: Exception) -> tuple[str, int]:
-        return render_template("errors/500.html", error=error), 500
+        # The failed request's work is abandoned first: after a database error the session refuses every
+        # query until rolled back. The page itself then reads nothing from the database.
+        db.session.rollback()
+        return render_without_database("errors/500.html", error=error), 500

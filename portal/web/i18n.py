@@ -7,6 +7,7 @@ browsing in English creates no server-side session), else the browser's preferen
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, request, url_for
 from flask_babel import Babel, get_locale, gettext
@@ -50,10 +51,16 @@ def translate(message: Message) -> str:
 
 
 def language_url(code: str) -> str:
-    args = {**(request.view_args or {}), **request.args.to_dict(), "lang": code}
+    """This page in language ``code``, its other query arguments kept.
+
+    They are appended to the path, never passed to url_for, which reads ``_method``, ``_external``,
+    ``_anchor``, ``_scheme`` (and a route's own arguments) from its keyword arguments.
+    """
     if request.endpoint is None:
         return url_for("resident.home", lang=code)
-    return url_for(request.endpoint, **args)
+    query = request.args.copy()
+    query["lang"] = code
+    return f"{url_for(request.endpoint, **(request.view_args or {}))}?{urlencode(list(query.items(multi=True)))}"
 
 
 def init_app(app: Flask) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import Flask, g, url_for
+from flask import Flask, g, render_template, url_for
 from flask_babel import format_date, get_locale
 
 from portal.japan import jst, wareki
@@ -29,7 +29,15 @@ def wareki_datetime(value: datetime) -> str:
     return f"{day} {local:%H:%M}"
 
 
+def render_without_database(template: str, **context: Any) -> str:
+    """A page whose frame must not load anything (the 500 page: the database may be what failed)."""
+    g.without_database = True
+    return render_template(template, **context)
+
+
 def _frame() -> dict[str, Any]:
+    if g.get("without_database"):
+        return {"current_user": None, "municipality": None, "home_url": url_for("resident.home")}
     staff = current_staff()
     user = staff or current_resident()
     municipality = g.get("municipality")

@@ -11,6 +11,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -28,7 +29,9 @@ T = TypeVar("T")
 
 
 def wait_for(driver: WebDriver, condition: Callable[[WebDriver], T], message: str) -> T:
-    return WebDriverWait(driver, WAIT_SECONDS).until(condition, message)
+    """Poll until ``condition`` holds; an element that goes stale because the page is navigating is polled again."""
+    wait = WebDriverWait(driver, WAIT_SECONDS, ignored_exceptions=(StaleElementReferenceException,))
+    return wait.until(condition, message)
 
 
 def log_in_to_form(driver: WebDriver, portal_url: str) -> None:

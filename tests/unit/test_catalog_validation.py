@@ -218,6 +218,22 @@ def test_prefill_skips_values_that_do_not_parse(juminhyo: ProcedureDefinition) -
     assert values == {"given_name": "花子"}
 
 
+def test_prefill_skips_claims_with_control_characters(juminhyo: ProcedureDefinition) -> None:
+    """A provider's claim is checked like typing: a reordered name is not put into the form."""
+    values = prefill(juminhyo, {"family_name": "山田\u202e", "given_name": "花子", "address": "千代田区\n1-1"})
+    assert values == {"given_name": "花子"}
+
+
+def test_control_characters_are_reported_with_the_other_errors(juminhyo: ProcedureDefinition) -> None:
+    result = validate(juminhyo, answers(given_name=["花\u202e子"], copies=["9" * 5000], phone=["abc"]))
+    assert {name: str(message) for name, message in result.errors.items()} == {
+        "given_name": "名に文字の表示順を変える制御文字（U+202E）が含まれています。削除してください",
+        "phone": "日中連絡先は市外局番から正しい電話番号を入力してください",
+        "copies": "必要な通数の数字が長すぎます。15桁以内で入力してください",
+    }
+    assert "given_name" not in result.values
+
+
 def test_stored_values_round_trip_through_to_raw(juminhyo: ProcedureDefinition) -> None:
     values = validate(
         juminhyo, answers(scope=["partial"], members=["山田太郎"], items=["honseki", "relationship"])

@@ -121,6 +121,86 @@ def test_address_turns_dashes_between_digits_into_hyphens() -> None:
     assert field.settings.max_length == 200
 
 
+# --- characters no person types (every type, checked before it reads its inputs) -------------------------
+
+BIDI = [
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\u200e",
+    "\u200f",
+    "\u061c",
+]
+CONTROLS = ["\x01", "\x1b", "\x7f", "\x85", "\u200b", "\u2060", "\ufeff", "\u00ad", "\u2028", "\u2029", "\U000e0041"]
+TEXT_LIKE = ["text", "textarea", "address", "kana", "email", "phone", "postal_code", "number"]
+
+
+@pytest.mark.parametrize("type_", TEXT_LIKE)
+@pytest.mark.parametrize("char", BIDI)
+def test_bidi_controls_are_refused_by_name_in_every_text_like_field(type_: str, char: str) -> None:
+    error = refuse(make(type_, "氏"), f"山田{char}太郎")
+    assert (
+        error.message.msgid == "%(label)sに文字の表示順を変える制御文字（%(code)s）が含まれています。削除してください"
+    )
+    assert (
+        str(error.message) == f"氏に文字の表示順を変える制御文字（U+{ord(char):04X}）が含まれています。削除してください"
+    )
+
+
+@pytest.mark.parametrize("type_", TEXT_LIKE)
+@pytest.mark.parametrize("char", CONTROLS)
+def test_other_control_and_format_characters_are_refused(type_: str, char: str) -> None:
+    error = refuse(make(type_, "氏"), f"山田{char}")
+    assert str(error.message) == f"氏に入力できない制御文字（U+{ord(char):04X}）が含まれています。削除してください"
+
+
+@pytest.mark.parametrize("type_", ["text", "address", "kana", "email", "phone", "number"])
+@pytest.mark.parametrize("newline", ["\n", "\r", "\r\n"])
+def test_line_breaks_only_in_a_textarea(type_: str, newline: str) -> None:
+    assert (
+        str(refuse(make(type_, "氏"), f"山田{newline}太郎").message)
+        == "氏には改行を入力できません。1行で入力してください"
+    )
+    assert parse(make("textarea", "備考"), f"山田{newline}太郎") == "山田\n太郎"
+
+
+def test_an_invisible_character_alone_is_not_an_empty_answer() -> None:
+    assert (
+        str(refuse(make("text", "氏"), "\u200b").message)
+        == "氏に入力できない制御文字（U+200B）が含まれています。削除してください"
+    )
+
+
+def test_every_input_of_a_type_is_checked() -> None:
+    date = make("date", "生年月日")
+    error = refuse(date, **date_raw("showa\u202e", "60", "4", "12"))
+    assert str(error.message) == "生年月日に文字の表示順を変える制御文字（U+202E）が含まれています。削除してください"
+    counts = make("item_counts", "品目", items=ITEMS)
+    assert "U+0007" in str(refuse(counts, **{"answer-sofa": ["1"], "answer-desk": ["\x072"]}).message)
+    assert "U+202E" in str(refuse(make("checkboxes", "種類", options=OPTIONS), "self", "\u202e").message)
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("\u845b\U000e0100\u57ce", "\u845b\U000e0100\u57ce"),  # 葛󠄀城: an ideographic variation selector (IVS)
+        ("\u8fbb\ufe00", "\u8fbb\ufe00"),  # 辻︀: a standardised variation selector
+        ("\ue000\u7530", "\ue000\u7530"),  # 外字 in the private use area
+        ("\U0001f468\u200d\U0001f469", "\U0001f468\u200d\U0001f469"),  # a zero width joiner sequence
+        ("\u0645\u06cc\u200c\u0631\u0648\u0645", "\u0645\u06cc\u200c\u0631\u0648\u0645"),  # ZWNJ in a Persian name
+        ("山田\t太郎", "山田 太郎"),  # a tab is whitespace like any other
+    ],
+)
+def test_what_real_names_need_stays_valid(typed: str, stored: str) -> None:
+    assert parse(make("text", "氏"), typed) == stored
+
+
 # --- kana -----------------------------------------------------------------------------------------------
 
 
@@ -199,13 +279,13 @@ def test_date_is_stored_iso(era: str, year: str, month: str, day: str, iso: str)
         ),
         (
             date_raw("seireki", "99999999999999999999", "1", "1"),
-            "%(label)sに存在しない日付が入力されています",
-            "生年月日に存在しない日付が入力されています",
+            "%(label)sの数字が長すぎます。%(max)d桁以内で入力してください",
+            "生年月日の数字が長すぎます。4桁以内で入力してください",
         ),
         (
             date_raw("reiwa", "99999999999999999999", "1", "1"),
-            "%(label)sに存在しない日付が入力されています",
-            "生年月日に存在しない日付が入力されています",
+            "%(label)sの数字が長すぎます。%(max)d桁以内で入力してください",
+            "生年月日の数字が長すぎます。4桁以内で入力してください",
         ),
         (
             date_raw("seireki", "2023", "2", "29"),
@@ -307,6 +387,17 @@ def test_number_accepts_full_width_digits_and_commas() -> None:
 )
 def test_number_refusals(settings: dict[str, int], typed: str, text: str) -> None:
     assert str(refuse(make("number", "通数", **settings), typed).message) == text
+
+
+@pytest.mark.parametrize("typed", ["9" * 16, "1" * 5000, "-" + "1" * 5000, "１" * 4301, "0" * 16 + "1", "1," * 3000])
+def test_number_length_is_checked_before_conversion(typed: str) -> None:
+    error = refuse(make("number", "通数"), typed)
+    assert error.message.msgid == "%(label)sの数字が長すぎます。%(max)d桁以内で入力してください"
+    assert str(error.message) == "通数の数字が長すぎます。15桁以内で入力してください"
+
+
+def test_number_of_fifteen_digits_is_a_number() -> None:
+    assert parse(make("number"), "9" * 15) == 999_999_999_999_999
 
 
 def test_number_bounds_must_be_ordered() -> None:
@@ -431,6 +522,21 @@ def test_item_counts_out_of_range_names_the_item(typed: str) -> None:
     error = refuse(field, **{"answer-sofa": ["1"], "answer-bed": [typed]})
     assert error.message.msgid == "%(label)sの「%(item)s」は0から%(max)dまでの数を入力してください"
     assert str(error.message) == "品目の「ベッド」は0から5までの数を入力してください"
+
+
+def test_item_counts_length_is_checked_before_conversion() -> None:
+    field = make("item_counts", "品目", items=ITEMS)
+    for raw in ({"answer-sofa": ["1"], "answer-bed": ["1" * 5000]}, {"answer-desk": ["0" * 5000]}):
+        assert str(refuse(field, **raw).message) == "品目の数字が長すぎます。15桁以内で入力してください"
+
+
+@pytest.mark.parametrize("part", ["year", "month", "day"])
+def test_date_parts_are_length_checked_before_conversion(part: str) -> None:
+    raw = date_raw("seireki", "1985", "4", "12")
+    raw[f"answer-{part}"] = ["1" * 5000]
+    assert (
+        str(refuse(make("date", "生年月日"), **raw).message) == "生年月日の数字が長すぎます。4桁以内で入力してください"
+    )
 
 
 def test_labels_inside_messages_are_translated_too() -> None:

@@ -13,12 +13,23 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.models import Submission
 from tests.web.conftest import login
-from tests.web.journeys import JUMINHYO_ANSWERS, apply, db_state, fire, flashed, post_form, state_of
+from tests.web.journeys import (
+    JUMINHYO_ANSWERS,
+    SODAI_GOMI_ANSWERS,
+    apply,
+    db_state,
+    fire,
+    flashed,
+    post_form,
+    state_of,
+)
 
 CODE = "999997"
 APPLY = f"/{CODE}/procedures/juminhyo/apply"
@@ -58,6 +69,27 @@ def _summary_links(page: str) -> list[str]:
         ({"family_name": "山" * 101}, "family_name", "氏は50文字以内で入力してください"),
         ({"purpose": "other"}, "purpose_detail", "使いみちの詳細を入力してください"),
         ({"scope": "everyone"}, "scope", "必要な方"),
+        ({"copies": "1" * 5000}, "copies", "必要な通数の数字が長すぎます。15桁以内で入力してください"),
+        ({"birthdate-year": "1" * 5000}, "birthdate", "生年月日の数字が長すぎます。4桁以内で入力してください"),
+        ({"birthdate-day": "0" * 4301}, "birthdate", "生年月日の数字が長すぎます。4桁以内で入力してください"),
+        (
+            {"family_name": "山田\u202e"},
+            "family_name",
+            "氏に文字の表示順を変える制御文字（U+202E）が含まれています。削除してください",
+        ),
+        (
+            {"given_name": "\u2067太郎\u2069"},
+            "given_name",
+            "名に文字の表示順を変える制御文字（U+2067）が含まれています。削除してください",
+        ),
+        (
+            {"address": "東京都千代田区\u200b千代田1-1"},
+            "address",
+            "住所に入力できない制御文字（U+200B）が含まれています。削除してください",
+        ),
+        ({"family_name_kana": "ヤマダ\x1b"}, "family_name_kana", "氏（フリガナ）に入力できない制御文字（U+001B）"),
+        ({"address": "東京都\r\n千代田区"}, "address", "住所には改行を入力できません。1行で入力してください"),
+        ({"phone": "03-1234-5678\u202d"}, "phone", "日中連絡先に文字の表示順を変える制御文字（U+202D）"),
     ],
 )
 def test_malformed_value_is_named_on_the_form_and_nothing_is_submitted(
@@ -80,6 +112,42 @@ def test_malformed_value_is_named_on_the_form_and_nothing_is_submitted(
     assert all(html.escape(value, quote=True) in response.text for value in changes.values() if value != "everyone")
     assert db_state(db_session) == before
     assert resident.get(f"/{CODE}/procedures/juminhyo/confirm").headers["Location"] == APPLY
+
+
+def test_a_name_reordered_by_a_bidi_control_never_reaches_a_submission(
+    resident: FlaskClient, db_session: Session
+) -> None:
+    """A valid draft stays unconfirmable once the name is edited to carry U+202E: nothing can be submitted."""
+    assert post_form(resident, APPLY, JUMINHYO_ANSWERS).status_code == 302
+    before = db_state(db_session)
+    response = post_form(resident, APPLY, {**JUMINHYO_ANSWERS, "family_name": "\u202e田山"})
+    assert response.status_code == 200 and _summary_links(response.text) == ["field-family_name"]
+    confirm = f"/{CODE}/procedures/juminhyo/confirm"
+    assert resident.get(confirm).headers["Location"] == APPLY
+    assert post_form(resident, confirm, {}, token_from=APPLY).headers["Location"] == APPLY
+    assert db_state(db_session) == before
+
+
+def test_item_count_too_long_is_named_and_nothing_is_submitted(resident: FlaskClient, db_session: Session) -> None:
+    before = db_state(db_session)
+    path = f"/{CODE}/procedures/sodai_gomi/apply"
+    response = post_form(resident, path, {**SODAI_GOMI_ANSWERS, "items-bed": "1" * 5000})
+    assert response.status_code == 200
+    assert _summary_links(response.text) == ["field-items"]
+    assert "品目と個数の数字が長すぎます。15桁以内で入力してください" in response.text
+    assert "field-items" in _invalid_ids(response.text)
+    assert f'value="{"1" * 5000}"' in response.text  # kept so the resident can fix it
+    assert db_state(db_session) == before
+    assert resident.get(f"/{CODE}/procedures/sodai_gomi/confirm").headers["Location"] == path
+
+
+@settings(max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=60) | st.text("0123456789０１", min_size=4301, max_size=4400))
+def test_any_text_in_any_field_is_answered_never_a_500(resident: FlaskClient, text: str) -> None:
+    fields = ("family_name", "family_name_kana", "address", "phone", "copies", "birthdate-year", "postal_code")
+    response = post_form(resident, APPLY, {**JUMINHYO_ANSWERS, **dict.fromkeys(fields, text)})
+    expected = {400} if "\x00" in text else {200, 302}  # NUL is refused for the whole request
+    assert response.status_code in expected, (text, response.status_code)
 
 
 def test_empty_form_names_every_required_field(resident: FlaskClient, db_session: Session) -> None:
@@ -327,8 +395,19 @@ def test_resident_cannot_correct_an_application_that_was_not_returned(client: Fl
     assert db_state(db_session) == before
 
 
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"phone": "abc"}, "phone", "日中連絡先は市外局番から正しい電話番号を入力してください"),
+        (
+            {"address": "東京都千代田区\u202e1-1"},
+            "address",
+            "住所に文字の表示順を変える制御文字（U+202E）が含まれています",
+        ),
+    ],
+)
 def test_invalid_correction_is_shown_on_the_form_and_changes_nothing(
-    client: FlaskClient, make_client: Any, db_session: Session
+    client: FlaskClient, make_client: Any, db_session: Session, changes: dict[str, str], field: str, message: str
 ) -> None:
     reference = _submitted(client)
     clerk = make_client("staff", "staff-mihon-clerk")
@@ -336,9 +415,11 @@ def test_invalid_correction_is_shown_on_the_form_and_changes_nothing(
     fire(clerk, reference, "return_to_applicant", "電話番号が確認できません。")
     before = db_state(db_session)
     path = f"/{CODE}/applications/{reference}/correct"
-    response = post_form(client, path, {**JUMINHYO_ANSWERS, "phone": "abc"})
+    response = post_form(client, path, {**JUMINHYO_ANSWERS, **changes})
     assert response.status_code == 200
-    assert _summary_links(response.text) == ["field-phone"]
+    assert _summary_links(response.text) == [f"field-{field}"]
+    assert message in response.text
+    assert _invalid_ids(response.text) == {f"field-{field}"}
     assert "電話番号が確認できません。" in response.text  # the reason for the return stays visible
     assert db_state(db_session) == before
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from flask.testing import FlaskClient
@@ -93,6 +95,31 @@ def test_every_page_is_english_and_offers_the_switch_back(
     links = language_links(page.text)
     assert links == {"ja": japanese_link, "en": japanese_link.replace("lang=ja", "lang=en")}
     assert html_lang(client.get(links["ja"]).text) == "ja"
+
+
+# What url_for reads from its keyword arguments (and a route's own argument), sent as query arguments.
+SPECIAL_ARGUMENTS = {"_method": "POST", "_external": "1", "_anchor": "x", "_scheme": "javascript", "endpoint": "x",
+                     "code": "abc", "slug": "../backoffice"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", f"/{CODE}/", PROCEDURE, f"{PROCEDURE}/apply", f"/{CODE}/applications", "/backoffice/", "/nowhere"],
+)
+@pytest.mark.parametrize(("name", "value"), SPECIAL_ARGUMENTS.items())
+def test_query_arguments_never_reach_url_for(
+    client: FlaskClient, make_client: Any, path: str, name: str, value: str
+) -> None:
+    browser = make_client("staff", "staff-mihon-clerk") if path.startswith("/backoffice") else client
+    login(client, "resident", "resident-yamada")
+    page = browser.get(path, query_string={name: value, "state": ["a", "b"]})
+    assert page.status_code == (404 if path == "/nowhere" else 200)
+    links = language_links(page.text)
+    if path == "/nowhere":
+        assert links["en"] == "/?lang=en"
+    else:  # the same page, its query arguments kept as they came
+        assert links["en"] == f"{path}?{urlencode({name: value})}&state=a&state=b&lang=en"
+        assert browser.get(links["en"]).status_code == 200
 
 
 def test_browser_preference_chooses_english(client: FlaskClient) -> None:

@@ -62,6 +62,7 @@ def test_resident_applies_staff_decide_and_resident_downloads_certificate(client
     download = client.get(f"/{CODE}/applications/{reference}/certificate.pdf")
     assert download.status_code == 200 and download.mimetype == "application/pdf"
     assert download.data == certificate.pdf
+    assert download.headers["Cache-Control"] == "private, no-store"  # its own policy, kept
 
     reader = PdfReader(io.BytesIO(download.data))
     text = "".join(page.extract_text() for page in reader.pages)

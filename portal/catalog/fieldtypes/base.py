@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from portal.catalog.characters import code_point, refused_character
 from portal.messages import N_, Message
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ class FieldType(Generic[S]):
     settings_model: ClassVar[type[Settings]] = NoSettings
     required_msgid: ClassVar[str] = N_("%(label)sを入力してください")
     prefillable: ClassVar[bool] = True  # may name a profile key in ``prefill:``
+    multiline: ClassVar[bool] = False  # line breaks are part of the answer (a textarea)
 
     def settings(self, field: FieldDef) -> S:
         return field.settings  # type: ignore[return-value]  # validated against settings_model on load
@@ -64,6 +66,7 @@ class FieldType(Generic[S]):
 
     def parse(self, field: FieldDef, raw: Raw) -> Any:
         """The normalised JSON-able value, or None for empty input; raises FieldError for bad input."""
+        self.check_characters(field, raw)
         if self.is_empty(field, raw):
             return None
         return self.parse_present(field, raw)
@@ -90,6 +93,21 @@ class FieldType(Generic[S]):
     def error(self, field: FieldDef, msgid: str, **params: Any) -> FieldError:
         """A FieldError whose message names the field's label (translated by the web layer as a msgid)."""
         return FieldError(Message(msgid, {"label": Message(field.label), **params}))
+
+    def check_characters(self, field: FieldDef, raw: Raw) -> None:
+        """Every type, before reading its inputs: no bidi or other control characters (see characters.py)."""
+        for name in self.input_names(field):
+            for value in raw.get(name, ()):
+                refused = refused_character(value, multiline=self.multiline)
+                if refused is not None:
+                    char, msgid = refused
+                    raise self.error(field, msgid, code=code_point(char))
+
+    def check_digits(self, field: FieldDef, digits: str, max_digits: int) -> str:
+        """Before int(): no answer needs more digits, and Python refuses to convert over 4,300 of them."""
+        if len(digits) > max_digits:
+            raise self.error(field, N_("%(label)sの数字が長すぎます。%(max)d桁以内で入力してください"), max=max_digits)
+        return digits
 
     def check_length(self, field: FieldDef, text: str, max_length: int) -> str:
         if len(text) > max_length:

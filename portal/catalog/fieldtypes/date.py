@@ -30,6 +30,7 @@ ERA_CHOICES: tuple[tuple[str, str], ...] = (
     *((era.key, era.name) for era in reversed(ERAS)),
 )
 _PARTS = ("era", "year", "month", "day")
+_MAX_DIGITS = 4  # a year of 西暦; months, days and years of an era need fewer
 _NOT_BEFORE = N_("%(label)sは%(date)s以降の日付を入力してください")
 
 
@@ -76,7 +77,7 @@ class DateType(FieldType[DateSettings]):
             raise self.error(field, N_("%(label)sの年・月・日をすべて入力してください"))
         if not all(number.isascii() and number.isdigit() for number in numbers):
             raise self.error(field, N_("%(label)sの年・月・日は数字で入力してください"))
-        year, month, day = (int(number) for number in numbers)
+        year, month, day = (int(self.check_digits(field, number, _MAX_DIGITS)) for number in numbers)
         result = self._to_date(field, era_key, year, month, day)
         settings = self.settings(field)
         earliest, latest = _resolve(settings.min), _resolve(settings.max)

@@ -37,13 +37,13 @@ class ItemCountsType(FieldType[ItemCountsSettings]):
         return tuple(f"{field.name}-{item.value}" for item in self.settings(field).items)
 
     def is_empty(self, field: FieldDef, raw: Raw) -> bool:
-        return all(parse_int(self.first(raw, name) or "0") == 0 for name in self.input_names(field))
+        return all(parse_int(self, field, self.first(raw, name) or "0") == 0 for name in self.input_names(field))
 
     def parse_present(self, field: FieldDef, raw: Raw) -> dict[str, int]:
         settings = self.settings(field)
         counts: dict[str, int] = {}
         for item, name in zip(settings.items, self.input_names(field), strict=True):
-            count = parse_int(self.first(raw, name) or "0")
+            count = parse_int(self, field, self.first(raw, name) or "0")
             if count is None or not 0 <= count <= settings.max_each:
                 raise self.error(
                     field,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import model_validator
 
@@ -26,12 +26,17 @@ class NumberSettings(Settings):
         return self
 
 
-def parse_int(text: str) -> int | None:
-    """``１,０００`` → 1000; None when the text is not a whole number."""
+# Every count or amount a form asks for, and still exact as a JSON number in any language (< 2**53).
+MAX_DIGITS = 15
+
+
+def parse_int(field_type: FieldType[Any], field: FieldDef, text: str) -> int | None:
+    """``１,０００`` → 1000; None when the text is not a whole number; FieldError past MAX_DIGITS digits."""
     text = half_width_ascii(text).strip().replace(",", "")
     digits = text.removeprefix("-")
     if not (digits.isascii() and digits.isdigit()):
         return None
+    field_type.check_digits(field, digits, MAX_DIGITS)
     return int(text)
 
 
@@ -42,7 +47,7 @@ class NumberType(FieldType[NumberSettings]):
 
     def parse_present(self, field: FieldDef, raw: Raw) -> int:
         settings = self.settings(field)
-        number = parse_int(self.first(raw, field.name))
+        number = parse_int(self, field, self.first(raw, field.name))
         if number is None:
             raise self.error(field, N_("%(label)sは数字で入力してください"))
         low, high = settings.min, settings.max

@@ -70,6 +70,7 @@ class TextareaType(FieldType[TextareaSettings]):
     name = "textarea"
     widget = "textarea"
     settings_model = TextareaSettings
+    multiline = True
 
     def parse_present(self, field: FieldDef, raw: Raw) -> str:
         settings = self.settings(field)
