@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from portal import create_app
 from portal.config import load_settings
+from portal.database import db
 from portal.demo import load_demo_data
 from portal.devidp import RunningServer, create_idp_app, default_clients, serve_in_thread
 from portal.models import Municipality
@@ -39,6 +41,23 @@ def app(idp: RunningServer, database_url: str, engine: object, tmp_path_factory:
         }
     )
     return create_app(settings)
+
+
+@pytest.fixture
+def build_app(
+    idp: RunningServer, database_url: str, engine: object, tmp_path: Path, db_session: Session
+) -> Callable[..., Flask]:
+    """``build_app(**env)``: another portal, with these settings over the test ones, in the test's transaction."""
+
+    def build(**env: str) -> Flask:
+        base = {"MADOGUCHI_ENV": "testing", "DATABASE_URL": database_url, "SESSION_DIR": str(tmp_path)}
+        settings = load_settings({**base, "DEV_IDP_URL": idp.url, **env})
+        test_sessions = db.sessionmaker  # create_app binds a new engine: keep the test's rolled-back session
+        built = create_app(settings)
+        db.sessionmaker = test_sessions
+        return built
+
+    return build
 
 
 @pytest.fixture

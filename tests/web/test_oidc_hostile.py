@@ -15,9 +15,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from portal import create_app
-from portal.config import load_settings
-from portal.database import db
 from portal.models import Resident
 
 from .hostile_provider import CLAIM_FLAWS, CLIENT_ID, CLIENT_SECRET, SUB, HostileProvider
@@ -33,26 +30,17 @@ def hostile() -> Iterator[HostileProvider]:
 
 
 @pytest.fixture
-def portal_for(
-    hostile: HostileProvider, database_url: str, engine: object, tmp_path: object, db_session: Session, demo: object
-) -> Callable[..., Flask]:
+def portal_for(hostile: HostileProvider, build_app: Callable[..., Flask], demo: object) -> Callable[..., Flask]:
     """``portal_for(behaviour, **settings)``: a portal whose resident provider is the hostile one, behaving so."""
 
     def build(behaviour: str, **settings: str) -> Flask:
         hostile.behaviour = behaviour
-        env = {
-            "MADOGUCHI_ENV": "testing",
-            "DATABASE_URL": database_url,
-            "SESSION_DIR": str(tmp_path),
-            "RESIDENT_OIDC_DISCOVERY_URL": hostile.discovery_url,
-            "RESIDENT_OIDC_CLIENT_ID": CLIENT_ID,
-            "RESIDENT_OIDC_CLIENT_SECRET": CLIENT_SECRET,
+        return build_app(
+            RESIDENT_OIDC_DISCOVERY_URL=hostile.discovery_url,
+            RESIDENT_OIDC_CLIENT_ID=CLIENT_ID,
+            RESIDENT_OIDC_CLIENT_SECRET=CLIENT_SECRET,
             **settings,
-        }
-        test_sessions = db.sessionmaker  # create_app binds a new engine; keep the test's rolled-back transaction
-        app = create_app(load_settings(env))
-        db.sessionmaker = test_sessions
-        return app
+        )
 
     return build
 
