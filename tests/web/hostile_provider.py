@@ -13,9 +13,11 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
+import requests
 from flask import Flask, Response, jsonify, redirect, request
+from flask.testing import FlaskClient
 from joserfc import jwt
 from joserfc.jwk import ECKey
 from joserfc.util import urlsafe_b64encode
@@ -167,3 +169,12 @@ class HostileProvider:
 
     def shutdown(self) -> None:
         self.running.shutdown()
+
+
+def log_in(browser: FlaskClient):  # type: ignore[no-untyped-def]
+    """Start a login, let the provider answer at once, and return the portal's answer to the callback."""
+    start = browser.get("/auth/resident/login")
+    assert start.status_code == 302, start.text
+    authorized = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
+    callback = urlsplit(authorized.headers["Location"])
+    return browser.get(f"{callback.path}?{callback.query}")

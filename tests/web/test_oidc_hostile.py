@@ -10,14 +10,13 @@ from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
-import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from portal.models import Resident
 
-from .hostile_provider import CLAIM_FLAWS, CLIENT_ID, CLIENT_SECRET, SUB, HostileProvider
+from .hostile_provider import CLAIM_FLAWS, CLIENT_ID, CLIENT_SECRET, SUB, HostileProvider, log_in
 
 RESIDENT_ONLY = "/999997/applications"
 
@@ -43,15 +42,6 @@ def portal_for(hostile: HostileProvider, build_app: Callable[..., Flask], demo: 
         )
 
     return build
-
-
-def log_in(browser: FlaskClient):  # type: ignore[no-untyped-def]
-    """Start a login, let the provider answer at once, and return the portal's answer to the callback."""
-    start = browser.get("/auth/resident/login")
-    assert start.status_code == 302, start.text
-    authorized = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
-    callback = urlsplit(authorized.headers["Location"])
-    return browser.get(f"{callback.path}?{callback.query}")
 
 
 def assert_not_logged_in(browser: FlaskClient, db_session: Session) -> None:
