@@ -79,16 +79,20 @@ def test_only_the_published_key_is_accepted(idp: RunningServer) -> None:
     assert redeem(idp, start_login(idp.url), "resident-sato", PUBLISHED).status_code == 200
 
 
-def test_an_assertion_cannot_be_replayed(idp: RunningServer) -> None:
-    client_id = REGISTRATIONS["resident"][0]
-    assertion = private_key_jwt_sign(PUBLISHED, client_id, f"{idp.url}/token", alg="ES256")
-    form = {
+def unknown_code_request(idp: RunningServer, kind: str) -> dict[str, str]:
+    """A token request for a code that does not exist, with a good assertion by ``kind``'s client."""
+    client_id, _, redirect_uri, _ = REGISTRATIONS[kind]
+    return {
         "grant_type": "authorization_code",
         "code": "no-such-code",
-        "redirect_uri": REGISTRATIONS["resident"][2],
+        "redirect_uri": redirect_uri,
         "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-        "client_assertion": assertion,
+        "client_assertion": private_key_jwt_sign(PUBLISHED, client_id, f"{idp.url}/token", alg="ES256"),
     }
+
+
+def test_an_assertion_cannot_be_replayed(idp: RunningServer) -> None:
+    form = unknown_code_request(idp, "resident")
     first = requests.post(f"{idp.url}/token", data=form, timeout=5)
     assert first.status_code == 400 and first.json()["error"] == "invalid_grant"  # the client was authenticated
     again = requests.post(f"{idp.url}/token", data=form, timeout=5)
@@ -96,14 +100,5 @@ def test_an_assertion_cannot_be_replayed(idp: RunningServer) -> None:
 
 
 def test_a_client_without_a_jwks_uri_cannot_use_private_key_jwt(idp: RunningServer) -> None:
-    client_id = REGISTRATIONS["staff"][0]
-    assertion = private_key_jwt_sign(PUBLISHED, client_id, f"{idp.url}/token", alg="ES256")
-    form = {
-        "grant_type": "authorization_code",
-        "code": "no-such-code",
-        "redirect_uri": REGISTRATIONS["staff"][2],
-        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-        "client_assertion": assertion,
-    }
-    response = requests.post(f"{idp.url}/token", data=form, timeout=5)
+    response = requests.post(f"{idp.url}/token", data=unknown_code_request(idp, "staff"), timeout=5)
     assert response.status_code == 400 and response.json()["error"] == "invalid_client"
