@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # importing the core (portal.catalog, ...) must not pull in F
 def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the portal. A malformed definition file raises DefinitionError here: the app refuses to start."""
     from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
 
     from portal.certificates.signing import CertificateSigning
     from portal.cli import register_commands
@@ -28,8 +29,11 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     app = Flask(__name__, static_folder=str(ROOT / "static"), static_url_path="/static")
     app.config.from_mapping(settings.flask_config())
     app.config.update(overrides or {})
+    if settings.trusted_proxies:  # scheme, host and client address as the load balancer received them
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
 
-    signing = CertificateSigning(settings.signing_dir, settings.certificate_hmac_key, settings.public_url)
+    signing = CertificateSigning(settings.signing_dir, settings.certificate_hmac_key, settings.certificate_base_url)
     app.extensions[EXTENSION] = Procedures.load(settings.catalog_dir, settings.workflows_dir, signing)
     requestlog.init_app(app)  # before the database: its record follows the commit
     db.init_app(app)

@@ -1,6 +1,10 @@
-"""``flask`` commands for operators: schema migration, demo data and development signing keys."""
+"""``flask`` commands for operators: schema migration, demo data, OIDC client keys and certificate signing keys."""
 
 from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -55,3 +59,38 @@ def register_commands(app: Flask) -> None:
         directory = app.config["SIGNING_DIR"]
         created = create_dev_pki(directory, [(m.code, f"{m.prefecture}{m.name}") for m in municipalities])
         click.echo(f"signing keys in {directory}; new: {', '.join(created) or 'none'}")
+
+    @app.cli.group("keys")
+    def keys() -> None:
+        """Signing keys for private_key_jwt client authentication."""
+
+    @keys.command("generate")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option(
+        "--type",
+        "key_type",
+        type=click.Choice(["EC", "RSA"]),
+        default="EC",
+        show_default=True,
+        help="EC P-256 (ES256) or RSA 3072 (RS256)",
+    )
+    def generate(path: Path, key_type: str) -> None:
+        """Write a new private key as a JWK to PATH (readable by its owner only) and print its public half.
+
+        Name PATH in RESIDENT_OIDC_PRIVATE_KEY_FILE or STAFF_OIDC_PRIVATE_KEY_FILE; providers fetch the public
+        key from /auth/jwks.json or are given the printed JWK at registration.
+        """
+        from portal.clientkeys import generate_signing_key, private_jwk, public_jwk
+
+        key = generate_signing_key("EC" if key_type == "EC" else "RSA")
+        try:  # O_EXCL: never overwrite a key a provider may already trust
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise click.ClickException(f"{path} exists; a key in use is never overwritten") from None
+        except OSError as error:
+            raise click.ClickException(f"cannot write {path}: {error.strerror}") from None
+        with os.fdopen(descriptor, "w") as file:
+            json.dump(private_jwk(key), file, indent=2)
+            file.write("\n")
+        click.echo(f"private key written to {path} (kid {key.kid}); its public JWK:")
+        click.echo(json.dumps(public_jwk(key), indent=2))

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 from limits import parse_many
 
+from portal.clientkeys import KeyFileError, SigningKey, load_signing_key
+
 ROOT = Path(__file__).resolve().parent.parent
 
 DEV_SECRET_KEY = "development-only-secret-key-change-me"
@@ -52,11 +54,33 @@ class ConfigError(Exception):
         super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
+class ClientAuthMethod(StrEnum):
+    """How the portal authenticates itself at the provider's token endpoint."""
+
+    CLIENT_SECRET_BASIC = "client_secret_basic"
+    PRIVATE_KEY_JWT = "private_key_jwt"  # RFC 7523: a signed assertion, no shared secret
+
+
+PROMPT_VALUES = ("none", "login", "consent", "select_account")  # OpenID Connect Core §3.1.2.1
+
+
 @dataclass(frozen=True)
 class OIDCClient:
     discovery_url: str
     client_id: str
     client_secret: str
+    auth_method: ClientAuthMethod = ClientAuthMethod.CLIENT_SECRET_BASIC
+    private_key: SigningKey | None = None  # set exactly when auth_method is private_key_jwt
+    acr_values: tuple[str, ...] = ()  # requested, and the returned acr must be one of them
+    prompt: str | None = None
+    max_age: int | None = None  # seconds; the returned auth_time must be at most this old
+
+    def authorize_params(self) -> dict[str, str]:
+        """The optional authentication request parameters this registration sends."""
+        params = {"acr_values": " ".join(self.acr_values), "prompt": self.prompt or ""}
+        if self.max_age is not None:
+            params["max_age"] = str(self.max_age)
+        return {name: value for name, value in params.items() if value}
 
 
 @dataclass(frozen=True)
@@ -78,12 +102,18 @@ class Settings:
     workflows_dir: Path
     resident_oidc: OIDCClient
     staff_oidc: OIDCClient
+    public_url: str | None  # None outside production: redirect URIs then follow the request's host
+    trusted_proxies: int
     dev_idp_url: str
-    public_url: str  # printed on certificates (the /verify QR code), so never taken from a request's Host
     certificate_hmac_key: str
     signing_dir: Path  # <code>.key.pem, <code>.cert.pem and ca.pem per municipality (portal.certificates.signing)
     log_format: LogFormat
     request_id_header: str | None  # a proxy's header (X-Request-ID) whose id the request log reuses
+
+    @property
+    def certificate_base_url(self) -> str:
+        """Printed on certificates (the /verify QR code), so never taken from a request's Host."""
+        return self.public_url or DEV_PUBLIC_URL
 
     def flask_config(self) -> dict[str, object]:
         """The settings as Flask config keys (upper case), plus derived Flask settings."""
@@ -138,6 +168,75 @@ def _rate_limit(name: str, value: str, problems: list[str]) -> str:
     return value
 
 
+def _auth_method(
+    prefix: str, env: Mapping[str, str], problems: list[str]
+) -> tuple[ClientAuthMethod, SigningKey | None]:
+    """The token endpoint authentication of one registration, and its private key for private_key_jwt."""
+    variable = f"{prefix}_OIDC_AUTH_METHOD"
+    value = env.get(variable, ClientAuthMethod.CLIENT_SECRET_BASIC.value)
+    try:
+        method = ClientAuthMethod(value)
+    except ValueError:
+        choices = ", ".join(m.value for m in ClientAuthMethod)
+        problems.append(f"{variable}: {value!r} is not one of {choices}")
+        return ClientAuthMethod.CLIENT_SECRET_BASIC, None
+    if method is not ClientAuthMethod.PRIVATE_KEY_JWT:
+        return method, None
+    key_variable = f"{prefix}_OIDC_PRIVATE_KEY_FILE"
+    if not (path := env.get(key_variable, "")):
+        problems.append(f"{key_variable}: required with {variable}=private_key_jwt")
+        return method, None
+    try:
+        return method, load_signing_key(Path(path))
+    except KeyFileError as error:
+        problems.append(f"{key_variable}: {error}")
+        return method, None
+
+
+def _prompt(prefix: str, env: Mapping[str, str], problems: list[str]) -> str | None:
+    variable = f"{prefix}_OIDC_PROMPT"
+    values = env.get(variable, "").split()
+    unknown = [value for value in values if value not in PROMPT_VALUES]
+    if unknown or ("none" in values and len(values) > 1):
+        problems.append(
+            f"{variable}: {env[variable]!r} must be space-separated values of {', '.join(PROMPT_VALUES)} ('none' alone)"
+        )
+    return " ".join(values) or None
+
+
+def _max_age(prefix: str, env: Mapping[str, str], problems: list[str]) -> int | None:
+    variable = f"{prefix}_OIDC_MAX_AGE"
+    value = env.get(variable, "")
+    if not value:
+        return None
+    if not value.isascii() or not value.isdigit():
+        problems.append(f"{variable}: {value!r} is not a whole number of seconds (0 or more)")
+        return None
+    return int(value)
+
+
+def _public_url(env: Mapping[str, str], production: bool, problems: list[str]) -> tuple[str | None, int]:
+    """Where browsers and providers reach the portal, so redirect URIs survive a TLS-terminating proxy."""
+    public_url = env.get("PUBLIC_URL", "").rstrip("/") or None
+    if public_url:
+        parts = urlsplit(public_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+            problems.append(f"PUBLIC_URL: {public_url!r} must be an origin such as https://madoguchi.example.jp")
+        elif production and parts.scheme != "https":
+            problems.append(f"PUBLIC_URL: {public_url!r} must use https in production")
+    value = env.get("TRUSTED_PROXIES", "0")
+    trusted_proxies = 0
+    if value.isascii() and value.isdigit():
+        trusted_proxies = int(value)
+    else:
+        problems.append(f"TRUSTED_PROXIES: {value!r} is not a whole number of proxies (0 or more)")
+    if production and not public_url:
+        problems.append(
+            "PUBLIC_URL: required in production: the address printed on certificates and used in redirect URIs"
+        )
+    return public_url, trusted_proxies
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate the environment; raise :class:`ConfigError` naming every bad variable."""
     env = dict(os.environ if environ is None else environ)
@@ -174,26 +273,34 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     def oidc(prefix: str, dev_client: tuple[str, str]) -> OIDCClient:
         variable = f"{prefix}_OIDC_DISCOVERY_URL"
         client_id = env.get(f"{prefix}_OIDC_CLIENT_ID", "" if production else dev_client[0])
-        secret = env.get(f"{prefix}_OIDC_CLIENT_SECRET", "" if production else dev_client[1])
         if variable not in env and not production:
             discovery = f"{dev_idp_url}/.well-known/openid-configuration"
         elif not (discovery := env.get(variable, "")):
             problems.append(f"{variable}: required")
         else:
             _url(variable, discovery, problems)
-        for name, value in (("CLIENT_ID", client_id), ("CLIENT_SECRET", secret)):
-            if not value:
-                problems.append(f"{prefix}_OIDC_{name}: required")
-        return OIDCClient(discovery, client_id, secret)
+        if not client_id:
+            problems.append(f"{prefix}_OIDC_CLIENT_ID: required")
+        method, private_key = _auth_method(prefix, env, problems)
+        secret = ""
+        if method is ClientAuthMethod.CLIENT_SECRET_BASIC:
+            secret = env.get(f"{prefix}_OIDC_CLIENT_SECRET", "" if production else dev_client[1])
+            if not secret:
+                problems.append(f"{prefix}_OIDC_CLIENT_SECRET: required")
+        return OIDCClient(
+            discovery,
+            client_id,
+            secret,
+            auth_method=method,
+            private_key=private_key,
+            acr_values=tuple(env.get(f"{prefix}_OIDC_ACR_VALUES", "").split()),
+            prompt=_prompt(prefix, env, problems),
+            max_age=_max_age(prefix, env, problems),
+        )
 
     resident_oidc = oidc("RESIDENT", (RESIDENT_CLIENT_ID, RESIDENT_CLIENT_SECRET))
     staff_oidc = oidc("STAFF", (STAFF_CLIENT_ID, STAFF_CLIENT_SECRET))
-
-    public_url = env.get("PUBLIC_URL", "" if production else DEV_PUBLIC_URL)
-    if not public_url:
-        problems.append("PUBLIC_URL: required in production (the address printed on certificates)")
-    else:
-        public_url = _url("PUBLIC_URL", public_url, problems).rstrip("/")
+    public_url, trusted_proxies = _public_url(env, production, problems)
 
     certificate_hmac_key = env.get("CERTIFICATE_HMAC_KEY", "" if production else DEV_CERTIFICATE_HMAC_KEY)
     if len(certificate_hmac_key) < 32:
@@ -248,8 +355,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         workflows_dir=directory("WORKFLOWS_DIR", ROOT / "workflows"),
         resident_oidc=resident_oidc,
         staff_oidc=staff_oidc,
-        dev_idp_url=dev_idp_url,
         public_url=public_url,
+        trusted_proxies=trusted_proxies,
+        dev_idp_url=dev_idp_url,
         certificate_hmac_key=certificate_hmac_key,
         signing_dir=signing_dir,
         log_format=log_format,

@@ -11,17 +11,22 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import requests
+from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.oauth2 import OAuth2Error, OAuth2Request
-from authlib.oauth2.rfc6749 import InvalidRequestError, InvalidScopeError
+from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError, InvalidScopeError
 from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant
 from authlib.oauth2.rfc6750 import BearerTokenValidator
+from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import OpenIDCode, UserInfo, UserInfoEndpoint
-from flask import Flask, Response, jsonify, render_template, request
-from joserfc.jwk import ECKey
+from flask import Flask, Response, jsonify, redirect, render_template, request
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey, KeySet
 
-from portal.devidp.clients import TOKEN_ENDPOINT_AUTH_METHODS, DevClient, client_scopes
+from portal.devidp.clients import PRIVATE_KEY_JWT, TOKEN_ENDPOINT_AUTH_METHODS, DevClient, client_scopes
 from portal.devidp.store import CODE_LIFETIME_SECONDS, AuthorizationCode, IssuedToken, MemoryStore
 from portal.devidp.users import KINDS, SCOPE_CLAIMS, DemoUser, demo_users
 
@@ -101,6 +106,22 @@ def create_idp_app(*, issuer: str, clients: Sequence[DevClient], environment: st
     def userinfo() -> Response:
         return provider.create_endpoint_response("userinfo")
 
+    @app.get("/logout")
+    def end_session() -> Response | tuple[str, int] | str:
+        """RP-initiated logout: back to a post_logout_redirect_uri the client registered, with its state.
+
+        The provider keeps no login session of its own, so there is nothing else to end.
+        """
+        target = request.args.get("post_logout_redirect_uri")
+        if not target:
+            return render_template("logged_out.html")
+        client = provider.client_of_id_token(request.args.get("id_token_hint", ""))
+        if client is None or target not in client.post_logout_redirect_uris:
+            description = "id_token_hint がないか、post_logout_redirect_uri がこのクライアントに登録されていません。"
+            return render_template("error.html", description=description), 400
+        state = request.args.get("state")
+        return redirect(add_params_to_uri(target, {"state": state}) if state else target)
+
     return app
 
 
@@ -126,6 +147,7 @@ class _Provider(AuthorizationServer):  # type: ignore[misc]  # Authlib is untype
         self.init_app(app, query_client=self._clients.get, save_token=self._store_token)
         self.scopes_supported = sorted({scope for kind in KINDS for scope in client_scopes(kind)})
         self.register_grant(_CodeGrant, [_S256Required(), _OpenIDCode(self)])
+        self.register_client_auth_method(PRIVATE_KEY_JWT, _PrivateKeyJWT(self))
         self.register_endpoint(_UserInfo(resource_protector=_bearer_protector(self.store)))
 
     def metadata(self) -> dict[str, Any]:
@@ -134,6 +156,7 @@ class _Provider(AuthorizationServer):  # type: ignore[misc]  # Authlib is untype
             "authorization_endpoint": f"{self.issuer}/authorize",
             "token_endpoint": f"{self.issuer}/token",
             "userinfo_endpoint": f"{self.issuer}/userinfo",
+            "end_session_endpoint": f"{self.issuer}/logout",
             "jwks_uri": f"{self.issuer}/jwks",
             "scopes_supported": self.scopes_supported,
             "claims_supported": sorted(
@@ -145,7 +168,18 @@ class _Provider(AuthorizationServer):  # type: ignore[misc]  # Authlib is untype
             "code_challenge_methods_supported": ["S256"],
             "id_token_signing_alg_values_supported": [ID_TOKEN_ALG],
             "token_endpoint_auth_methods_supported": list(TOKEN_ENDPOINT_AUTH_METHODS),
+            "token_endpoint_auth_signing_alg_values_supported": ["ES256", "RS256"],
         }
+
+    def client_of_id_token(self, id_token: str) -> DevClient | None:
+        """The client an ID token of ours was issued to (an expired one is fine as an id_token_hint)."""
+        try:
+            claims = jwt.decode(id_token, self.signing_key, algorithms=[ID_TOKEN_ALG]).claims
+        except (JoseError, ValueError):
+            return None
+        if claims.get("iss") != self.issuer or not isinstance(claims.get("aud"), str):
+            return None
+        return self._clients.get(claims["aud"])
 
     def _store_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
         self.store.add_token(
@@ -196,6 +230,34 @@ class _CodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
 
     def authenticate_user(self, authorization_code: AuthorizationCode) -> DemoUser:
         return authorization_code.user
+
+
+class _PrivateKeyJWT(JWTBearerClientAssertion):  # type: ignore[misc]
+    """private_key_jwt (RFC 7523): the assertion is verified with the keys the client publishes."""
+
+    CLIENT_AUTH_METHOD = PRIVATE_KEY_JWT
+
+    def __init__(self, provider: _Provider) -> None:
+        super().__init__()
+        self.provider = provider
+
+    def get_audiences(self) -> list[str]:
+        return [f"{self.provider.issuer}/token", self.provider.issuer]
+
+    def validate_jti(self, claims: dict[str, Any], jti: str) -> bool:
+        return self.provider.store.spend_assertion_id(claims["sub"], jti, claims["exp"])
+
+    def resolve_client_public_key(self, client: DevClient) -> KeySet:
+        if not client.jwks_uri:
+            raise InvalidClientError(description="The client has no registered jwks_uri.")
+        try:
+            response = requests.get(client.jwks_uri, timeout=5)
+            response.raise_for_status()
+            return KeySet.import_key_set(response.json())
+        except (requests.RequestException, ValueError, JoseError) as error:
+            raise InvalidClientError(
+                description=f"The client's jwks_uri could not be read ({type(error).__name__})."
+            ) from None
 
 
 class _S256Required(CodeChallenge):  # type: ignore[misc]

@@ -22,7 +22,8 @@ from portal.config import (
 )
 from portal.devidp.users import KINDS, SCOPE_CLAIMS, Kind
 
-TOKEN_ENDPOINT_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+TOKEN_ENDPOINT_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt")
+PRIVATE_KEY_JWT = "private_key_jwt"  # only for a client registered with a jwks_uri
 
 
 def client_scopes(kind: Kind) -> tuple[str, ...]:
@@ -32,12 +33,17 @@ def client_scopes(kind: Kind) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class DevClient(ClientMixin):  # type: ignore[misc]  # Authlib is untyped
-    """A confidential client; ``kind`` decides which demo users it may log in and which scopes it gets."""
+    """A confidential client; ``kind`` decides which demo users it may log in and which scopes it gets.
+
+    With a ``jwks_uri`` it may also authenticate by private_key_jwt, signed by a key published there.
+    """
 
     client_id: str
     client_secret: str
     redirect_uris: tuple[str, ...]
     kind: Kind
+    jwks_uri: str | None = None
+    post_logout_redirect_uris: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -68,6 +74,8 @@ class DevClient(ClientMixin):  # type: ignore[misc]  # Authlib is untyped
         return secrets.compare_digest(self.client_secret.encode(), client_secret.encode())
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        if method == PRIVATE_KEY_JWT and not self.jwks_uri:
+            return False
         return endpoint == "token" and method in TOKEN_ENDPOINT_AUTH_METHODS
 
     def check_response_type(self, response_type: str) -> bool:
@@ -77,20 +85,28 @@ class DevClient(ClientMixin):  # type: ignore[misc]  # Authlib is untyped
         return grant_type == "authorization_code"
 
 
-def default_clients(portal_url: str) -> tuple[DevClient, DevClient]:
-    """The resident and staff registrations for a portal served at ``portal_url``."""
+def default_clients(portal_url: str, jwks_url: str | None = None) -> tuple[DevClient, DevClient]:
+    """The resident and staff registrations for a portal served at ``portal_url``.
+
+    The resident client may use private_key_jwt with the keys the portal publishes (``jwks_url``, by
+    default the portal's /auth/jwks.json), as デジタル認証アプリ requires; both may log out at the provider.
+    """
     base = portal_url.rstrip("/")
+    logged_out = (f"{base}/auth/logged-out",)
     return (
         DevClient(
             client_id=RESIDENT_CLIENT_ID,
             client_secret=RESIDENT_CLIENT_SECRET,
             redirect_uris=(f"{base}/auth/resident/callback",),
             kind="resident",
+            jwks_uri=jwks_url or f"{base}/auth/jwks.json",
+            post_logout_redirect_uris=logged_out,
         ),
         DevClient(
             client_id=STAFF_CLIENT_ID,
             client_secret=STAFF_CLIENT_SECRET,
             redirect_uris=(f"{base}/auth/staff/callback",),
             kind="staff",
+            post_logout_redirect_uris=logged_out,
         ),
     )

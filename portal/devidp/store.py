@@ -82,6 +82,7 @@ class MemoryStore:
         self._codes: dict[str, AuthorizationCode] = {}
         self._tokens: dict[str, IssuedToken] = {}
         self._nonces: set[tuple[str, str]] = set()
+        self._assertion_ids: dict[tuple[str, str], float] = {}
 
     def add_code(self, code: AuthorizationCode) -> None:
         """Keep ``code`` and spend its nonce, so the same nonce cannot start a second login."""
@@ -107,6 +108,16 @@ class MemoryStore:
     def nonce_spent(self, client_id: str, nonce: str) -> bool:
         with self._lock:
             return (client_id, nonce) in self._nonces
+
+    def spend_assertion_id(self, client_id: str, jti: str, expires_at: float) -> bool:
+        """True the first time a client assertion's jti is seen (RFC 7523 §3: no replay), False after."""
+        now = time.time()
+        with self._lock:
+            self._assertion_ids = {key: exp for key, exp in self._assertion_ids.items() if exp > now}
+            if (client_id, jti) in self._assertion_ids:
+                return False
+            self._assertion_ids[(client_id, jti)] = expires_at
+            return True
 
     def add_token(self, token: IssuedToken) -> None:
         with self._lock:

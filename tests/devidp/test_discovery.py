@@ -18,7 +18,12 @@ def test_discovery_document_describes_this_provider(idp_url: str) -> None:
     assert metadata["response_types_supported"] == ["code"]
     assert metadata["code_challenge_methods_supported"] == ["S256"]
     assert metadata["id_token_signing_alg_values_supported"] == ["ES256"]
-    assert metadata["token_endpoint_auth_methods_supported"] == ["client_secret_basic", "client_secret_post"]
+    assert metadata["token_endpoint_auth_methods_supported"] == [
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+    ]
+    assert metadata["end_session_endpoint"] == f"{idp_url}/logout"
 
 
 def test_jwks_publishes_the_public_p256_key_with_a_kid(idp_url: str) -> None:

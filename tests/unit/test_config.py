@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from portal.clientkeys import generate_signing_key, private_jwk
 from portal.config import (
     DEV_CERTIFICATE_HMAC_KEY,
     DEV_PUBLIC_URL,
     DEV_SECRET_KEY,
     ROOT,
+    ClientAuthMethod,
     ConfigError,
     Environment,
     LogFormat,
@@ -100,7 +103,7 @@ def test_production_without_anything_reports_every_missing_variable() -> None:
         "STAFF_OIDC_DISCOVERY_URL: required",
         "STAFF_OIDC_CLIENT_ID: required",
         "STAFF_OIDC_CLIENT_SECRET: required",
-        "PUBLIC_URL: required in production (the address printed on certificates)",
+        "PUBLIC_URL: required in production: the address printed on certificates and used in redirect URIs",
         "CERTIFICATE_HMAC_KEY: must be set to at least 32 random characters",
         "SIGNING_DIR: '' is not a directory",
     ]
@@ -191,15 +194,12 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
 
 def test_certificate_settings_have_development_defaults() -> None:
     settings = load_settings({})
-    assert settings.public_url == DEV_PUBLIC_URL
+    assert settings.public_url is None  # redirect URIs follow the request's host in development
+    assert settings.certificate_base_url == DEV_PUBLIC_URL
     assert settings.certificate_hmac_key == DEV_CERTIFICATE_HMAC_KEY
     assert settings.signing_dir == ROOT / "instance" / "pki"  # created by `flask certificates dev-pki`
-    assert load_settings({"PUBLIC_URL": "https://portal.example.jp/"}).public_url == "https://portal.example.jp"
-
-
-@pytest.mark.parametrize("url", ["portal.example.jp", "ftp://portal.example.jp", "https://"])
-def test_bad_public_url(url: str) -> None:
-    assert problems({"PUBLIC_URL": url}) == [f"PUBLIC_URL: {url!r} is not an http(s) URL"]
+    configured = load_settings({"PUBLIC_URL": "https://portal.example.jp/"})
+    assert configured.public_url == configured.certificate_base_url == "https://portal.example.jp"
 
 
 def test_short_certificate_hmac_key() -> None:
@@ -279,4 +279,120 @@ def test_bad_session_and_rate_limit_settings_are_all_named() -> None:
         "RATELIMIT_TRANSITION: '' is not a rate limit such as '10/minute' or '5/minute;30/hour'",
         "RATELIMIT_POSTAL: '5/fortnight' is not a rate limit such as '10/minute' or '5/minute;30/hour'",
         "RATELIMIT_VERIFY: 'many/minute' is not a rate limit such as '10/minute' or '5/minute;30/hour'",
+    ]
+
+
+def test_private_key_jwt_needs_a_key_file_but_no_secret(tmp_path: Path) -> None:
+    key_file = tmp_path / "resident.jwk"
+    key_file.write_text(json.dumps(private_jwk(generate_signing_key())))
+    env = production_env(
+        tmp_path, RESIDENT_OIDC_AUTH_METHOD="private_key_jwt", RESIDENT_OIDC_PRIVATE_KEY_FILE=str(key_file)
+    )
+    del env["RESIDENT_OIDC_CLIENT_SECRET"]
+    resident = load_settings(env).resident_oidc
+    assert resident.auth_method is ClientAuthMethod.PRIVATE_KEY_JWT
+    assert resident.private_key is not None and resident.private_key.is_private and resident.client_secret == ""
+    assert load_settings(production_env(tmp_path)).staff_oidc.auth_method is ClientAuthMethod.CLIENT_SECRET_BASIC
+
+
+def test_a_pem_key_file_is_accepted_and_given_a_kid(tmp_path: Path) -> None:
+    key_file = tmp_path / "staff.pem"
+    key_file.write_bytes(generate_signing_key("RSA").as_pem(private=True))
+    env = {"STAFF_OIDC_AUTH_METHOD": "private_key_jwt", "STAFF_OIDC_PRIVATE_KEY_FILE": str(key_file)}
+    key = load_settings(env).staff_oidc.private_key
+    assert key is not None and key.kid
+
+
+def test_unknown_auth_method_is_named() -> None:
+    assert problems({"STAFF_OIDC_AUTH_METHOD": "client_secret_jwt"}) == [
+        "STAFF_OIDC_AUTH_METHOD: 'client_secret_jwt' is not one of client_secret_basic, private_key_jwt"
+    ]
+
+
+def test_private_key_jwt_without_a_key_file(tmp_path: Path) -> None:
+    assert problems({"RESIDENT_OIDC_AUTH_METHOD": "private_key_jwt"}) == [
+        "RESIDENT_OIDC_PRIVATE_KEY_FILE: required with RESIDENT_OIDC_AUTH_METHOD=private_key_jwt"
+    ]
+    missing = tmp_path / "nowhere.pem"
+    [problem] = problems(
+        {"RESIDENT_OIDC_AUTH_METHOD": "private_key_jwt", "RESIDENT_OIDC_PRIVATE_KEY_FILE": str(missing)}
+    )
+    assert problem.startswith(f"RESIDENT_OIDC_PRIVATE_KEY_FILE: cannot read {str(missing)!r}")
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"not a key", "holds no usable private key"),
+        (b'{"kty": "oct", "k": "c2VjcmV0"}', "holds no usable private key"),
+        (json.dumps(generate_signing_key().as_dict(private=False)).encode(), "holds a public key"),
+    ],
+)
+def test_a_key_file_without_a_private_key(tmp_path: Path, content: bytes, reason: str) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_bytes(content)
+    env = {"RESIDENT_OIDC_AUTH_METHOD": "private_key_jwt", "RESIDENT_OIDC_PRIVATE_KEY_FILE": str(key_file)}
+    [problem] = problems(env)
+    assert problem.startswith("RESIDENT_OIDC_PRIVATE_KEY_FILE: ") and reason in problem
+
+
+def test_authentication_request_options() -> None:
+    env = {
+        "RESIDENT_OIDC_ACR_VALUES": "aal2  aal3",
+        "RESIDENT_OIDC_PROMPT": "login consent",
+        "RESIDENT_OIDC_MAX_AGE": "600",
+    }
+    resident = load_settings(env).resident_oidc
+    assert (resident.acr_values, resident.prompt, resident.max_age) == (("aal2", "aal3"), "login consent", 600)
+    assert resident.authorize_params() == {"acr_values": "aal2 aal3", "prompt": "login consent", "max_age": "600"}
+    assert load_settings({}).staff_oidc.authorize_params() == {}
+    assert load_settings({"STAFF_OIDC_MAX_AGE": "0"}).staff_oidc.authorize_params() == {"max_age": "0"}
+
+
+@pytest.mark.parametrize("value", ["-1", "ten", "1.5", "１０"])
+def test_bad_max_age(value: str) -> None:
+    assert problems({"STAFF_OIDC_MAX_AGE": value}) == [
+        f"STAFF_OIDC_MAX_AGE: {value!r} is not a whole number of seconds (0 or more)"
+    ]
+
+
+@pytest.mark.parametrize("value", ["always", "none login"])
+def test_bad_prompt(value: str) -> None:
+    [problem] = problems({"RESIDENT_OIDC_PROMPT": value})
+    assert problem.startswith(f"RESIDENT_OIDC_PROMPT: {value!r} must be space-separated values of none, login")
+
+
+def test_public_url_and_trusted_proxies(tmp_path: Path) -> None:
+    assert load_settings(production_env(tmp_path)).public_url == "https://madoguchi.example.jp"
+    settings = load_settings(production_env(tmp_path, TRUSTED_PROXIES="2"))
+    assert (settings.public_url, settings.trusted_proxies) == ("https://madoguchi.example.jp", 2)
+    assert load_settings({}).trusted_proxies == 0
+    # Proxies alone do not do in production: certificates print the public address, never a request's host.
+    env = production_env(tmp_path, TRUSTED_PROXIES="2")
+    del env["PUBLIC_URL"]
+    assert problems(env) == [
+        "PUBLIC_URL: required in production: the address printed on certificates and used in redirect URIs"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (
+            "madoguchi.example.jp",
+            "PUBLIC_URL: 'madoguchi.example.jp' must be an origin such as https://madoguchi.example.jp",
+        ),
+        ("https://madoguchi.example.jp/portal", "PUBLIC_URL: 'https://madoguchi.example.jp/portal' must be an origin"),
+        ("http://madoguchi.example.jp", "PUBLIC_URL: 'http://madoguchi.example.jp' must use https in production"),
+    ],
+)
+def test_bad_public_url(tmp_path: Path, value: str, problem: str) -> None:
+    [found] = problems(production_env(tmp_path, PUBLIC_URL=value))
+    assert found.startswith(problem)
+
+
+@pytest.mark.parametrize("value", ["-1", "two", ""])
+def test_bad_trusted_proxies(value: str) -> None:
+    assert problems({"TRUSTED_PROXIES": value}) == [
+        f"TRUSTED_PROXIES: {value!r} is not a whole number of proxies (0 or more)"
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,13 +16,14 @@ from sqlalchemy.orm import Session
 from portal import create_app
 from portal.certificates.devpki import create_dev_pki
 from portal.config import load_settings
+from portal.database import db
 from portal.demo import load_demo_data
 from portal.devidp import RunningServer, create_idp_app, default_clients, serve_in_thread
 from portal.models import Municipality
 from portal.web import limits
 
 PORTAL_URL = "http://localhost"  # what the Flask test client calls itself
-PUBLIC_URL = "https://madoguchi.example.jp"  # printed on certificates: deliberately not the request's host
+PUBLIC_URL = PORTAL_URL  # where browsers reach the portal: redirect URIs and the certificates' verify URL
 SIGNING_CODE = "999997"
 
 
@@ -65,6 +66,21 @@ def app(
         SIGNING_DIR=str(signing_dir),
         PUBLIC_URL=PUBLIC_URL,
     )
+
+
+@pytest.fixture
+def build_app(
+    idp: RunningServer, database_url: str, engine: object, tmp_path: Path, db_session: Session
+) -> Callable[..., Flask]:
+    """``build_app(**env)``: another portal built inside a test (see create_testing_app), in its transaction."""
+
+    def build(**env: str) -> Flask:
+        test_sessions = db.sessionmaker  # create_app binds a new engine: keep the test's rolled-back session
+        built = create_testing_app(idp, database_url, **{"SESSION_DIR": str(tmp_path), **env})
+        db.sessionmaker = test_sessions
+        return built
+
+    return build
 
 
 @pytest.fixture

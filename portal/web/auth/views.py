@@ -2,7 +2,8 @@
 
 Residents use a デジタル認証アプリ-shaped provider (scopes openid name address birthdate gender); staff use
 the municipality's directory. Both: authorization code with PKCE S256, state and nonce kept in the
-server-side session, ID token signature, iss, aud, exp and nonce verified by Authlib.
+server-side session, the ID token checked strictly (portal.web.auth.idtoken), and client authentication by
+secret or by private_key_jwt (portal.web.auth.oidc). Any failure of the provider is the login error page.
 """
 
 from __future__ import annotations
@@ -10,75 +11,65 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.flask_client import OAuth
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
-from requests import RequestException
 
 from portal.database import db
 from portal.identity import ClaimsError, resident_profile_from_claims, staff_identity_from_claims
 from portal.services import accounts
 from portal.web import sessions
 from portal.web.access import RESIDENT_KEY, STAFF_KEY, safe_next
+from portal.web.auth import oidc
+from portal.web.auth.idtoken import LoginFailed
 
 log = logging.getLogger(__name__)
 
-RESIDENT_SCOPES = "openid name address birthdate gender"
-STAFF_SCOPES = "openid profile email"
 NEXT_KEY = "login_next"
+LOGIN_KEY = "oidc_login"  # (provider, ID token) for id_token_hint at logout; server-side session only
+LOGOUT_STATE_KEY = "oidc_logout_state"
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def init_app(app: Flask) -> None:
-    """One OAuth registry per app: Authlib caches clients, so a shared one would hand a second app (another
-    worker, the tests) the first app's provider settings."""
-    oauth = OAuth(app)
-    for name, client, scope in (
-        ("resident", app.config["RESIDENT_OIDC"], RESIDENT_SCOPES),
-        ("staff", app.config["STAFF_OIDC"], STAFF_SCOPES),
-    ):
-        oauth.register(
-            name,
-            client_id=client.client_id,
-            client_secret=client.client_secret,
-            server_metadata_url=client.discovery_url,
-            client_kwargs={"scope": scope, "code_challenge_method": "S256"},
-        )
+    oidc.init_app(app)
     app.register_blueprint(bp)
-
-
-def _client(provider: str) -> Any:
-    return current_app.extensions["authlib.integrations.flask_client"].create_client(provider)
 
 
 def _start(provider: str, default_next: str) -> Any:
     session[NEXT_KEY] = safe_next(request.args.get("next"), default_next)
-    client = _client(provider)
     try:
-        return client.authorize_redirect(url_for(f"auth.{provider}_callback", _external=True))
-    except (RequestException, AuthlibBaseError, ValueError) as exc:
-        log.warning("%s identity provider unreachable: %s", provider, exc)
+        return oidc.authorize_redirect(provider)
+    except LoginFailed:
         abort(503)
 
 
-def _claims(provider: str) -> dict[str, Any]:
-    """Exchange the code and return verified claims (ID token, completed from userinfo)."""
-    client = _client(provider)
+def _exchange(provider: str) -> tuple[dict[str, Any], str]:
+    """The verified claims and the ID token, or the login error page (the reason is logged by oidc)."""
     try:
-        token = client.authorize_access_token()
-        if "userinfo" not in token:  # no ID token, or no nonce in our state: never trust such a login
-            raise ValueError("the provider returned no verifiable ID token")
-        claims = dict(token["userinfo"])
-        if client.load_server_metadata().get("userinfo_endpoint"):
-            extra = client.userinfo(token=token)
-            if extra.get("sub") == claims["sub"]:
-                claims = {**extra, **claims}
-    except (AuthlibBaseError, RequestException, ValueError, KeyError) as exc:
-        log.warning("%s login failed: %s", provider, exc)
+        return oidc.exchange(provider)
+    except LoginFailed:
         abort(400, description=_("ログインできませんでした。もう一度お試しください。"))
-    return claims
+
+
+def _logged_in(provider: str, key: str, user_id: int, id_token: str, target: str) -> Any:
+    _fresh_session()
+    session[key] = user_id
+    session[LOGIN_KEY] = (provider, id_token)
+    flash(_("ログインしました。"), "success")
+    return redirect(target)
 
 
 @bp.get("/resident/login")
@@ -88,13 +79,10 @@ def resident_login() -> Any:
 
 @bp.get("/resident/callback")
 def resident_callback() -> Any:
-    profile = resident_profile_from_claims(_claims("resident"))
-    resident = accounts.resident_login(db.session, profile)
+    claims, id_token = _exchange("resident")
+    resident = accounts.resident_login(db.session, resident_profile_from_claims(claims))
     target = session.pop(NEXT_KEY, None) or url_for("resident.home")
-    _fresh_session()
-    session[RESIDENT_KEY] = resident.id
-    flash(_("ログインしました。"), "success")
-    return redirect(target)
+    return _logged_in("resident", RESIDENT_KEY, resident.id, id_token, target)
 
 
 @bp.get("/staff/login")
@@ -104,8 +92,9 @@ def staff_login() -> Any:
 
 @bp.get("/staff/callback")
 def staff_callback() -> Any:
+    claims, id_token = _exchange("staff")
     try:
-        identity = staff_identity_from_claims(_claims("staff"))
+        identity = staff_identity_from_claims(claims)
     except ClaimsError as exc:
         log.warning("staff login refused: %s", exc)
         abort(403)
@@ -113,10 +102,7 @@ def staff_callback() -> Any:
     if staff is None:
         abort(403)
     target = session.pop(NEXT_KEY, None) or url_for("backoffice.queue")
-    _fresh_session()
-    session[STAFF_KEY] = staff.id
-    flash(_("ログインしました。"), "success")
-    return redirect(target)
+    return _logged_in("staff", STAFF_KEY, staff.id, id_token, target)
 
 
 def _fresh_session() -> None:
@@ -129,9 +115,39 @@ def _fresh_session() -> None:
 
 @bp.post("/logout")
 def logout() -> Any:
+    """End our session, then the provider's (RP-initiated logout) when it offers an end_session_endpoint.
+
+    The page sends the browser on by a link and a meta refresh rather than a 302: CSP form-action 'self'
+    would block a redirect to the provider that follows this form POST.
+    """
+    login = session.get(LOGIN_KEY)
     _fresh_session()
+    if login:
+        state = oidc.new_state()
+        end_session = oidc.end_session_url(*login, state=state)
+        if end_session:
+            session[LOGOUT_STATE_KEY] = state
+            return render_template("auth/logout.html", end_session_url=end_session)
     flash(_("ログアウトしました。"), "info")
     return redirect(url_for("resident.home"))
+
+
+@bp.get("/logged-out")
+def logged_out() -> Any:
+    """Where the provider sends the browser back after its logout (post_logout_redirect_uri)."""
+    expected = session.pop(LOGOUT_STATE_KEY, None)
+    if expected and request.args.get("state") == expected:
+        flash(_("ログアウトしました。"), "info")
+    return redirect(url_for("resident.home"))
+
+
+@bp.get("/jwks.json")
+def jwks() -> Response:
+    """The public keys of our private_key_jwt client assertions, for providers that fetch them."""
+    response = jsonify({"keys": oidc.public_keys()})
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
 
 
 @bp.app_context_processor
