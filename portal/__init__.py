@@ -18,8 +18,10 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     from portal.cli import register_commands
     from portal.database import db
     from portal.procedures import EXTENSION, Procedures
+    from portal.records.registry import build_directory
     from portal.web import auth, errors, i18n, security, sessions, templating
     from portal.web.backoffice import bp as backoffice_bp
+    from portal.web.current import RECORDS_EXTENSION
     from portal.web.resident import bp as resident_bp
 
     settings = settings or load_settings()
@@ -28,6 +30,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     app.config.update(overrides or {})
 
     app.extensions[EXTENSION] = Procedures.load(settings.catalog_dir, settings.workflows_dir)
+    app.extensions[RECORDS_EXTENSION] = build_directory(settings.records_backends)
     db.init_app(app)
     sessions.init_app(app)
     security.init_app(app)

@@ -13,6 +13,9 @@ from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from portal.japan.municipality_code import is_valid as is_valid_municipality_code
+from portal.records.registry import RecordsSource, backend_names
+
 ROOT = Path(__file__).resolve().parent.parent
 
 DEV_SECRET_KEY = "development-only-secret-key-change-me"
@@ -20,6 +23,7 @@ DEV_SECRET_KEY = "development-only-secret-key-change-me"
 RESIDENT_CLIENT_ID, RESIDENT_CLIENT_SECRET = "madoguchi-resident", "dev-resident-secret"
 STAFF_CLIENT_ID, STAFF_CLIENT_SECRET = "madoguchi-staff", "dev-staff-secret"
 MAX_REQUEST_BYTES = 1024 * 1024  # forms only, no attachments yet: anything larger is refused (413)
+DEMO_RECORDS_BACKENDS = "999997=demo,999989=demo"  # the demo municipalities (portal.demo)
 
 
 class Environment(StrEnum):
@@ -53,6 +57,7 @@ class Settings:
     resident_oidc: OIDCClient
     staff_oidc: OIDCClient
     dev_idp_url: str
+    records_backends: Mapping[str, RecordsSource]
 
     def flask_config(self) -> dict[str, object]:
         """The settings as Flask config keys (upper case), plus derived Flask settings."""
@@ -84,6 +89,41 @@ def _url(name: str, value: str, problems: list[str]) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         problems.append(f"{name}: {value!r} is not an http(s) URL")
     return value
+
+
+def _records_backends(env: Mapping[str, str], production: bool, problems: list[str]) -> dict[str, RecordsSource]:
+    """RECORDS_BACKENDS="<code>=<backend>,…"; an ``http`` backend also needs RECORDS_HTTP_URL_<code> and
+    RECORDS_HTTP_TOKEN_<code>. Development defaults to the demo records of the demo municipalities."""
+    value = env.get("RECORDS_BACKENDS", "" if production else DEMO_RECORDS_BACKENDS)
+    known = backend_names()
+    sources: dict[str, RecordsSource] = {}
+    for entry in filter(None, (part.strip() for part in value.split(","))):
+        code, separator, backend = (part.strip() for part in entry.partition("="))
+        if not separator or not is_valid_municipality_code(code):
+            problems.append(f"RECORDS_BACKENDS: {entry!r} is not <地方公共団体コード>=<backend>")
+            continue
+        if code in sources:
+            problems.append(f"RECORDS_BACKENDS: {code} is named more than once")
+            continue
+        if backend not in known:
+            problems.append(
+                f"RECORDS_BACKENDS: unknown backend {backend!r} for {code}; known backends: {', '.join(sorted(known))}"
+            )
+            continue
+        url = token = ""
+        if backend == "http":
+            url_variable, token_variable = f"RECORDS_HTTP_URL_{code}", f"RECORDS_HTTP_TOKEN_{code}"
+            url, token = env.get(url_variable, ""), env.get(token_variable, "")
+            if not url:
+                problems.append(f"{url_variable}: required for the http records backend of {code}")
+            elif production and urlsplit(url).scheme != "https":
+                problems.append(f"{url_variable}: {url!r} must be an https URL in production")
+            else:
+                _url(url_variable, url, problems)
+            if not token:
+                problems.append(f"{token_variable}: required for the http records backend of {code}")
+        sources[code] = RecordsSource(backend, url, token)
+    return sources
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -154,6 +194,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         resident_oidc=resident_oidc,
         staff_oidc=staff_oidc,
         dev_idp_url=dev_idp_url,
+        records_backends=_records_backends(env, production, problems),
     )
     if problems:
         raise ConfigError(problems)

@@ -21,6 +21,7 @@ from portal.identity import ClaimsError, resident_profile_from_claims, staff_ide
 from portal.services import accounts
 from portal.web import sessions
 from portal.web.access import RESIDENT_KEY, STAFF_KEY, safe_next
+from portal.web.current import current_records
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ def resident_login() -> Any:
 @bp.get("/resident/callback")
 def resident_callback() -> Any:
     profile = resident_profile_from_claims(_claims("resident"))
-    resident = accounts.resident_login(db.session, profile)
+    resident = accounts.resident_login(db.session, profile, current_records(db.session).values())
     target = session.pop(NEXT_KEY, None) or url_for("resident.home")
     _fresh_session()
     session[RESIDENT_KEY] = resident.id
