@@ -82,13 +82,12 @@ def address_key(address: str) -> str:
 
 def matches(person: Person, query: BasicInfo) -> bool:
     """All four agree; the claimed address may or may not include the 方書."""
-    recorded = person.address
+    address = address_key(person.address.address)
     return (
         person.birthdate == query.birthdate
         and person.gender is query.gender
         and name_key(person.name.full) == name_key(query.name)
-        and address_key(query.address)
-        in {address_key(recorded.address), address_key(recorded.address + recorded.katagaki)}
+        and address_key(query.address) in {address, address + address_key(person.address.katagaki)}
     )
 
 
