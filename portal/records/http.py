@@ -122,7 +122,7 @@ class HttpRecords:
         try:
             response = self.http.request(method, url, json=json, timeout=self.timeout, allow_redirects=False)
         except requests.RequestException as exc:
-            raise self._unavailable(endpoint, type(exc).__name__) from exc
+            raise self._unavailable(endpoint, _cause(exc)) from exc
         if response.status_code == 404 and method == "GET":
             return None
         if response.status_code != 200:
@@ -140,6 +140,13 @@ class HttpRecords:
 
     def _unavailable(self, endpoint: str, reason: str) -> RecordsUnavailable:
         return RecordsUnavailable(f"records of {self.municipality_code}: {endpoint}: {reason}")
+
+
+def _cause(exc: requests.RequestException) -> str:
+    """What went wrong, for the operator: urllib3's reason (ReadTimeoutError, NewConnectionError) when
+    requests wrapped one after the retries."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return type(reason or exc).__name__
 
 
 @register("http")
