@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
@@ -22,6 +21,7 @@ from portal.records.matching import BasicInfo, Outcome
 from portal.records.model import Gender, Person
 from portal.services.accounts import resident_login
 from portal.services.records import find_person
+from tests.unit.records.stub_core import unreachable_url
 
 RESIDENT_SCOPES = "openid name address birthdate gender"
 
@@ -201,12 +201,9 @@ def test_a_linked_person_gone_from_the_records_is_not_relinked(demo: Session) ->
 
 
 def test_records_that_cannot_answer_leave_no_link(demo: Session) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     account = resident(demo, "resident-yamada")
 
-    found = find_person(demo, HttpRecords("999997", f"http://127.0.0.1:{port}", "t", timeout=(0.5, 0.5)), account)
+    found = find_person(demo, HttpRecords("999997", unreachable_url(), "t", timeout=(0.5, 0.5)), account)
 
     assert (found.outcome, found.person) == (Outcome.UNAVAILABLE, None)
     assert links(demo) == []

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -14,6 +12,7 @@ from portal.models import LinkMethod, Resident, ResidentRecordLink
 from portal.records.registry import RecordsSource, build_directory
 from portal.web.access import RESIDENT_KEY
 from portal.web.current import RECORDS_EXTENSION
+from tests.unit.records.stub_core import unreachable_url
 from tests.web.conftest import login
 
 
@@ -61,10 +60,7 @@ def test_a_resident_nobody_matches_logs_in_unlinked(client: FlaskClient, db_sess
 def test_records_that_cannot_answer_do_not_stop_the_login(
     app: Flask, client: FlaskClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with socket.socket() as probe:  # a core system nobody answers for
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    down = build_directory({"999997": RecordsSource("http", f"http://127.0.0.1:{port}/records", "t")})
+    down = build_directory({"999997": RecordsSource("http", unreachable_url(), "t")})
     monkeypatch.setitem(app.extensions, RECORDS_EXTENSION, down)
 
     response = login(client, "resident", "resident-yamada")

@@ -7,6 +7,7 @@ last one repeating. Every request is recorded (method, path, headers, body) so t
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,3 +78,11 @@ def serve_stub_core() -> Iterator[StubCore]:
     stopped.set()
     server.shutdown()
     server.server_close()
+
+
+def unreachable_url() -> str:
+    """A loopback URL nobody listens on: the port was free a moment ago and is closed again."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/records/v1"

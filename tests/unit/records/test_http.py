@@ -4,7 +4,6 @@ timeouts, bounded retries, and every failure as RecordsUnavailable."""
 from __future__ import annotations
 
 import json
-import socket
 import time
 from datetime import date
 
@@ -16,7 +15,7 @@ from portal.records.backend import RecordsUnavailable
 from portal.records.http import HttpRecords, retry_policy
 from portal.records.matching import BasicInfo
 from portal.records.model import Gender, household_to_json, person_to_json
-from tests.unit.records.stub_core import Answer, StubCore
+from tests.unit.records.stub_core import Answer, StubCore, unreachable_url
 
 YAMADA_HOUSEHOLD = demo_households()["999997"][0]
 YAMADA = YAMADA_HOUSEHOLD.members[0]
@@ -112,11 +111,8 @@ def test_a_slow_core_system_times_out_without_a_retry(stub_core: StubCore) -> No
 
 
 def test_a_closed_port_is_unavailable() -> None:
-    with socket.socket() as probe:  # a port nobody listens on once closed
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     with pytest.raises(RecordsUnavailable, match="NewConnectionError"):
-        records(f"http://127.0.0.1:{port}/records/v1").person("P0001")
+        records(unreachable_url()).person("P0001")
 
 
 @pytest.mark.parametrize(
