@@ -20,8 +20,10 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     from portal.cli import register_commands
     from portal.database import db
     from portal.procedures import EXTENSION, Procedures
+    from portal.records.registry import build_directory
     from portal.web import auth, errors, i18n, limits, requestlog, security, sessions, templating
     from portal.web.backoffice import bp as backoffice_bp
+    from portal.web.current import RECORDS_EXTENSION
     from portal.web.resident import bp as resident_bp
     from portal.web.verify import bp as verify_bp
 
@@ -35,6 +37,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
 
     signing = CertificateSigning(settings.signing_dir, settings.certificate_hmac_key, settings.certificate_base_url)
     app.extensions[EXTENSION] = Procedures.load(settings.catalog_dir, settings.workflows_dir, signing)
+    app.extensions[RECORDS_EXTENSION] = build_directory(settings.records_backends)
     requestlog.init_app(app)  # before the database: its record follows the commit
     db.init_app(app)
     sessions.init_app(app)

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 from limits import parse_many
 
 from portal.clientkeys import KeyFileError, SigningKey, load_signing_key
+from portal.japan.municipality_code import is_valid as is_valid_municipality_code
+from portal.records.registry import RecordsSource, backend_names
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +37,7 @@ RATE_LIMITS = {
     "RATELIMIT_POSTAL": "30/minute",  # per IP: 〒 look-ups, from the script and the form's button
     "RATELIMIT_VERIFY": "30/minute",  # per IP: the public certificate check, so 発行番号 cannot be swept
 }
+DEMO_RECORDS_BACKENDS = "999997=demo,999989=demo"  # the demo municipalities (portal.demo)
 
 
 class Environment(StrEnum):
@@ -105,6 +108,7 @@ class Settings:
     public_url: str | None  # None outside production: redirect URIs then follow the request's host
     trusted_proxies: int
     dev_idp_url: str
+    records_backends: Mapping[str, RecordsSource]
     certificate_hmac_key: str
     signing_dir: Path  # <code>.key.pem, <code>.cert.pem and ca.pem per municipality (portal.certificates.signing)
     log_format: LogFormat
@@ -237,6 +241,41 @@ def _public_url(env: Mapping[str, str], production: bool, problems: list[str]) -
     return public_url, trusted_proxies
 
 
+def _records_backends(env: Mapping[str, str], production: bool, problems: list[str]) -> dict[str, RecordsSource]:
+    """RECORDS_BACKENDS="<code>=<backend>,…"; an ``http`` backend also needs RECORDS_HTTP_URL_<code> and
+    RECORDS_HTTP_TOKEN_<code>. Development defaults to the demo records of the demo municipalities."""
+    value = env.get("RECORDS_BACKENDS", "" if production else DEMO_RECORDS_BACKENDS)
+    known = backend_names()
+    sources: dict[str, RecordsSource] = {}
+    for entry in filter(None, (part.strip() for part in value.split(","))):
+        code, separator, backend = (part.strip() for part in entry.partition("="))
+        if not separator or not is_valid_municipality_code(code):
+            problems.append(f"RECORDS_BACKENDS: {entry!r} is not <地方公共団体コード>=<backend>")
+            continue
+        if code in sources:
+            problems.append(f"RECORDS_BACKENDS: {code} is named more than once")
+            continue
+        if backend not in known:
+            problems.append(
+                f"RECORDS_BACKENDS: unknown backend {backend!r} for {code}; known backends: {', '.join(sorted(known))}"
+            )
+            continue
+        url = token = ""
+        if backend == "http":
+            url_variable, token_variable = f"RECORDS_HTTP_URL_{code}", f"RECORDS_HTTP_TOKEN_{code}"
+            url, token = env.get(url_variable, ""), env.get(token_variable, "")
+            if not url:
+                problems.append(f"{url_variable}: required for the http records backend of {code}")
+            elif production and urlsplit(url).scheme != "https":
+                problems.append(f"{url_variable}: {url!r} must be an https URL in production")
+            else:
+                _url(url_variable, url, problems)
+            if not token:
+                problems.append(f"{token_variable}: required for the http records backend of {code}")
+        sources[code] = RecordsSource(backend, url, token)
+    return sources
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate the environment; raise :class:`ConfigError` naming every bad variable."""
     env = dict(os.environ if environ is None else environ)
@@ -362,6 +401,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         signing_dir=signing_dir,
         log_format=log_format,
         request_id_header=request_id_header,
+        records_backends=_records_backends(env, production, problems),
     )
     if problems:
         raise ConfigError(problems)

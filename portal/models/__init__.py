@@ -3,6 +3,7 @@
 from portal.models.base import Base
 from portal.models.certificate import Certificate, NumberSequence, SequenceKind
 from portal.models.people import Resident, Staff
+from portal.models.records import DemoHousehold, DemoPerson, LinkMethod, ResidentRecordLink
 from portal.models.submission import ActorKind, Submission, TransitionRecord
 from portal.models.tenancy import Municipality, MunicipalityProcedure
 
@@ -10,10 +11,14 @@ __all__ = [
     "ActorKind",
     "Base",
     "Certificate",
+    "DemoHousehold",
+    "DemoPerson",
+    "LinkMethod",
     "Municipality",
     "MunicipalityProcedure",
     "NumberSequence",
     "Resident",
+    "ResidentRecordLink",
     "SequenceKind",
     "Staff",
     "Submission",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict
 
 from sqlalchemy import select
@@ -10,10 +11,13 @@ from sqlalchemy.orm import Session
 from portal.identity import ResidentProfile, StaffIdentity
 from portal.japan import jst
 from portal.models import Municipality, Resident, Staff
+from portal.records.backend import ResidentRecords
+from portal.services.records import find_person
 
 
-def resident_login(session: Session, profile: ResidentProfile) -> Resident:
-    """Find or create the resident; keep the latest claims server-side for prefill."""
+def resident_login(session: Session, profile: ResidentProfile, records: Iterable[ResidentRecords] = ()) -> Resident:
+    """Find or create the resident; keep the latest claims server-side for prefill; find (and link) their
+    person in each municipality's ``records``."""
     resident = session.scalars(select(Resident).filter_by(subject=profile.subject)).one_or_none()
     if resident is None:
         resident = Resident(subject=profile.subject)
@@ -23,6 +27,8 @@ def resident_login(session: Session, profile: ResidentProfile) -> Resident:
     resident.profile = data
     resident.last_login_at = jst.now()
     session.flush()
+    for municipality_records in records:
+        find_person(session, municipality_records, resident)
     return resident
 
 

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from flask import current_app
+from sqlalchemy.orm import Session
 
 from portal.procedures import EXTENSION, Procedures
+from portal.records.backend import ResidentRecords
+from portal.records.registry import RecordsDirectory
+
+RECORDS_EXTENSION = "madoguchi.records"
 
 
 def current_procedures() -> Procedures:
     """Loaded once by create_app; a request never reloads definitions."""
     return current_app.extensions[EXTENSION]
+
+
+def current_records(session: Session) -> dict[str, ResidentRecords]:
+    """Every configured municipality's records, opened on the request's session (built once at start)."""
+    directory: RecordsDirectory = current_app.extensions[RECORDS_EXTENSION]
+    return directory.open_all(session)

@@ -250,7 +250,13 @@ def test_login_page_lists_only_the_clients_kind_of_users(idp_url: str) -> None:
         return set(re.findall(r'name="sub" value="([^"]+)"', html))
 
     assert resident_page.status_code == staff_page.status_code == 200
-    assert buttons(resident_page.text) == {"resident-yamada", "resident-sato", "resident-garcia"}
+    assert buttons(resident_page.text) == {
+        "resident-yamada",
+        "resident-sato",
+        "resident-garcia",
+        "resident-yoshida",
+        "resident-tanaka",
+    }
     assert buttons(staff_page.text) == {
         "staff-mihon-clerk",
         "staff-mihon-approver",

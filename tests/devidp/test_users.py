@@ -20,6 +20,8 @@ def test_shipped_demo_users() -> None:
         "resident-yamada",
         "resident-sato",
         "resident-garcia",
+        "resident-yoshida",
+        "resident-tanaka",
     ]
     staff = {
         sub: staff_identity_from_claims(user.claims_for("openid profile email"))

@@ -10,9 +10,11 @@ import pytest
 
 from portal.config import ROOT
 
-CORE = ["portal.catalog", "portal.workflow", "portal.certificates", "portal.identity", "portal.japan"] + [
-    f"portal.japan.{m}" for m in ("wareki", "jst", "municipality_code")
-]
+CORE = (
+    ["portal.catalog", "portal.workflow", "portal.certificates", "portal.identity", "portal.japan"]
+    + [f"portal.japan.{m}" for m in ("wareki", "jst", "municipality_code")]
+    + [f"portal.records.{m}" for m in ("model", "matching", "registry", "demo", "http")]
+)
 WEB_ONLY = ("flask", "werkzeug", "flask_babel", "flask_wtf", "flask_session")
 
 

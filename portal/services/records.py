@@ -1,0 +1,60 @@
+"""Finding the record person for a logged-in resident, and remembering them.
+
+The caller passes the municipality's opened records backend; this module never chooses one.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portal.models import LinkMethod, Resident, ResidentRecordLink
+from portal.records.backend import RecordsUnavailable, ResidentRecords
+from portal.records.matching import Match, Outcome, basic_info, match
+
+log = logging.getLogger(__name__)
+
+
+def find_person(session: Session, records: ResidentRecords, resident: Resident) -> Match:
+    """The resident's person: by the stored link; otherwise by 基本4情報 from their claims, linking only a
+    unique match. Whatever fails (no match, several, missing claims, backend down) is the outcome, never
+    an exception, and leaves no link."""
+    code = records.municipality_code
+    link = session.scalars(
+        select(ResidentRecordLink).filter_by(municipality_code=code, resident_id=resident.id)
+    ).one_or_none()
+    query = basic_info(resident.resident_profile())
+    try:
+        if link is not None:
+            person = records.person(link.person_id)
+            found = Match(Outcome.LINKED, person, 1) if person else Match(Outcome.LINK_STALE)
+        elif query is None:
+            found = Match(Outcome.INCOMPLETE)
+        else:
+            found = match(records.candidates(query), query)
+    except RecordsUnavailable as exc:
+        log.warning("resident %s: %s", resident.id, exc)
+        return Match(Outcome.UNAVAILABLE)
+    if found.outcome is Outcome.MATCHED:
+        assert found.person is not None
+        _link(session, code, resident, found.person.person_id)
+    # ids and counts only: names, dates and addresses stay out of the logs
+    log.info("resident %s in %s: records %s (%d matched)", resident.id, code, found.outcome, found.count)
+    return found
+
+
+def _link(session: Session, code: str, resident: Resident, person_id: str) -> None:
+    """In a savepoint: a concurrent login of the same resident that linked first wins, and this request
+    goes on unharmed."""
+    try:
+        with session.begin_nested():
+            session.add(
+                ResidentRecordLink(
+                    municipality_code=code, resident_id=resident.id, person_id=person_id, method=LinkMethod.BASIC_INFO
+                )
+            )
+    except IntegrityError:
+        log.warning("resident %s in %s: link not stored (a concurrent login linked first?)", resident.id, code)
