@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from portal.catalog.characters import code_point, refused_character
 from portal.messages import N_, Message
 from portal.roles import Role
 from portal.workflow.model import CommentRule, Transition, WorkflowDefinition
@@ -97,6 +98,9 @@ def _comment_refusal(transition: Transition, comment: str | None) -> Message | N
         return Message(N_("この操作にはコメントを付けられません。"))
     if len(text) > MAX_COMMENT_LENGTH:
         return Message(N_("コメントは%(max)d文字以内で入力してください。"), {"max": MAX_COMMENT_LENGTH})
+    if refused := refused_character(text, multiline=True):  # the same rule as answers: a comment is shown too
+        char, msgid = refused
+        return Message(msgid, {"label": Message(N_("コメント")), "code": code_point(char)})
     return None
 
 

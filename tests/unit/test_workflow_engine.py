@@ -165,6 +165,26 @@ def test_comment_longer_than_the_limit_is_refused() -> None:
     assert caught.value.reason.render() == "コメントは2000文字以内で入力してください。"
 
 
+@pytest.mark.parametrize(
+    ("char", "expected"),
+    [
+        ("\u202e", "コメントに文字の表示順を変える制御文字（U+202E）が含まれています。削除してください"),
+        ("\x07", "コメントに入力できない制御文字（U+0007）が含まれています。削除してください"),
+    ],
+)
+def test_a_comment_with_control_characters_is_refused_naming_the_character(char: str, expected: str) -> None:
+    with pytest.raises(TransitionRefused) as caught:
+        apply_transition(JUMINHYO, "in_review", "return_to_applicant", CLERK_A, (), f"住所{char}を確認してください")
+
+    assert caught.value.reason.render() == expected
+
+
+def test_a_comment_may_span_lines() -> None:
+    outcome = apply_transition(JUMINHYO, "in_review", "return_to_applicant", CLERK_A, (), "住所を確認\r\nしてください")
+
+    assert outcome.comment == "住所を確認\r\nしてください"
+
+
 def test_comment_on_a_transition_without_one_is_refused() -> None:
     refused = refusal("submitted", "start_review", CLERK_A, comment="急ぎで")
 

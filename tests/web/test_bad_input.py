@@ -446,3 +446,22 @@ def test_nul_character_anywhere_is_a_bad_request(client: FlaskClient, make_clien
     assert client.get("/99999%00/applications").status_code == 400
     assert db_state(db_session) == before
     assert state_of(db_session, CODE, reference) == "in_review"
+
+
+def test_a_return_reason_with_a_bidi_control_is_refused_and_nothing_changes(
+    client: FlaskClient, make_client: Any, db_session: Session
+) -> None:
+    """A reason the resident will read must not reorder itself on their screen (U+202E)."""
+    reference = _submitted(client)
+    clerk = make_client("staff", "staff-mihon-clerk")
+    fire(clerk, reference, "start_review")
+    before = db_state(db_session)
+
+    refused = fire(clerk, reference, "return_to_applicant", "電話番号\u202eを確認してください")
+
+    assert refused.status_code == 303
+    assert "コメントに文字の表示順を変える制御文字（U+202E）が含まれています。削除してください" in flashed(
+        clerk, refused
+    )
+    assert db_state(db_session) == before
+    assert state_of(db_session, CODE, reference) == "in_review"
