@@ -124,5 +124,6 @@ def test_the_log_names_the_reason_but_no_token(portal_for, caplog):
 def test_an_unreachable_provider_at_login_start_is_an_error_page(build_app, db_session, demo):
     browser = build_app(RESIDENT_OIDC_DISCOVERY_URL="http://127.0.0.1:9/.well-known/openid-configuration").test_client()
     response = browser.get("/auth/resident/login")
-    assert response.status_code == 503 and '<html lang="ja">' in response.text
+    assert response.status_code == 400 and '<html lang="ja">' in response.text
+    assert "ログインできませんでした。もう一度お試しください。" in response.text
     assert_not_logged_in(browser, db_session)

@@ -53,8 +53,8 @@ def _start(provider: str, default_next: str) -> Any:
     session[NEXT_KEY] = safe_next(request.args.get("next"), default_next)
     try:
         return oidc.authorize_redirect(provider)
-    except LoginFailed:
-        abort(503)
+    except LoginFailed:  # the provider cannot be reached: the login error page, like a failed callback
+        abort(400, description=_("ログインできませんでした。もう一度お試しください。"))
 
 
 def _exchange(provider: str) -> tuple[dict[str, Any], str]:
