@@ -34,9 +34,10 @@ DEBIAN_FILES = {
 # Standardised (U+FE00–FE0F) and ideographic (U+E0100–E01EF) variation selectors: they choose a glyph of the
 # character before them, so a font prints them only as that pair.
 VARIATION_SELECTORS = frozenset(map(chr, [*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)]))
-# Characters that need no glyph: line breaks a textarea keeps, the tab normalisation turns into a space and
-# the joiners portal.catalog.characters lets through for names.
-_NO_GLYPH = frozenset("\t\n\r\u200c\u200d")
+# Characters that need no glyph: whitespace, which answers keep only as line breaks (a textarea) and ASCII
+# spaces (portal.catalog.normalize), and the joiners portal.catalog.characters lets through for names. The
+# last whitespace character is U+3000.
+_NO_GLYPH = frozenset(char for char in map(chr, range(0x3001)) if char.isspace()) | frozenset("\u200c\u200d")
 
 
 class CertificateFontError(RuntimeError):

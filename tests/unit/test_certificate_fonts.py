@@ -101,6 +101,7 @@ def test_the_installed_fonts_are_read_once(glyphs: GlyphCoverage) -> None:
         TSUJI_TWO_DOTS,
         "見本県見本市中央一丁目2-3 見本マンション101号室",
         "ﾔﾏﾀﾞ　ABC\n\t",
+        "山田\u2009太郎\u00a0\u205f",  # spaces pasted from elsewhere: normalisation makes them ASCII spaces
         "山田\u200d花子",
         "",
     ],

@@ -196,6 +196,7 @@ def test_every_input_of_a_type_is_checked() -> None:
         ("\U00020bb7田 髙﨑", "\U00020bb7田 髙﨑"),  # 𠮷, 髙, 﨑: outside JIS X 0208, in the MJ character set
         ("山田\u200d\u200c花子", "山田\u200d\u200c花子"),  # the joiners (needed by some scripts) print nothing
         ("山田\t太郎", "山田 太郎"),  # a tab is whitespace like any other
+        ("山田\u2009太郎", "山田 太郎"),  # so is a thin space no certificate font has
     ],
 )
 def test_what_real_names_need_stays_valid(typed: str, stored: str) -> None:
