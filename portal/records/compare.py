@@ -84,12 +84,14 @@ def compare(typed: Mapping[str, str], claims: Mapping[str, str], person: Person)
         Item.ADDRESS: f"{person.address.address} {person.address.katagaki}".strip(),
         Item.GENDER: person.gender.value,
     }
+    # 住所 and 方書 keyed apart: the typed address runs them together (…1-1 錦町ハイツ305号室).
+    recorded_keys = {Item.ADDRESS: address_key(person.address.address) + address_key(person.address.katagaki)}
     rows = []
     for item, keys in PROFILE_KEYS.items():
         from_claims = not any(typed.get(key) for key in keys)
         source = claims if from_claims else typed
         applied = " ".join(source[key] for key in keys if source.get(key))
-        same = _KEYS[item](applied) == _KEYS[item](recorded[item])
+        same = _KEYS[item](applied) == recorded_keys.get(item, _KEYS[item](recorded[item]))
         rows.append(Compared(item, _shown(item, applied), _shown(item, recorded[item]), not same, from_claims))
     return tuple(rows)
 
