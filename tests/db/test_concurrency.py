@@ -27,11 +27,13 @@ from portal.procedures import Procedures
 from portal.roles import Role
 from portal.services.actors import ActingUser
 from portal.services.submissions import SubmissionService
-from portal.workflow import Outcome, TransitionRefused
+from portal.workflow import Condition, Outcome, TransitionRefused
 from tests.web.journeys import JUMINHYO_ANSWERS, validated
 
 CODE = "999954"  # this module's own municipality (check digit 4)
 ALREADY_HANDLED = "この申請は既に処理されています。"
+# The facts the case page establishes from the 住民記録 (services.review); this module races the locks only.
+MATCHED = frozenset({Condition.RECORD_MATCH})
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +81,7 @@ def _submitted(engine: Engine, procedures: Procedures, people: People, *steps: t
         municipality = session.get_one(Municipality, CODE)
         submission = service.submit(municipality, definition, validated(definition, JUMINHYO_ANSWERS), _token())
         for actor, name, comment in steps:
-            SubmissionService(session, procedures, actor).fire(submission, name, comment or None)
+            SubmissionService(session, procedures, actor).fire(submission, name, comment or None, MATCHED)
         session.commit()
         return submission.id
 
@@ -120,7 +122,9 @@ def race(engine: Engine, submission_id: int, *acts: Act) -> list[Any]:
 
 
 def firing(procedures: Procedures, actor: ActingUser, name: str, comment: str | None = None) -> Act:
-    return lambda session, submission: SubmissionService(session, procedures, actor).fire(submission, name, comment)
+    return lambda session, submission: SubmissionService(session, procedures, actor).fire(
+        submission, name, comment, MATCHED
+    )
 
 
 def _check_one_won(results: list[Any]) -> tuple[Outcome, TransitionRefused]:

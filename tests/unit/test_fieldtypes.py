@@ -52,6 +52,7 @@ def test_registry_knows_every_type_with_its_widget() -> None:
         "postal_code": "postal_code",
         "address": "address",
         "item_counts": "item_counts",
+        "household_members": "household_members",
     }
 
 

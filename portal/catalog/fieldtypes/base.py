@@ -6,7 +6,7 @@ is normalised and checked, how the stored value is turned back into inputs and i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 # Submitted form data, shaped like werkzeug's ``MultiDict.to_dict(flat=False)``.
 Raw = Mapping[str, list[str]]
 Translate = Callable[[str], str]
+# (value, label) pairs the web layer supplies per request to a SuppliedChoicesType (not in the definition).
+Choices = Sequence[tuple[str, str]]
 # A problem found in a field's definition: path relative to the field, and an explanation for admins.
 Problem = tuple[tuple[str | int, ...], str]
 
@@ -123,3 +125,14 @@ class FieldType(Generic[S]):
     def first(raw: Raw, name: str) -> str:
         values = raw.get(name) or [""]
         return values[0]
+
+
+class SuppliedChoicesType(FieldType[NoSettings]):
+    """A type whose choices the web layer supplies; without them the field cannot be answered."""
+
+    def choose(self, field: FieldDef, value: Any, choices: Choices | None) -> Any:
+        """``value`` (already parsed, not None) kept only when it is among ``choices``."""
+        raise NotImplementedError
+
+    def display_among(self, field: FieldDef, value: Any, translate: Translate, choices: Choices | None) -> str:
+        raise NotImplementedError
