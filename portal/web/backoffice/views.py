@@ -17,7 +17,7 @@ from portal.japan import jst
 from portal.models import Submission
 from portal.roles import Permission, permissions_of
 from portal.services import tenancy
-from portal.services.certificates import certificate_of
+from portal.services.certificates import certificate_of, delivered_certificate
 from portal.services.revocation import RevocationRefused, RevocationService, certificates_of
 from portal.services.submissions import QueueFilter, SubmissionService
 from portal.web.access import current_staff, staff_actor, staff_required
@@ -127,7 +127,7 @@ def fire(reference: str, name: str) -> Any:
 @staff_required(Permission.DOWNLOAD_CERTIFICATE)
 def certificate(reference: str) -> Any:
     found = _staff_submission(reference)
-    return pdf_response(certificate_of(db.session, found) or abort(404))
+    return pdf_response(delivered_certificate(db.session, found) or abort(404))
 
 
 def _revocation() -> RevocationService:
