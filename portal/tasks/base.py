@@ -39,7 +39,9 @@ def make_celery(app: Flask) -> Celery:
         },
         task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5},
         task_ignore_result=True,  # the database is the truth, not a result backend
-        worker_hijack_root_logger=False,  # the portal's log format (portal.web.requestlog) applies
+        # The portal's log handler and format (portal.web.requestlog) apply; it writes to stderr itself.
+        worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,
         beat_schedule={},
     )
     return celery
