@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     from portal.database import db
     from portal.procedures import EXTENSION, Procedures
     from portal.records.registry import build_directory
+    from portal.tasks import init_app as init_tasks
     from portal.web import auth, errors, i18n, limits, requestlog, security, sessions, templating
     from portal.web.backoffice import bp as backoffice_bp
     from portal.web.current import RECORDS_EXTENSION
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     app.extensions[RECORDS_EXTENSION] = build_directory(settings.records_backends)
     requestlog.init_app(app)  # before the database: its record follows the commit
     db.init_app(app)
+    init_tasks(app)
     sessions.init_app(app)
     security.init_app(app)
     i18n.init_app(app)

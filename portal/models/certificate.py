@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
@@ -16,6 +17,8 @@ from portal.models.submission import Submission
 class Certificate(CreatedAt, Base):
     """The official signed PDF, generated once on issue and kept byte for byte (app servers share it via the DB).
 
+    The 交付 reserves the row (発行番号, verify code and the exact context the PDF is rendered from); a worker
+    renders and signs it afterwards (portal.tasks), so ``pdf`` and ``sha256`` are null until ``rendered_at``.
     A certificate is never deleted: revoking it records when, by whom and why, and a reissue is a new row
     with a new 発行番号. So a submission has at most one *valid* certificate (a partial unique index).
     """
@@ -29,6 +32,13 @@ class Certificate(CreatedAt, Base):
             sqlite_where=text("revoked_at IS NULL"),
             postgresql_where=text("revoked_at IS NULL"),
         ),
+        # The sweep's question every minute: which reserved certificates are still waiting for their PDF.
+        Index(
+            "ix_certificate_unrendered",
+            "created_at",
+            sqlite_where=text("rendered_at IS NULL"),
+            postgresql_where=text("rendered_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,8 +47,11 @@ class Certificate(CreatedAt, Base):
     issue_number: Mapped[str] = mapped_column(String(32), unique=True)  # 発行番号
     template: Mapped[str] = mapped_column(String(64))
     issued_on: Mapped[date] = mapped_column()
-    sha256: Mapped[str] = mapped_column(String(64))
-    pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    # The template's inputs, as reserved at the 交付: rendering reads nothing else.
+    context: Mapped[dict[str, Any] | None] = mapped_column()
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    rendered_at: Mapped[datetime | None] = mapped_column()  # null while 「発行処理中」
     # The code of the verify URL printed on the PDF (portal.certificates.verification); null before signing.
     verification_code: Mapped[str | None] = mapped_column(String(32))
     revoked_at: Mapped[datetime | None] = mapped_column()
@@ -51,6 +64,10 @@ class Certificate(CreatedAt, Base):
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def rendered(self) -> bool:
+        return self.rendered_at is not None
 
 
 class SequenceKind(StrEnum):

@@ -15,7 +15,7 @@ from portal.models import ActorKind, Certificate, Submission
 from portal.procedures import Procedures
 from portal.roles import Permission, permissions_of
 from portal.services.actors import ActingUser
-from portal.services.certificates import certificate_of, issue_certificate
+from portal.services.certificates import certificate_of, reserve_certificate
 from portal.workflow import TransitionRefused
 
 MAX_REASON_LENGTH = 1000
@@ -73,7 +73,7 @@ class RevocationService:
         ):
             raise RevocationRefused(Message(N_("再交付できるのは、失効した証明書だけです。")))
         try:
-            return issue_certificate(self.session, self.procedures, submission, definition)
+            return reserve_certificate(self.session, self.procedures, submission, definition)
         except TransitionRefused as refused:  # the municipality cannot sign
             raise RevocationRefused(refused.reason) from None
 

@@ -19,7 +19,7 @@ from portal.messages import N_, Message
 from portal.models import ActorKind, Municipality, Resident, SequenceKind, Submission, TransitionRecord
 from portal.procedures import Procedures
 from portal.services.actors import ActingUser
-from portal.services.certificates import issue_certificate
+from portal.services.certificates import reserve_certificate
 from portal.services.numbering import next_number
 from portal.workflow import (
     CommentAudience,
@@ -234,7 +234,7 @@ class SubmissionService:
                 outcome.transition.comment_visible_to,
             )
             if Effect.ISSUE_CERTIFICATE in outcome.transition.effects and definition.certificate:
-                issue_certificate(self.session, self.procedures, submission, definition)
+                reserve_certificate(self.session, self.procedures, submission, definition)
         return outcome
 
     def _definition(self, submission: Submission) -> ProcedureDefinition:

@@ -20,7 +20,7 @@ from portal.records.compare import Compared, Item
 from portal.records.matching import Outcome
 from portal.roles import Permission, permissions_of
 from portal.services import tenancy
-from portal.services.certificates import certificate_of
+from portal.services.certificates import certificate_of, delivered_certificate
 from portal.services.review import RecordReview, review_record
 from portal.services.revocation import RevocationRefused, RevocationService, certificates_of
 from portal.services.submissions import QueueFilter, SubmissionService
@@ -207,7 +207,7 @@ def fire(reference: str, name: str) -> Any:
 @staff_required(Permission.DOWNLOAD_CERTIFICATE)
 def certificate(reference: str) -> Any:
     found = _staff_submission(reference)
-    return pdf_response(certificate_of(db.session, found) or abort(404))
+    return pdf_response(delivered_certificate(db.session, found) or abort(404))
 
 
 def _revocation() -> RevocationService:

@@ -14,7 +14,7 @@ from portal.catalog import ProcedureDefinition
 from portal.database import db
 from portal.models import Submission
 from portal.services import tenancy
-from portal.services.certificates import certificate_of
+from portal.services.certificates import certificate_of, delivered_certificate
 from portal.services.records import RecordedHousehold, recorded_household
 from portal.services.submissions import SubmissionService
 from portal.web.access import current_resident, resident_actor, resident_required
@@ -308,7 +308,7 @@ def fire(code: str, reference: str, name: str) -> Any:
 @resident_required
 def certificate(code: str, reference: str) -> Any:
     submission = _own(reference)
-    issued = certificate_of(db.session, submission) or abort(404)
+    issued = delivered_certificate(db.session, submission) or abort(404)
     return pdf_response(issued)
 
 
