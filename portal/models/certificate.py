@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
@@ -39,6 +40,9 @@ class Certificate(CreatedAt, Base):
     issued_on: Mapped[date] = mapped_column()
     sha256: Mapped[str] = mapped_column(String(64))
     pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    # The exact JSON the PDF is rendered from: the 住民記録 as it stood at issue time, 発行番号, dates,
+    # municipality, verify URL (portal.services.certificates.certificate_context). Null before it was kept.
+    context: Mapped[dict[str, Any] | None] = mapped_column(deferred=True)
     # The code of the verify URL printed on the PDF (portal.certificates.verification); null before signing.
     verification_code: Mapped[str | None] = mapped_column(String(32))
     revoked_at: Mapped[datetime | None] = mapped_column()

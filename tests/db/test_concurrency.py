@@ -22,8 +22,20 @@ from sqlalchemy.orm import Session
 from portal.certificates.devpki import create_dev_pki
 from portal.certificates.signing import CertificateSigning
 from portal.config import DEV_CERTIFICATE_HMAC_KEY, DEV_PUBLIC_URL, ROOT
-from portal.models import Certificate, Municipality, MunicipalityProcedure, Resident, Staff, Submission
+from portal.demo import demo_households
+from portal.models import (
+    Certificate,
+    LinkMethod,
+    Municipality,
+    MunicipalityProcedure,
+    Resident,
+    ResidentRecordLink,
+    Staff,
+    Submission,
+)
 from portal.procedures import Procedures
+from portal.records.demo import store_household
+from portal.records.registry import RecordsSource, build_directory
 from portal.roles import Role
 from portal.services.actors import ActingUser
 from portal.services.submissions import SubmissionService
@@ -66,6 +78,14 @@ def people(committing_engine: Engine) -> People:
         session.add(municipality)
         session.flush()  # staff name the municipality by code only
         session.add_all([resident, *staff])
+        yamada = demo_households()["999997"][0]  # the 住民記録 every 交付 here certifies
+        store_household(session, CODE, yamada)
+        session.flush()
+        link = ResidentRecordLink(
+            municipality_code=CODE, resident_id=resident.id, person_id=yamada.members[0].person_id,
+            method=LinkMethod.BASIC_INFO,
+        )  # fmt: skip
+        session.add(link)
         session.commit()
         return People(ActingUser.of_resident(resident), *(ActingUser.of_staff(s) for s in staff))
 
@@ -119,8 +139,15 @@ def race(engine: Engine, submission_id: int, *acts: Act) -> list[Any]:
         return list(pool.map(run, acts))
 
 
+RECORDS = build_directory({CODE: RecordsSource("demo")})
+
+
 def firing(procedures: Procedures, actor: ActingUser, name: str, comment: str | None = None) -> Act:
-    return lambda session, submission: SubmissionService(session, procedures, actor).fire(submission, name, comment)
+    def act(session: Session, submission: Submission) -> Outcome:
+        service = SubmissionService(session, procedures, actor, RECORDS.open_all(session))
+        return service.fire(submission, name, comment)
+
+    return act
 
 
 def _check_one_won(results: list[Any]) -> tuple[Outcome, TransitionRefused]:

@@ -21,7 +21,7 @@ from portal.services.certificates import certificate_of
 from portal.services.revocation import RevocationRefused, RevocationService, certificates_of
 from portal.services.submissions import QueueFilter, SubmissionService
 from portal.web.access import current_staff, staff_actor, staff_required
-from portal.web.current import current_procedures
+from portal.web.current import current_procedures, current_records
 from portal.web.responses import pdf_response
 from portal.workflow import TransitionRefused
 
@@ -36,7 +36,7 @@ def _load_municipality() -> None:
 
 
 def _service() -> SubmissionService:
-    return SubmissionService(db.session, current_procedures(), staff_actor())
+    return SubmissionService(db.session, current_procedures(), staff_actor(), current_records(db.session))
 
 
 def _definition_of(submission: Submission) -> ProcedureDefinition:
@@ -131,7 +131,7 @@ def certificate(reference: str) -> Any:
 
 
 def _revocation() -> RevocationService:
-    return RevocationService(db.session, current_procedures(), staff_actor())
+    return RevocationService(db.session, current_procedures(), staff_actor(), current_records(db.session))
 
 
 @bp.post("/submissions/<reference>/certificates/<issue_number>/revoke")
