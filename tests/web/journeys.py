@@ -97,12 +97,18 @@ def fire(client: FlaskClient, reference: str, transition: str, comment: str | No
     return post_form(client, f"{page}/transitions/{transition}", data, token_from=page)
 
 
-def decide_juminhyo(make_client: Any, reference: str, *, clerk: str, approver: str):  # type: ignore[no-untyped-def]
-    """Review and 決裁 by two staff members, then fire 交付; returns the clerk's client and the 交付 response."""
+def approve_juminhyo(make_client: Any, reference: str, *, clerk: str, approver: str) -> FlaskClient:
+    """Review and 決裁 by two staff members; returns the clerk's client, ready to fire 交付."""
     clerk_client, approver_client = make_client("staff", clerk), make_client("staff", approver)
     for client, transition in ((clerk_client, "start_review"), (clerk_client, "request_approval")):
         assert fire(client, reference, transition).status_code == 302
     assert fire(approver_client, reference, "approve").status_code == 302
+    return clerk_client
+
+
+def decide_juminhyo(make_client: Any, reference: str, *, clerk: str, approver: str):  # type: ignore[no-untyped-def]
+    """Review and 決裁 by two staff members, then fire 交付; returns the clerk's client and the 交付 response."""
+    clerk_client = approve_juminhyo(make_client, reference, clerk=clerk, approver=approver)
     return clerk_client, fire(clerk_client, reference, "issue")
 
 
