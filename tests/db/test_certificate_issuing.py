@@ -1,0 +1,345 @@
+"""Issuing never fails on a valid application: every procedure that issues a certificate, any valid answers
+(every optional field left empty among them), for every resident the records know; and what the records
+cannot certify is refused with nothing changed.
+
+The services run as the back office calls them, against the demo records backend and real signing keys.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal import catalog
+from portal.catalog import ProcedureDefinition
+from portal.catalog.fieldtypes.date import DateSettings
+from portal.certificates.devpki import create_dev_pki
+from portal.certificates.signing import CertificateSigning
+from portal.config import DEV_CERTIFICATE_HMAC_KEY, DEV_PUBLIC_URL, ROOT
+from portal.demo import DEMO_MUNICIPALITIES, load_demo_data
+from portal.japan import jst
+from portal.models import Certificate, Municipality, NumberSequence, Resident, SequenceKind, Staff, Submission
+from portal.procedures import Procedures
+from portal.records.http import HttpRecords
+from portal.records.model import Household
+from portal.records.registry import RecordsSource, build_directory
+from portal.roles import Role
+from portal.services.actors import ActingUser
+from portal.services.records import find_person
+from portal.services.submissions import SubmissionService
+from portal.workflow import TransitionRefused
+from tests.db.test_records import resident
+from tests.unit.records.stub_core import unreachable_url
+from tests.unit.test_certificates_render import flat, pdf_pages
+from tests.web.journeys import JUMINHYO_ANSWERS, validated
+
+RECORDS = build_directory({m["code"]: RecordsSource("demo") for m in DEMO_MUNICIPALITIES})
+OFFERED = {m["code"]: m["procedures"] for m in DEMO_MUNICIPALITIES}
+# Demo residents whose claims match a person of the records, and where.
+RECORDED = {"resident-yamada": "999997", "resident-sato": "999997", "resident-yoshida": "999997", "resident-garcia": "999989"}  # fmt: skip
+DECISIONS = (("clerk", "start_review"), ("clerk", "request_approval"), ("approver", "approve"))
+
+
+@pytest.fixture(scope="module")
+def procedures(tmp_path_factory: pytest.TempPathFactory) -> Procedures:
+    """Signing keys for both demo municipalities, so every issue renders and signs as in production."""
+    pki = tmp_path_factory.mktemp("pki")
+    create_dev_pki(pki, [(m["code"], m["name"]) for m in DEMO_MUNICIPALITIES])
+    signing = CertificateSigning(pki, DEV_CERTIFICATE_HMAC_KEY, DEV_PUBLIC_URL)
+    return Procedures.load(ROOT / "forms_catalog", ROOT / "workflows", signing)
+
+
+@dataclass(frozen=True)
+class Office:
+    """Staff of one municipality: who reviews and who approves."""
+
+    clerk: ActingUser
+    approver: ActingUser
+
+
+@pytest.fixture
+def offices(db_session: Session) -> dict[str, Office]:
+    load_demo_data(db_session)
+    staff = {
+        (code, role): Staff(municipality_code=code, subject=f"{code}-{role}", name=f"職員 {role}", role_values=[role])
+        for code in OFFERED
+        for role in (Role.CLERK, Role.APPROVER)
+    }
+    db_session.add_all(staff.values())
+    db_session.flush()
+    return {
+        code: Office(ActingUser.of_staff(staff[code, Role.CLERK]), ActingUser.of_staff(staff[code, Role.APPROVER]))
+        for code in OFFERED
+    }
+
+
+_tokens = itertools.count()
+
+
+def approved(
+    session: Session, procedures: Procedures, office: Office, applicant: Resident, code: str, slug: str, answers: Any
+) -> Submission:
+    """A submission with ``answers``, reviewed and approved by the municipality's staff."""
+    definition = procedures.definition(slug)
+    assert definition is not None
+    municipality = session.get_one(Municipality, code)
+    service = SubmissionService(session, procedures, ActingUser.of_resident(applicant))
+    submission = service.submit(municipality, definition, answers, f"issuing-{next(_tokens)}")
+    for role, transition in DECISIONS:
+        SubmissionService(session, procedures, getattr(office, role)).fire(submission, transition, None)
+    return submission
+
+
+def issue(
+    session: Session, procedures: Procedures, office: Office, submission: Submission, records: Any = None
+) -> None:
+    """交付, as the back office fires it: with every municipality's records opened on the session."""
+    records = RECORDS.open_all(session) if records is None else records
+    SubmissionService(session, procedures, office.clerk, records).fire(submission, "issue", None)
+
+
+# --- every procedure, any valid answers -------------------------------------------------------------
+
+Strategy = Callable[[Any], st.SearchStrategy[Any]]
+WORDS = "山田川本花子一郎髙﨑𠮷丁目番地号アイウエオあいう 0123456789"
+KATAKANA = "アイウエオカキクケコサシスセソタチツテトナニヌネノヤユヨワヲンガギグゲゴー"
+
+
+def _text(field: Any) -> st.SearchStrategy[str]:
+    limits = field.settings
+    shortest = getattr(limits, "min_length", None) or 1
+    return st.text(WORDS, min_size=shortest, max_size=min(limits.max_length, 30)).filter(str.strip)
+
+
+def _date(field: Any) -> st.SearchStrategy[str]:
+    limits: DateSettings = field.settings
+    today = jst.today()
+    earliest = today if limits.min == "today" else limits.min or date(1900, 1, 1)
+    latest = today if limits.max == "today" else limits.max or date(2099, 12, 31)
+    return st.dates(earliest, latest).map(date.isoformat)
+
+
+def _options(field: Any) -> list[str]:
+    return [option.value for option in field.settings.options]
+
+
+# Stored answers each field type accepts (they go through to_raw and validate, as a form would send them).
+VALUES: dict[str, Strategy] = {
+    "text": _text,
+    "textarea": _text,
+    "address": _text,
+    "kana": lambda field: st.text(KATAKANA, min_size=1, max_size=min(field.settings.max_length, 20)),
+    "date": _date,
+    "number": lambda field: st.integers(field.settings.min or 0, field.settings.max or 999),
+    "select": lambda field: st.sampled_from(_options(field)),
+    "radio": lambda field: st.sampled_from(_options(field)),
+    "checkboxes": lambda field: st.lists(
+        st.sampled_from(_options(field)), unique=True, min_size=field.settings.min_selected or 1
+    ),
+    "checkbox": lambda field: st.just(True),
+    "email": lambda field: st.sampled_from(["hanako@example.jp", "taro.yamada@example.com"]),
+    "phone": lambda field: st.sampled_from(["03-1234-5678", "090-1234-5678", "0120-123-456"]),
+    "postal_code": lambda field: st.from_regex(r"\A[0-9]{7}\Z"),
+    "item_counts": lambda field: st.dictionaries(
+        st.sampled_from([item.value for item in field.settings.items]),
+        st.integers(1, field.settings.max_each),
+        min_size=1,
+    ),
+}
+# Answers chosen from the resident's household as recorded: record person ids (世帯の一部).
+FROM_THE_RECORD = "members"
+
+
+def answers(definition: ProcedureDefinition, household: Household) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid answers for ``definition``: each field's value, or nothing at all for an optional one."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for field in definition.fields:
+            if field.name == FROM_THE_RECORD:
+                ids = [person.person_id for person in household.members]
+                values[field.name] = draw(st.lists(st.sampled_from(ids), unique=True, min_size=1))
+                continue
+            value = draw(VALUES[field.type](field))  # a KeyError: a new field type needs its strategy here
+            values[field.name] = draw(st.none() | st.just(value)) if not field.required else value
+        raw = catalog.to_raw(definition, {k: v for k, v in values.items() if k != FROM_THE_RECORD})
+        raw[FROM_THE_RECORD] = values.get(FROM_THE_RECORD, [])
+        result = catalog.validate(definition, raw)
+        assert result.ok, result.errors
+        chosen = result.values
+        if FROM_THE_RECORD in chosen:  # kept as the list of ids the household checkboxes send
+            chosen[FROM_THE_RECORD] = values[FROM_THE_RECORD]
+        return chosen
+
+    return build()
+
+
+def issuing_procedures(procedures: Procedures) -> Iterator[tuple[str, str]]:
+    """(municipality code, slug) for every offered procedure that issues a certificate."""
+    for code, slugs in OFFERED.items():
+        for slug in slugs:
+            definition = procedures.definition(slug)
+            if definition is not None and definition.certificate:
+                yield code, slug
+
+
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_valid_application_is_issued(
+    data: st.DataObject, db_session: Session, procedures: Procedures, offices: dict[str, Office], tmp_path: Path
+) -> None:
+    code, slug = data.draw(st.sampled_from(sorted(issuing_procedures(procedures))), label="procedure")
+    sub = data.draw(st.sampled_from(sorted(s for s, c in RECORDED.items() if c == code)), label="resident")
+    definition = procedures.definition(slug)
+    assert definition is not None
+    with db_session.begin_nested() as example:  # each example leaves the test's database as it found it
+        applicant = resident(db_session, sub)
+        person = find_person(db_session, RECORDS.open(code, db_session), applicant).person
+        assert person is not None
+        household = RECORDS.open(code, db_session).household(person.household_id)
+        assert household is not None
+        chosen = data.draw(answers(definition, household), label="answers")
+        submission = approved(db_session, procedures, offices[code], applicant, code, slug, chosen)
+
+        issue(db_session, procedures, offices[code], submission)
+
+        assert submission.state == "issued"
+        certificate = db_session.scalars(select(Certificate).filter_by(submission_id=submission.id)).one()
+        pages = pdf_pages(certificate.pdf, tmp_path)
+        printed = certificate.context["record"]["persons"]
+        recorded = [m.person_id for m in household.members]
+        expected = {
+            "self": [person.person_id],
+            "household": recorded,
+            "partial": [i for i in recorded if i in (chosen.get(FROM_THE_RECORD) or ())],  # in the record's order
+        }[chosen["scope"]]
+        by_id = {m.person_id: m for m in household.members}
+        assert [p["name"] for p in printed] == [vars(by_id[i].name) for i in expected]
+        assert len(pages) == math.ceil(len(printed) / 4)  # a 個人票, or four entries a page
+        text = flat("".join(pages))
+        for entry in printed:
+            assert flat(f"{entry['name']['family']}{entry['name']['given']}") in text
+        items = chosen.get("items") or []
+        omitted = sum(
+            ("relationship" not in items) + 2 * ("honseki" not in items and not p["foreign"]) for p in printed
+        )
+        assert text.count("省略") == omitted
+        for detail in ("使用目的", "交付通数", "使いみち"):
+            assert detail not in text
+        example.rollback()
+
+
+# --- what the records cannot certify ------------------------------------------------------------------
+
+
+def certificates_and_numbers(session: Session) -> tuple[int, int]:
+    """How many certificates exist and how many 発行番号 were ever taken."""
+    taken = select(func.coalesce(func.sum(NumberSequence.last_value), 0)).filter_by(kind=SequenceKind.CERTIFICATE)
+    return session.scalar(select(func.count()).select_from(Certificate)) or 0, session.scalar(taken) or 0
+
+
+def refused_unchanged(
+    session: Session, procedures: Procedures, office: Office, submission: Submission, message: str, **kw: Any
+) -> None:
+    """交付 is refused with ``message``; the case stays approved, with no certificate and no 発行番号 spent."""
+    history = len(submission.history)
+    with pytest.raises(TransitionRefused) as refused:
+        issue(session, procedures, office, submission, **kw)
+    assert str(refused.value.reason) == message
+    session.expire_all()
+    assert submission.state == "approved" and len(submission.history) == history
+    assert certificates_and_numbers(session) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("members", "printed"),
+    [(["P0003", "P0001"], ["太郎", "翔太"]), (["P0002"], ["優子"])],
+    ids=["two-in-recorded-order", "one-other-member"],
+)
+def test_part_of_the_household_prints_exactly_the_chosen_members(
+    db_session: Session,
+    procedures: Procedures,
+    offices: dict[str, Office],
+    members: list[str],
+    printed: list[str],
+) -> None:
+    definition = procedures.definition("juminhyo")
+    assert definition is not None
+    answers = {**validated(definition, JUMINHYO_ANSWERS), "scope": "partial", "members": members}
+    submission = approved(db_session, procedures, offices["999997"], resident(db_session, "resident-yamada"), "999997", "juminhyo", answers)  # fmt: skip
+
+    issue(db_session, procedures, offices["999997"], submission)
+
+    certificate = db_session.scalars(select(Certificate)).one()
+    assert [p["name"]["given"] for p in certificate.context["record"]["persons"]] == printed
+
+
+@pytest.mark.parametrize(
+    "members",
+    [["P0004"], ["P0001", "P0004"], [], "山田 翔太", [1], ["P9999"]],
+    ids=["another-household", "one-outsider", "nobody", "typed-names", "not-ids", "unknown-id"],
+)
+def test_part_of_the_household_outside_the_household_is_refused(
+    db_session: Session, procedures: Procedures, offices: dict[str, Office], members: Any
+) -> None:
+    definition = procedures.definition("juminhyo")
+    assert definition is not None
+    answers = {**validated(definition, JUMINHYO_ANSWERS), "scope": "partial", "members": members}
+    submission = approved(db_session, procedures, offices["999997"], resident(db_session, "resident-yamada"), "999997", "juminhyo", answers)  # fmt: skip
+
+    refused_unchanged(
+        db_session,
+        procedures,
+        offices["999997"],
+        submission,
+        "請求された方が申請者の世帯の住民記録にないため、証明書を発行できません。申請を差戻してください。",
+    )
+
+
+def test_an_unreachable_records_backend_is_refused(
+    db_session: Session, procedures: Procedures, offices: dict[str, Office]
+) -> None:
+    definition = procedures.definition("juminhyo")
+    assert definition is not None
+    applicant = resident(db_session, "resident-yamada")  # linked at login
+    submission = approved(db_session, procedures, offices["999997"], applicant, "999997", "juminhyo", validated(definition, JUMINHYO_ANSWERS))  # fmt: skip
+    down = {"999997": HttpRecords("999997", unreachable_url(), "t", timeout=(0.5, 0.5))}
+
+    refused_unchanged(
+        db_session,
+        procedures,
+        offices["999997"],
+        submission,
+        "住民記録システムから応答がないため、証明書を発行できません。しばらくしてからもう一度お試しください。",
+        records=down,
+    )
+
+
+def test_a_municipality_without_records_cannot_issue(
+    db_session: Session, procedures: Procedures, offices: dict[str, Office]
+) -> None:
+    definition = procedures.definition("juminhyo")
+    assert definition is not None
+    applicant = resident(db_session, "resident-yamada")
+    submission = approved(db_session, procedures, offices["999997"], applicant, "999997", "juminhyo", validated(definition, JUMINHYO_ANSWERS))  # fmt: skip
+
+    refused_unchanged(
+        db_session,
+        procedures,
+        offices["999997"],
+        submission,
+        "この自治体の住民記録が設定されていないため、証明書を発行できません。",
+        records={},
+    )
