@@ -24,9 +24,6 @@ from sqlalchemy.orm import Session
 from portal import catalog
 from portal.catalog import ProcedureDefinition
 from portal.catalog.fieldtypes.date import DateSettings
-from portal.certificates.devpki import create_dev_pki
-from portal.certificates.signing import CertificateSigning
-from portal.config import DEV_CERTIFICATE_HMAC_KEY, DEV_PUBLIC_URL, ROOT
 from portal.demo import DEMO_MUNICIPALITIES, load_demo_data
 from portal.japan import jst
 from portal.models import Certificate, Municipality, NumberSequence, Resident, SequenceKind, Staff, Submission
@@ -39,6 +36,7 @@ from portal.services.actors import ActingUser
 from portal.services.records import find_person
 from portal.services.submissions import SubmissionService
 from portal.workflow import TransitionRefused
+from tests.db.signing import signing_procedures
 from tests.db.test_records import resident
 from tests.unit.records.stub_core import unreachable_url
 from tests.unit.test_certificates_render import flat, pdf_pages
@@ -54,10 +52,7 @@ DECISIONS = (("clerk", "start_review"), ("clerk", "request_approval"), ("approve
 @pytest.fixture(scope="module")
 def procedures(tmp_path_factory: pytest.TempPathFactory) -> Procedures:
     """Signing keys for both demo municipalities, so every issue renders and signs as in production."""
-    pki = tmp_path_factory.mktemp("pki")
-    create_dev_pki(pki, [(m["code"], m["name"]) for m in DEMO_MUNICIPALITIES])
-    signing = CertificateSigning(pki, DEV_CERTIFICATE_HMAC_KEY, DEV_PUBLIC_URL)
-    return Procedures.load(ROOT / "forms_catalog", ROOT / "workflows", signing)
+    return signing_procedures(tmp_path_factory.mktemp("pki"), [(m["code"], m["name"]) for m in DEMO_MUNICIPALITIES])
 
 
 @dataclass(frozen=True)

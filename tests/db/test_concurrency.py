@@ -19,9 +19,6 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from portal.certificates.devpki import create_dev_pki
-from portal.certificates.signing import CertificateSigning
-from portal.config import DEV_CERTIFICATE_HMAC_KEY, DEV_PUBLIC_URL, ROOT
 from portal.demo import demo_households
 from portal.models import (
     Certificate,
@@ -40,6 +37,7 @@ from portal.roles import Role
 from portal.services.actors import ActingUser
 from portal.services.submissions import SubmissionService
 from portal.workflow import Outcome, TransitionRefused
+from tests.db.signing import signing_procedures
 from tests.web.journeys import JUMINHYO_ANSWERS, validated
 
 CODE = "999954"  # this module's own municipality (check digit 4)
@@ -49,10 +47,7 @@ ALREADY_HANDLED = "この申請は既に処理されています。"
 @pytest.fixture(scope="module")
 def procedures(tmp_path_factory: pytest.TempPathFactory) -> Procedures:
     """Real signing with this module's own development key, so 交付 renders and signs as in production."""
-    pki = tmp_path_factory.mktemp("pki")
-    create_dev_pki(pki, [(CODE, "見本県競合市")])
-    signing = CertificateSigning(pki, DEV_CERTIFICATE_HMAC_KEY, DEV_PUBLIC_URL)
-    return Procedures.load(ROOT / "forms_catalog", ROOT / "workflows", signing)
+    return signing_procedures(tmp_path_factory.mktemp("pki"), [(CODE, "見本県競合市")])
 
 
 @dataclass(frozen=True)
