@@ -16,11 +16,13 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
+    from portal.certificates.fonts import certificate_glyphs
     from portal.certificates.signing import CertificateSigning
     from portal.cli import register_commands
     from portal.database import db
     from portal.procedures import EXTENSION, Procedures
     from portal.records.registry import build_directory
+    from portal.tasks import init_app as init_tasks
     from portal.web import auth, errors, i18n, limits, requestlog, security, sessions, templating
     from portal.web.backoffice import bp as backoffice_bp
     from portal.web.current import RECORDS_EXTENSION
@@ -37,9 +39,11 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
 
     signing = CertificateSigning(settings.signing_dir, settings.certificate_hmac_key, settings.certificate_base_url)
     app.extensions[EXTENSION] = Procedures.load(settings.catalog_dir, settings.workflows_dir, signing)
+    certificate_glyphs()  # answers are checked against the certificate fonts: without them, refuse to start
     app.extensions[RECORDS_EXTENSION] = build_directory(settings.records_backends)
     requestlog.init_app(app)  # before the database: its record follows the commit
     db.init_app(app)
+    init_tasks(app)
     sessions.init_app(app)
     security.init_app(app)
     i18n.init_app(app)

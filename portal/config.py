@@ -38,6 +38,7 @@ RATE_LIMITS = {
     "RATELIMIT_VERIFY": "30/minute",  # per IP: the public certificate check, so 発行番号 cannot be swept
 }
 DEMO_RECORDS_BACKENDS = "999997=demo,999989=demo"  # the demo municipalities (portal.demo)
+DEV_CELERY_BROKER_URL = "redis://127.0.0.1:6379/1"  # development: the worker's queue beside the portal
 
 
 class Environment(StrEnum):
@@ -92,6 +93,12 @@ class Settings:
     secret_key: str
     database_url: str
     redis_url: str | None
+    # Where issuing work is queued for the Celery worker (portal.tasks); None only in testing: tasks then
+    # run in the process right after the commit that queued them.
+    celery_broker_url: str | None
+    # A certificate still unrendered this long after its 交付 is rendered again (the sweep), and a task a
+    # lost worker had taken goes to another worker after as long (the broker's visibility timeout).
+    certificate_retry_seconds: int
     session_dir: Path
     resident_idle_minutes: int
     staff_idle_minutes: int
@@ -241,6 +248,27 @@ def _public_url(env: Mapping[str, str], production: bool, problems: list[str]) -
     return public_url, trusted_proxies
 
 
+def _celery_broker_url(
+    env: Mapping[str, str], environment: Environment, redis_url: str | None, problems: list[str]
+) -> str | None:
+    """The worker's queue: CELERY_BROKER_URL, else the Redis of the sessions, else a local Redis in
+    development. Unset in testing, where tasks run in the process that queues them."""
+    redis_schemes = ("redis", "rediss")
+    if url := env.get("CELERY_BROKER_URL"):
+        if urlsplit(url).scheme not in redis_schemes:
+            problems.append(f"CELERY_BROKER_URL: {url!r} is not a redis:// URL")
+        return url
+    if environment is Environment.TESTING:
+        return None
+    if redis_url and urlsplit(redis_url).scheme in redis_schemes:
+        return redis_url
+    if environment is not Environment.PRODUCTION:
+        return DEV_CELERY_BROKER_URL
+    if redis_url and urlsplit(redis_url).scheme == "unix":  # Celery names Redis sockets differently
+        problems.append("CELERY_BROKER_URL: required in production when REDIS_URL is a unix socket")
+    return None
+
+
 def _records_backends(env: Mapping[str, str], production: bool, problems: list[str]) -> dict[str, RecordsSource]:
     """RECORDS_BACKENDS="<code>=<backend>,…"; an ``http`` backend also needs RECORDS_HTTP_URL_<code> and
     RECORDS_HTTP_TOKEN_<code>. Development defaults to the demo records of the demo municipalities."""
@@ -304,6 +332,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         problems.append(f"REDIS_URL: {redis_url!r} is not a redis:// URL")
     if production and not redis_url:
         problems.append("REDIS_URL: required in production so that app servers share sessions")
+    celery_broker_url = _celery_broker_url(env, environment, redis_url, problems)
 
     dev_idp_url = env.get("DEV_IDP_URL", "http://127.0.0.1:5001").rstrip("/")
     if not production:  # named here, not through the discovery URLs derived from it
@@ -381,6 +410,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         secret_key=secret_key,
         database_url=database_url,
         redis_url=redis_url,
+        celery_broker_url=celery_broker_url,
+        certificate_retry_seconds=whole("CERTIFICATE_RETRY_SECONDS", 300),
         session_dir=Path(env.get("SESSION_DIR", instance / "sessions")),
         resident_idle_minutes=whole("RESIDENT_IDLE_MINUTES", 30),
         staff_idle_minutes=whole("STAFF_IDLE_MINUTES", 60),

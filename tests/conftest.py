@@ -14,12 +14,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+import redis
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal.cli import upgrade_database
 from portal.database import db, make_engine
+from tests.broker import REDIS_URL, Broker
 
 DEFAULT_POSTGRESQL = "postgresql+psycopg://root@127.0.0.1:5432/postgres"
 
@@ -105,3 +107,16 @@ def db_session(connection: Connection) -> Iterator[Session]:
     yield session
     session.close()
     db.sessionmaker = previous
+
+
+@pytest.fixture
+def broker() -> Iterator[Broker]:
+    """The real Redis as the Celery broker, under this test's own key prefix (removed afterwards)."""
+    store = redis.Redis.from_url(REDIS_URL)
+    try:
+        store.ping()
+    except redis.ConnectionError as exc:
+        pytest.fail(f"Redis is unreachable at {REDIS_URL}: {exc}", pytrace=False)
+    found = Broker(store, f"madoguchi-test-{uuid.uuid4().hex[:8]}:")
+    yield found
+    found.clean()

@@ -5,7 +5,15 @@ This is domain core: no Flask here. User-facing text is returned as :class:`port
 """
 
 from portal.catalog import fieldtypes  # noqa: F401  (registers the field types)
-from portal.catalog.fieldtypes.base import FieldError, FieldType, Raw, Settings, Translate
+from portal.catalog.fieldtypes.base import (
+    Choices,
+    FieldError,
+    FieldType,
+    Raw,
+    Settings,
+    SuppliedChoicesType,
+    Translate,
+)
 from portal.catalog.fieldtypes.choice import Option
 from portal.catalog.fieldtypes.date import ERA_CHOICES
 from portal.catalog.loader import load_catalog, load_definition
@@ -18,6 +26,7 @@ from portal.yamlsource import DefinitionError
 __all__ = [
     "ERA_CHOICES",
     "Catalog",
+    "Choices",
     "DefinitionError",
     "FieldDef",
     "FieldError",
@@ -29,6 +38,7 @@ __all__ = [
     "Raw",
     "Settings",
     "ShowIf",
+    "SuppliedChoicesType",
     "Translate",
     "ValidationResult",
     "display_answers",

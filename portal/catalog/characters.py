@@ -19,6 +19,9 @@ _CONTROL_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})  # controls, format ch
 
 BIDI_CONTROL = N_("%(label)sに文字の表示順を変える制御文字（%(code)s）が含まれています。削除してください")
 CONTROL_CHARACTER = N_("%(label)sに入力できない制御文字（%(code)s）が含まれています。削除してください")
+UNPRINTABLE = N_(
+    "%(label)sに証明書に印字できない文字（%(code)s「%(char)s」）が含まれています。別の字体で入力してください"
+)
 LINE_BREAK = N_("%(label)sには改行を入力できません。1行で入力してください")
 
 
@@ -40,6 +43,6 @@ def refused_character(text: str, *, multiline: bool) -> tuple[str, str] | None:
     return None
 
 
-def code_point(char: str) -> str:
-    """How a message names an invisible character: U+202E."""
-    return f"U+{ord(char):04X}"
+def code_point(chars: str) -> str:
+    """How a message names an invisible character (U+202E) or a variation sequence (U+8FBB U+E0102)."""
+    return " ".join(f"U+{ord(char):04X}" for char in chars)

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from portal.catalog.fieldtypes.base import FieldError, Raw, Translate
-from portal.catalog.model import ProcedureDefinition
+from portal.catalog.fieldtypes.base import Choices, FieldError, Raw, SuppliedChoicesType, Translate
+from portal.catalog.model import FieldDef, ProcedureDefinition
 from portal.messages import Message
 
 
@@ -24,8 +24,17 @@ class ValidationResult:
         return not self.errors
 
 
-def validate(definition: ProcedureDefinition, raw: Raw, *, page: str | None = None) -> ValidationResult:
+def validate(
+    definition: ProcedureDefinition,
+    raw: Raw,
+    *,
+    page: str | None = None,
+    choices: Mapping[str, Choices] | None = None,
+) -> ValidationResult:
     """Check all pages (the final submission) or only ``page``.
+
+    ``choices`` holds, by field name, what the web layer supplies to fields whose choices are not in the
+    definition (the recorded household); such a field with no choices cannot be answered.
 
     ``show_if`` may look back at earlier pages, so ``raw`` should hold their answers too, e.g.
     ``{**to_raw(definition, saved_other_pages), **form}`` (not this page's saved answers: an unticked box
@@ -41,6 +50,8 @@ def validate(definition: ProcedureDefinition, raw: Raw, *, page: str | None = No
         field_type = field_def.field_type
         try:
             value = field_type.parse(field_def, raw)
+            if value is not None and isinstance(field_type, SuppliedChoicesType):
+                value = field_type.choose(field_def, value, (choices or {}).get(field_def.name))
             if value is None and field_def.required:
                 raise field_type.error(field_def, field_type.required_msgid)
         except FieldError as exc:
@@ -80,16 +91,28 @@ def to_raw(definition: ProcedureDefinition, values: Mapping[str, Any]) -> dict[s
 
 
 def display_answers(
-    definition: ProcedureDefinition, values: Mapping[str, Any], translate: Translate
+    definition: ProcedureDefinition,
+    values: Mapping[str, Any],
+    translate: Translate,
+    choices: Mapping[str, Choices] | None = None,
 ) -> list[tuple[str, list[tuple[str, str]]]]:
-    """(page title, [(field label, answer text)]) for the answered fields, everything translated."""
+    """(page title, [(field label, answer text)]) for the answered fields, everything translated.
+
+    Fields whose choices are supplied show their answers by ``choices`` labels (names, not person ids)."""
     pages = []
     for page in definition.pages:
         rows = [
-            (translate(f.label), f.field_type.display(f, values[f.name], translate))
+            (translate(f.label), _display(f, values[f.name], translate, choices))
             for f in page.fields
             if f.name in values
         ]
         if rows:
             pages.append((translate(page.title), rows))
     return pages
+
+
+def _display(field_def: FieldDef, value: Any, translate: Translate, choices: Mapping[str, Choices] | None) -> str:
+    field_type = field_def.field_type
+    if isinstance(field_type, SuppliedChoicesType):
+        return field_type.display_among(field_def, value, translate, (choices or {}).get(field_def.name))
+    return field_type.display(field_def, value, translate)

@@ -1,9 +1,11 @@
 """Certificates (証明書) issued at the end of a procedure, rendered to PDF.
 
-A procedure definition names a template (:func:`available_templates`); the service builds the context
-below (:mod:`portal.services.certificates`), stores it with the certificate, and renders that stored
-context with :meth:`CertificateRenderer.render_pdf`. The context is plain JSON (dates are ISO strings) and
-in Japanese: a certificate is a Japanese official document whatever the reader's UI language.
+A procedure definition names a template (:func:`available_templates`); the 交付 builds the context below
+(:mod:`portal.services.certificates`), checks that the template prints it
+(:meth:`CertificateRenderer.render_html`) and stores it with the certificate; a worker renders that stored
+context with :meth:`CertificateRenderer.render_pdf`. Both raise :class:`CertificateRenderingError` for a
+template or data error. The context is plain JSON (dates are ISO strings) and in Japanese: a certificate
+is a Japanese official document whatever the reader's UI language.
 
 Context contract (every key is required: templates use StrictUndefined)::
 

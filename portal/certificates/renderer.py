@@ -72,17 +72,21 @@ class CertificateRenderer:
         return available_templates(self.templates_dir)
 
     def render_html(self, template: str, context: Mapping[str, Any]) -> str:
+        """The certificate's HTML, or CertificateRenderingError whatever went wrong in Jinja."""
         names = self.available_templates()
         if template not in names:
             raise UnknownTemplateError(
                 f"no certificate template {template!r}; available: {', '.join(sorted(names)) or 'none'}"
             )
-        return self.environment.get_template(f"{template}.html").render(dict(context))
+        try:
+            return self.environment.get_template(f"{template}.html").render(dict(context))
+        except Exception as exc:  # noqa: BLE001 - any failure means no certificate, which the caller reports
+            raise CertificateRenderingError(template, exc) from exc
 
     def render_pdf(self, template: str, context: Mapping[str, Any]) -> bytes:
         """The tagged PDF, or CertificateRenderingError whatever went wrong in Jinja or WeasyPrint."""
+        html = self.render_html(template, context)
         try:
-            html = self.render_html(template, context)
             document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher)
             return document.write_pdf(pdf_variant=PDF_VARIANT)
         except Exception as exc:  # noqa: BLE001 - any failure means no certificate, which the caller reports

@@ -1,13 +1,18 @@
-"""``python -m portal.devtools.devserver``: the portal, its development identity provider and demo data, on one
-machine. For trying Madoguchi out; production runs ``gunicorn wsgi:app`` against a real provider."""
+"""``python -m portal.devtools.devserver``: the portal, its development identity provider, demo data and one
+Celery worker with beat, on one machine. For trying Madoguchi out; production runs ``gunicorn wsgi:app``
+against a real provider and the worker and beat as services of their own (README, Production)."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
+import redis
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from portal import create_app
@@ -30,6 +35,38 @@ class AccessLogWithoutQuery(WSGIRequestHandler):
         self.path = urlsplit(self.path).path
         self.requestline = f"{self.command} {self.path} {self.request_version}"
         super().log_request(code, size)
+
+
+# One worker renders certificates; beat runs the sweep, its schedule kept in memory (no file to clean up).
+CELERY_COMMANDS = (
+    ("worker", "--concurrency=1", "--loglevel=INFO"),
+    ("beat", "--scheduler=celery.beat:Scheduler", "--loglevel=INFO"),
+)
+
+
+@contextmanager
+def celery_processes(broker_url: str) -> Iterator[None]:
+    """The worker and beat beside the portal, stopped with it. Without Redis they wait for it, and 交付
+    leaves certificates 「発行処理中」 until it is there: say so now rather than leave it to be discovered."""
+    try:
+        redis.Redis.from_url(broker_url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        print(f"\n  WARNING: Redis is not reachable at {broker_url} ({error}).", file=sys.stderr)
+        print("  Certificates stay 「発行処理中」 until it is: start Redis (Debian: redis-server).\n", file=sys.stderr)
+    processes = [
+        subprocess.Popen([sys.executable, "-m", "celery", "-A", "portal.tasks", *command])
+        for command in CELERY_COMMANDS
+    ]
+    try:
+        yield
+    finally:
+        for process in processes:
+            process.terminate()  # a warm shutdown: the worker finishes the certificate it is rendering
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 def main() -> int:
@@ -68,7 +105,9 @@ def main() -> int:
     for user in demo_users():
         print(f"    [{user.kind:8}] {user.display_name} — {user.note}")
     print()
-    run_simple(args.host, args.port, app, use_reloader=False, threaded=True, request_handler=AccessLogWithoutQuery)
+    assert settings.celery_broker_url is not None  # only testing runs without a broker
+    with celery_processes(settings.celery_broker_url):
+        run_simple(args.host, args.port, app, use_reloader=False, threaded=True, request_handler=AccessLogWithoutQuery)
     return 0
 
 

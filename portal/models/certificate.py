@@ -17,6 +17,8 @@ from portal.models.submission import Submission
 class Certificate(CreatedAt, Base):
     """The official signed PDF, generated once on issue and kept byte for byte (app servers share it via the DB).
 
+    The 交付 reserves the row (発行番号, verify code and the exact context the PDF is rendered from); a worker
+    renders and signs it afterwards (portal.tasks), so ``pdf`` and ``sha256`` are null until ``rendered_at``.
     A certificate is never deleted: revoking it records when, by whom and why, and a reissue is a new row
     with a new 発行番号. So a submission has at most one *valid* certificate (a partial unique index).
     """
@@ -30,6 +32,13 @@ class Certificate(CreatedAt, Base):
             sqlite_where=text("revoked_at IS NULL"),
             postgresql_where=text("revoked_at IS NULL"),
         ),
+        # The sweep's question every minute: which reserved certificates are still waiting for their PDF.
+        Index(
+            "ix_certificate_unrendered",
+            "created_at",
+            sqlite_where=text("rendered_at IS NULL"),
+            postgresql_where=text("rendered_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,11 +47,14 @@ class Certificate(CreatedAt, Base):
     issue_number: Mapped[str] = mapped_column(String(32), unique=True)  # 発行番号
     template: Mapped[str] = mapped_column(String(64))
     issued_on: Mapped[date] = mapped_column()
-    sha256: Mapped[str] = mapped_column(String(64))
-    pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary))
-    # The exact JSON the PDF is rendered from: the 住民記録 as it stood at issue time, 発行番号, dates,
-    # municipality, verify URL (portal.services.certificates.certificate_context). Null before it was kept.
+    # The template's inputs, as reserved at the 交付: the 住民記録 as it stood then, 発行番号, dates,
+    # municipality, verify URL (portal.services.certificates.certificate_context). Rendering reads nothing else.
     context: Mapped[dict[str, Any] | None] = mapped_column(deferred=True)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    rendered_at: Mapped[datetime | None] = mapped_column()  # null while 「発行処理中」
+    # Why the last attempt to render failed (exception class and template line, never data); null once rendered.
+    render_error: Mapped[str | None] = mapped_column(String(200))
     # The code of the verify URL printed on the PDF (portal.certificates.verification); null before signing.
     verification_code: Mapped[str | None] = mapped_column(String(32))
     revoked_at: Mapped[datetime | None] = mapped_column()
@@ -55,6 +67,10 @@ class Certificate(CreatedAt, Base):
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def rendered(self) -> bool:
+        return self.rendered_at is not None
 
 
 class SequenceKind(StrEnum):

@@ -1,8 +1,11 @@
-"""Issuing the official PDF: what it certifies, as it stands at issue time, numbered, rendered, signed, stored.
+"""Issuing the official PDF in two steps: the 交付 reserves it, a worker renders it.
 
-Two steps that never mix: :func:`certificate_context` decides what the certificate says (JSON, stored with
-it in ``certificate.context``) and :func:`render_certificate` turns a stored context into the signed PDF,
-reading nothing else, so the same certificate can be rendered again, elsewhere, later.
+:func:`reserve_certificate` runs inside the transition's short transaction: it reads what the certificate
+certifies (the 住民記録 as it stands now, :func:`certified_content`), takes the 発行番号 and stores the exact
+context the PDF will be rendered from (:func:`certificate_context`), and queues the certificate for rendering
+once that transaction has committed (portal.tasks sends it to the worker). :func:`render_certificate` renders
+and signs from the stored context only, at most once whatever the retries, so the same certificate can be
+rendered again, elsewhere, later.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -31,6 +34,9 @@ from portal.workflow import TransitionRefused
 
 log = logging.getLogger(__name__)
 
+TO_RENDER = "madoguchi.certificates_to_render"  # Session.info: reserved in the open transaction
+RENDER_ERROR_LENGTH = 200  # Certificate.render_error
+
 NOT_PRODUCED = Message(
     N_(
         "証明書を作成できなかったため、交付できませんでした。申請は変更されていません。システム管理者に連絡してください。"
@@ -42,22 +48,24 @@ Content = Callable[[Session, Mapping[str, ResidentRecords], Submission], dict[st
 CERTIFIED_CONTENT: Mapping[str, Content] = {"juminhyo": juminhyo_content}
 
 
-def issue_certificate(
+def reserve_certificate(
     session: Session,
     procedures: Procedures,
     records: Mapping[str, ResidentRecords],
     submission: Submission,
     definition: ProcedureDefinition,
 ) -> Certificate:
-    """Snapshot, number, render, sign and store the certificate, or refuse the transition (nothing is then
-    kept): an official document is never delivered unsigned, nor certifying anything but the record."""
+    """Read what the certificate certifies, number it and keep what it will print, or refuse the transition
+    (nothing is then kept): an official document is never delivered unsigned, nor certifying anything but
+    the record, nor from a context its template cannot print."""
     assert definition.certificate is not None
     signing = procedures.signing
     municipality = submission.municipality
     try:
-        signing.signer(municipality.code)  # every refusal comes before a 発行番号 is taken
+        signing.signer(municipality.code)  # every refusal but the template's comes before a 発行番号 is taken
     except SigningKeyMissing as missing:
         raise TransitionRefused(missing.message) from None
+    # Read before the 発行番号: a slow records backend must never hold the counter's row lock.
     content = certified_content(session, records, submission, definition.certificate)
     issued_on = jst.today()
     number = next_number(session, submission.municipality_code, SequenceKind.CERTIFICATE, issued_on.year)
@@ -65,10 +73,10 @@ def issue_certificate(
     context = certificate_context(municipality, content, issue_number=issue_number, issued_on=issued_on)
     code = signing.verification_code(issue_number, content_digest(context))
     context["verify_url"] = signing.verify_url(issue_number, code)
-    try:
-        pdf = render_certificate(procedures, municipality, definition.certificate, context)
+    try:  # the HTML only (milliseconds): a template or data error refuses the 交付 here, not in the worker
+        procedures.certificates.render_html(definition.certificate, context)
     except CertificateRenderingError as failed:
-        log.error("certificate %s not produced: %s", issue_number, failed)  # class, template, line; no data
+        log.error("certificate %s not reserved: %s", issue_number, failed)  # class, template line; no data
         raise TransitionRefused(NOT_PRODUCED) from None
     certificate = Certificate(
         submission_id=submission.id,
@@ -76,14 +84,66 @@ def issue_certificate(
         issue_number=issue_number,
         template=definition.certificate,
         issued_on=issued_on,
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        pdf=pdf,
         context=context,
         verification_code=code,
     )
     session.add(certificate)
     session.flush()
+    session.info.setdefault(TO_RENDER, []).append(certificate.id)
     return certificate
+
+
+def reserved_in(session: Session) -> list[int]:
+    """Take the ids of the certificates reserved in the transaction the session has just committed."""
+    return session.info.pop(TO_RENDER, [])
+
+
+def render_certificate(session: Session, procedures: Procedures, certificate_id: int) -> Certificate | None:
+    """Render and sign a reserved certificate from its stored context and store the PDF.
+
+    The row is locked first, so of two workers given the same certificate one renders and the other finds
+    it rendered; a rendered, revoked or unknown certificate is left as it is. A row that already has its
+    PDF (rendered in the request by the previous release) is only stamped. A context the template cannot
+    print, or a signing key gone since the 交付, is logged and marked on the row (``render_error``, shown to
+    staff on the case page); the certificate stays 「発行処理中」 and the sweep tries again.
+    """
+    certificate = session.scalars(
+        select(Certificate).filter_by(id=certificate_id).with_for_update().execution_options(populate_existing=True)
+    ).one_or_none()
+    if certificate is None or certificate.rendered or certificate.revoked:
+        return certificate
+    if certificate.pdf is None:
+        context = certificate.context
+        assert context is not None
+        municipality = context["municipality"]
+        location = f"{municipality['prefecture']}{municipality['name']}"
+        try:
+            rendered = procedures.certificates.render_pdf(certificate.template, context)
+            pdf = procedures.signing.sign(certificate.municipality_code, location, rendered)
+        except (CertificateRenderingError, SigningKeyMissing) as failed:
+            log.error("certificate %s not rendered: %s; the sweep tries again", certificate.issue_number, failed)
+            # For staff: the rendering error's class and template line; a missing key's paths stay in the log.
+            marker = str(failed) if isinstance(failed, CertificateRenderingError) else type(failed).__name__
+            certificate.render_error = marker[:RENDER_ERROR_LENGTH]
+            session.flush()
+            return certificate
+        certificate.pdf = pdf
+        certificate.sha256 = hashlib.sha256(pdf).hexdigest()
+    certificate.render_error = None
+    certificate.rendered_at = jst.now()
+    session.flush()
+    return certificate
+
+
+def unrendered(session: Session, reserved_before: datetime) -> list[int]:
+    """Valid certificates reserved before ``reserved_before`` and still without their PDF, oldest first."""
+    query = (
+        select(Certificate.id)
+        .where(Certificate.rendered_at.is_(None), Certificate.revoked_at.is_(None))
+        .where(Certificate.created_at < reserved_before)
+        .order_by(Certificate.created_at, Certificate.id)
+    )
+    return list(session.scalars(query))
 
 
 def certified_content(
@@ -115,17 +175,16 @@ def certificate_context(
     }
 
 
-def render_certificate(
-    procedures: Procedures, municipality: Municipality, template: str, context: Mapping[str, Any]
-) -> bytes:
-    """The signed PDF of a stored context; CertificateRenderingError when the template cannot print it."""
-    rendered = procedures.certificates.render_pdf(template, context)
-    return procedures.signing.sign(municipality.code, f"{municipality.prefecture}{municipality.name}", rendered)
-
-
 def certificate_of(session: Session, submission: Submission) -> Certificate | None:
-    """The submission's valid certificate; revoked ones stay on record but are no longer delivered."""
+    """The submission's valid certificate, rendered or still 「発行処理中」; revoked ones stay on record but
+    are no longer delivered."""
     query = select(Certificate).filter_by(
         municipality_code=submission.municipality_code, submission_id=submission.id, revoked_at=None
     )
     return session.scalars(query).one_or_none()
+
+
+def delivered_certificate(session: Session, submission: Submission) -> Certificate | None:
+    """The submission's valid certificate once its PDF exists: what a download may send."""
+    certificate = certificate_of(session, submission)
+    return certificate if certificate is not None and certificate.rendered else None

@@ -1,14 +1,13 @@
 """What a 住民票の写し certifies: the persons of the 住民記録 the request names, as recorded at issue time.
 
 The applicant's answers only choose (scope, members, items); every printed value comes from the record
-(the resident's person found by :func:`portal.services.records.find_person`, and their household). The
+(the resident's person and household, :func:`portal.services.records.recorded_household`). The
 snapshot keeps only what the certificate prints: an item not requested (続柄, 本籍・筆頭者) is not stored,
 the record's ids are not stored, and a マイナンバー or 住民票コード is never part of a record at all.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,13 +15,11 @@ from sqlalchemy.orm import Session
 
 from portal.messages import N_, Message
 from portal.models import Submission
-from portal.records.backend import RecordsUnavailable, ResidentRecords
+from portal.records.backend import ResidentRecords
 from portal.records.matching import Outcome
 from portal.records.model import Household, Person, person_to_json
-from portal.services.records import find_person
+from portal.services.records import recorded_household
 from portal.workflow import TransitionRefused
-
-log = logging.getLogger(__name__)
 
 # The answers of forms_catalog/juminhyo.yaml that choose what is certified.
 SCOPE, MEMBERS, ITEMS = "scope", "members", "items"
@@ -44,21 +41,14 @@ def juminhyo_content(
 ) -> dict[str, Any]:
     """``{"record": …, "requested": …}`` for the template, or TransitionRefused saying why nothing can be
     certified (no records backend, no unique person, the backend down, persons outside the household)."""
-    backend = records.get(submission.municipality_code)
-    if backend is None:
+    recorded = recorded_household(session, records.get(submission.municipality_code), submission.resident)
+    if recorded.outcome is None:
         raise TransitionRefused(NO_RECORDS)
-    found = find_person(session, backend, submission.resident)
-    if found.outcome is Outcome.UNAVAILABLE:
+    if recorded.outcome is Outcome.UNAVAILABLE:
         raise TransitionRefused(UNAVAILABLE)
-    if found.person is None:
-        raise TransitionRefused(NOT_FOUND)
-    try:
-        household = backend.household(found.person.household_id)
-    except RecordsUnavailable as exc:
-        log.warning("submission %s: %s", submission.id, exc)  # the message names the call, never the person
-        raise TransitionRefused(UNAVAILABLE) from None
-    members = household.members if household else ()
-    applicant = next((m for m in members if m.person_id == found.person.person_id), None)
+    household, person = recorded.household, recorded.person
+    members = {member.person_id: member for member in household.members} if household else {}
+    applicant = members.get(person.person_id) if person else None  # as listed in the household
     if household is None or applicant is None:
         raise TransitionRefused(NOT_FOUND)
     answers = submission.answers

@@ -6,6 +6,7 @@ The caller passes the municipality's opened records backend; this module never c
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from portal.models import LinkMethod, Resident, ResidentRecordLink
 from portal.records.backend import RecordsUnavailable, ResidentRecords
 from portal.records.matching import Match, Outcome, basic_info, match
+from portal.records.model import Household, Person
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,35 @@ def find_person(session: Session, records: ResidentRecords, resident: Resident) 
     # ids and counts only: names, dates and addresses stay out of the logs
     log.info("resident %s in %s: records %s (%d matched)", resident.id, code, found.outcome, found.count)
     return found
+
+
+@dataclass(frozen=True)
+class RecordedHousehold:
+    """The resident's person and household as recorded, or the outcome that says why they are unknown."""
+
+    outcome: Outcome | None  # None: the municipality has no records backend
+    person: Person | None = None
+    household: Household | None = None
+
+
+def recorded_household(session: Session, records: ResidentRecords | None, resident: Resident) -> RecordedHousehold:
+    """The resident's person (:func:`find_person`) and their household; a household that cannot be read
+    counts as unavailable, so callers get both or neither."""
+    if records is None:
+        return RecordedHousehold(None)
+    found = find_person(session, records, resident)
+    if found.person is None:
+        return RecordedHousehold(found.outcome)
+    try:
+        household = records.household(found.person.household_id)
+    except RecordsUnavailable as exc:
+        log.warning("resident %s: %s", resident.id, exc)
+        return RecordedHousehold(Outcome.UNAVAILABLE)
+    if household is None:
+        code = records.municipality_code
+        log.warning("resident %s in %s: the person's household is not in the records", resident.id, code)
+        return RecordedHousehold(Outcome.UNAVAILABLE)
+    return RecordedHousehold(found.outcome, found.person, household)
 
 
 def _link(session: Session, code: str, resident: Resident, person_id: str) -> None:

@@ -18,7 +18,7 @@ from portal.procedures import Procedures
 from portal.records.backend import ResidentRecords
 from portal.roles import Permission, permissions_of
 from portal.services.actors import ActingUser
-from portal.services.certificates import certificate_of, issue_certificate
+from portal.services.certificates import certificate_of, reserve_certificate
 from portal.workflow import TransitionRefused
 
 MAX_REASON_LENGTH = 1000
@@ -81,8 +81,8 @@ class RevocationService:
         ):
             raise RevocationRefused(Message(N_("再交付できるのは、失効した証明書だけです。")))
         try:
-            return issue_certificate(self.session, self.procedures, self.records, submission, definition)
-        except TransitionRefused as refused:  # cannot sign, no record to certify, or no PDF produced
+            return reserve_certificate(self.session, self.procedures, self.records, submission, definition)
+        except TransitionRefused as refused:  # cannot sign, no record to certify, or a template error
             raise RevocationRefused(refused.reason) from None
 
     def _lock(self, submission: Submission) -> None:

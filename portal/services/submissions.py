@@ -21,10 +21,11 @@ from portal.models import ActorKind, Municipality, Resident, SequenceKind, Submi
 from portal.procedures import Procedures
 from portal.records.backend import ResidentRecords
 from portal.services.actors import ActingUser
-from portal.services.certificates import issue_certificate
+from portal.services.certificates import reserve_certificate
 from portal.services.numbering import next_number
 from portal.workflow import (
     CommentAudience,
+    Condition,
     Effect,
     HistoryEntry,
     Outcome,
@@ -168,21 +169,28 @@ class SubmissionService:
 
     # -- both ------------------------------------------------------------------------------------
 
-    def available_transitions(self, submission: Submission) -> tuple[Transition, ...]:
+    def available_transitions(
+        self, submission: Submission, facts: frozenset[Condition] = frozenset()
+    ) -> tuple[Transition, ...]:
         workflow = self.procedures.workflow_of(self._definition(submission))
         return engine_available(
-            workflow, submission.state, self.actor.workflow_actor(submission), self._history(submission)
+            workflow, submission.state, self.actor.workflow_actor(submission), self._history(submission), facts
         )
 
-    def fire(self, submission: Submission, name: str, comment: str | None) -> Outcome:
+    def fire(
+        self, submission: Submission, name: str, comment: str | None, facts: frozenset[Condition] = frozenset()
+    ) -> Outcome:
         """Apply one transition or raise TransitionRefused; on success record it and run its effects.
+
+        ``facts`` are the conditions established for this case (``services.review.review_record``); a
+        transition that ``requires`` one that is missing is refused.
 
         The submission is locked and re-read first, so of two people deciding at the same moment one
         succeeds and the other is refused with nothing changed. Handing a returned submission back for
         review needs corrected answers, so that transition only goes through :meth:`resubmit`.
         """
         self._lock(submission)
-        outcome = self._decide(submission, name, comment)
+        outcome = self._decide(submission, name, comment, facts)
         workflow = self.procedures.workflow_of(self._definition(submission))
         if _hands_back(workflow, submission.state, outcome.transition):
             raise TransitionRefused(Message(N_("修正した内容は修正画面から再提出してください。")))
@@ -205,7 +213,9 @@ class SubmissionService:
         if submission.state != seen:
             raise TransitionRefused(Message(N_("この申請は既に処理されています。")))
 
-    def _decide(self, submission: Submission, name: str, comment: str | None) -> Outcome:
+    def _decide(
+        self, submission: Submission, name: str, comment: str | None, facts: frozenset[Condition] = frozenset()
+    ) -> Outcome:
         """What the workflow engine says to firing ``name`` from the submission's locked state."""
         return apply_transition(
             self.procedures.workflow_of(self._definition(submission)),
@@ -214,6 +224,7 @@ class SubmissionService:
             self.actor.workflow_actor(submission),
             self._history(submission),
             comment,
+            facts,
         )
 
     def _apply(self, submission: Submission, outcome: Outcome) -> Outcome:
@@ -235,7 +246,7 @@ class SubmissionService:
                 outcome.transition.comment_visible_to,
             )
             if Effect.ISSUE_CERTIFICATE in outcome.transition.effects and definition.certificate:
-                issue_certificate(self.session, self.procedures, self.records, submission, definition)
+                reserve_certificate(self.session, self.procedures, self.records, submission, definition)
         return outcome
 
     def _definition(self, submission: Submission) -> ProcedureDefinition:

@@ -37,6 +37,8 @@ def verified_certificate(
     ).one_or_none()
     if certificate is None or not signing.code_matches(certificate.verification_code, code):
         return None
+    if certificate.sha256 is None:  # still 「発行処理中」: no document exists yet that anyone could hold
+        return None
     submission = certificate.submission
     return VerifiedCertificate(
         issue_number=certificate.issue_number,

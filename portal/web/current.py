@@ -1,4 +1,4 @@
-"""The running app's procedures, for the blueprints (services receive them explicitly)."""
+"""The running app's procedures and records, for the blueprints (services receive them explicitly)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,12 @@ RECORDS_EXTENSION = "madoguchi.records"
 def current_procedures() -> Procedures:
     """Loaded once by create_app; a request never reloads definitions."""
     return current_app.extensions[EXTENSION]
+
+
+def municipality_records(municipality_code: str, session: Session) -> ResidentRecords | None:
+    """One municipality's records opened on the request's session, or None when it has no backend."""
+    directory: RecordsDirectory = current_app.extensions[RECORDS_EXTENSION]
+    return directory.open(municipality_code, session)
 
 
 def current_records(session: Session) -> dict[str, ResidentRecords]:

@@ -12,9 +12,10 @@ from typing import Any
 
 from flask_babel import gettext
 
-from portal.catalog import ERA_CHOICES, FieldDef, ProcedureDefinition, registry
+from portal.catalog import ERA_CHOICES, Choices, FieldDef, ProcedureDefinition, SuppliedChoicesType, registry
 from portal.catalog.fieldtypes.base import Raw
 from portal.messages import Message
+from portal.records.model import Household
 
 AUTOCOMPLETE_BY_PREFILL = {
     "family_name": "family-name",
@@ -46,6 +47,7 @@ class FieldView:
     show_if_field: str | None = None
     show_if_values: list[str] = field(default_factory=list)
     fills: str | None = None
+    unanswerable: bool = False  # its choices are supplied per request, and none could be (no recorded household)
 
 
 @dataclass(frozen=True)
@@ -70,9 +72,16 @@ def _bound(settings: Any, name: str) -> int | str | None:
     return value if value is None or isinstance(value, int) else str(value)
 
 
-def field_view(f: FieldDef, raw: Raw, error: Message | None) -> FieldView:
+def field_view(f: FieldDef, raw: Raw, error: Message | None, choices: Choices | None = None) -> FieldView:
     settings = f.settings
     widget = registry.get(f.type).widget
+    supplied = isinstance(f.field_type, SuppliedChoicesType)
+    if supplied:
+        options = list(choices or ())
+    elif widget == "date":
+        options = _era_options()
+    else:
+        options = _options(getattr(settings, "options", None))
     return FieldView(
         name=f.name,
         widget=widget,
@@ -82,7 +91,7 @@ def field_view(f: FieldDef, raw: Raw, error: Message | None) -> FieldView:
         required=f.required,
         error=error.render(gettext) if error else None,
         raw=raw,
-        options=_era_options() if widget == "date" else _options(getattr(settings, "options", None)),
+        options=options,
         items=_options(getattr(settings, "items", None)),
         max_each=getattr(settings, "max_each", None),
         min=_bound(settings, "min"),
@@ -93,19 +102,44 @@ def field_view(f: FieldDef, raw: Raw, error: Message | None) -> FieldView:
         show_if_field=f.show_if.field if f.show_if else None,
         show_if_values=list(f.show_if.accepted) if f.show_if else [],
         fills=getattr(settings, "fills", None),
+        unanswerable=supplied and choices is None,
     )
 
 
-def page_views(definition: ProcedureDefinition, raw: Raw, errors: Mapping[str, Message]) -> list[PageView]:
+def page_views(
+    definition: ProcedureDefinition,
+    raw: Raw,
+    errors: Mapping[str, Message],
+    choices: Mapping[str, Choices] | None = None,
+) -> list[PageView]:
     return [
         PageView(
             key=page.key,
             title=gettext(page.title),
             help=gettext(page.help) if page.help else None,
-            fields=[field_view(f, raw, errors.get(f.name)) for f in page.fields],
+            fields=[field_view(f, raw, errors.get(f.name), (choices or {}).get(f.name)) for f in page.fields],
         )
         for page in definition.pages
     ]
+
+
+def asks_household(definition: ProcedureDefinition) -> bool:
+    """Whether the form has fields whose choices are the resident's recorded household."""
+    return any(isinstance(f.field_type, SuppliedChoicesType) for f in definition.fields)
+
+
+def household_choices(definition: ProcedureDefinition, household: Household | None) -> dict[str, Choices]:
+    """The recorded household as the choices of those fields (氏名 and 続柄); none when it is unknown."""
+    if household is None:
+        return {}
+    members = [
+        (
+            person.person_id,
+            gettext("%(name)s（%(relationship)s）", name=person.name.full, relationship=person.relationship),
+        )
+        for person in household.members
+    ]
+    return {f.name: members for f in definition.fields if isinstance(f.field_type, SuppliedChoicesType)}
 
 
 def error_summary(pages: list[PageView]) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ from portal.models import Certificate
 
 def pdf_response(issued: Certificate) -> Response:
     """The stored certificate as a download; personal data, so never cached by shared caches."""
+    assert issued.pdf is not None, "only a rendered certificate is delivered"
     response = current_app.response_class(issued.pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{issued.issue_number}.pdf"'
     response.headers["Cache-Control"] = "private, no-store"

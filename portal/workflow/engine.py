@@ -12,9 +12,14 @@ from dataclasses import dataclass
 from portal.catalog.characters import code_point, refused_character
 from portal.messages import N_, Message
 from portal.roles import Role
-from portal.workflow.model import CommentRule, Transition, WorkflowDefinition
+from portal.workflow.model import CommentRule, Condition, Transition, WorkflowDefinition
 
 MAX_COMMENT_LENGTH = 2000
+
+# Why a transition that ``requires`` a condition is refused while the condition does not hold.
+UNMET = {
+    Condition.RECORD_MATCH: N_("住民記録と照合できていないため、決裁できません。差戻しまたは却下してください。"),
+}
 
 
 @dataclass(frozen=True)
@@ -50,10 +55,14 @@ class TransitionRefused(Exception):
 
 
 def available_transitions(
-    workflow: WorkflowDefinition, state: str, actor: Actor, history: Sequence[HistoryEntry]
+    workflow: WorkflowDefinition,
+    state: str,
+    actor: Actor,
+    history: Sequence[HistoryEntry],
+    facts: frozenset[Condition] = frozenset(),
 ) -> tuple[Transition, ...]:
-    """Exactly the transitions ``actor`` may fire from ``state``, in definition order."""
-    return tuple(t for t in workflow.outgoing(state) if _refusal(workflow, state, t, actor, history) is None)
+    """Exactly the transitions ``actor`` may fire from ``state`` while ``facts`` hold, in definition order."""
+    return tuple(t for t in workflow.outgoing(state) if _refusal(workflow, state, t, actor, history, facts) is None)
 
 
 def apply_transition(
@@ -63,21 +72,31 @@ def apply_transition(
     actor: Actor,
     history: Sequence[HistoryEntry],
     comment: str | None,
+    facts: frozenset[Condition] = frozenset(),
 ) -> Outcome:
-    """Fire ``name`` or raise :class:`TransitionRefused` saying why not."""
+    """Fire ``name`` or raise :class:`TransitionRefused` saying why not.
+
+    ``facts`` are the conditions the caller has established for this case (see ``Transition.requires``);
+    a condition not among them does not hold.
+    """
     if state not in workflow.states:
         raise ValueError(f"state {state!r} is not part of workflow {workflow.name!r}")
     if not workflow.has_transition(name):
         raise TransitionRefused(Message(N_("「%(name)s」という操作はありません。"), {"name": name}))
     transition = workflow.transition(name)
-    reason = _refusal(workflow, state, transition, actor, history) or _comment_refusal(transition, comment)
+    reason = _refusal(workflow, state, transition, actor, history, facts) or _comment_refusal(transition, comment)
     if reason is not None:
         raise TransitionRefused(reason)
     return Outcome(transition, state, transition.target, (comment or "").strip() or None)
 
 
 def _refusal(
-    workflow: WorkflowDefinition, state: str, transition: Transition, actor: Actor, history: Sequence[HistoryEntry]
+    workflow: WorkflowDefinition,
+    state: str,
+    transition: Transition,
+    actor: Actor,
+    history: Sequence[HistoryEntry],
+    facts: frozenset[Condition],
 ) -> Message | None:
     if workflow.is_final(state):
         return Message(N_("この申請は既に完了しているため、これ以上操作できません。"))
@@ -87,6 +106,8 @@ def _refusal(
         return Message(N_("この操作を行う権限がありません。"))
     if any(_last_actor(history, earlier) == actor.id for earlier in transition.distinct_from):
         return Message(N_("この申請の審査などを行った職員は、この操作を行えません。別の職員が行ってください。"))
+    if unmet := sorted(transition.requires - facts):
+        return Message(UNMET[unmet[0]])
     return None
 
 

@@ -56,6 +56,7 @@ def load_workflow(path: Path, display_name: str | None = None) -> WorkflowDefini
                 comment_visible_to=_audience(spec, t),
                 distinct_from=frozenset(t.distinct_from),
                 effects=tuple(dict.fromkeys(t.effects)),
+                requires=frozenset(t.requires),
                 style=t.style,
                 confirm=t.confirm,
             )
@@ -112,6 +113,11 @@ def _check_graph(source: Source, spec: WorkflowSpec) -> None:
         if t.comment_visible_to is not None and t.comment is CommentRule.NONE:
             raise source.error(
                 ("transitions", i, "comment_visible_to"), "this transition takes no comment (add comment: optional)"
+            )
+        if t.requires and Role.APPLICANT in t.roles:
+            raise source.error(
+                ("transitions", i, "requires"),
+                "the applicant fires this transition, and only staff can be told why a condition does not hold",
             )
         if t.comment_visible_to is CommentAudience.STAFF and Role.APPLICANT in t.roles:
             raise source.error(

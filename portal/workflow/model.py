@@ -37,6 +37,15 @@ class Effect(StrEnum):
     ISSUE_CERTIFICATE = "issue_certificate"
 
 
+class Condition(StrEnum):
+    """A fact about the case that a transition ``requires``; the service establishes it, the engine checks it.
+
+    A closed vocabulary: the YAML may name only these, and each has the reason shown when it does not hold.
+    """
+
+    RECORD_MATCH = "record_match"  # the applicant (and anyone requested) is found in the 住民記録
+
+
 class ButtonStyle(StrEnum):
     PRIMARY = "primary"
     SECONDARY = "secondary"
@@ -64,6 +73,7 @@ class Transition:
     # Earlier transitions whose most recent actor may not fire this one (four-eyes principle).
     distinct_from: frozenset[str] = frozenset()
     effects: tuple[Effect, ...] = ()
+    requires: frozenset[Condition] = frozenset()  # facts that must hold, or the transition is refused
     style: ButtonStyle = ButtonStyle.PRIMARY
     confirm: str | None = None  # asked before firing, e.g. 却下してよろしいですか？
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StringConstraints
 
 from portal.roles import Role
-from portal.workflow.model import ButtonStyle, CommentAudience, CommentRule, Effect
+from portal.workflow.model import ButtonStyle, CommentAudience, CommentRule, Condition, Effect
 
 # State keys and transition names end up in URLs, form values and the database.
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -45,6 +45,7 @@ class TransitionSpec(_Spec):
     comment_visible_to: CommentAudience | None = None  # None: the loader decides from the graph
     distinct_from: list[Key] = []
     effects: list[Effect] = []
+    requires: list[Condition] = []
     style: ButtonStyle = ButtonStyle.PRIMARY
     confirm: Text | None = None
 

@@ -2,7 +2,10 @@
 (every optional field left empty among them), for every resident the records know; and what the records
 cannot certify is refused with nothing changed.
 
-The services run as the back office calls them, against the demo records backend and real signing keys.
+The services run as the back office and the worker call them: decisions with the facts of the review
+against the record, the 交付's reservation, then the worker's render from the stored context, against the
+demo records backend and real signing keys. The 交付 refuses on its own what the record cannot certify,
+whatever facts its caller brings (a reissue has no review at all, and the record may change after one).
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal import catalog
-from portal.catalog import ProcedureDefinition
+from portal.catalog import ProcedureDefinition, SuppliedChoicesType
 from portal.catalog.fieldtypes.date import DateSettings
+from portal.certificates.fonts import certificate_glyphs
 from portal.demo import DEMO_MUNICIPALITIES, load_demo_data
 from portal.japan import jst
 from portal.models import Certificate, Municipality, NumberSequence, Resident, SequenceKind, Staff, Submission
@@ -33,9 +37,11 @@ from portal.records.model import Household
 from portal.records.registry import RecordsSource, build_directory
 from portal.roles import Role
 from portal.services.actors import ActingUser
+from portal.services.certificates import certificate_of, render_certificate
 from portal.services.records import find_person
+from portal.services.review import review_record
 from portal.services.submissions import SubmissionService
-from portal.workflow import TransitionRefused
+from portal.workflow import Condition, TransitionRefused
 from tests.db.signing import signing_procedures
 from tests.db.test_records import resident
 from tests.unit.records.stub_core import unreachable_url
@@ -47,6 +53,7 @@ OFFERED = {m["code"]: m["procedures"] for m in DEMO_MUNICIPALITIES}
 # Demo residents whose claims match a person of the records, and where.
 RECORDED = {"resident-yamada": "999997", "resident-sato": "999997", "resident-yoshida": "999997", "resident-garcia": "999989"}  # fmt: skip
 DECISIONS = (("clerk", "start_review"), ("clerk", "request_approval"), ("approver", "approve"))
+MATCHED = frozenset({Condition.RECORD_MATCH})  # what a review found, before the record changed
 
 
 @pytest.fixture(scope="module")
@@ -82,26 +89,53 @@ def offices(db_session: Session) -> dict[str, Office]:
 _tokens = itertools.count()
 
 
+def reviewed(session: Session, procedures: Procedures, submission: Submission) -> frozenset[Condition]:
+    """The facts the case page's review against the record establishes, as the back office passes them."""
+    definition = procedures.definition(submission.procedure)
+    assert definition is not None
+    return review_record(session, RECORDS.open(submission.municipality_code, session), submission, definition).facts
+
+
 def approved(
-    session: Session, procedures: Procedures, office: Office, applicant: Resident, code: str, slug: str, answers: Any
+    session: Session,
+    procedures: Procedures,
+    office: Office,
+    applicant: Resident,
+    code: str,
+    slug: str,
+    answers: Any,
+    facts: frozenset[Condition] | None = None,
 ) -> Submission:
-    """A submission with ``answers``, reviewed and approved by the municipality's staff."""
+    """A submission with ``answers``, reviewed against the record and approved by the municipality's staff."""
     definition = procedures.definition(slug)
     assert definition is not None
     municipality = session.get_one(Municipality, code)
     service = SubmissionService(session, procedures, ActingUser.of_resident(applicant))
     submission = service.submit(municipality, definition, answers, f"issuing-{next(_tokens)}")
     for role, transition in DECISIONS:
-        SubmissionService(session, procedures, getattr(office, role)).fire(submission, transition, None)
+        known = reviewed(session, procedures, submission) if facts is None else facts
+        SubmissionService(session, procedures, getattr(office, role)).fire(submission, transition, None, known)
     return submission
 
 
 def issue(
-    session: Session, procedures: Procedures, office: Office, submission: Submission, records: Any = None
-) -> None:
-    """交付, as the back office fires it: with every municipality's records opened on the session."""
+    session: Session,
+    procedures: Procedures,
+    office: Office,
+    submission: Submission,
+    records: Any = None,
+    facts: frozenset[Condition] | None = None,
+) -> Certificate:
+    """交付, as the back office fires it (every municipality's records opened on the session, the review's
+    facts), then the worker's render of what it reserved."""
     records = RECORDS.open_all(session) if records is None else records
-    SubmissionService(session, procedures, office.clerk, records).fire(submission, "issue", None)
+    facts = reviewed(session, procedures, submission) if facts is None else facts
+    SubmissionService(session, procedures, office.clerk, records).fire(submission, "issue", None, facts)
+    reserved = certificate_of(session, submission)
+    assert reserved is not None and reserved.pdf is None
+    certificate = render_certificate(session, procedures, reserved.id)
+    assert certificate is not None and certificate.rendered and certificate.render_error is None
+    return certificate
 
 
 # --- every procedure, any valid answers -------------------------------------------------------------
@@ -109,6 +143,11 @@ def issue(
 Strategy = Callable[[Any], st.SearchStrategy[Any]]
 WORDS = "山田川本花子一郎髙﨑𠮷丁目番地号アイウエオあいう 0123456789"
 KATAKANA = "アイウエオカキクケコサシスセソタチツテトナニヌネノヤユヨワヲンガギグゲゴー"
+
+
+def test_generated_text_is_what_the_certificate_fonts_print() -> None:
+    """Else the fields' glyph check would refuse generated answers rather than the test find a crash."""
+    assert certificate_glyphs().unprintable(WORDS + KATAKANA) is None
 
 
 def _text(field: Any) -> st.SearchStrategy[str]:
@@ -152,31 +191,27 @@ VALUES: dict[str, Strategy] = {
         min_size=1,
     ),
 }
-# Answers chosen from the resident's household as recorded: record person ids (世帯の一部).
-FROM_THE_RECORD = "members"
 
 
 def answers(definition: ProcedureDefinition, household: Household) -> st.SearchStrategy[dict[str, Any]]:
-    """Valid answers for ``definition``: each field's value, or nothing at all for an optional one."""
+    """Valid answers for ``definition``: each field's value, or nothing at all for an optional one; fields
+    chosen from the household as recorded (世帯の一部) get it as their choices, as the web layer gives them."""
+    members = [(person.person_id, person.name.full) for person in household.members]
+    choices = {f.name: members for f in definition.fields if isinstance(f.field_type, SuppliedChoicesType)}
 
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for field in definition.fields:
-            if field.name == FROM_THE_RECORD:
-                ids = [person.person_id for person in household.members]
-                values[field.name] = draw(st.lists(st.sampled_from(ids), unique=True, min_size=1))
-                continue
-            value = draw(VALUES[field.type](field))  # a KeyError: a new field type needs its strategy here
+            if field.name in choices:
+                ids = [person_id for person_id, _name in choices[field.name]]
+                value = draw(st.lists(st.sampled_from(ids), unique=True, min_size=1))
+            else:
+                value = draw(VALUES[field.type](field))  # a KeyError: a new field type needs its strategy here
             values[field.name] = draw(st.none() | st.just(value)) if not field.required else value
-        raw = catalog.to_raw(definition, {k: v for k, v in values.items() if k != FROM_THE_RECORD})
-        raw[FROM_THE_RECORD] = values.get(FROM_THE_RECORD, [])
-        result = catalog.validate(definition, raw)
+        result = catalog.validate(definition, catalog.to_raw(definition, values), choices=choices)
         assert result.ok, result.errors
-        chosen = result.values
-        if FROM_THE_RECORD in chosen:  # kept as the list of ids the household checkboxes send
-            chosen[FROM_THE_RECORD] = values[FROM_THE_RECORD]
-        return chosen
+        return result.values
 
     return build()
 
@@ -208,17 +243,16 @@ def test_any_valid_application_is_issued(
         chosen = data.draw(answers(definition, household), label="answers")
         submission = approved(db_session, procedures, offices[code], applicant, code, slug, chosen)
 
-        issue(db_session, procedures, offices[code], submission)
+        certificate = issue(db_session, procedures, offices[code], submission)
 
         assert submission.state == "issued"
-        certificate = db_session.scalars(select(Certificate).filter_by(submission_id=submission.id)).one()
         pages = pdf_pages(certificate.pdf, tmp_path)
         printed = certificate.context["record"]["persons"]
         recorded = [m.person_id for m in household.members]
         expected = {
             "self": [person.person_id],
             "household": recorded,
-            "partial": [i for i in recorded if i in (chosen.get(FROM_THE_RECORD) or ())],  # in the record's order
+            "partial": [i for i in recorded if i in (chosen.get("members") or ())],  # in the record's order
         }[chosen["scope"]]
         by_id = {m.person_id: m for m in household.members}
         assert [p["name"] for p in printed] == [vars(by_id[i].name) for i in expected]
@@ -248,10 +282,11 @@ def certificates_and_numbers(session: Session) -> tuple[int, int]:
 def refused_unchanged(
     session: Session, procedures: Procedures, office: Office, submission: Submission, message: str, **kw: Any
 ) -> None:
-    """交付 is refused with ``message``; the case stays approved, with no certificate and no 発行番号 spent."""
+    """交付, with the facts of a review that found the record, is refused with ``message``; the case stays
+    approved, with no certificate and no 発行番号 spent."""
     history = len(submission.history)
     with pytest.raises(TransitionRefused) as refused:
-        issue(session, procedures, office, submission, **kw)
+        issue(session, procedures, office, submission, facts=MATCHED, **kw)
     assert str(refused.value.reason) == message
     session.expire_all()
     assert submission.state == "approved" and len(submission.history) == history
@@ -275,9 +310,8 @@ def test_part_of_the_household_prints_exactly_the_chosen_members(
     answers = {**validated(definition, JUMINHYO_ANSWERS), "scope": "partial", "members": members}
     submission = approved(db_session, procedures, offices["999997"], resident(db_session, "resident-yamada"), "999997", "juminhyo", answers)  # fmt: skip
 
-    issue(db_session, procedures, offices["999997"], submission)
+    certificate = issue(db_session, procedures, offices["999997"], submission)
 
-    certificate = db_session.scalars(select(Certificate)).one()
     assert [p["name"]["given"] for p in certificate.context["record"]["persons"]] == printed
 
 
@@ -292,7 +326,7 @@ def test_part_of_the_household_outside_the_household_is_refused(
     definition = procedures.definition("juminhyo")
     assert definition is not None
     answers = {**validated(definition, JUMINHYO_ANSWERS), "scope": "partial", "members": members}
-    submission = approved(db_session, procedures, offices["999997"], resident(db_session, "resident-yamada"), "999997", "juminhyo", answers)  # fmt: skip
+    submission = approved(db_session, procedures, offices["999997"], resident(db_session, "resident-yamada"), "999997", "juminhyo", answers, MATCHED)  # fmt: skip
 
     refused_unchanged(
         db_session,

@@ -19,29 +19,21 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from portal.demo import demo_households
-from portal.models import (
-    Certificate,
-    LinkMethod,
-    Municipality,
-    MunicipalityProcedure,
-    Resident,
-    ResidentRecordLink,
-    Staff,
-    Submission,
-)
+from portal.models import Certificate, Municipality, MunicipalityProcedure, Staff, Submission
 from portal.procedures import Procedures
-from portal.records.demo import store_household
 from portal.records.registry import RecordsSource, build_directory
 from portal.roles import Role
 from portal.services.actors import ActingUser
 from portal.services.submissions import SubmissionService
-from portal.workflow import Outcome, TransitionRefused
+from portal.workflow import Condition, Outcome, TransitionRefused
+from tests.db.recorded import recorded_resident
 from tests.db.signing import signing_procedures
 from tests.web.journeys import JUMINHYO_ANSWERS, validated
 
 CODE = "999954"  # this module's own municipality (check digit 4)
 ALREADY_HANDLED = "この申請は既に処理されています。"
+# The facts the case page establishes from the 住民記録 (services.review); this module races the locks only.
+MATCHED = frozenset({Condition.RECORD_MATCH})
 
 
 @pytest.fixture(scope="module")
@@ -65,22 +57,14 @@ def people(committing_engine: Engine) -> People:
             code=CODE, name="競合市", prefecture="見本県", mayor_title="競合市長", mayor_name="競合 太郎",
             seal="999997.svg", demo=True, procedures=[MunicipalityProcedure(slug="juminhyo")],
         )  # fmt: skip
-        resident = Resident(subject="race-resident", profile={"family_name": "山田", "given_name": "太郎"})
         staff = [
             Staff(municipality_code=CODE, subject=f"race-{name}", name=name, role_values=[role])
             for name, role in (("窓口 一", Role.CLERK), ("窓口 二", Role.CLERK), ("決裁 三", Role.APPROVER))
         ]
         session.add(municipality)
         session.flush()  # staff name the municipality by code only
-        session.add_all([resident, *staff])
-        yamada = demo_households()["999997"][0]  # the 住民記録 every 交付 here certifies
-        store_household(session, CODE, yamada)
-        session.flush()
-        link = ResidentRecordLink(
-            municipality_code=CODE, resident_id=resident.id, person_id=yamada.members[0].person_id,
-            method=LinkMethod.BASIC_INFO,
-        )  # fmt: skip
-        session.add(link)
+        session.add_all(staff)
+        resident = recorded_resident(session, CODE, "race-resident")  # every 交付 here certifies their record
         session.commit()
         return People(ActingUser.of_resident(resident), *(ActingUser.of_staff(s) for s in staff))
 
@@ -94,7 +78,7 @@ def _submitted(engine: Engine, procedures: Procedures, people: People, *steps: t
         municipality = session.get_one(Municipality, CODE)
         submission = service.submit(municipality, definition, validated(definition, JUMINHYO_ANSWERS), _token())
         for actor, name, comment in steps:
-            SubmissionService(session, procedures, actor).fire(submission, name, comment or None)
+            SubmissionService(session, procedures, actor).fire(submission, name, comment or None, MATCHED)
         session.commit()
         return submission.id
 
@@ -140,7 +124,7 @@ RECORDS = build_directory({CODE: RecordsSource("demo")})
 def firing(procedures: Procedures, actor: ActingUser, name: str, comment: str | None = None) -> Act:
     def act(session: Session, submission: Submission) -> Outcome:
         service = SubmissionService(session, procedures, actor, RECORDS.open_all(session))
-        return service.fire(submission, name, comment)
+        return service.fire(submission, name, comment, MATCHED)
 
     return act
 

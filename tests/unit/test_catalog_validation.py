@@ -38,6 +38,8 @@ APPLICANT = {
     "phone": ["０３－１２３４－５６７８"],
 }
 REQUEST = {"scope": ["self"], "copies": ["2"], "purpose": ["employment"]}
+# The recorded household the web layer supplies as the choices of 世帯の一部 (members).
+HOUSEHOLD = [("P0001", "山田 太郎（世帯主）"), ("P0002", "山田 優子（妻）")]
 
 
 def answers(**changes: list[str]) -> dict[str, list[str]]:
@@ -64,7 +66,7 @@ def test_full_answers_are_normalised(juminhyo: ProcedureDefinition) -> None:
 
 
 def test_hidden_fields_are_neither_validated_nor_stored(juminhyo: ProcedureDefinition) -> None:
-    result = validate(juminhyo, answers(members=["山田太郎"], purpose_detail=["x" * 500]))
+    result = validate(juminhyo, answers(members=["P0099"], purpose_detail=["x" * 500]))
     assert result.ok
     assert "members" not in result.values and "purpose_detail" not in result.values
 
@@ -72,14 +74,15 @@ def test_hidden_fields_are_neither_validated_nor_stored(juminhyo: ProcedureDefin
 def test_shown_fields_are_required(juminhyo: ProcedureDefinition) -> None:
     result = validate(juminhyo, answers(scope=["partial"], purpose=["other"]))
     assert list(result.errors) == ["members", "purpose_detail"]
-    assert str(result.errors["members"]) == "必要な方の氏名を入力してください"
+    assert str(result.errors["members"]) == "必要な方を選択してください"
     assert str(result.errors["purpose_detail"]) == "使いみちの詳細を入力してください"
     shown = validate(
         juminhyo,
-        answers(scope=["partial"], members=["山田太郎\n山田一郎"], purpose=["other"], purpose_detail=["ビザ申請"]),
+        answers(scope=["partial"], members=["P0002", "P0001"], purpose=["other"], purpose_detail=["ビザ申請"]),
+        choices={"members": HOUSEHOLD},
     )
     assert shown.ok
-    assert (shown.values["members"], shown.values["purpose_detail"]) == ("山田太郎\n山田一郎", "ビザ申請")
+    assert (shown.values["members"], shown.values["purpose_detail"]) == (["P0001", "P0002"], "ビザ申請")
 
 
 def test_required_messages_in_field_order(juminhyo: ProcedureDefinition) -> None:
@@ -235,12 +238,12 @@ def test_control_characters_are_reported_with_the_other_errors(juminhyo: Procedu
 
 
 def test_stored_values_round_trip_through_to_raw(juminhyo: ProcedureDefinition) -> None:
-    values = validate(
-        juminhyo, answers(scope=["partial"], members=["山田太郎"], items=["honseki", "relationship"])
-    ).values
+    chosen = answers(scope=["partial"], members=["P0002"], items=["honseki", "relationship"])
+    values = validate(juminhyo, chosen, choices={"members": HOUSEHOLD}).values
     raw = to_raw(juminhyo, values)
     assert raw["birthdate-era"] == ["showa"] and raw["birthdate-year"] == ["55"]
-    assert validate(juminhyo, raw).values == values
+    assert raw["members"] == ["P0002"]
+    assert validate(juminhyo, raw, choices={"members": HOUSEHOLD}).values == values
 
 
 def test_display_answers_translates_titles_labels_and_options(juminhyo: ProcedureDefinition) -> None:
@@ -259,3 +262,28 @@ def test_display_answers_translates_titles_labels_and_options(juminhyo: Procedur
         "必要な通数": "2",
         "使いみち": "勤務先への提出",
     }
+
+
+# --- 世帯の一部: members chosen from the recorded household ------------------------------------------
+
+
+def test_members_outside_the_recorded_household_are_refused(juminhyo: ProcedureDefinition) -> None:
+    result = validate(juminhyo, answers(scope=["partial"], members=["P0001", "P9999"]), choices={"members": HOUSEHOLD})
+    assert str(result.errors["members"]) == "必要な方は世帯の方の一覧から選んでください"
+    assert "members" not in result.values
+
+
+def test_members_cannot_be_answered_without_a_recorded_household(juminhyo: ProcedureDefinition) -> None:
+    result = validate(juminhyo, answers(scope=["partial"], members=["P0001"]))
+    assert str(result.errors["members"]) == "住民記録で世帯を確認できないため、必要な方を選べません"
+    assert validate(juminhyo, answers()).ok  # 本人のみ asks nobody from the household
+
+
+def test_members_are_displayed_by_name_and_unknown_ids_as_stored(juminhyo: ProcedureDefinition) -> None:
+    values = validate(
+        juminhyo, answers(scope=["partial"], members=["P0002", "P0001"]), choices={"members": HOUSEHOLD}
+    ).values
+    shown = dict(display_answers(juminhyo, values, lambda s: s, {"members": HOUSEHOLD})[1][1])
+    assert shown["必要な方"] == "山田 太郎（世帯主）、山田 優子（妻）"
+    moved_out = dict(display_answers(juminhyo, values, lambda s: s, {"members": HOUSEHOLD[:1]})[1][1])
+    assert moved_out["必要な方"] == "山田 太郎（世帯主）、P0002"

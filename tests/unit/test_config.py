@@ -396,3 +396,31 @@ def test_bad_trusted_proxies(value: str) -> None:
     assert problems({"TRUSTED_PROXIES": value}) == [
         f"TRUSTED_PROXIES: {value!r} is not a whole number of proxies (0 or more)"
     ]
+
+
+def test_the_worker_queue_defaults_to_the_sessions_redis_else_a_local_one(tmp_path: Path) -> None:
+    assert load_settings({}).celery_broker_url == "redis://127.0.0.1:6379/1"
+    assert load_settings({"REDIS_URL": "redis://cache:6379/0"}).celery_broker_url == "redis://cache:6379/0"
+    assert load_settings(production_env(tmp_path)).celery_broker_url == "redis://cache.example:6379/0"
+    assert load_settings({"MADOGUCHI_ENV": "testing"}).celery_broker_url is None  # tasks run in the process
+    assert load_settings({}).certificate_retry_seconds == 300
+
+
+@pytest.mark.parametrize("url", ["amqp://guest@rabbit//", "cache.example:6379"])
+def test_bad_celery_broker_url(url: str) -> None:
+    assert problems({"CELERY_BROKER_URL": url}) == [f"CELERY_BROKER_URL: {url!r} is not a redis:// URL"]
+
+
+def test_production_on_a_redis_socket_names_the_worker_queue(tmp_path: Path) -> None:
+    assert problems(production_env(tmp_path, REDIS_URL="unix:///run/redis.sock")) == [
+        "CELERY_BROKER_URL: required in production when REDIS_URL is a unix socket"
+    ]
+    env = production_env(tmp_path, REDIS_URL="unix:///run/redis.sock", CELERY_BROKER_URL="redis://queue:6379/1")
+    assert load_settings(env).celery_broker_url == "redis://queue:6379/1"
+
+
+@pytest.mark.parametrize("value", ["0", "five", "-1"])
+def test_bad_certificate_retry_seconds(value: str) -> None:
+    assert problems({"CERTIFICATE_RETRY_SECONDS": value}) == [
+        f"CERTIFICATE_RETRY_SECONDS: {value!r} is not a whole number of at least 1"
+    ]

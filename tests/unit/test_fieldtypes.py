@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from portal.catalog import FieldDef, FieldError, field_types, get, register
+from portal.catalog.characters import UNPRINTABLE, refused_character
 from portal.catalog.fieldtypes.base import FieldType
 from portal.japan import jst
 
@@ -51,6 +52,7 @@ def test_registry_knows_every_type_with_its_widget() -> None:
         "postal_code": "postal_code",
         "address": "address",
         "item_counts": "item_counts",
+        "household_members": "household_members",
     }
 
 
@@ -190,15 +192,38 @@ def test_every_input_of_a_type_is_checked() -> None:
     ("typed", "stored"),
     [
         ("\u845b\U000e0100\u57ce", "\u845b\U000e0100\u57ce"),  # 葛󠄀城: an ideographic variation selector (IVS)
-        ("\u8fbb\ufe00", "\u8fbb\ufe00"),  # 辻︀: a standardised variation selector
-        ("\ue000\u7530", "\ue000\u7530"),  # 外字 in the private use area
-        ("\U0001f468\u200d\U0001f469", "\U0001f468\u200d\U0001f469"),  # a zero width joiner sequence
-        ("\u0645\u06cc\u200c\u0631\u0648\u0645", "\u0645\u06cc\u200c\u0631\u0648\u0645"),  # ZWNJ in a Persian name
+        ("\u8fbb\U000e0102", "\u8fbb\U000e0102"),  # 辻󠄂 and 辻󠄃: one dot and two, as IPAmj明朝 prints them
+        ("\u8fbb\U000e0103", "\u8fbb\U000e0103"),
+        ("\U00020bb7田 髙﨑", "\U00020bb7田 髙﨑"),  # 𠮷, 髙, 﨑: outside JIS X 0208, in the MJ character set
+        ("山田\u200d\u200c花子", "山田\u200d\u200c花子"),  # the joiners (needed by some scripts) print nothing
         ("山田\t太郎", "山田 太郎"),  # a tab is whitespace like any other
+        ("山田\u2009太郎", "山田 太郎"),  # so is a thin space no certificate font has
     ],
 )
 def test_what_real_names_need_stays_valid(typed: str, stored: str) -> None:
     assert parse(make("text", "氏"), typed) == stored
+
+
+@pytest.mark.parametrize(
+    ("typed", "named"),
+    [
+        ("\u8fbb\ufe00", "U+8FBB U+FE00「\u8fbb\ufe00」"),  # 辻︀: a variation the certificate fonts lack
+        ("山田\ufe00", "U+7530 U+FE00「\u7530\ufe00」"),
+        ("\U000e0100山田", "U+E0100「\U000e0100」"),  # a selector with no character to vary
+        ("\ue000\u7530", "U+E000「\ue000」"),  # 外字 in the private use area, a glyph no shared font has
+        ("\U0001f468\u200d\U0001f469", "U+1F468「\U0001f468」"),  # emoji
+        ("\u0645\u06cc\u200c\u0631\u0648\u0645", "U+0645「\u0645」"),  # Arabic script: 住民票 spell it in Latin letters
+    ],
+)
+@pytest.mark.parametrize("type_", ["text", "textarea", "address"])
+def test_free_text_the_certificate_fonts_cannot_print_is_refused_naming_the_character(
+    type_: str, typed: str, named: str
+) -> None:
+    """The control-character rule lets these through; no certificate font has them, so they would print as a box."""
+    assert refused_character(typed, multiline=False) is None
+    error = refuse(make(type_, "氏"), typed)
+    assert error.message.msgid == UNPRINTABLE
+    assert str(error.message) == f"氏に証明書に印字できない文字（{named}）が含まれています。別の字体で入力してください"
 
 
 # --- kana -----------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from portal.roles import Role
 from portal.workflow import (
     MAX_COMMENT_LENGTH,
     Actor,
+    Condition,
     Effect,
     HistoryEntry,
     Outcome,
@@ -40,17 +41,31 @@ WRONG_STATE = "この申請は現在の状態ではこの操作を行えませ�
 FINISHED = "この申請は既に完了しているため、これ以上操作できません。"
 NO_PERMISSION = "この操作を行う権限がありません。"
 COMMENT_REQUIRED = "この操作には理由（コメント）の入力が必要です。"
+NO_RECORD = "住民記録と照合できていないため、決裁できません。差戻しまたは却下してください。"
+# The applicant was found in the 住民記録: what the service establishes for a reviewable case.
+MATCHED = frozenset({Condition.RECORD_MATCH})
 
 
-def names(workflow: WorkflowDefinition, state: str, actor: Actor, history: tuple[HistoryEntry, ...] = ()) -> list[str]:
-    return [t.name for t in available_transitions(workflow, state, actor, history)]
+def names(
+    workflow: WorkflowDefinition,
+    state: str,
+    actor: Actor,
+    history: tuple[HistoryEntry, ...] = (),
+    facts: frozenset[Condition] = MATCHED,
+) -> list[str]:
+    return [t.name for t in available_transitions(workflow, state, actor, history, facts)]
 
 
 def refusal(
-    state: str, name: str, actor: Actor, history: tuple[HistoryEntry, ...] = (), comment: str | None = None
+    state: str,
+    name: str,
+    actor: Actor,
+    history: tuple[HistoryEntry, ...] = (),
+    comment: str | None = None,
+    facts: frozenset[Condition] = MATCHED,
 ) -> TransitionRefused:
     with pytest.raises(TransitionRefused) as caught:
-        apply_transition(JUMINHYO, state, name, actor, history, comment)
+        apply_transition(JUMINHYO, state, name, actor, history, comment, facts)
     return caught.value
 
 
@@ -82,7 +97,7 @@ def test_reviewer_cannot_approve_but_another_approver_can() -> None:
     assert names(JUMINHYO, "awaiting_approval", CHIEF, REVIEWED_BY_CHIEF) == ["send_back", "reject_on_approval"]
     assert refusal("awaiting_approval", "approve", CHIEF, REVIEWED_BY_CHIEF).reason.msgid == FOUR_EYES
 
-    outcome = apply_transition(JUMINHYO, "awaiting_approval", "approve", APPROVER, REVIEWED_BY_CHIEF, None)
+    outcome = apply_transition(JUMINHYO, "awaiting_approval", "approve", APPROVER, REVIEWED_BY_CHIEF, None, MATCHED)
 
     assert outcome == Outcome(JUMINHYO.transition("approve"), "awaiting_approval", "approved")
 
@@ -204,7 +219,7 @@ def test_clerk_rejects_in_review_and_approver_rejects_awaiting_approval() -> Non
 
 
 def test_issuing_tells_the_application_to_issue_the_certificate() -> None:
-    outcome = apply_transition(JUMINHYO, "approved", "issue", CLERK_B, REVIEWED_BY_CHIEF, None)
+    outcome = apply_transition(JUMINHYO, "approved", "issue", CLERK_B, REVIEWED_BY_CHIEF, None, MATCHED)
 
     assert outcome.target == "issued"
     assert outcome.transition.effects == (Effect.ISSUE_CERTIFICATE,)
@@ -226,7 +241,7 @@ def test_full_juminhyo_path_from_submission_to_issue() -> None:
     history: tuple[HistoryEntry, ...] = ()
     visited = [state]
     for name, actor, comment in steps:
-        outcome = apply_transition(JUMINHYO, state, name, actor, history, comment)
+        outcome = apply_transition(JUMINHYO, state, name, actor, history, comment, MATCHED)
         state, history = outcome.target, history + (HistoryEntry(name, actor.id),)
         visited.append(state)
 
@@ -242,3 +257,48 @@ def test_full_juminhyo_path_from_submission_to_issue() -> None:
         "approved",
         "issued",
     ]
+
+
+# --- requires: [record_match] -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("state", "actor", "expected"),
+    [
+        ("in_review", CLERK_A, ["return_to_applicant", "reject"]),
+        ("awaiting_approval", APPROVER, ["send_back", "reject_on_approval"]),
+        ("approved", CLERK_A, []),
+    ],
+)
+def test_without_a_record_match_only_returning_and_rejecting_remain(
+    state: str, actor: Actor, expected: list[str]
+) -> None:
+    assert names(JUMINHYO, state, actor, facts=frozenset()) == expected
+
+
+@pytest.mark.parametrize(
+    ("state", "name", "actor"),
+    [
+        ("in_review", "request_approval", CLERK_A),
+        ("awaiting_approval", "approve", APPROVER),
+        ("approved", "issue", CLERK_A),
+    ],
+)
+def test_a_forced_decision_without_a_record_match_is_refused_with_the_reason(
+    state: str, name: str, actor: Actor
+) -> None:
+    refused = refusal(state, name, actor, REVIEWED_BY_CHIEF, facts=frozenset())
+
+    assert refused.reason.msgid == NO_RECORD
+
+
+def test_the_requirement_is_checked_after_role_and_state() -> None:
+    """Someone who may not act at all hears that, not about the record."""
+    assert refusal("awaiting_approval", "approve", CLERK_A, facts=frozenset()).reason.msgid == NO_PERMISSION
+    assert refusal("submitted", "approve", APPROVER, facts=frozenset()).reason.msgid == WRONG_STATE
+
+
+def test_transitions_without_requirements_ignore_the_facts() -> None:
+    assert names(GOMI, "received", CLERK_A, facts=frozenset()) == names(GOMI, "received", CLERK_A)
+    assert JUMINHYO.transition("start_review").requires == frozenset()
+    assert JUMINHYO.transition("approve").requires == MATCHED

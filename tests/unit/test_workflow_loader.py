@@ -11,6 +11,7 @@ from portal.workflow import (
     ButtonStyle,
     CommentAudience,
     CommentRule,
+    Condition,
     Effect,
     load_workflow,
     load_workflows,
@@ -308,6 +309,16 @@ BAD_DEFINITIONS = {
         ("transitions", 0, "comment_visible_to"),
         "the applicant fires this transition, so its comment cannot be hidden from the applicant",
     ),
+    "requirement outside the vocabulary": (
+        VALID + "    requires: [record_match, paid]  # <-\n",
+        ("transitions", 0, "requires", 1),
+        "unknown value 'paid'; expected 'record_match'",
+    ),
+    "requirement on the applicant's own transition": (
+        VALID.replace("roles: [clerk]", "roles: [applicant]") + "    requires: [record_match]  # <-\n",
+        ("transitions", 0, "requires"),
+        "the applicant fires this transition",
+    ),
     "state key that cannot be stored": (
         VALID.replace("  open: {label: 受付}", "  Open-Now: {label: 受付}  # <-"),
         ("states", "Open-Now"),
@@ -364,3 +375,10 @@ def test_invalid_yaml_in_a_directory_names_the_relative_file(tmp_path: Path) -> 
 
     with pytest.raises(DefinitionError, match=r"^workflows/broken\.yaml:\d+: .*invalid YAML"):
         load_workflows(tmp_path / "workflows")
+
+
+def test_requirements_are_read_from_the_yaml(tmp_path: Path) -> None:
+    workflow = load_workflow(write(tmp_path, VALID + "    requires: [record_match]\n"))
+
+    assert workflow.transition("finish").requires == frozenset({Condition.RECORD_MATCH})
+    assert load_workflow(write(tmp_path, VALID, "plain.yaml")).transition("finish").requires == frozenset()

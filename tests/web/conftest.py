@@ -113,14 +113,19 @@ def login(client: FlaskClient, kind: str, sub: str, next_path: str | None = None
     return client.get(f"{callback.path}?{callback.query}")
 
 
+def logged_in(app: Flask, kind: str, sub: str) -> FlaskClient:
+    """A separate browser of ``app`` already logged in as that demo user."""
+    browser = app.test_client()
+    response = login(browser, kind, sub)
+    assert response.status_code == 302, response.text
+    return browser
+
+
 @pytest.fixture
 def make_client(app: Flask, db_session: Session, demo: dict[str, Municipality], unspent_limits: None):  # type: ignore[no-untyped-def]
     """``make_client(kind, sub)``: a separate browser already logged in as that demo user."""
 
     def make(kind: str, sub: str) -> FlaskClient:
-        browser = app.test_client()
-        response = login(browser, kind, sub)
-        assert response.status_code == 302, response.text
-        return browser
+        return logged_in(app, kind, sub)
 
     return make

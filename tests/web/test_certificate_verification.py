@@ -194,7 +194,7 @@ def test_revoking_then_reissuing_gives_a_new_number_and_the_old_one_shows_revoke
 
 
 def test_without_a_signing_key_nothing_is_issued_and_the_case_does_not_change(client, make_client, db_session):
-    login(client, "resident", "resident-yamada")
+    login(client, "resident", "resident-garcia")  # recorded in 試験町, so the case can be decided there
     reference = apply(client, SHIKEN, "juminhyo", JUMINHYO_ANSWERS)
     clerk, response = decide_juminhyo(
         make_client, reference, clerk="staff-shiken-clerk", approver="staff-shiken-approver"

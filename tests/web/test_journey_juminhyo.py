@@ -66,7 +66,7 @@ def test_resident_applies_staff_decide_and_resident_downloads_certificate(client
 
     reader = PdfReader(io.BytesIO(download.data))
     text = "".join(page.extract_text() for page in reader.pages)
-    assert re.search(r"山田\s*太郎", text)
+    assert "山田太郎" in re.sub(r"\s+", "", text)  # IPAmj明朝's letter-spacing comes out as spaces
     assert wareki.format_date(jst.today()) in text
     assert certificate.issue_number in text and certificate.issue_number.startswith(f"{CODE}-")
     fonts = [font.get_object() for page in reader.pages for font in page["/Resources"]["/Font"].values()]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -120,6 +123,24 @@ def test_bad_environment_stops_create_app(monkeypatch: pytest.MonkeyPatch, tmp_p
         create_app()
     named = {problem.split(":")[0] for problem in raised.value.problems}
     assert {"SECRET_KEY", "REDIS_URL", "DATABASE_URL", "STAFF_OIDC_CLIENT_ID"} <= named
+
+
+def test_a_machine_without_the_certificate_fonts_refuses_to_start(tmp_path: Path) -> None:
+    """Not one answer refused as unprintable at a time: the app names the missing fonts and does not start."""
+    conf = tmp_path / "fonts.conf"  # fontconfig that knows no font at all (fonts are read once per process)
+    conf.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig/>', encoding="utf-8")
+    start = "from portal import create_app; create_app()"
+    env = {**os.environ, "FONTCONFIG_FILE": str(conf), "MADOGUCHI_ENV": "testing", "SESSION_DIR": str(tmp_path)}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'unused.db'}"
+
+    started = subprocess.run([sys.executable, "-c", start], cwd=ROOT, env=env, capture_output=True, text=True)
+
+    assert started.returncode == 1
+    assert started.stderr.splitlines()[-1] == (
+        "portal.certificates.fonts.CertificateFontError: certificate font not installed: IPAmjMincho, IPAexMincho, "
+        "IPAexGothic (Debian packages: fonts-ipamj-mincho fonts-ipaexfont-mincho fonts-ipaexfont-gothic; "
+        "run scripts/install-system-packages)"
+    )
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ from portal.catalog.fieldtypes import (  # noqa: F401  (imported to register)
     choice,
     contact,
     date,
+    household,
     item_counts,
     kana,
     number,

@@ -6,12 +6,13 @@ is normalised and checked, how the stored value is turned back into inputs and i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from portal.catalog.characters import code_point, refused_character
+from portal.catalog.characters import UNPRINTABLE, code_point, refused_character
+from portal.certificates.fonts import certificate_glyphs
 from portal.messages import N_, Message
 
 if TYPE_CHECKING:
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 # Submitted form data, shaped like werkzeug's ``MultiDict.to_dict(flat=False)``.
 Raw = Mapping[str, list[str]]
 Translate = Callable[[str], str]
+# (value, label) pairs the web layer supplies per request to a SuppliedChoicesType (not in the definition).
+Choices = Sequence[tuple[str, str]]
 # A problem found in a field's definition: path relative to the field, and an explanation for admins.
 Problem = tuple[tuple[str | int, ...], str]
 
@@ -54,6 +57,7 @@ class FieldType(Generic[S]):
     required_msgid: ClassVar[str] = N_("%(label)sを入力してください")
     prefillable: ClassVar[bool] = True  # may name a profile key in ``prefill:``
     multiline: ClassVar[bool] = False  # line breaks are part of the answer (a textarea)
+    printed: ClassVar[bool] = False  # free text a certificate may print: every character needs a glyph
 
     def settings(self, field: FieldDef) -> S:
         return field.settings  # type: ignore[return-value]  # validated against settings_model on load
@@ -95,13 +99,16 @@ class FieldType(Generic[S]):
         return FieldError(Message(msgid, {"label": Message(field.label), **params}))
 
     def check_characters(self, field: FieldDef, raw: Raw) -> None:
-        """Every type, before reading its inputs: no bidi or other control characters (see characters.py)."""
+        """Every type, before reading its inputs: no bidi or other control characters (see characters.py); free
+        text also nothing the certificate fonts cannot print (portal.certificates.fonts)."""
         for name in self.input_names(field):
             for value in raw.get(name, ()):
                 refused = refused_character(value, multiline=self.multiline)
                 if refused is not None:
                     char, msgid = refused
                     raise self.error(field, msgid, code=code_point(char))
+                if self.printed and (unprintable := certificate_glyphs().unprintable(value)) is not None:
+                    raise self.error(field, UNPRINTABLE, code=code_point(unprintable), char=unprintable)
 
     def check_digits(self, field: FieldDef, digits: str, max_digits: int) -> str:
         """Before int(): no answer needs more digits, and Python refuses to convert over 4,300 of them."""
@@ -118,3 +125,14 @@ class FieldType(Generic[S]):
     def first(raw: Raw, name: str) -> str:
         values = raw.get(name) or [""]
         return values[0]
+
+
+class SuppliedChoicesType(FieldType[NoSettings]):
+    """A type whose choices the web layer supplies; without them the field cannot be answered."""
+
+    def choose(self, field: FieldDef, value: Any, choices: Choices | None) -> Any:
+        """``value`` (already parsed, not None) kept only when it is among ``choices``."""
+        raise NotImplementedError
+
+    def display_among(self, field: FieldDef, value: Any, translate: Translate, choices: Choices | None) -> str:
+        raise NotImplementedError

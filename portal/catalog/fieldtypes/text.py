@@ -54,6 +54,7 @@ class TextType(FieldType[TextSettings]):
     name = "text"
     widget = "text"
     settings_model = TextSettings
+    printed = True
 
     def parse_present(self, field: FieldDef, raw: Raw) -> str:
         settings = self.settings(field)
@@ -71,6 +72,7 @@ class TextareaType(FieldType[TextareaSettings]):
     widget = "textarea"
     settings_model = TextareaSettings
     multiline = True
+    printed = True
 
     def parse_present(self, field: FieldDef, raw: Raw) -> str:
         settings = self.settings(field)
@@ -81,6 +83,7 @@ class AddressType(FieldType[AddressSettings]):
     name = "address"
     widget = "address"
     settings_model = AddressSettings
+    printed = True
 
     def parse_present(self, field: FieldDef, raw: Raw) -> str:
         settings = self.settings(field)

@@ -4,7 +4,7 @@ municipality's submission is simply not found (404), never forbidden, so its exi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -14,15 +14,21 @@ from portal import catalog
 from portal.catalog import ProcedureDefinition
 from portal.database import db
 from portal.japan import jst
+from portal.messages import N_
 from portal.models import Submission
+from portal.records.compare import Compared, Item
+from portal.records.matching import Outcome
 from portal.roles import Permission, permissions_of
 from portal.services import tenancy
-from portal.services.certificates import certificate_of
+from portal.services.certificates import certificate_of, delivered_certificate
+from portal.services.review import RecordReview, review_record
 from portal.services.revocation import RevocationRefused, RevocationService, certificates_of
 from portal.services.submissions import QueueFilter, SubmissionService
 from portal.web.access import current_staff, staff_actor, staff_required
-from portal.web.current import current_procedures, current_records
+from portal.web.current import current_procedures, current_records, municipality_records
+from portal.web.formview import household_choices
 from portal.web.responses import pdf_response
+from portal.web.templating import wareki_date
 from portal.workflow import TransitionRefused
 
 bp = Blueprint("backoffice", __name__, url_prefix="/backoffice")
@@ -89,19 +95,89 @@ def _staff_submission(reference: str) -> Submission:
     return _service().staff_submission(reference) or abort(404)
 
 
+def _review(submission: Submission, definition: ProcedureDefinition) -> RecordReview:
+    """The submission against its municipality's records (the submission was loaded scoped to the staff's)."""
+    records = municipality_records(submission.municipality_code, db.session)
+    return review_record(db.session, records, submission, definition)
+
+
+# Why no recorded person is shown beside the application; None: the municipality has no records backend.
+NO_RECORD = {
+    None: N_("この自治体の住民記録に接続していないため、照合できません。"),
+    Outcome.NO_MATCH: N_("住民記録に、申請者の基本4情報（氏名・生年月日・性別・住所）と一致する方がいません。"),
+    Outcome.AMBIGUOUS: N_("住民記録に、申請者の基本4情報と一致する方が複数いるため、一人に特定できません。"),
+    Outcome.INCOMPLETE: N_("申請者の本人確認情報に基本4情報がそろっていないため、照合できません。"),
+    Outcome.LINK_STALE: N_("以前に照合した方が、現在の住民記録にいません。"),
+    Outcome.UNAVAILABLE: N_("住民記録システムから回答がないため、照合できません。時間をおいて再度表示してください。"),
+}
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    label: str
+    applied: str
+    recorded: str
+    differs: bool
+    from_claims: bool
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    name: str
+    relationship: str
+    birthdate: str
+    applicant: bool
+    requested: bool
+
+
+def _shown(compared: Compared, value: str | date) -> str:
+    if isinstance(value, date):
+        return wareki_date(value)
+    return _(value) if compared.item is Item.GENDER and value else value
+
+
+def _comparison(review: RecordReview) -> list[ComparisonRow]:
+    return [
+        ComparisonRow(_(c.label), _shown(c, c.applied), _shown(c, c.recorded), c.differs, c.from_claims)
+        for c in review.comparison
+    ]
+
+
+def _members(review: RecordReview) -> list[MemberRow]:
+    household, person = review.recorded.household, review.recorded.person
+    if household is None or person is None:
+        return []
+    return [
+        MemberRow(
+            m.name.full,
+            m.relationship,
+            wareki_date(m.birthdate),
+            m.person_id == person.person_id,
+            m.person_id in review.requested,
+        )
+        for m in household.members
+    ]
+
+
 @bp.get("/submissions/<reference>")
 @staff_required(Permission.VIEW_SUBMISSION)
 def submission(reference: str) -> str:
     found = _staff_submission(reference)
     definition = _definition_of(found)
     workflow = current_procedures().workflow_of(definition)
+    review = _review(found, definition)
+    choices = household_choices(definition, review.recorded.household)
     return render_template(
         "backoffice/submission.html",
         submission=found,
         definition=definition,
         workflow=workflow,
-        answers=catalog.display_answers(definition, found.answers, _),
-        transitions=_service().available_transitions(found),
+        answers=catalog.display_answers(definition, found.answers, _, choices),
+        review=review,
+        no_record=_(NO_RECORD[review.recorded.outcome]) if review.recorded.person is None else None,
+        comparison=_comparison(review),
+        members=_members(review),
+        transitions=_service().available_transitions(found, review.facts),
         certificate=certificate_of(db.session, found),
         certificates=certificates_of(db.session, found),
         may_revoke=Permission.REVOKE_CERTIFICATE in permissions_of(staff_actor().roles),
@@ -114,8 +190,12 @@ def submission(reference: str) -> str:
 @staff_required(Permission.VIEW_SUBMISSION)
 def fire(reference: str, name: str) -> Any:
     found = _staff_submission(reference)
+    definition = _definition_of(found)
+    workflow = current_procedures().workflow_of(definition)
+    needs_facts = workflow.has_transition(name) and workflow.transition(name).requires
+    facts = _review(found, definition).facts if needs_facts else frozenset()
     try:
-        outcome = _service().fire(found, name, request.form.get("comment"))
+        outcome = _service().fire(found, name, request.form.get("comment"), facts)
     except TransitionRefused as refused:
         flash(refused.reason.render(_), "error")
         return redirect(url_for(".submission", reference=reference)), 303
@@ -127,7 +207,7 @@ def fire(reference: str, name: str) -> Any:
 @staff_required(Permission.DOWNLOAD_CERTIFICATE)
 def certificate(reference: str) -> Any:
     found = _staff_submission(reference)
-    return pdf_response(certificate_of(db.session, found) or abort(404))
+    return pdf_response(delivered_certificate(db.session, found) or abort(404))
 
 
 def _revocation() -> RevocationService:

@@ -14,11 +14,12 @@ from portal.catalog import ProcedureDefinition
 from portal.database import db
 from portal.models import Submission
 from portal.services import tenancy
-from portal.services.certificates import certificate_of
+from portal.services.certificates import certificate_of, delivered_certificate
+from portal.services.records import RecordedHousehold, recorded_household
 from portal.services.submissions import SubmissionService
 from portal.web.access import current_resident, resident_actor, resident_required
-from portal.web.current import current_procedures
-from portal.web.formview import error_summary, form_data, page_views
+from portal.web.current import current_procedures, municipality_records
+from portal.web.formview import asks_household, error_summary, form_data, household_choices, page_views
 from portal.web.resident import drafts
 from portal.web.responses import pdf_response
 from portal.workflow import TransitionRefused
@@ -113,13 +114,33 @@ def _lookup_address(definition: ProcedureDefinition, raw: dict[str, list[str]], 
         flash(_("その郵便番号の住所が見つかりませんでした。住所を直接入力してください。"), "error")
 
 
-def _render_form(definition: ProcedureDefinition, raw: dict[str, list[str]], errors: dict, **extra: Any) -> str:
-    pages = page_views(definition, raw, errors)
+def _household(definition: ProcedureDefinition) -> RecordedHousehold | None:
+    """The resident's household as recorded, read only for a form that asks who in it (世帯の一部)."""
+    if not asks_household(definition):
+        return None
+    resident = current_resident()
+    assert resident is not None
+    return recorded_household(db.session, municipality_records(g.municipality.code, db.session), resident)
+
+
+def _choices(definition: ProcedureDefinition, recorded: RecordedHousehold | None) -> dict[str, catalog.Choices]:
+    return household_choices(definition, recorded.household if recorded else None)
+
+
+def _render_form(
+    definition: ProcedureDefinition,
+    raw: dict[str, list[str]],
+    errors: dict,
+    recorded: RecordedHousehold | None,
+    **extra: Any,
+) -> str:
+    pages = page_views(definition, raw, errors, _choices(definition, recorded))
     return render_template(
         "resident/form.html",
         definition=definition,
         pages=pages,
         errors=error_summary(pages),
+        household_unknown=recorded is not None and recorded.household is None,
         **extra,
     )
 
@@ -130,6 +151,7 @@ def apply(code: str, slug: str) -> Any:
     definition = _procedure(slug)
     resident = current_resident()
     assert resident is not None
+    recorded = _household(definition)
     if request.method == "GET":
         profile = resident.resident_profile()
         draft = drafts.load(_draft_key(slug))
@@ -137,7 +159,7 @@ def apply(code: str, slug: str) -> Any:
             raw = draft.raw
         else:
             raw = catalog.to_raw(definition, catalog.prefill(definition, profile.prefill_values()))
-        return _render_form(definition, raw, {}, name_needs_split=profile.name_needs_split)
+        return _render_form(definition, raw, {}, recorded, name_needs_split=profile.name_needs_split)
 
     raw = _answers_from(request.form)
     if "lookup" in request.form:
@@ -146,12 +168,12 @@ def apply(code: str, slug: str) -> Any:
         draft = drafts.save(_draft_key(slug), definition, raw)
     except drafts.DraftTooLarge:
         flash(_("入力内容が大きすぎるため保存できませんでした。入力内容を見直してください。"), "error")
-        return _render_form(definition, raw, {}), 413
+        return _render_form(definition, raw, {}, recorded), 413
     if "lookup" in request.form:
-        return _render_form(definition, draft.raw, {})
-    result = catalog.validate(definition, draft.raw)
+        return _render_form(definition, draft.raw, {}, recorded)
+    result = catalog.validate(definition, draft.raw, choices=_choices(definition, recorded))
     if not result.ok:
-        return _render_form(definition, draft.raw, dict(result.errors))
+        return _render_form(definition, draft.raw, dict(result.errors), recorded)
     return redirect(url_for(".confirm", slug=slug))
 
 
@@ -167,10 +189,11 @@ def confirm(code: str, slug: str) -> Any:
             drafts.discard(key, token)
             return redirect(url_for(".receipt", reference=earlier.reference))
     draft = drafts.load(key)
-    if draft is None or not (result := catalog.validate(definition, draft.raw)).ok:
+    choices = _choices(definition, _household(definition))
+    if draft is None or not (result := catalog.validate(definition, draft.raw, choices=choices)).ok:
         return redirect(url_for(".apply", slug=slug))
     if request.method == "GET":
-        answers = catalog.display_answers(definition, result.values, _)
+        answers = catalog.display_answers(definition, result.values, _, choices)
         return render_template(
             "resident/confirm.html", definition=definition, answers=answers, submission_token=draft.token
         )
@@ -229,7 +252,9 @@ def application(code: str, reference: str) -> str:
         submission=submission,
         definition=definition,
         workflow=current_procedures().workflow_of(definition),
-        answers=catalog.display_answers(definition, submission.answers, _),
+        answers=catalog.display_answers(
+            definition, submission.answers, _, _choices(definition, _household(definition))
+        ),
         transitions=[t for t in service.available_transitions(submission) if t != resubmission],
         can_correct=resubmission is not None,
         certificate=certificate_of(db.session, submission),
@@ -246,16 +271,17 @@ def correct(code: str, reference: str) -> Any:
     if service.resubmission(submission) is None:
         abort(404)
     returned = next((r for r in reversed(submission.history) if r.to_state == submission.state), None)
+    recorded = _household(definition)
     if request.method == "GET":
         raw = catalog.to_raw(definition, submission.answers)
-        return _render_form(definition, raw, {}, submission=submission, returned=returned)
+        return _render_form(definition, raw, {}, recorded, submission=submission, returned=returned)
     raw = _answers_from(request.form)
     if "lookup" in request.form:
         _lookup_address(definition, raw, request.form["lookup"])
-        return _render_form(definition, raw, {}, submission=submission, returned=returned)
-    result = catalog.validate(definition, raw)
+        return _render_form(definition, raw, {}, recorded, submission=submission, returned=returned)
+    result = catalog.validate(definition, raw, choices=_choices(definition, recorded))
     if not result.ok:
-        return _render_form(definition, raw, dict(result.errors), submission=submission, returned=returned)
+        return _render_form(definition, raw, dict(result.errors), recorded, submission=submission, returned=returned)
     try:
         service.resubmit(submission, result.values)
     except TransitionRefused as refused:
@@ -282,7 +308,7 @@ def fire(code: str, reference: str, name: str) -> Any:
 @resident_required
 def certificate(code: str, reference: str) -> Any:
     submission = _own(reference)
-    issued = certificate_of(db.session, submission) or abort(404)
+    issued = delivered_certificate(db.session, submission) or abort(404)
     return pdf_response(issued)
 
 

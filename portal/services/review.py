@@ -1,0 +1,58 @@
+"""The clerk's review of an application against the 住民記録: who the applicant is as recorded, how the
+typed answers differ from the record, and which facts the workflow's ``requires`` may count on.
+
+Reading the record is access to personal data: callers are staff of the submission's municipality (the
+submission is loaded scoped to it), and nothing read here is logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from portal.catalog import ProcedureDefinition, SuppliedChoicesType
+from portal.models import Submission
+from portal.records.backend import ResidentRecords
+from portal.records.compare import Compared, compare, typed_values
+from portal.services.records import RecordedHousehold, recorded_household
+from portal.workflow import Condition
+
+
+@dataclass(frozen=True)
+class RecordReview:
+    recorded: RecordedHousehold
+    comparison: tuple[Compared, ...]  # empty when no person was found
+    requested: tuple[str, ...]  # person ids the application asks for (世帯の一部)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Requested persons the recorded household does not hold (any of them, if it is unknown)."""
+        household = self.recorded.household
+        held = {member.person_id for member in household.members} if household else set()
+        return tuple(person_id for person_id in self.requested if person_id not in held)
+
+    @property
+    def facts(self) -> frozenset[Condition]:
+        """RECORD_MATCH when the applicant's person and household are read and hold everyone requested."""
+        matched = self.recorded.person is not None and self.recorded.household is not None and not self.missing
+        return frozenset({Condition.RECORD_MATCH}) if matched else frozenset()
+
+
+def review_record(
+    session: Session, records: ResidentRecords | None, submission: Submission, definition: ProcedureDefinition
+) -> RecordReview:
+    """Review ``submission`` against ``records`` (its municipality's, or None when it has no backend)."""
+    recorded = recorded_household(session, records, submission.resident)
+    answers = submission.answers
+    requested = tuple(
+        person_id
+        for field in definition.fields
+        if isinstance(field.field_type, SuppliedChoicesType)
+        for person_id in answers.get(field.name) or ()
+    )
+    comparison: tuple[Compared, ...] = ()
+    if recorded.person is not None:
+        claims = submission.resident.resident_profile().prefill_values()
+        comparison = compare(typed_values(definition, answers), claims, recorded.person)
+    return RecordReview(recorded, comparison, requested)
