@@ -1,29 +1,32 @@
 """Certificates (証明書) issued at the end of a procedure, rendered to PDF.
 
-A procedure definition names a template (:func:`available_templates`); the web layer builds the context
-below and calls :meth:`CertificateRenderer.render_pdf`. Templates print Japanese: the certificate is a
-Japanese official document whatever the reader's UI language, so only ``procedure_title`` and the
-``answer_text`` labels arrive already translated.
+A procedure definition names a template (:func:`available_templates`); the 交付 builds the context below
+(:mod:`portal.services.certificates`), checks that the template prints it
+(:meth:`CertificateRenderer.render_html`) and stores it with the certificate; a worker renders that stored
+context with :meth:`CertificateRenderer.render_pdf`. Both raise :class:`CertificateRenderingError` for a
+template or data error. The context is plain JSON (dates are ISO strings) and in Japanese: a certificate
+is a Japanese official document whatever the reader's UI language.
 
 Context contract (every key is required: templates use StrictUndefined)::
 
     municipality:    {code, name, prefecture, mayor_title, mayor_name,
                       seal: file name under static/seals/, demo: bool}
     issue_number:    str, e.g. "999997-2026-000001" (発行番号)
+    issued_on:       ISO date
     verify_url:      str, the public /verify address printed, and as a QR code, on every page
-    issued_on:       datetime.date
-    procedure_title: str
-    reference:       str (受付番号 of the submission)
-    applicant:       {family_name, given_name, family_name_kana, given_name_kana,
-                      birthdate: date | ISO str, postal_code: 7 half-width digits, address}
-    answers:         the submission's answers
-    answer_text:     answer name → display text, already translated
 
-juminhyo (住民票の写し) reads ``answers["items"]`` (a list that may hold "honseki"
-for 本籍・筆頭者 and "relationship" for 続柄; anything not listed prints 省略), ``answers["copies"]``, and
-``answer_text["scope"]`` and ``answer_text["purpose"]`` (plus ``answer_text["members"]`` when present).
-No template ever prints a マイナンバー (個人番号). The PDF is tagged (PDF/UA-1) and signed afterwards
-(:mod:`portal.certificates.signing`); :mod:`portal.certificates.verification` makes the verify URL's code.
+juminhyo (住民票の写し) also reads what the 住民記録 held at issue time, never the applicant's answers::
+
+    record:    {address: {address, katagaki (方書)}, head_name (世帯主),
+                whole_household: bool, persons: [entry, ...] in the record's order}
+    requested: {relationship: bool, honseki: bool}  (続柄, 本籍・筆頭者; not requested prints 省略)
+
+An entry is :func:`portal.records.model.person_to_json` without ``person_id``, ``household_id`` and
+``address`` (the household's is printed), and without ``relationship`` or ``domicile`` unless requested.
+One entry is printed as a 個人票, several as a 世帯連記式 of four a page. No template ever prints a
+マイナンバー (個人番号) or 住民票コード; neither is ever in a record. The PDF is tagged (PDF/UA-1) and signed
+afterwards (:mod:`portal.certificates.signing`); :mod:`portal.certificates.verification` makes the verify
+URL's code.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from portal.certificates.renderer import (
     STATIC_DIR,
     TEMPLATES_DIR,
     CertificateRenderer,
+    CertificateRenderingError,
     UnknownTemplateError,
     available_templates,
 )
@@ -41,6 +45,7 @@ __all__ = [
     "STATIC_DIR",
     "TEMPLATES_DIR",
     "CertificateRenderer",
+    "CertificateRenderingError",
     "RefusedURLError",
     "StaticFileFetcher",
     "UnknownTemplateError",

@@ -1,14 +1,13 @@
-"""Jinja filters for certificates: Japanese dates and postal codes, and strict mapping look-ups."""
+"""Jinja filters for certificates: 和暦 dates and 性別 as a 住民票 prints them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
 
-from jinja2 import Undefined, UndefinedError
+from jinja2 import Undefined
 
 from portal.japan.wareki import format_date
+from portal.records.model import Gender
 
 
 def _require(value: object) -> None:
@@ -32,17 +31,13 @@ def wareki(value: date | str) -> str:
     return format_date(value)
 
 
-def postal_code(value: str) -> str:
-    """1000001 → 100-0001; anything but 7 half-width digits is a bug in the caller's context."""
+GENDERS = {Gender.MALE: "男", Gender.FEMALE: "女"}  # keyed by the values a stored context holds
+
+
+def gender(value: str) -> str:
+    """male → 男, female → 女, as a 住民票 prints 性別."""
     _require(value)
-    if not (len(value) == 7 and value.isascii() and value.isdigit()):
-        raise ValueError(f"postal_code: {value!r} is not 7 half-width digits")
-    return f"{value[:3]}-{value[3:]}"
-
-
-def item(mapping: Mapping[str, Any], key: str) -> Any:
-    """``mapping[key]`` strictly: Jinja's ``answers["items"]`` falls back to ``dict.items`` when the key is missing."""
-    _require(mapping)
-    if key not in mapping:
-        raise UndefinedError(f"{key!r} is undefined")
-    return mapping[key]
+    try:
+        return GENDERS[value]
+    except KeyError:
+        raise ValueError(f"gender: {value!r} is not a recorded gender") from None

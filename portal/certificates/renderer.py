@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from weasyprint import HTML
 
 from portal.certificates.fetcher import StaticFileFetcher
-from portal.certificates.filters import item, postal_code, wareki
+from portal.certificates.filters import gender, wareki
 from portal.certificates.qr import qr_svg
 
 # Tagged PDF for screen readers (PDF/UA-1): structure, title, language and author come from the template.
@@ -21,6 +22,26 @@ STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 
 class UnknownTemplateError(LookupError):
     """A procedure asked for a certificate template that does not exist."""
+
+
+class CertificateRenderingError(Exception):
+    """A template could not print its context: a bug in the template or data it does not expect.
+
+    Its message is for the operator's log: the template, the exception's class and the template line it
+    came from, never the exception's own text, which may quote a resident's data.
+    """
+
+    def __init__(self, template: str, cause: BaseException) -> None:
+        self.template = template
+        self.cause_class = type(cause).__name__
+        self.location = _template_line(cause) or f"{template}.html"
+        super().__init__(f"{self.cause_class} in {self.location}")
+
+
+def _template_line(exc: BaseException) -> str | None:
+    """``juminhyo.html line 12``: Jinja rewrites tracebacks so that template frames name the template file."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
+    return f"{Path(frames[-1].filename).name} line {frames[-1].lineno}" if frames else None
 
 
 def available_templates(templates_dir: Path = TEMPLATES_DIR) -> frozenset[str]:
@@ -44,22 +65,29 @@ class CertificateRenderer:
             lstrip_blocks=True,
         )
         self.environment.filters["wareki"] = wareki
-        self.environment.filters["postal_code"] = postal_code
-        self.environment.filters["item"] = item
+        self.environment.filters["gender"] = gender
         self.environment.filters["qr_svg"] = qr_svg
 
     def available_templates(self) -> frozenset[str]:
         return available_templates(self.templates_dir)
 
     def render_html(self, template: str, context: Mapping[str, Any]) -> str:
+        """The certificate's HTML, or CertificateRenderingError whatever went wrong in Jinja."""
         names = self.available_templates()
         if template not in names:
             raise UnknownTemplateError(
                 f"no certificate template {template!r}; available: {', '.join(sorted(names)) or 'none'}"
             )
-        return self.environment.get_template(f"{template}.html").render(dict(context))
+        try:
+            return self.environment.get_template(f"{template}.html").render(dict(context))
+        except Exception as exc:  # noqa: BLE001 - any failure means no certificate, which the caller reports
+            raise CertificateRenderingError(template, exc) from exc
 
     def render_pdf(self, template: str, context: Mapping[str, Any]) -> bytes:
+        """The tagged PDF, or CertificateRenderingError whatever went wrong in Jinja or WeasyPrint."""
         html = self.render_html(template, context)
-        document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher)
-        return document.write_pdf(pdf_variant=PDF_VARIANT)
+        try:
+            document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher)
+            return document.write_pdf(pdf_variant=PDF_VARIANT)
+        except Exception as exc:  # noqa: BLE001 - any failure means no certificate, which the caller reports
+            raise CertificateRenderingError(template, exc) from exc

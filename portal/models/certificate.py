@@ -47,11 +47,14 @@ class Certificate(CreatedAt, Base):
     issue_number: Mapped[str] = mapped_column(String(32), unique=True)  # 発行番号
     template: Mapped[str] = mapped_column(String(64))
     issued_on: Mapped[date] = mapped_column()
-    # The template's inputs, as reserved at the 交付: rendering reads nothing else.
-    context: Mapped[dict[str, Any] | None] = mapped_column()
+    # The template's inputs, as reserved at the 交付: the 住民記録 as it stood then, 発行番号, dates,
+    # municipality, verify URL (portal.services.certificates.certificate_context). Rendering reads nothing else.
+    context: Mapped[dict[str, Any] | None] = mapped_column(deferred=True)
     sha256: Mapped[str | None] = mapped_column(String(64))
     pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     rendered_at: Mapped[datetime | None] = mapped_column()  # null while 「発行処理中」
+    # Why the last attempt to render failed (exception class and template line, never data); null once rendered.
+    render_error: Mapped[str | None] = mapped_column(String(200))
     # The code of the verify URL printed on the PDF (portal.certificates.verification); null before signing.
     verification_code: Mapped[str | None] = mapped_column(String(32))
     revoked_at: Mapped[datetime | None] = mapped_column()

@@ -1,49 +1,83 @@
 """Issuing the official PDF in two steps: the 交付 reserves it, a worker renders it.
 
-:func:`reserve_certificate` runs inside the transition's short transaction: it takes the 発行番号 and stores
-the exact context the PDF will be rendered from, and queues the certificate for rendering once that
-transaction has committed (portal.tasks sends it to the worker). :func:`render_certificate` renders and
-signs from the stored context only, at most once whatever the retries.
+:func:`reserve_certificate` runs inside the transition's short transaction: it reads what the certificate
+certifies (the 住民記録 as it stands now, :func:`certified_content`), takes the 発行番号 and stores the exact
+context the PDF will be rendered from (:func:`certificate_context`), and queues the certificate for rendering
+once that transaction has committed (portal.tasks sends it to the worker). :func:`render_certificate` renders
+and signs from the stored context only, at most once whatever the retries, so the same certificate can be
+rendered again, elsewhere, later.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+import logging
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.catalog import ProcedureDefinition
+from portal.certificates import CertificateRenderingError
 from portal.certificates.signing import SigningKeyMissing
 from portal.certificates.verification import content_digest
 from portal.japan import jst
-from portal.models import Certificate, SequenceKind, Submission
+from portal.messages import N_, Message
+from portal.models import Certificate, Municipality, SequenceKind, Submission
 from portal.procedures import Procedures
+from portal.records.backend import ResidentRecords
+from portal.services.juminhyo import juminhyo_content
 from portal.services.numbering import next_number
 from portal.workflow import TransitionRefused
 
+log = logging.getLogger(__name__)
+
 TO_RENDER = "madoguchi.certificates_to_render"  # Session.info: reserved in the open transaction
+RENDER_ERROR_LENGTH = 200  # Certificate.render_error
+
+NOT_PRODUCED = Message(
+    N_(
+        "証明書を作成できなかったため、交付できませんでした。申請は変更されていません。システム管理者に連絡してください。"
+    )
+)
+
+# What each certificate template certifies beyond the issue itself, read when it is issued.
+Content = Callable[[Session, Mapping[str, ResidentRecords], Submission], dict[str, Any]]
+CERTIFIED_CONTENT: Mapping[str, Content] = {"juminhyo": juminhyo_content}
 
 
 def reserve_certificate(
-    session: Session, procedures: Procedures, submission: Submission, definition: ProcedureDefinition
+    session: Session,
+    procedures: Procedures,
+    records: Mapping[str, ResidentRecords],
+    submission: Submission,
+    definition: ProcedureDefinition,
 ) -> Certificate:
-    """Number the certificate and keep what it will print, or refuse the transition (nothing is then kept)
-    when the municipality cannot sign: an official document is never delivered unsigned."""
+    """Read what the certificate certifies, number it and keep what it will print, or refuse the transition
+    (nothing is then kept): an official document is never delivered unsigned, nor certifying anything but
+    the record, nor from a context its template cannot print."""
     assert definition.certificate is not None
     signing = procedures.signing
+    municipality = submission.municipality
     try:
-        signing.signer(submission.municipality_code)  # before a 発行番号 is taken
+        signing.signer(municipality.code)  # every refusal but the template's comes before a 発行番号 is taken
     except SigningKeyMissing as missing:
         raise TransitionRefused(missing.message) from None
+    # Read before the 発行番号: a slow records backend must never hold the counter's row lock.
+    content = certified_content(session, records, submission, definition.certificate)
     issued_on = jst.today()
     number = next_number(session, submission.municipality_code, SequenceKind.CERTIFICATE, issued_on.year)
     issue_number = f"{submission.municipality_code}-{issued_on.year}-{number:06d}"
-    context = certificate_context(submission, definition, issue_number=issue_number, issued_on=issued_on.isoformat())
+    context = certificate_context(municipality, content, issue_number=issue_number, issued_on=issued_on)
     code = signing.verification_code(issue_number, content_digest(context))
     context["verify_url"] = signing.verify_url(issue_number, code)
+    try:  # the HTML only (milliseconds): a template or data error refuses the 交付 here, not in the worker
+        procedures.certificates.render_html(definition.certificate, context)
+    except CertificateRenderingError as failed:
+        log.error("certificate %s not reserved: %s", issue_number, failed)  # class, template line; no data
+        raise TransitionRefused(NOT_PRODUCED) from None
     certificate = Certificate(
         submission_id=submission.id,
         municipality_code=submission.municipality_code,
@@ -69,7 +103,9 @@ def render_certificate(session: Session, procedures: Procedures, certificate_id:
 
     The row is locked first, so of two workers given the same certificate one renders and the other finds
     it rendered; a rendered, revoked or unknown certificate is left as it is. A row that already has its
-    PDF (rendered in the request by the previous release) is only stamped.
+    PDF (rendered in the request by the previous release) is only stamped. A context the template cannot
+    print, or a signing key gone since the 交付, is logged and marked on the row (``render_error``, shown to
+    staff on the case page); the certificate stays 「発行処理中」 and the sweep tries again.
     """
     certificate = session.scalars(
         select(Certificate).filter_by(id=certificate_id).with_for_update().execution_options(populate_existing=True)
@@ -77,12 +113,23 @@ def render_certificate(session: Session, procedures: Procedures, certificate_id:
     if certificate is None or certificate.rendered or certificate.revoked:
         return certificate
     if certificate.pdf is None:
-        assert certificate.context is not None
-        municipality = certificate.context["municipality"]
-        rendered = procedures.certificates.render_pdf(certificate.template, certificate.context)
+        context = certificate.context
+        assert context is not None
+        municipality = context["municipality"]
         location = f"{municipality['prefecture']}{municipality['name']}"
-        certificate.pdf = procedures.signing.sign(certificate.municipality_code, location, rendered)
-        certificate.sha256 = hashlib.sha256(certificate.pdf).hexdigest()
+        try:
+            rendered = procedures.certificates.render_pdf(certificate.template, context)
+            pdf = procedures.signing.sign(certificate.municipality_code, location, rendered)
+        except (CertificateRenderingError, SigningKeyMissing) as failed:
+            log.error("certificate %s not rendered: %s; the sweep tries again", certificate.issue_number, failed)
+            # For staff: the rendering error's class and template line; a missing key's paths stay in the log.
+            marker = str(failed) if isinstance(failed, CertificateRenderingError) else type(failed).__name__
+            certificate.render_error = marker[:RENDER_ERROR_LENGTH]
+            session.flush()
+            return certificate
+        certificate.pdf = pdf
+        certificate.sha256 = hashlib.sha256(pdf).hexdigest()
+    certificate.render_error = None
     certificate.rendered_at = jst.now()
     session.flush()
     return certificate
@@ -99,12 +146,19 @@ def unrendered(session: Session, reserved_before: datetime) -> list[int]:
     return list(session.scalars(query))
 
 
-def certificate_context(
-    submission: Submission, definition: ProcedureDefinition, *, issue_number: str, issued_on: str
+def certified_content(
+    session: Session, records: Mapping[str, ResidentRecords], submission: Submission, template: str
 ) -> dict[str, Any]:
-    """The template's inputs (see portal.certificates), JSON as stored. Official documents are in Japanese."""
-    municipality = submission.municipality
-    answers = submission.answers
+    """What ``template`` certifies for this submission, read now (TransitionRefused when it cannot be)."""
+    content = CERTIFIED_CONTENT.get(template)
+    return content(session, records, submission) if content else {}
+
+
+def certificate_context(
+    municipality: Municipality, content: Mapping[str, Any], *, issue_number: str, issued_on: date
+) -> dict[str, Any]:
+    """The template's inputs as JSON (contract: see portal.certificates), without the verify URL that is made
+    from them. Official documents are always in Japanese, so nothing here is translated."""
     return {
         "municipality": {
             "code": municipality.code,
@@ -116,21 +170,9 @@ def certificate_context(
             "demo": municipality.demo,
         },
         "issue_number": issue_number,
-        "issued_on": issued_on,
-        "procedure_title": definition.title,
-        "reference": submission.reference,
-        "applicant": answers,
-        "answers": answers,
-        "answer_text": {
-            field.name: field.field_type.display(field, answers[field.name], _untranslated)
-            for field in definition.fields
-            if field.name in answers
-        },
+        "issued_on": issued_on.isoformat(),
+        **content,
     }
-
-
-def _untranslated(text: str) -> str:
-    return text
 
 
 def certificate_of(session: Session, submission: Submission) -> Certificate | None:

@@ -6,6 +6,8 @@ the partial unique index (one valid certificate per submission) backs this up in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,6 +15,7 @@ from portal.japan import jst
 from portal.messages import N_, Message
 from portal.models import ActorKind, Certificate, Submission
 from portal.procedures import Procedures
+from portal.records.backend import ResidentRecords
 from portal.roles import Permission, permissions_of
 from portal.services.actors import ActingUser
 from portal.services.certificates import certificate_of, reserve_certificate
@@ -38,10 +41,15 @@ def certificates_of(session: Session, submission: Submission) -> list[Certificat
 
 
 class RevocationService:
-    def __init__(self, session: Session, procedures: Procedures, actor: ActingUser) -> None:
+    """``records`` (municipality code → its opened 住民記録): a reissue certifies the record as it stands then."""
+
+    def __init__(
+        self, session: Session, procedures: Procedures, actor: ActingUser, records: Mapping[str, ResidentRecords]
+    ) -> None:
         self.session = session
         self.procedures = procedures
         self.actor = actor
+        self.records = records
 
     def revoke(self, submission: Submission, issue_number: str, reason: str | None) -> Certificate:
         reason = (reason or "").strip()
@@ -73,8 +81,8 @@ class RevocationService:
         ):
             raise RevocationRefused(Message(N_("再交付できるのは、失効した証明書だけです。")))
         try:
-            return reserve_certificate(self.session, self.procedures, submission, definition)
-        except TransitionRefused as refused:  # the municipality cannot sign
+            return reserve_certificate(self.session, self.procedures, self.records, submission, definition)
+        except TransitionRefused as refused:  # cannot sign, no record to certify, or a template error
             raise RevocationRefused(refused.reason) from None
 
     def _lock(self, submission: Submission) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from portal.japan import jst
 from portal.messages import N_, Message
 from portal.models import ActorKind, Municipality, Resident, SequenceKind, Submission, TransitionRecord
 from portal.procedures import Procedures
+from portal.records.backend import ResidentRecords
 from portal.services.actors import ActingUser
 from portal.services.certificates import reserve_certificate
 from portal.services.numbering import next_number
@@ -44,10 +46,20 @@ class QueueFilter:
 
 
 class SubmissionService:
-    def __init__(self, session: Session, procedures: Procedures, actor: ActingUser) -> None:
+    """``records`` (municipality code → its opened 住民記録) is what a certificate certifies; only issuing
+    reads it, so residents' own actions need none."""
+
+    def __init__(
+        self,
+        session: Session,
+        procedures: Procedures,
+        actor: ActingUser,
+        records: Mapping[str, ResidentRecords] = MappingProxyType({}),
+    ) -> None:
         self.session = session
         self.procedures = procedures
         self.actor = actor
+        self.records = records
 
     # -- residents -------------------------------------------------------------------------------
 
@@ -234,7 +246,7 @@ class SubmissionService:
                 outcome.transition.comment_visible_to,
             )
             if Effect.ISSUE_CERTIFICATE in outcome.transition.effects and definition.certificate:
-                reserve_certificate(self.session, self.procedures, submission, definition)
+                reserve_certificate(self.session, self.procedures, self.records, submission, definition)
         return outcome
 
     def _definition(self, submission: Submission) -> ProcedureDefinition:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,6 +45,13 @@ def verified_certificate(
         issued_on=certificate.issued_on,
         municipality=f"{submission.municipality.prefecture}{submission.municipality.name}",
         sha256=certificate.sha256,
-        masked_name=masked_name(submission.answers.get("family_name")),
+        masked_name=masked_name(_certified_family_name(certificate)),
         revoked_at=certificate.revoked_at,
     )
+
+
+def _certified_family_name(certificate: Certificate) -> Any:
+    """The 氏 of the first person the certificate certifies, as recorded; the typed answer only for a
+    certificate issued before contexts were kept."""
+    persons = (certificate.context or {}).get("record", {}).get("persons")
+    return persons[0]["name"]["family"] if persons else certificate.submission.answers.get("family_name")

@@ -29,12 +29,13 @@ from portal import create_app
 from portal.certificates.devpki import create_dev_pki
 from portal.config import ROOT, load_settings
 from portal.database import db
-from portal.models import Certificate, Municipality, MunicipalityProcedure, NumberSequence, Resident, SequenceKind
+from portal.models import Certificate, Municipality, MunicipalityProcedure, NumberSequence, SequenceKind
 from portal.services.actors import ActingUser
 from portal.services.certificates import render_certificate, reserve_certificate
 from portal.services.submissions import SubmissionService
-from portal.web.current import current_procedures
+from portal.web.current import current_procedures, current_records
 from tests.broker import REDIS_URL, Broker, use_prefix
+from tests.db.recorded import recorded_resident
 from tests.web.journeys import JUMINHYO_ANSWERS, validated
 
 CODE = "999962"  # this module's own municipality (check digit 2)
@@ -61,6 +62,7 @@ def environment(committing_engine: Engine, tmp_path_factory: pytest.TempPathFact
         "SESSION_DIR": str(tmp_path_factory.mktemp("sessions")),
         "CELERY_BROKER_URL": REDIS_URL,
         "CERTIFICATE_RETRY_SECONDS": str(RETRY_SECONDS),
+        "RECORDS_BACKENDS": f"{CODE}=demo",
     }
 
 
@@ -80,13 +82,11 @@ def reserve(portal: Flask, engine: Engine) -> tuple[int, str]:
         procedures = current_procedures()
         definition = procedures.definition("juminhyo")
         assert definition is not None
-        resident = Resident(subject=f"worker-{time.monotonic_ns()}", profile={})
-        session.add(resident)
-        session.flush()
+        resident = recorded_resident(session, CODE, f"worker-{time.monotonic_ns()}")
         service = SubmissionService(session, procedures, ActingUser.of_resident(resident))
         answers = validated(definition, JUMINHYO_ANSWERS)
         submission = service.submit(session.get_one(Municipality, CODE), definition, answers, resident.subject)
-        certificate = reserve_certificate(session, procedures, submission, definition)
+        certificate = reserve_certificate(session, procedures, current_records(session), submission, definition)
         session.commit()
         return certificate.id, certificate.issue_number
 

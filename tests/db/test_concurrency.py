@@ -19,15 +19,15 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from portal.certificates.devpki import create_dev_pki
-from portal.certificates.signing import CertificateSigning
-from portal.config import DEV_CERTIFICATE_HMAC_KEY, DEV_PUBLIC_URL, ROOT
-from portal.models import Certificate, Municipality, MunicipalityProcedure, Resident, Staff, Submission
+from portal.models import Certificate, Municipality, MunicipalityProcedure, Staff, Submission
 from portal.procedures import Procedures
+from portal.records.registry import RecordsSource, build_directory
 from portal.roles import Role
 from portal.services.actors import ActingUser
 from portal.services.submissions import SubmissionService
 from portal.workflow import Condition, Outcome, TransitionRefused
+from tests.db.recorded import recorded_resident
+from tests.db.signing import signing_procedures
 from tests.web.journeys import JUMINHYO_ANSWERS, validated
 
 CODE = "999954"  # this module's own municipality (check digit 4)
@@ -39,10 +39,7 @@ MATCHED = frozenset({Condition.RECORD_MATCH})
 @pytest.fixture(scope="module")
 def procedures(tmp_path_factory: pytest.TempPathFactory) -> Procedures:
     """Real signing with this module's own development key, so 交付 renders and signs as in production."""
-    pki = tmp_path_factory.mktemp("pki")
-    create_dev_pki(pki, [(CODE, "見本県競合市")])
-    signing = CertificateSigning(pki, DEV_CERTIFICATE_HMAC_KEY, DEV_PUBLIC_URL)
-    return Procedures.load(ROOT / "forms_catalog", ROOT / "workflows", signing)
+    return signing_procedures(tmp_path_factory.mktemp("pki"), [(CODE, "見本県競合市")])
 
 
 @dataclass(frozen=True)
@@ -60,14 +57,14 @@ def people(committing_engine: Engine) -> People:
             code=CODE, name="競合市", prefecture="見本県", mayor_title="競合市長", mayor_name="競合 太郎",
             seal="999997.svg", demo=True, procedures=[MunicipalityProcedure(slug="juminhyo")],
         )  # fmt: skip
-        resident = Resident(subject="race-resident", profile={"family_name": "山田", "given_name": "太郎"})
         staff = [
             Staff(municipality_code=CODE, subject=f"race-{name}", name=name, role_values=[role])
             for name, role in (("窓口 一", Role.CLERK), ("窓口 二", Role.CLERK), ("決裁 三", Role.APPROVER))
         ]
         session.add(municipality)
         session.flush()  # staff name the municipality by code only
-        session.add_all([resident, *staff])
+        session.add_all(staff)
+        resident = recorded_resident(session, CODE, "race-resident")  # every 交付 here certifies their record
         session.commit()
         return People(ActingUser.of_resident(resident), *(ActingUser.of_staff(s) for s in staff))
 
@@ -121,10 +118,15 @@ def race(engine: Engine, submission_id: int, *acts: Act) -> list[Any]:
         return list(pool.map(run, acts))
 
 
+RECORDS = build_directory({CODE: RecordsSource("demo")})
+
+
 def firing(procedures: Procedures, actor: ActingUser, name: str, comment: str | None = None) -> Act:
-    return lambda session, submission: SubmissionService(session, procedures, actor).fire(
-        submission, name, comment, MATCHED
-    )
+    def act(session: Session, submission: Submission) -> Outcome:
+        service = SubmissionService(session, procedures, actor, RECORDS.open_all(session))
+        return service.fire(submission, name, comment, MATCHED)
+
+    return act
 
 
 def _check_one_won(results: list[Any]) -> tuple[Outcome, TransitionRefused]:

@@ -19,7 +19,7 @@ from portal.certificates.fonts import (
     find_font_files,
     load_coverage,
 )
-from tests.unit.test_certificates_render import juminhyo_context
+from tests.unit.test_certificates_render import YAMADA, juminhyo_context
 
 IPAMJ = DEBIAN_FILES["IPAmjMincho"]
 IPAEX = (DEBIAN_FILES["IPAexMincho"], DEBIAN_FILES["IPAexGothic"])
@@ -134,9 +134,11 @@ def test_ipamj_is_what_prints_the_mj_characters() -> None:
 # --- on the certificate ---------------------------------------------------------------------------------
 
 
-def render(tmp_path: Path, **applicant: str) -> Path:
-    context: dict[str, Any] = juminhyo_context()
-    context["applicant"] = {**context["applicant"], **applicant}
+def render(tmp_path: Path, family_name: str, given_name: str, address: str = "見本市") -> Path:
+    """A 個人票 of 山田 花子 as recorded, with the record's name and household address replaced."""
+    name = {**YAMADA["name"], "family": family_name, "given": given_name}  # type: ignore[dict-item]
+    context: dict[str, Any] = juminhyo_context([{**YAMADA, "name": name}])
+    context["record"]["address"]["address"] = address
     pdf = tmp_path / "certificate.pdf"
     pdf.write_bytes(CertificateRenderer().render_pdf("juminhyo", context))
     return pdf

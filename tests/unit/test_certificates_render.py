@@ -17,21 +17,68 @@ import segno
 from jinja2 import UndefinedError
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
+from weasyprint import HTML
 
 from portal.certificates import (
     STATIC_DIR,
     CertificateRenderer,
+    CertificateRenderingError,
     UnknownTemplateError,
     available_templates,
 )
-from portal.certificates.filters import postal_code, wareki
+from portal.certificates.filters import gender, wareki
 
 CERTIFICATION = "この写しは、住民票の原本と相違ないことを証明する。"
 VERMILION_PDF = b"0.784314 0.086275 0.113725"  # #c8161d as PDF colour operands
 VERIFY_URL = "https://madoguchi.example.jp/verify/999997-2026-000001?c=ABCDEFGHIJKLMNOPQRSTUVWX"
 
+YAMADA = {
+    "name": {"family": "山田", "given": "花子", "family_kana": "ヤマダ", "given_kana": "ハナコ"},
+    "birthdate": "1985-04-01",
+    "gender": "female",
+    "relationship": "世帯主",
+    "became_resident_on": "1985-04-01",
+    "address_set_on": "2016-09-10",
+    "previous_address": "埼玉県さいたま市浦和区高砂三丁目15番1号",
+    "domicile": {"honseki": "見本県見本市中央一丁目2番", "hittosha": "山田 一郎"},
+    "foreign": None,
+}
+GARCIA = {
+    "name": {"family": "GARCIA", "given": "MARIA", "family_kana": "ガルシア", "given_kana": "マリア"},
+    "birthdate": "1992-07-30",
+    "gender": "female",
+    "relationship": "妻",
+    "became_resident_on": "2019-10-01",
+    "address_set_on": "2019-10-01",
+    "previous_address": "",
+    "domicile": None,
+    "foreign": {
+        "nationality": "スペイン",
+        "category": "中長期在留者",
+        "residence_status": "技術・人文知識・国際業務",
+        "period_of_stay": "5年",
+        "period_expires_on": "2029-09-30",
+        "alias": "",
+        "alias_kana": "",
+    },
+}
 
-def juminhyo_context(**overrides: Any) -> dict[str, Any]:
+
+def entry(person: dict[str, Any], requested: dict[str, bool], **changes: Any) -> dict[str, Any]:
+    """A stored entry: what was not requested is not in the context at all."""
+    kept = {**person, **changes}
+    if not requested["relationship"]:
+        del kept["relationship"]
+    if not requested["honseki"]:
+        del kept["domicile"]
+    return kept
+
+
+def juminhyo_context(
+    persons: list[dict[str, Any]] | None = None, *, relationship: bool = True, honseki: bool = False, **overrides: Any
+) -> dict[str, Any]:
+    """The stored context of a 住民票の写し of ``persons`` (record entries; 山田 花子 alone by default)."""
+    requested = {"relationship": relationship, "honseki": honseki}
     context: dict[str, Any] = {
         "municipality": {
             "code": "999997",
@@ -44,23 +91,26 @@ def juminhyo_context(**overrides: Any) -> dict[str, Any]:
         },
         "issue_number": "999997-2026-000001",
         "verify_url": VERIFY_URL,
-        "issued_on": date(2026, 11, 26),
-        "procedure_title": "住民票の写しの交付申請",
-        "reference": "R-2026-000042",
-        "applicant": {
-            "family_name": "山田",
-            "given_name": "花子",
-            "family_name_kana": "ヤマダ",
-            "given_name_kana": "ハナコ",
-            "birthdate": "1985-04-01",
-            "postal_code": "1000001",
-            "address": "見本県見本市中央一丁目2番3号",
+        "issued_on": "2026-11-26",
+        "record": {
+            "address": {"address": "見本県見本市中央一丁目2番3号", "katagaki": "見本ハイツ101号室"},
+            "head_name": "山田 花子",
+            "whole_household": False,
+            "persons": [entry(p, requested) for p in persons or [YAMADA]],
         },
-        "answers": {"scope": "self", "items": ["relationship"], "copies": 2, "purpose": "bank"},
-        "answer_text": {"scope": "本人のみ", "purpose": "金融機関への提出"},
+        "requested": requested,
     }
     context.update(overrides)
     return context
+
+
+def household_of(count: int) -> list[dict[str, Any]]:
+    """``count`` persons: 山田 花子 and her children 一郎, 二郎, … (distinct names to find on the pages)."""
+    children = [
+        {**YAMADA, "name": {**YAMADA["name"], "given": f"{'一二三四五六七八九'[i]}郎"}, "relationship": "子"}
+        for i in range(count - 1)
+    ]
+    return [YAMADA, *children]
 
 
 @pytest.fixture(scope="module")
@@ -68,11 +118,26 @@ def renderer() -> CertificateRenderer:
     return CertificateRenderer()
 
 
+def cells(html: str, label: str) -> list[str]:
+    """The text of every table cell next to a ``label`` header, in document order."""
+    found = re.findall(
+        rf'<th scope="row"[^>]*>(?:<span[^>]*>\d+</span>)?{label}</th>\s*<td[^>]*>(.*?)</td>', html, re.S
+    )
+    assert found, f"no {label} row"
+    return [re.sub(r"<[^>]+>|\s+", "", cell) for cell in found]
+
+
 def row(html: str, label: str) -> str:
-    """The text of the table cell next to the ``label`` header."""
-    match = re.search(rf'<th scope="row">{label}</th>\s*<td>(.*?)</td>', html, re.S)
-    assert match, f"no {label} row"
-    return re.sub(r"<[^>]+>|\s+", "", match.group(1))
+    [text] = cells(html, label)
+    return text
+
+
+def pdf_pages(pdf: bytes, tmp_path: Path) -> list[str]:
+    """Each page's text as pdftotext lays it out."""
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return text.split("\f")[:-1]
 
 
 # --- filters ---------------------------------------------------------------------------------------
@@ -101,14 +166,13 @@ def test_wareki_filter_rejects_other_types() -> None:
         wareki(20261126)  # type: ignore[arg-type]
 
 
-def test_postal_code_filter() -> None:
-    assert postal_code("1000001") == "100-0001"
+def test_gender_filter() -> None:
+    assert (gender("male"), gender("female")) == ("男", "女")
 
 
-@pytest.mark.parametrize("bad", ["100-0001", "100000", "１０００００１", ""])
-def test_postal_code_filter_rejects_anything_but_seven_digits(bad: str) -> None:
-    with pytest.raises(ValueError, match="is not 7 half-width digits"):
-        postal_code(bad)
+def test_gender_filter_rejects_anything_else() -> None:
+    with pytest.raises(ValueError, match="'other' is not a recorded gender"):
+        gender("other")
 
 
 # --- templates -------------------------------------------------------------------------------------
@@ -136,89 +200,145 @@ def test_an_unknown_template_is_refused_naming_the_available_ones(renderer: Cert
         renderer.render_html(name, juminhyo_context())
 
 
-def test_juminhyo_html_carries_the_resident_and_the_issue(renderer: CertificateRenderer) -> None:
-    html = renderer.render_html("juminhyo", juminhyo_context())
+def test_a_kojinhyo_prints_the_record_of_one_person(renderer: CertificateRenderer) -> None:
+    html = renderer.render_html("juminhyo", juminhyo_context(honseki=True))
 
-    assert "住民票の写し" in html
-    assert "山田　花子" in html
-    assert "ヤマダ　ハナコ" in html
-    assert "999997-2026-000001" in html
-    assert "R-2026-000042" in html
-    assert "令和8年11月26日" in html
+    assert 'class="sheet kojinhyo"' in html and "setai-renki" not in html
+    assert row(html, "氏名") == "ヤマダハナコ山田花子"
     assert row(html, "生年月日") == "昭和60年4月1日生"
-    assert row(html, "住所") == "〒100-0001見本県見本市中央一丁目2番3号"
-    assert row(html, "世帯") == "本人のみ"
-    assert row(html, "使用目的") == "金融機関への提出"
-    assert row(html, "交付通数") == "2通"
+    assert row(html, "性別") == "女"
+    assert row(html, "続柄") == "世帯主"
+    assert row(html, "住所") == "見本県見本市中央一丁目2番3号見本ハイツ101号室"
+    assert row(html, "世帯主") == "山田花子"
+    assert row(html, "住民となった年月日") == "昭和60年4月1日"
+    assert row(html, "住所を定めた年月日") == "平成28年9月10日"
+    assert row(html, "転入前住所") == "埼玉県さいたま市浦和区高砂三丁目15番1号"
+    assert (row(html, "本籍"), row(html, "筆頭者")) == ("見本県見本市中央一丁目2番", "山田一郎")
+    assert "999997-2026-000001" in html and "令和8年11月26日" in html
     assert CERTIFICATION in html
     assert "見本市長" in html and "見本 太郎" in html
     assert 'src="seals/999997.svg"' in html
 
 
-def test_juminhyo_prints_requested_items_and_omits_the_rest(renderer: CertificateRenderer) -> None:
-    context = juminhyo_context()
+def test_relationship_and_domicile_print_only_when_requested(renderer: CertificateRenderer) -> None:
+    neither = renderer.render_html("juminhyo", juminhyo_context(relationship=False, honseki=False))
+    both = renderer.render_html("juminhyo", juminhyo_context(relationship=True, honseki=True))
 
-    only_relationship = renderer.render_html("juminhyo", context)
-    context["answers"] = {**context["answers"], "items": ["honseki"]}
-    only_honseki = renderer.render_html("juminhyo", context)
-
-    assert (row(only_relationship, "続柄"), row(only_relationship, "本籍・筆頭者")) == ("請求により記載", "省略")
-    assert (row(only_honseki, "続柄"), row(only_honseki, "本籍・筆頭者")) == ("省略", "請求により記載")
-
-
-def test_juminhyo_shows_household_members_when_given(renderer: CertificateRenderer) -> None:
-    context = juminhyo_context(answer_text={"scope": "世帯全員", "purpose": "就職", "members": "山田 一郎、山田 花子"})
-
-    assert row(renderer.render_html("juminhyo", context), "世帯") == "世帯全員山田一郎、山田花子"
+    assert [row(neither, label) for label in ("続柄", "本籍", "筆頭者")] == ["省略", "省略", "省略"]
+    assert [row(both, label) for label in ("続柄", "本籍", "筆頭者")] == [
+        "世帯主",
+        "見本県見本市中央一丁目2番",
+        "山田一郎",
+    ]
+    assert "請求により記載" not in neither + both
 
 
-def test_the_demo_note_appears_only_for_demo_municipalities(renderer: CertificateRenderer) -> None:
-    real = juminhyo_context()
-    real["municipality"] = {**real["municipality"], "demo": False}
+def test_a_foreign_resident_prints_the_items_of_article_30_45(renderer: CertificateRenderer) -> None:
+    alias = {**GARCIA["foreign"], "alias": "ガルシア 真理", "alias_kana": "ガルシア マリ"}
+    html = renderer.render_html("juminhyo", juminhyo_context([{**GARCIA, "foreign": alias}], honseki=True))
 
-    assert "デモンストレーション用の見本" in renderer.render_html("juminhyo", juminhyo_context())
-    assert "デモンストレーション用の見本" not in renderer.render_html("juminhyo", real)
+    assert row(html, "国籍・地域") == "スペイン"
+    assert row(html, "第30条の45に規定する区分") == "中長期在留者"
+    assert row(html, "在留資格") == "技術・人文知識・国際業務"
+    assert row(html, "在留期間") == "5年満了の日令和11年9月30日"
+    assert row(html, "通称") == "ガルシアマリガルシア真理"
+    assert "本籍" not in html  # a foreign resident has none, requested or not
+
+
+def test_a_household_prints_every_entry_in_order_as_a_setai_renki(renderer: CertificateRenderer) -> None:
+    context = juminhyo_context(household_of(3))
+    context["record"]["whole_household"] = True
+    html = renderer.render_html("juminhyo", context)
+
+    assert 'class="sheet setai-renki"' in html
+    assert cells(html, "氏名") == ["ヤマダハナコ山田花子", "ヤマダハナコ山田一郎", "ヤマダハナコ山田二郎"]
+    assert re.findall(r'class="entry-number">(\d+)<', html) == ["1", "2", "3"]
+    assert cells(html, "続柄") == ["世帯主", "子", "子"]
+    assert html.count("以下余白") == 1
+    assert "この写しは、世帯全員の住民票の原本と相違ないことを証明する。" in html
+
+
+def test_request_details_are_not_part_of_the_record(renderer: CertificateRenderer) -> None:
+    """Even a context that carried answers prints none of them: the template reads only the record."""
+    context = juminhyo_context(answers={"purpose": "金融機関への提出", "copies": 7, "scope": "本人のみ"})
+
+    html = renderer.render_html("juminhyo", context)
+
+    for request_detail in ("使用目的", "交付通数", "金融機関への提出", "7通", "本人のみ", "受付番号"):
+        assert request_detail not in html
 
 
 def test_a_my_number_never_reaches_the_certificate(renderer: CertificateRenderer) -> None:
-    context = juminhyo_context()
-    context["answers"] = {**context["answers"], "my_number": "123456789018"}
-    context["applicant"] = {**context["applicant"], "my_number": "123456789018"}
+    context = juminhyo_context([{**YAMADA, "my_number": "123456789018", "juminhyo_code": "12345678901"}])
 
     html = renderer.render_html("juminhyo", context)
 
-    assert "123456789018" not in html
-    assert "個人番号" not in html and "マイナンバー" not in html
+    assert "123456789018" not in html and "12345678901" not in html
+    assert "個人番号" not in html and "マイナンバー" not in html and "住民票コード" not in html
 
 
 def test_values_are_escaped(renderer: CertificateRenderer) -> None:
-    context = juminhyo_context()
-    context["applicant"] = {**context["applicant"], "family_name": '<img src="file:///etc/passwd">'}
+    hostile = {**YAMADA, "name": {**YAMADA["name"], "family": '<img src="file:///etc/passwd">'}}
 
-    html = renderer.render_html("juminhyo", context)
+    html = renderer.render_html("juminhyo", juminhyo_context([hostile]))
 
     assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
     assert '<img src="file:///etc/passwd">' not in html
 
 
 @pytest.mark.parametrize(
-    ("section", "key"),
-    [("applicant", "postal_code"), ("municipality", "seal"), ("municipality", "demo"), ("answers", "items")],
+    ("path", "key"),
+    [
+        (("municipality",), "seal"),
+        (("municipality",), "demo"),
+        (("record",), "head_name"),
+        (("record", "address"), "katagaki"),
+        (("requested",), "honseki"),
+    ],
 )
-def test_a_missing_value_is_an_error_not_a_blank(renderer: CertificateRenderer, section: str, key: str) -> None:
+def test_a_missing_value_is_an_error_not_a_blank(
+    renderer: CertificateRenderer, path: tuple[str, ...], key: str
+) -> None:
     context = juminhyo_context()
-    context[section] = {k: v for k, v in context[section].items() if k != key}
+    section = context
+    for name in path:
+        section = section[name]
+    del section[key]
 
-    with pytest.raises(UndefinedError, match=key):
+    with pytest.raises(CertificateRenderingError) as failed:
         renderer.render_html("juminhyo", context)
+
+    assert isinstance(failed.value.__cause__, UndefinedError) and key in str(failed.value.__cause__)
+
+
+def test_a_requested_item_missing_from_an_entry_is_an_error(renderer: CertificateRenderer) -> None:
+    context = juminhyo_context(relationship=True)
+    del context["record"]["persons"][0]["relationship"]
+
+    with pytest.raises(CertificateRenderingError) as failed:
+        renderer.render_html("juminhyo", context)
+
+    assert isinstance(failed.value.__cause__, UndefinedError) and "relationship" in str(failed.value.__cause__)
 
 
 def test_a_missing_top_level_value_is_an_error(renderer: CertificateRenderer) -> None:
     context = juminhyo_context()
     del context["issued_on"]
 
-    with pytest.raises(UndefinedError, match="issued_on"):
+    with pytest.raises(CertificateRenderingError) as failed:
         renderer.render_html("juminhyo", context)
+
+    assert isinstance(failed.value.__cause__, UndefinedError) and "issued_on" in str(failed.value.__cause__)
+
+
+def test_a_rendering_failure_names_the_template_line_but_never_the_data(renderer: CertificateRenderer) -> None:
+    bad = {**YAMADA, "birthdate": "山田花子の誕生日"}
+
+    with pytest.raises(CertificateRenderingError) as failed:
+        renderer.render_pdf("juminhyo", juminhyo_context([bad]))
+
+    assert re.fullmatch(r"ValueError in _juminhyo_entry\.html line \d+", str(failed.value))
+    assert failed.value.template == "juminhyo"
 
 
 # --- seals -----------------------------------------------------------------------------------------
@@ -352,18 +472,10 @@ def test_the_qr_code_encodes_the_verify_url(renderer: CertificateRenderer) -> No
 
 
 def test_every_page_prints_the_verify_url_under_its_qr_code(renderer: CertificateRenderer, tmp_path: Path) -> None:
-    long = juminhyo_context(
-        answer_text={"scope": "世帯全員", "purpose": "金融機関への提出", "members": "見本 一郎 " * 900}
-    )
-    path = tmp_path / "long.pdf"
-    path.write_bytes(renderer.render_pdf("juminhyo", long))
-    pages = len(PdfReader(path).pages)
-    assert pages >= 2
-    for page in range(1, pages + 1):
-        text = subprocess.run(
-            ["pdftotext", "-f", str(page), "-l", str(page), str(path), "-"], capture_output=True, text=True, check=True
-        ).stdout
-        assert VERIFY_URL in text, f"page {page} has no verify URL"
+    pages = pdf_pages(renderer.render_pdf("juminhyo", juminhyo_context(household_of(9))), tmp_path)
+    assert len(pages) == 3
+    for number, text in enumerate(pages, 1):
+        assert VERIFY_URL in text, f"page {number} has no verify URL"
 
 
 def test_pdf_is_tagged_with_title_language_and_author(renderer: CertificateRenderer, tmp_path: Path) -> None:
@@ -374,3 +486,63 @@ def test_pdf_is_tagged_with_title_language_and_author(renderer: CertificateRende
     assert re.search(r"^Title:\s+住民票の写し 999997-2026-000001$", info, re.M)
     assert re.search(r"^Author:\s+見本県見本市$", info, re.M)
     assert PdfReader(path).trailer["/Root"]["/Lang"] == "ja"
+
+
+# --- layouts ---------------------------------------------------------------------------------------
+
+
+def test_a_household_of_five_prints_four_entries_then_one_and_the_attestation(
+    renderer: CertificateRenderer, tmp_path: Path
+) -> None:
+    context = juminhyo_context(household_of(5))
+    context["record"]["whole_household"] = True
+
+    first, last = pdf_pages(renderer.render_pdf("juminhyo", context), tmp_path)
+
+    for page, text in enumerate((first, last), 1):
+        assert "発行番号999997-2026-000001" in flat(text), f"page {page} has no 発行番号"
+        assert re.search(rf"^\s*{page}\s*/\s*2\s*$", text, re.M), f"page {page} does not say {page} / 2"
+        assert "住民票の写し" in flat(text)
+    children = ["山田一郎", "山田二郎", "山田三郎", "山田四郎"]
+    assert [name for name in children if name in flat(first)] == children[:3]
+    assert [name for name in children if name in flat(last)] == children[3:]
+    assert (flat(first).count("山田花子"), flat(last).count("山田花子")) == (2, 1)  # entry 1; 世帯主 on each page
+    assert "以下余白" not in flat(first) and flat(last).count("以下余白") == 1
+    assert "証明する" not in flat(first) and "見本市長" not in flat(first)
+    assert "この写しは、世帯全員の住民票の原本と相違ないことを証明する。" in flat(last)
+    assert "見本市長" in flat(last) and "令和8年11月26日" in flat(last)
+
+
+@pytest.mark.parametrize("person", [YAMADA, GARCIA], ids=["japanese", "foreign"])
+def test_four_entries_and_the_attestation_fit_on_one_page(
+    renderer: CertificateRenderer, tmp_path: Path, person: dict[str, Any]
+) -> None:
+    pages = pdf_pages(renderer.render_pdf("juminhyo", juminhyo_context([person] * 4, honseki=True)), tmp_path)
+
+    assert len(pages) == 1 and re.search(r"1\s*/\s*1", pages[0]) and "以下余白" in flat(pages[0])
+
+
+def flat(text: str) -> str:
+    """pdftotext's text without the spaces that letter-spacing and columns put between characters."""
+    return re.sub(r"\s+", "", text)
+
+
+def _boxes(box: Any) -> Iterator[Any]:
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _boxes(child)
+
+
+def test_the_seal_sits_beside_the_mayors_name_never_over_it(renderer: CertificateRenderer) -> None:
+    html = renderer.render_html("juminhyo", juminhyo_context())
+    [page] = HTML(string=html, base_url=renderer.base_url, url_fetcher=renderer.fetcher).render().pages
+    boxes = list(_boxes(page._page_box))
+
+    def box_of(css_class: str) -> Any:
+        return next(b for b in boxes if b.element is not None and css_class in (b.element.get("class") or "").split())
+
+    name, seal = box_of("mayor-name"), box_of("seal")
+    name_right = name.position_x + name.margin_width()
+    assert seal.position_x >= name_right, "the seal covers the mayor's name"
+    name_middle = name.position_y + name.margin_height() / 2
+    assert seal.position_y <= name_middle <= seal.position_y + seal.margin_height(), "the seal is not beside it"

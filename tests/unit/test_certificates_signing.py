@@ -124,7 +124,8 @@ def test_the_verification_code_is_an_unguessable_hmac_of_number_and_content() ->
     assert len(code) == 24 and code.isalnum() and code.isupper()
     assert code == verification_code(HMAC_KEY, "999997-2026-000001", digest)
     assert code != verification_code(HMAC_KEY, "999997-2026-000002", digest)
-    assert code != verification_code(HMAC_KEY, "999997-2026-000001", content_digest(juminhyo_context(reference="x")))
+    other_content = content_digest(juminhyo_context(issued_on="2026-11-27"))
+    assert code != verification_code(HMAC_KEY, "999997-2026-000001", other_content)
     assert code != verification_code("o" * 32, "999997-2026-000001", digest)
 
 

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal import catalog
 from portal.catalog import ProcedureDefinition
+from portal.certificates import CertificateRenderer
 from portal.models import Certificate, Submission, TransitionRecord
+from portal.procedures import EXTENSION
 
 JUMINHYO_ANSWERS = {
     "family_name": "山田",
@@ -97,12 +103,18 @@ def fire(client: FlaskClient, reference: str, transition: str, comment: str | No
     return post_form(client, f"{page}/transitions/{transition}", data, token_from=page)
 
 
-def decide_juminhyo(make_client: Any, reference: str, *, clerk: str, approver: str):  # type: ignore[no-untyped-def]
-    """Review and 決裁 by two staff members, then fire 交付; returns the clerk's client and the 交付 response."""
+def approve_juminhyo(make_client: Any, reference: str, *, clerk: str, approver: str) -> FlaskClient:
+    """Review and 決裁 by two staff members; returns the clerk's client, ready to fire 交付."""
     clerk_client, approver_client = make_client("staff", clerk), make_client("staff", approver)
     for client, transition in ((clerk_client, "start_review"), (clerk_client, "request_approval")):
         assert fire(client, reference, transition).status_code == 302
     assert fire(approver_client, reference, "approve").status_code == 302
+    return clerk_client
+
+
+def decide_juminhyo(make_client: Any, reference: str, *, clerk: str, approver: str):  # type: ignore[no-untyped-def]
+    """Review and 決裁 by two staff members, then fire 交付; returns the clerk's client and the 交付 response."""
+    clerk_client = approve_juminhyo(make_client, reference, clerk=clerk, approver=approver)
     return clerk_client, fire(clerk_client, reference, "issue")
 
 
@@ -134,3 +146,16 @@ def flashed(client: FlaskClient, response: Any) -> str:
     """Follow a redirect and return the page text the user then sees (flash messages included)."""
     assert response.status_code in (302, 303), response.status_code
     return html.unescape(client.get(response.headers["Location"]).text)
+
+
+def break_template(app: Flask, directory: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on ``app`` renders certificates from a juminhyo template with a data error in it (line 1)."""
+    (directory / "juminhyo.html").write_text(
+        '{% extends "_base.html" %}{% block body %}{{ record.persons[0].birthdate|wareki }}'
+        "{{ record.persons[0].name.family|wareki }}{% endblock %}",
+        encoding="utf-8",
+    )
+    for layout in CertificateRenderer().templates_dir.glob("_*.html"):
+        (directory / layout.name).write_text(layout.read_text(encoding="utf-8"), encoding="utf-8")
+    procedures = app.extensions[EXTENSION]
+    monkeypatch.setitem(app.extensions, EXTENSION, replace(procedures, certificates=CertificateRenderer(directory)))

@@ -21,16 +21,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.database import db
-from portal.models import Certificate, Municipality, Resident, Submission
+from portal.models import Certificate, Municipality, Submission
 from portal.models.base import utcnow
+from portal.procedures import EXTENSION
 from portal.services.actors import ActingUser
 from portal.services.certificates import render_certificate, reserve_certificate
 from portal.services.submissions import SubmissionService
 from portal.tasks.certificates import RENDER, SWEEP
-from portal.web.current import current_procedures
+from portal.web.current import current_procedures, current_records
 from tests.broker import REDIS_URL, Broker, use_prefix
+from tests.db.recorded import recorded_resident
 from tests.web.conftest import PUBLIC_URL, logged_in
-from tests.web.journeys import JUMINHYO_ANSWERS, apply, decide_juminhyo, validated
+from tests.web.journeys import JUMINHYO_ANSWERS, apply, break_template, decide_juminhyo, validated
 
 MIHON = "999997"
 RETRY_SECONDS = 300
@@ -171,19 +173,58 @@ def test_a_broker_down_at_the_issue_loses_nothing_the_sweep_sends_it_later(
     assert certificate.rendered and certificate.pdf is not None
 
 
+def test_a_certificate_the_worker_cannot_render_stays_issuing_tells_the_clerk_and_is_tried_again(
+    portal: Flask,
+    broker: Broker,
+    db_session: Session,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The 交付 checked that its template prints the record; a template changed before the worker renders
+    (a deployment in between, say) fails there: logged, marked for staff, and sent again by the sweep."""
+    certificate = reserved(portal, db_session)
+    reference = certificate.submission.reference
+    working = portal.extensions[EXTENSION]
+    break_template(portal, tmp_path, monkeypatch)
+
+    with caplog.at_level(logging.ERROR, logger="portal.services.certificates"):
+        assert run_queued(portal, broker) == [(RENDER, [certificate.id])]
+
+    failure = "ValueError in juminhyo.html line 1"
+    [logged] = [r.getMessage() for r in caplog.records if r.name == "portal.services.certificates"]
+    assert logged == f"certificate {certificate.issue_number} not rendered: {failure}; the sweep tries again"
+    db_session.expire_all()
+    assert not certificate.rendered and certificate.pdf is None and certificate.render_error == failure
+    clerk = logged_in(portal, "staff", "staff-mihon-clerk")
+    case_page = f"/backoffice/submissions/{reference}"
+    shown = page(clerk, case_page)
+    assert f"証明書（発行番号 {certificate.issue_number}）を作成できませんでした（{failure}）。" in shown
+    assert "certificate.pdf" not in shown
+
+    certificate.created_at = utcnow() - timedelta(seconds=RETRY_SECONDS + 1)
+    db_session.flush()
+    portal.extensions["celery"].tasks[SWEEP].apply().get()
+    monkeypatch.setitem(portal.extensions, EXTENSION, working)  # the template is fixed
+    assert run_queued(portal, broker) == [(RENDER, [certificate.id])]
+
+    db_session.expire_all()
+    assert certificate.rendered and certificate.pdf is not None and certificate.render_error is None
+    shown = page(clerk, case_page)
+    assert "作成できませんでした" not in shown and "certificate.pdf" in shown
+
+
 def reserved(app: Flask, db_session: Session) -> Certificate:
     """A 住民票の写し reserved for issue in its own committed transaction, in ``app`` (which then queues it)."""
     with app.app_context():
         procedures = current_procedures()
         definition = procedures.definition("juminhyo")
         assert definition is not None
-        resident = Resident(subject=f"issuing-{utcnow().timestamp()}", profile={})
-        db.session.add(resident)
-        db.session.flush()
+        resident = recorded_resident(db.session, MIHON, f"issuing-{utcnow().timestamp()}")
         service = SubmissionService(db.session, procedures, ActingUser.of_resident(resident))
         municipality = db.session.get_one(Municipality, MIHON)
         answers = validated(definition, JUMINHYO_ANSWERS)
         submission: Submission = service.submit(municipality, definition, answers, f"token-{resident.subject}")
-        certificate = reserve_certificate(db.session, procedures, submission, definition)
+        certificate = reserve_certificate(db.session, procedures, current_records(db.session), submission, definition)
         db.session.commit()
         return db_session.get_one(Certificate, certificate.id)

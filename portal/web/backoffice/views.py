@@ -25,7 +25,7 @@ from portal.services.review import RecordReview, review_record
 from portal.services.revocation import RevocationRefused, RevocationService, certificates_of
 from portal.services.submissions import QueueFilter, SubmissionService
 from portal.web.access import current_staff, staff_actor, staff_required
-from portal.web.current import current_procedures, municipality_records
+from portal.web.current import current_procedures, current_records, municipality_records
 from portal.web.formview import household_choices
 from portal.web.responses import pdf_response
 from portal.web.templating import wareki_date
@@ -42,7 +42,7 @@ def _load_municipality() -> None:
 
 
 def _service() -> SubmissionService:
-    return SubmissionService(db.session, current_procedures(), staff_actor())
+    return SubmissionService(db.session, current_procedures(), staff_actor(), current_records(db.session))
 
 
 def _definition_of(submission: Submission) -> ProcedureDefinition:
@@ -211,7 +211,7 @@ def certificate(reference: str) -> Any:
 
 
 def _revocation() -> RevocationService:
-    return RevocationService(db.session, current_procedures(), staff_actor())
+    return RevocationService(db.session, current_procedures(), staff_actor(), current_records(db.session))
 
 
 @bp.post("/submissions/<reference>/certificates/<issue_number>/revoke")
