@@ -80,8 +80,9 @@ class RevocationService:
             or not certificates_of(self.session, submission)
         ):
             raise RevocationRefused(Message(N_("再交付できるのは、失効した証明書だけです。")))
-        try:
-            return reserve_certificate(self.session, self.procedures, self.records, submission, definition)
+        try:  # in a savepoint: a refusal after the 発行番号 was taken (a template error) gives it back
+            with self.session.begin_nested():
+                return reserve_certificate(self.session, self.procedures, self.records, submission, definition)
         except TransitionRefused as refused:  # cannot sign, no record to certify, or a template error
             raise RevocationRefused(refused.reason) from None
 

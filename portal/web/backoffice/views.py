@@ -27,7 +27,7 @@ from portal.services.submissions import QueueFilter, SubmissionService
 from portal.web.access import current_staff, staff_actor, staff_required
 from portal.web.current import current_procedures, current_records, municipality_records
 from portal.web.formview import household_choices
-from portal.web.responses import pdf_response
+from portal.web.responses import pdf_response, refused
 from portal.web.templating import wareki_date
 from portal.workflow import TransitionRefused
 
@@ -196,9 +196,8 @@ def fire(reference: str, name: str) -> Any:
     facts = _review(found, definition).facts if needs_facts else frozenset()
     try:
         outcome = _service().fire(found, name, request.form.get("comment"), facts)
-    except TransitionRefused as refused:
-        flash(refused.reason.render(_), "error")
-        return redirect(url_for(".submission", reference=reference)), 303
+    except TransitionRefused as refusal:
+        return refused(refusal.reason, url_for(".submission", reference=reference))
     flash(_("「%(label)s」を実行しました。", label=_(outcome.transition.label)), "success")
     return redirect(url_for(".submission", reference=reference))
 
@@ -220,9 +219,8 @@ def revoke_certificate(reference: str, issue_number: str) -> Any:
     found = _staff_submission(reference)
     try:
         _revocation().revoke(found, issue_number, request.form.get("reason"))
-    except RevocationRefused as refused:
-        flash(refused.reason.render(_), "error")
-        return redirect(url_for(".submission", reference=reference)), 303
+    except RevocationRefused as refusal:
+        return refused(refusal.reason, url_for(".submission", reference=reference))
     flash(_("証明書 %(number)s を失効させました。", number=issue_number), "success")
     return redirect(url_for(".submission", reference=reference))
 
@@ -233,9 +231,7 @@ def reissue_certificate(reference: str) -> Any:
     found = _staff_submission(reference)
     try:
         issued = _revocation().reissue(found)
-    except RevocationRefused as refused:
-        db.session.rollback()
-        flash(refused.reason.render(_), "error")
-        return redirect(url_for(".submission", reference=reference)), 303
+    except RevocationRefused as refusal:
+        return refused(refusal.reason, url_for(".submission", reference=reference))
     flash(_("証明書を再交付しました（発行番号 %(number)s）。", number=issued.issue_number), "success")
     return redirect(url_for(".submission", reference=reference))

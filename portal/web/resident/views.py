@@ -21,7 +21,7 @@ from portal.web.access import current_resident, resident_actor, resident_require
 from portal.web.current import current_procedures, municipality_records
 from portal.web.formview import asks_household, error_summary, form_data, household_choices, page_views
 from portal.web.resident import drafts
-from portal.web.responses import pdf_response
+from portal.web.responses import pdf_response, refused
 from portal.workflow import TransitionRefused
 
 bp = Blueprint("resident", __name__)
@@ -284,9 +284,8 @@ def correct(code: str, reference: str) -> Any:
         return _render_form(definition, raw, dict(result.errors), recorded, submission=submission, returned=returned)
     try:
         service.resubmit(submission, result.values)
-    except TransitionRefused as refused:
-        flash(refused.reason.render(_), "error")
-        return redirect(url_for(".application", reference=reference)), 303
+    except TransitionRefused as refusal:
+        return refused(refusal.reason, url_for(".application", reference=reference))
     flash(_("修正した内容で再提出しました。"), "success")
     return redirect(url_for(".application", reference=reference))
 
@@ -297,9 +296,8 @@ def fire(code: str, reference: str, name: str) -> Any:
     submission = _own(reference)
     try:
         _service().fire(submission, name, request.form.get("comment"))
-    except TransitionRefused as refused:
-        flash(refused.reason.render(_), "error")
-        return redirect(url_for(".application", reference=reference)), 303
+    except TransitionRefused as refusal:
+        return refused(refusal.reason, url_for(".application", reference=reference))
     flash(_("手続きを更新しました。"), "success")
     return redirect(url_for(".application", reference=reference))
 
