@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import asdict
 
 from sqlalchemy import select
@@ -11,13 +10,14 @@ from sqlalchemy.orm import Session
 from portal.identity import ResidentProfile, StaffIdentity
 from portal.japan import jst
 from portal.models import Municipality, Resident, Staff
-from portal.records.backend import ResidentRecords
-from portal.services.records import find_person
 
 
-def resident_login(session: Session, profile: ResidentProfile, records: Iterable[ResidentRecords] = ()) -> Resident:
-    """Find or create the resident; keep the latest claims server-side for prefill; find (and link) their
-    person in each municipality's ``records``."""
+def resident_login(session: Session, profile: ResidentProfile) -> Resident:
+    """Find or create the resident; keep the latest claims server-side for prefill.
+
+    Their person in a municipality's records is looked up only when they deal with that municipality
+    (services.records.find_person): a login never sends their 基本4情報 to every core system.
+    """
     resident = session.scalars(select(Resident).filter_by(subject=profile.subject)).one_or_none()
     if resident is None:
         resident = Resident(subject=profile.subject)
@@ -27,8 +27,6 @@ def resident_login(session: Session, profile: ResidentProfile, records: Iterable
     resident.profile = data
     resident.last_login_at = jst.now()
     session.flush()
-    for municipality_records in records:
-        find_person(session, municipality_records, resident)
     return resident
 
 

@@ -30,13 +30,16 @@ def find_person(session: Session, records: ResidentRecords, resident: Resident) 
     ).one_or_none()
     query = basic_info(resident.resident_profile())
     try:
-        if link is not None:
-            person = records.person(link.person_id)
-            found = Match(Outcome.LINKED, person, 1) if person else Match(Outcome.LINK_STALE)
+        person = records.person(link.person_id) if link is not None else None
+        if person is not None:
+            found = Match(Outcome.LINKED, person, 1)
         elif query is None:
-            found = Match(Outcome.INCOMPLETE)
+            found = Match(Outcome.LINK_STALE if link is not None else Outcome.INCOMPLETE)
         else:
             found = match(records.candidates(query), query)
+            if link is not None:  # the record moved on (a new person id): match again rather than stay stuck
+                log.info("resident %s in %s: linked person no longer in the records", resident.id, code)
+                _unlink(session, link)
     except RecordsUnavailable as exc:
         log.warning("resident %s: %s", resident.id, exc)
         return Match(Outcome.UNAVAILABLE)
@@ -75,6 +78,11 @@ def recorded_household(session: Session, records: ResidentRecords | None, reside
         log.warning("resident %s in %s: the person's household is not in the records", resident.id, code)
         return RecordedHousehold(Outcome.UNAVAILABLE)
     return RecordedHousehold(found.outcome, found.person, household)
+
+
+def _unlink(session: Session, link: ResidentRecordLink) -> None:
+    with session.begin_nested():
+        session.delete(link)
 
 
 def _link(session: Session, code: str, resident: Resident, person_id: str) -> None:

@@ -342,7 +342,7 @@ def test_an_unreachable_records_backend_is_refused(
 ) -> None:
     definition = procedures.definition("juminhyo")
     assert definition is not None
-    applicant = resident(db_session, "resident-yamada")  # linked at login
+    applicant = resident(db_session, "resident-yamada")  # linked by the review that approved it
     submission = approved(db_session, procedures, offices["999997"], applicant, "999997", "juminhyo", validated(definition, JUMINHYO_ANSWERS))  # fmt: skip
     down = {"999997": HttpRecords("999997", unreachable_url(), "t", timeout=(0.5, 0.5))}
 

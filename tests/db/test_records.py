@@ -190,14 +190,26 @@ def test_several_matches_link_nobody(demo: Session) -> None:
     assert links(demo) == []
 
 
-def test_a_linked_person_gone_from_the_records_is_not_relinked(demo: Session) -> None:
+def test_a_linked_person_gone_from_the_records_is_matched_again(demo: Session) -> None:
+    """The core system gave the person a new id: the stale link would refuse every 交付 forever."""
     account = resident(demo, "resident-yamada")
     find_person(demo, DemoRecords(demo, "999997"), account)
     demo.execute(ResidentRecordLink.__table__.update().values(person_id="P0404"))
 
     found = find_person(demo, DemoRecords(demo, "999997"), account)
-    assert (found.outcome, found.person) == (Outcome.LINK_STALE, None)
-    assert [link[2] for link in links(demo)] == ["P0404"]
+    assert (found.outcome, found.person and found.person.person_id) == (Outcome.MATCHED, "P0001")
+    assert [link[2] for link in links(demo)] == ["P0001"]
+
+
+def test_a_stale_link_nobody_matches_any_more_is_dropped(demo: Session) -> None:
+    account = resident(demo, "resident-yamada")
+    find_person(demo, DemoRecords(demo, "999997"), account)
+    demo.execute(ResidentRecordLink.__table__.update().values(person_id="P0404"))
+    account.profile = {**account.profile, "birthdate": "1901-01-01"}  # no longer anybody in the records
+
+    found = find_person(demo, DemoRecords(demo, "999997"), account)
+    assert (found.outcome, found.person) == (Outcome.NO_MATCH, None)
+    assert links(demo) == []
 
 
 def test_records_that_cannot_answer_leave_no_link(demo: Session) -> None:

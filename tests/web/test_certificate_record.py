@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.demo import demo_households
-from portal.models import Certificate, ResidentRecordLink
+from portal.models import Certificate, Resident, ResidentRecordLink
 from portal.records.demo import store_household
 from portal.records.model import Name
 from tests.unit.test_certificates_render import flat, pdf_pages
@@ -145,6 +145,8 @@ def test_a_reissue_for_an_applicant_the_records_no_longer_know_is_refused_and_no
     assert post_form(admin, revoke, {"reason": "転出"}, token_from=page).status_code == 302
     link = db_session.scalars(select(ResidentRecordLink).filter_by(resident_id=certificate.submission.resident_id))
     link.one().person_id = "P9999"  # the person the resident was linked to is no longer in the records
+    resident = db_session.get(Resident, certificate.submission.resident_id)
+    resident.profile = {**resident.profile, "birthdate": "1901-01-01"}  # and nobody else matches them now
     db_session.flush()
     before = db_state(db_session)
 

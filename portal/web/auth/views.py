@@ -33,7 +33,6 @@ from portal.web import sessions
 from portal.web.access import RESIDENT_KEY, STAFF_KEY, safe_next
 from portal.web.auth import oidc
 from portal.web.auth.idtoken import LoginFailed
-from portal.web.current import current_records
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +81,7 @@ def resident_login() -> Any:
 def resident_callback() -> Any:
     claims, id_token = _exchange("resident")
     profile = resident_profile_from_claims(claims)
-    resident = accounts.resident_login(db.session, profile, current_records(db.session).values())
+    resident = accounts.resident_login(db.session, profile)
     target = session.pop(NEXT_KEY, None) or url_for("resident.home")
     return _logged_in("resident", RESIDENT_KEY, resident.id, id_token, target)
 

@@ -1,4 +1,5 @@
-"""A resident's login (the real OIDC exchange) finds and links their person in each municipality's records."""
+"""A resident's person is looked up in a municipality's records when they deal with that municipality —
+never at login, which would send their 基本4情報 to every core system in the deployment."""
 
 from __future__ import annotations
 
@@ -31,39 +32,45 @@ def logged_in(client: FlaskClient) -> bool:
         return RESIDENT_KEY in session
 
 
-def test_yamada_is_linked_in_mihon_at_login(client: FlaskClient, db_session: Session) -> None:
-    assert login(client, "resident", "resident-yamada").status_code == 302
+FORM = "/{code}/procedures/juminhyo/apply"  # asks for household members: it reads the recorded household
 
+
+def test_login_asks_no_records_and_the_first_form_links_in_that_municipality_only(
+    client: FlaskClient, db_session: Session
+) -> None:
+    assert login(client, "resident", "resident-yamada").status_code == 302
+    assert links_of(db_session, "resident-yamada") == {}
+
+    assert client.get(FORM.format(code="999997")).status_code == 200
     assert links_of(db_session, "resident-yamada") == {"999997": ("P0001", LinkMethod.BASIC_INFO)}
-    assert login(client, "resident", "resident-yamada").status_code == 302  # a second login keeps the one link
+    assert client.get(FORM.format(code="999997")).status_code == 200  # the link is followed, not made again
     assert links_of(db_session, "resident-yamada") == {"999997": ("P0001", LinkMethod.BASIC_INFO)}
 
 
 @pytest.mark.parametrize(
-    ("sub", "expected"),
-    [("resident-garcia", {"999989": "P1001"}), ("resident-yoshida", {"999997": "P0006"})],
+    ("sub", "code", "person"),
+    [("resident-garcia", "999989", "P1001"), ("resident-yoshida", "999997", "P0006")],
 )
 def test_other_demo_residents_are_linked_where_they_live(
-    client: FlaskClient, db_session: Session, sub: str, expected: dict[str, str]
+    client: FlaskClient, db_session: Session, sub: str, code: str, person: str
 ) -> None:
     assert login(client, "resident", sub).status_code == 302
-    assert {code: person for code, (person, _) in links_of(db_session, sub).items()} == expected
+    assert client.get(FORM.format(code=code)).status_code == 200
+    assert {c: p for c, (p, _) in links_of(db_session, sub).items()} == {code: person}
 
 
-def test_a_resident_nobody_matches_logs_in_unlinked(client: FlaskClient, db_session: Session) -> None:
-    response = login(client, "resident", "resident-tanaka")
-
-    assert response.status_code == 302 and logged_in(client)
+def test_a_resident_nobody_matches_stays_unlinked(client: FlaskClient, db_session: Session) -> None:
+    assert login(client, "resident", "resident-tanaka").status_code == 302 and logged_in(client)
+    assert client.get(FORM.format(code="999997")).status_code == 200
     assert links_of(db_session, "resident-tanaka") == {}
 
 
-def test_records_that_cannot_answer_do_not_stop_the_login(
+def test_records_that_cannot_answer_stop_neither_the_login_nor_the_form(
     app: Flask, client: FlaskClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     down = build_directory({"999997": RecordsSource("http", unreachable_url(), "t")})
     monkeypatch.setitem(app.extensions, RECORDS_EXTENSION, down)
 
-    response = login(client, "resident", "resident-yamada")
-
-    assert response.status_code == 302 and logged_in(client)
+    assert login(client, "resident", "resident-yamada").status_code == 302 and logged_in(client)
+    assert client.get(FORM.format(code="999997")).status_code == 200
     assert links_of(db_session, "resident-yamada") == {}
