@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 
 from portal.certificates.fetcher import StaticFileFetcher
 from portal.certificates.filters import gender, wareki
@@ -67,6 +69,18 @@ class CertificateRenderer:
         self.environment.filters["wareki"] = wareki
         self.environment.filters["gender"] = gender
         self.environment.filters["qr_svg"] = qr_svg
+        # Built once per worker, not per document: the fonts (fontconfig and Pango's font map) and the parsed
+        # images (the seals), which are WeasyPrint's fixed cost. Pango's font map is not thread-safe, so each
+        # thread has its own; WeasyPrint documents sharing the image cache between documents.
+        self._fonts = threading.local()
+        self._images: dict[str, Any] = {}
+
+    @property
+    def font_config(self) -> FontConfiguration:
+        """This thread's font configuration, made on its first certificate."""
+        if not hasattr(self._fonts, "config"):
+            self._fonts.config = FontConfiguration()
+        return self._fonts.config
 
     def available_templates(self) -> frozenset[str]:
         return available_templates(self.templates_dir)
@@ -88,6 +102,6 @@ class CertificateRenderer:
         html = self.render_html(template, context)
         try:
             document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher)
-            return document.write_pdf(pdf_variant=PDF_VARIANT)
+            return document.write_pdf(pdf_variant=PDF_VARIANT, font_config=self.font_config, cache=self._images)
         except Exception as exc:  # noqa: BLE001 - any failure means no certificate, which the caller reports
             raise CertificateRenderingError(template, exc) from exc

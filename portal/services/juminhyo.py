@@ -8,7 +8,7 @@ the record's ids are not stored, and a マイナンバー or 住民票コード 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -53,7 +53,13 @@ def juminhyo_content(
         raise TransitionRefused(NOT_FOUND)
     answers = submission.answers
     requested = {item: item in (answers.get(ITEMS) or ()) for item in OPTIONAL_ITEMS}  # left empty: None
-    persons = _chosen(household, applicant, answers.get(SCOPE), answers.get(MEMBERS))
+    return household_content(
+        household, _chosen(household, applicant, answers.get(SCOPE), answers.get(MEMBERS)), requested
+    )
+
+
+def household_content(household: Household, persons: Sequence[Person], requested: Mapping[str, bool]) -> dict[str, Any]:
+    """What the template prints of ``persons`` of ``household`` (chosen and checked by the caller)."""
     return {
         "record": {
             "address": _address(household),
@@ -61,7 +67,7 @@ def juminhyo_content(
             "whole_household": len(persons) == len(household.members),
             "persons": [_entry(person, requested) for person in persons],
         },
-        "requested": requested,
+        "requested": dict(requested),
     }
 
 

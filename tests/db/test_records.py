@@ -63,7 +63,7 @@ def test_loading_the_demo_records_twice_changes_nothing(demo: Session) -> None:
     before = table_rows(demo)
     load_demo_data(demo)
     assert table_rows(demo) == before
-    assert len(before[0]) == 8 and len(before[1]) == 15
+    assert len(before[0]) == 8 and len(before[1]) == 17
 
 
 def test_a_person_and_their_household_as_recorded(demo: Session) -> None:
@@ -85,6 +85,8 @@ def test_a_person_and_their_household_as_recorded(demo: Session) -> None:
         ("山田 太郎", "世帯主"),
         ("山田 優子", "妻"),
         ("山田 翔太", "子"),
+        ("山田 美咲", "子"),
+        ("山田 大翔", "子"),
     ]
     assert household.members[1].previous_address == "埼玉県さいたま市浦和区高砂三丁目15番1号"
 

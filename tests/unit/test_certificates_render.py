@@ -6,6 +6,7 @@ import io
 import logging
 import re
 import subprocess
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -546,3 +547,48 @@ def test_the_seal_sits_beside_the_mayors_name_never_over_it(renderer: Certificat
     assert seal.position_x >= name_right, "the seal covers the mayor's name"
     name_middle = name.position_y + name.margin_height() / 2
     assert seal.position_y <= name_middle <= seal.position_y + seal.margin_height(), "the seal is not beside it"
+
+
+# --- cost --------------------------------------------------------------------------------------------
+
+
+def test_fonts_are_loaded_once_a_thread_and_threads_render_side_by_side(renderer: CertificateRenderer) -> None:
+    """Pango's font map is not thread-safe: one per thread, reused for every later certificate of that thread."""
+    mine = renderer.font_config
+    theirs: list[Any] = []
+    pdfs: list[bytes] = []
+
+    def render() -> None:
+        theirs.append(renderer.font_config)
+        pdfs.append(renderer.render_pdf("juminhyo", juminhyo_context()))
+        theirs.append(renderer.font_config)
+
+    threads = [threading.Thread(target=render) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    pdfs.append(renderer.render_pdf("juminhyo", juminhyo_context()))
+    for thread in threads:
+        thread.join()
+
+    assert renderer.font_config is mine
+    assert theirs[0] is not mine and len({id(config) for config in theirs}) == 2  # each thread kept its own
+    assert len(pdfs) == 3 and all(
+        "山田花子" in flat(PdfReader(io.BytesIO(pdf)).pages[0].extract_text()) for pdf in pdfs
+    )
+
+
+def test_the_paper_tint_is_one_repeated_tile_not_a_shading_a_stripe(juminhyo_pdf: tuple[PdfReader, list[str]]) -> None:
+    """A CSS gradient became a shading per stripe (tens of ms and KB a page); the tile is one pattern."""
+    reader, _ = juminhyo_pdf
+
+    def shadings(resources: DictionaryObject) -> Iterator[Any]:
+        yield from resources.get("/Shading", {}).values()
+        for kind in ("/Pattern", "/XObject"):
+            for item in resources.get(kind, {}).values():
+                item = item.get_object()
+                if "/Shading" in item:
+                    yield item["/Shading"]
+                yield from shadings(item.get("/Resources", DictionaryObject()))
+
+    assert len(reader.pages[0]["/Resources"]["/Pattern"]) == 1
+    assert list(shadings(reader.pages[0]["/Resources"])) == []

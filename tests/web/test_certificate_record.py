@@ -7,8 +7,6 @@ pdftotext; refusals show the clerk why and leave everything as it was.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.demo import demo_households
 from portal.models import Certificate, Resident, ResidentRecordLink
-from portal.records.demo import store_household
-from portal.records.model import Name
 from tests.unit.test_certificates_render import flat, pdf_pages
 from tests.web.conftest import login
 from tests.web.journeys import (
@@ -100,25 +95,10 @@ def test_request_details_are_not_printed(
     assert not {"answers", "answer_text", "reference"} & set(certificate.context)
 
 
-@pytest.fixture
-def household_of_five(db_session: Session, demo: Any) -> None:
-    """山田 太郎's recorded household with two more children: five persons, two pages of 世帯連記式."""
-    yamada = demo_households()[MIHON][0]
-    child = yamada.members[2]
-    more = tuple(
-        replace(child, person_id=person_id, name=Name("山田", given, "ヤマダ", kana), birthdate=born)
-        for person_id, given, kana, born in (
-            ("P0091", "美咲", "ミサキ", date(2020, 6, 1)),
-            ("P0092", "大翔", "ヒロト", date(2023, 1, 9)),
-        )
-    )
-    store_household(db_session, MIHON, replace(yamada, members=yamada.members + more))
-    db_session.flush()
-
-
 def test_the_whole_household_of_five_prints_two_pages(
-    client: FlaskClient, make_client: Any, db_session: Session, tmp_path: Any, household_of_five: None
+    client: FlaskClient, make_client: Any, db_session: Session, tmp_path: Any
 ) -> None:
+    """山田 太郎's demo household has five persons: four entries, then one with the 認証文."""
     certificate = issue(client, make_client, db_session, "resident-yamada", scope="household", items=["relationship"])
 
     first, last = pdf_pages(certificate.pdf, tmp_path)

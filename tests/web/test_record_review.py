@@ -79,7 +79,7 @@ def test_household_members_are_checkboxes_of_the_recorded_household(client, make
     login(client, "resident", "resident-yamada")
     form = html.unescape(client.get(f"/{CODE}/procedures/juminhyo/apply").text)
     boxes = re.findall(r'<input class="choice__input" type="checkbox" id="[^"]+" name="members" value="([^"]+)"', form)
-    assert boxes == ["P0001", "P0002", "P0003"]  # a plain form: nothing here needs JavaScript
+    assert boxes == ["P0001", "P0002", "P0003", "P0011", "P0012"]  # a plain form: nothing here needs JavaScript
     assert "山田 優子（妻）" in form and "山田 翔太（子）" in form
 
     answers = {**JUMINHYO_ANSWERS, "scope": "partial", "members": ["P0003", "P0002"]}

@@ -53,7 +53,7 @@ def test_reads_a_household_in_record_order(stub_core: StubCore) -> None:
 
     household = records(stub_core.url).household("H0001")
     assert household == YAMADA_HOUSEHOLD
-    assert [m.relationship for m in household.members] == ["世帯主", "妻", "子"]
+    assert [m.relationship for m in household.members] == ["世帯主", "妻", "子", "子", "子"]
 
 
 def test_search_posts_the_basic_info_in_the_body_not_the_url(stub_core: StubCore) -> None:
