@@ -78,30 +78,22 @@ def downgrade() -> None:
     op.drop_column('transition_record', 'comment_visible_to')
 
 
-_procedures = None
+# The staff transitions whose comments the shipped workflows address to the applicant on the day of this
+# migration (差戻し, 却下, 交付, 完了). Frozen here so that replaying the migration never depends on later code
+# or on the settings of the machine that runs it; anything else stays 'staff'.
+APPLICANT_AUDIENCE = {
+    ('juminhyo', 'return_to_applicant'),
+    ('juminhyo', 'issue'),
+    ('juminhyo', 'reject'),
+    ('juminhyo', 'reject_on_approval'),
+    ('sodai_gomi', 'complete'),
+    ('sodai_gomi', 'reject'),
+}
 
 
 def _audience(procedure: str, transition: str) -> str:
-    """The audience today's definitions give ``transition`` of ``procedure``; 'staff' when it is unknown."""
-    global _procedures
-    if _procedures is None:  # only the definitions: no renderer, no signing keys are needed to read them
-        from portal.catalog import load_catalog
-        from portal.certificates.renderer import available_templates
-        from portal.config import load_settings
-        from portal.workflow import load_workflows
-
-        settings = load_settings()
-        workflows = load_workflows(settings.workflows_dir)
-        catalog = load_catalog(settings.catalog_dir, workflows=workflows.keys(), certificates=available_templates())
-        _procedures = (catalog, workflows)
-    catalog, workflows = _procedures
-    definition = catalog.get(procedure)
-    if definition is None:
-        return 'staff'
-    workflow = workflows[definition.workflow]
-    if not workflow.has_transition(transition):
-        return 'staff'
-    return workflow.transition(transition).comment_visible_to.value
+    """The audience the shipped definitions gave ``transition`` of ``procedure``; 'staff' when unknown."""
+    return 'applicant' if (procedure, transition) in APPLICANT_AUDIENCE else 'staff'
 
 
 def _append_only(bind: sa.Connection, on: bool) -> None:
