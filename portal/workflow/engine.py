@@ -18,7 +18,7 @@ MAX_COMMENT_LENGTH = 2000
 
 # Why a transition that ``requires`` a condition is refused while the condition does not hold.
 UNMET = {
-    Condition.RECORD_MATCH: N_("住民記録と照合できていないため、決裁できません。差戻しまたは却下してください。"),
+    Condition.RECORD_MATCH: N_("住民記録と照合できていないため、この操作はできません。差戻しまたは却下してください。"),
 }
 
 

@@ -41,7 +41,7 @@ WRONG_STATE = "この申請は現在の状態ではこの操作を行えませ�
 FINISHED = "この申請は既に完了しているため、これ以上操作できません。"
 NO_PERMISSION = "この操作を行う権限がありません。"
 COMMENT_REQUIRED = "この操作には理由（コメント）の入力が必要です。"
-NO_RECORD = "住民記録と照合できていないため、決裁できません。差戻しまたは却下してください。"
+NO_RECORD = "住民記録と照合できていないため、この操作はできません。差戻しまたは却下してください。"
 # The applicant was found in the 住民記録: what the service establishes for a reviewable case.
 MATCHED = frozenset({Condition.RECORD_MATCH})
 

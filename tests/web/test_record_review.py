@@ -11,7 +11,7 @@ from tests.web.conftest import login
 from tests.web.journeys import JUMINHYO_ANSWERS, apply, db_state, fire, flashed, post_form, state_of
 
 CODE = "999997"
-NO_RECORD = "住民記録と照合できていないため、決裁できません。差戻しまたは却下してください。"
+NO_RECORD = "住民記録と照合できていないため、この操作はできません。差戻しまたは却下してください。"
 TANAKA_ANSWERS = {
     **JUMINHYO_ANSWERS,
     "family_name": "田中",
