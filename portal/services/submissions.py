@@ -140,9 +140,7 @@ class SubmissionService:
         if transition is None:
             raise TransitionRefused(Message(N_("この申請は現在修正できません。")))
         outcome = self._decide(submission, transition.name, None)
-        submission.answers = dict(answers)
-        submission.definition_version = self._definition(submission).version
-        return self._apply(submission, outcome)
+        return self._apply(submission, outcome, answers)
 
     # -- staff -----------------------------------------------------------------------------------
 
@@ -227,15 +225,19 @@ class SubmissionService:
             facts,
         )
 
-    def _apply(self, submission: Submission, outcome: Outcome) -> Outcome:
-        """Move to the outcome's state, record it and run its effects (a certificate at most once: the
-        transition that issues it leaves its source state under the lock).
+    def _apply(self, submission: Submission, outcome: Outcome, answers: Mapping[str, Any] | None = None) -> Outcome:
+        """Move to the outcome's state (with corrected ``answers``, for a resubmission), record it and run its
+        effects (a certificate at most once: the transition that issues it leaves its source state under the
+        lock).
 
         All of it in a savepoint: an effect that refuses (a municipality that cannot sign) leaves the case
         exactly as it was, whatever the caller then commits.
         """
         definition = self._definition(submission)
         with self.session.begin_nested():
+            if answers is not None:
+                submission.answers = dict(answers)
+                submission.definition_version = definition.version
             submission.state = outcome.target
             self._record(
                 submission,
