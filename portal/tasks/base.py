@@ -26,11 +26,11 @@ def make_celery(app: Flask) -> Celery:
         broker_url=broker_url or "memory://",
         task_always_eager=broker_url is None,
         broker_connection_retry_on_startup=True,
-        # A task is acknowledged when it has finished, so one a lost worker had taken is delivered again:
-        # by the pool when a child process dies, by Redis once the visibility timeout has passed when the
-        # whole worker is gone. Tasks are idempotent, so a late or second delivery does no harm.
+        # A task is acknowledged when it has finished, so one a lost worker had taken is delivered again by
+        # Redis once the visibility timeout has passed. A pool child that dies mid-task (out of memory) is
+        # not requeued at once — a certificate that always kills its worker would loop — but left to the
+        # sweep. Tasks are idempotent, so a late or second delivery does no harm.
         task_acks_late=True,
-        task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_transport_options={
             "visibility_timeout": app.config["CERTIFICATE_RETRY_SECONDS"],
