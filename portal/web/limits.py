@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from math import ceil
 from time import time
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, session
 from flask_limiter import Limiter
@@ -77,11 +78,20 @@ RULES = (
 )
 
 
+def _storage_uri(redis_url: str | None) -> str:
+    """The sessions' Redis as the limits library names it: a socket is ``redis+unix://``, not redis-py's
+    ``unix://``, which it refuses as an unknown storage scheme."""
+    if not redis_url:
+        return "memory://"
+    scheme = urlsplit(redis_url).scheme
+    return f"redis+unix{redis_url[len(scheme) :]}" if scheme == "unix" else redis_url
+
+
 def init_app(app: Flask) -> None:
     """Wrap the listed views (registered by now) in their limits; one limiter per app, like its settings."""
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "madoguchi")
     # A moving window: a fixed one lets a script spend two budgets across a minute boundary.
-    limiter = Limiter(_address, app=app, storage_uri=app.config["REDIS_URL"] or "memory://", strategy="moving-window")
+    limiter = Limiter(_address, app=app, storage_uri=_storage_uri(app.config["REDIS_URL"]), strategy="moving-window")
     app.extensions[EXTENSION] = limiter
     for rule in RULES:
         limit = limiter.shared_limit(

@@ -142,3 +142,11 @@ def test_the_public_verify_page_cannot_be_swept(browser) -> None:  # type: ignor
     assert_refused(sweeper.get(guesses[3]))
 
     assert browser("192.0.2.51").get(guesses[3]).status_code == 404  # another address
+
+
+def test_a_redis_socket_holds_the_counters_too(build_app) -> None:  # type: ignore[no-untyped-def]
+    """REDIS_URL may name a socket as redis-py does (unix://); the limits library calls it redis+unix://.
+    No server listens there: the app must start, its counters bound to that socket and database."""
+    portal = build_app(REDIS_URL="unix:///tmp/x.sock?db=2")
+    counters = portal.extensions[limits.EXTENSION].storage.storage  # the limits library's redis client
+    assert counters.connection_pool.connection_kwargs == {"path": "/tmp/x.sock", "db": 2}
