@@ -8,6 +8,7 @@ never reaches its view, so nothing is created; the 429 page (portal.web.errors) 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from math import ceil
@@ -17,9 +18,12 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, request, session
 from flask_limiter import Limiter
 
+from portal.config import Environment
 from portal.web.access import RESIDENT_KEY, STAFF_KEY
 
 EXTENSION = "madoguchi.limiter"
+
+log = logging.getLogger(__name__)
 
 
 def _address() -> str:
@@ -102,6 +106,12 @@ def init_app(app: Flask) -> None:
         )
         for endpoint in rule.endpoints:
             app.view_functions[endpoint] = limit(app.view_functions[endpoint])
+    if app.config["ENVIRONMENT"] is Environment.PRODUCTION and not app.config["TRUSTED_PROXIES"]:
+        log.warning(
+            "TRUSTED_PROXIES=0: behind a load balancer every request comes from its address, so each per-address "
+            "rate limit (%s) is shared by all clients; set TRUSTED_PROXIES to the number of proxies in front",
+            ", ".join(rule.setting for rule in RULES if rule.key is _address),
+        )
 
 
 def retry_after() -> int:
