@@ -132,6 +132,10 @@ def test_a_clerk_cannot_revoke_and_an_admin_must_give_a_reason(client, make_clie
         assert "失効の理由を入力してください。" in flashed(admin, refused)
     too_long = post_form(admin, revoke, {"reason": "あ" * 1001}, token_from=page)
     assert "失効の理由は1000文字以内で入力してください。" in flashed(admin, too_long)
+    reordered = post_form(admin, revoke, {"reason": "誤記載\u202eのため"}, token_from=page)
+    assert "失効の理由に文字の表示順を変える制御文字（U+202E）が含まれています。" in flashed(admin, reordered)
+    invisible = post_form(admin, revoke, {"reason": "誤記載\u0007"}, token_from=page)
+    assert "失効の理由に入力できない制御文字（U+0007）が含まれています。" in flashed(admin, invisible)
     other_number = post_form(admin, f"{page}/certificates/{MIHON}-2000-000001/revoke", {"reason": "x"}, token_from=page)
     assert "この証明書は既に失効しています。" in flashed(admin, other_number)
     assert post_form(clerk, f"{page}/certificates/reissue", {}, token_from=page).status_code == 403
