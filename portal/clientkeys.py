@@ -21,10 +21,15 @@ SigningKey = ECKey | RSAKey
 KeyType = Literal["EC", "RSA"]
 RSA_KEY_BITS = 3072  # NIST SP 800-57: 2048 only until 2030
 _EC_ALGORITHMS = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512"}
+_PEM_CURVES = frozenset({"secp256r1", "secp384r1", "secp521r1"})  # the same curves, as cryptography names them
 
 
 class KeyFileError(ValueError):
-    """The file is missing, unreadable, or holds no private EC or RSA key."""
+    """The file is missing, unreadable, or holds no private EC or RSA key on a curve the portal signs with."""
+
+
+class _UnsupportedCurve(Exception):
+    """An EC key on a curve without a JWS alg here (secp256k1, ...): named, not a crash at start."""
 
 
 def load_signing_key(path: Path) -> SigningKey:
@@ -35,6 +40,9 @@ def load_signing_key(path: Path) -> SigningKey:
         raise KeyFileError(f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
     try:
         key = _from_jwk(raw) if raw.lstrip().startswith(b"{") else _from_pem(raw)
+    except _UnsupportedCurve as exc:
+        supported = ", ".join(_EC_ALGORITHMS)
+        raise KeyFileError(f"{str(path)!r} holds an EC key on the curve {exc}; use one of {supported}") from None
     except (JoseError, ValueError, TypeError) as exc:
         raise KeyFileError(f"{str(path)!r} holds no usable private key ({type(exc).__name__})") from None
     if not key.is_private:
@@ -47,12 +55,16 @@ def _from_jwk(raw: bytes) -> SigningKey:
     data = json.loads(raw)
     if not isinstance(data, dict) or data.get("kty") not in ("EC", "RSA"):
         raise ValueError("not an EC or RSA JWK")
+    if data["kty"] == "EC" and data.get("crv") not in _EC_ALGORITHMS:
+        raise _UnsupportedCurve(repr(data.get("crv")))
     return ECKey.import_key(data) if data["kty"] == "EC" else RSAKey.import_key(data)
 
 
 def _from_pem(raw: bytes) -> SigningKey:
     private = load_pem_private_key(raw, password=None)
     if isinstance(private, ec.EllipticCurvePrivateKey):
+        if private.curve.name not in _PEM_CURVES:
+            raise _UnsupportedCurve(repr(private.curve.name))
         return ECKey.import_key(raw)
     if isinstance(private, rsa.RSAPrivateKey):
         return RSAKey.import_key(raw)

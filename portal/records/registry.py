@@ -56,10 +56,6 @@ class RecordsDirectory:
     def __init__(self, openers: Mapping[str, Opener]) -> None:
         self._openers = MappingProxyType(dict(openers))
 
-    @property
-    def municipality_codes(self) -> frozenset[str]:
-        return frozenset(self._openers)
-
     def open(self, municipality_code: str, session: Session) -> ResidentRecords | None:
         """The municipality's records, or None when it has no records backend."""
         opener = self._openers.get(municipality_code)

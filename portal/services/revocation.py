@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.catalog.characters import code_point, refused_character
 from portal.japan import jst
 from portal.messages import N_, Message
 from portal.models import ActorKind, Certificate, Submission
@@ -59,6 +60,9 @@ class RevocationService:
             raise RevocationRefused(
                 Message(N_("失効の理由は%(max)s文字以内で入力してください。"), {"max": MAX_REASON_LENGTH})
             )
+        if refused := refused_character(reason, multiline=True):  # shown to staff, as answers and comments are
+            char, msgid = refused
+            raise RevocationRefused(Message(msgid, {"label": Message(N_("失効の理由")), "code": code_point(char)}))
         self._lock(submission)
         certificate = certificate_of(self.session, submission)
         if certificate is None or certificate.issue_number != issue_number:

@@ -1,7 +1,8 @@
 """Japanese first, other languages through Babel catalogs in translations/.
 
 The language is chosen by ``?lang=`` (remembered in a small cookie holding only the language code, so that
-browsing in English creates no server-side session), else the browser's preference, else Japanese.
+browsing in English creates no server-side session), else the browser's preference, else Japanese. A page
+whose language came from the cookie or the preference says so in ``Vary``: anonymous pages may be cached.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from flask import Flask, Response, current_app, request, url_for
+from flask import Flask, Response, current_app, g, request, url_for
 from flask_babel import Babel, get_locale, gettext
 
 from portal.config import ROOT
@@ -25,13 +26,17 @@ babel = Babel()
 
 
 def select_locale() -> str:
-    for chosen in (request.args.get("lang"), request.cookies.get(COOKIE)):
-        if chosen in CODES:
-            return chosen
+    if (requested := request.args.get("lang")) in CODES:
+        return requested  # the URL alone decides: a cache keys by it anyway
+    g.language_from_headers = True
+    if (remembered := request.cookies.get(COOKIE)) in CODES:
+        return remembered
     return request.accept_languages.best_match(CODES) or DEFAULT
 
 
 def _remember(response: Response) -> Response:
+    if g.get("language_from_headers"):  # else a shared cache serves one visitor's language to the next
+        response.vary.update(("Cookie", "Accept-Language"))
     requested = request.args.get("lang")
     if requested in CODES and request.cookies.get(COOKIE) != requested:
         response.set_cookie(

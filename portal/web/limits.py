@@ -8,17 +8,22 @@ never reaches its view, so nothing is created; the 429 page (portal.web.errors) 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from math import ceil
 from time import time
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, session
 from flask_limiter import Limiter
 
+from portal.config import Environment
 from portal.web.access import RESIDENT_KEY, STAFF_KEY
 
 EXTENSION = "madoguchi.limiter"
+
+log = logging.getLogger(__name__)
 
 
 def _address() -> str:
@@ -77,11 +82,20 @@ RULES = (
 )
 
 
+def _storage_uri(redis_url: str | None) -> str:
+    """The sessions' Redis as the limits library names it: a socket is ``redis+unix://``, not redis-py's
+    ``unix://``, which it refuses as an unknown storage scheme."""
+    if not redis_url:
+        return "memory://"
+    scheme = urlsplit(redis_url).scheme
+    return f"redis+unix{redis_url[len(scheme) :]}" if scheme == "unix" else redis_url
+
+
 def init_app(app: Flask) -> None:
     """Wrap the listed views (registered by now) in their limits; one limiter per app, like its settings."""
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "madoguchi")
     # A moving window: a fixed one lets a script spend two budgets across a minute boundary.
-    limiter = Limiter(_address, app=app, storage_uri=app.config["REDIS_URL"] or "memory://", strategy="moving-window")
+    limiter = Limiter(_address, app=app, storage_uri=_storage_uri(app.config["REDIS_URL"]), strategy="moving-window")
     app.extensions[EXTENSION] = limiter
     for rule in RULES:
         limit = limiter.shared_limit(
@@ -92,6 +106,12 @@ def init_app(app: Flask) -> None:
         )
         for endpoint in rule.endpoints:
             app.view_functions[endpoint] = limit(app.view_functions[endpoint])
+    if app.config["ENVIRONMENT"] is Environment.PRODUCTION and not app.config["TRUSTED_PROXIES"]:
+        log.warning(
+            "TRUSTED_PROXIES=0: behind a load balancer every request comes from its address, so each per-address "
+            "rate limit (%s) is shared by all clients; set TRUSTED_PROXIES to the number of proxies in front",
+            ", ".join(rule.setting for rule in RULES if rule.key is _address),
+        )
 
 
 def retry_after() -> int:

@@ -6,8 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from joserfc.jwk import ECKey
 
-from portal.clientkeys import generate_signing_key, private_jwk
+from portal.clientkeys import generate_signing_key, private_jwk, signing_algorithm
 from portal.config import (
     DEV_CERTIFICATE_HMAC_KEY,
     DEV_PUBLIC_URL,
@@ -334,6 +337,47 @@ def test_a_key_file_without_a_private_key(tmp_path: Path, content: bytes, reason
     env = {"RESIDENT_OIDC_AUTH_METHOD": "private_key_jwt", "RESIDENT_OIDC_PRIVATE_KEY_FILE": str(key_file)}
     [problem] = problems(env)
     assert problem.startswith("RESIDENT_OIDC_PRIVATE_KEY_FILE: ") and reason in problem
+
+
+def _ec_pem(curve: ec.EllipticCurve) -> bytes:
+    key = ec.generate_private_key(curve)
+    return key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "curve"),
+    [
+        (
+            "secp256k1.jwk",
+            json.dumps(ECKey.generate_key("secp256k1", private=True).as_dict(private=True)).encode(),
+            "secp256k1",
+        ),
+        ("secp256k1.pem", _ec_pem(ec.SECP256K1()), "secp256k1"),
+        ("secp224r1.pem", _ec_pem(ec.SECP224R1()), "secp224r1"),  # a curve the JOSE library does not know either
+    ],
+)
+def test_an_ec_key_on_a_curve_without_a_signing_algorithm_is_named(
+    tmp_path: Path, name: str, content: bytes, curve: str
+) -> None:
+    """Not a KeyError when the provider client is built: the variable, the file and the curves to use."""
+    key_file = tmp_path / name
+    key_file.write_bytes(content)
+    env = {"STAFF_OIDC_AUTH_METHOD": "private_key_jwt", "STAFF_OIDC_PRIVATE_KEY_FILE": str(key_file)}
+    assert problems(env) == [
+        f"STAFF_OIDC_PRIVATE_KEY_FILE: {str(key_file)!r} holds an EC key on the curve {curve!r}; "
+        "use one of P-256, P-384, P-521"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("curve", "algorithm"), [(ec.SECP256R1(), "ES256"), (ec.SECP384R1(), "ES384"), (ec.SECP521R1(), "ES512")]
+)
+def test_an_ec_key_on_each_supported_curve_is_accepted(tmp_path: Path, curve: ec.EllipticCurve, algorithm: str) -> None:
+    key_file = tmp_path / "staff.pem"
+    key_file.write_bytes(_ec_pem(curve))
+    env = {"STAFF_OIDC_AUTH_METHOD": "private_key_jwt", "STAFF_OIDC_PRIVATE_KEY_FILE": str(key_file)}
+    key = load_settings(env).staff_oidc.private_key
+    assert key is not None and signing_algorithm(key) == algorithm
 
 
 def test_authentication_request_options() -> None:

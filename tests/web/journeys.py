@@ -19,6 +19,7 @@ from portal.catalog import ProcedureDefinition
 from portal.certificates import CertificateRenderer
 from portal.models import Certificate, Submission, TransitionRecord
 from portal.procedures import EXTENSION
+from tests.web.conftest import login
 
 JUMINHYO_ANSWERS = {
     "family_name": "山田",
@@ -116,6 +117,22 @@ def decide_juminhyo(make_client: Any, reference: str, *, clerk: str, approver: s
     """Review and 決裁 by two staff members, then fire 交付; returns the clerk's client and the 交付 response."""
     clerk_client = approve_juminhyo(make_client, reference, clerk=clerk, approver=approver)
     return clerk_client, fire(clerk_client, reference, "issue")
+
+
+def issued(client: FlaskClient, make_client: Any, db_session: Session) -> tuple[str, Certificate]:
+    """A 住民票の写し applied for by 山田 太郎 (logged in on ``client``) and issued by 見本市, the one municipality
+    with a signing key in the tests; returns the 受付番号 and the certificate."""
+    login(client, "resident", "resident-yamada")
+    reference = apply(client, "999997", "juminhyo", JUMINHYO_ANSWERS)
+    _, response = decide_juminhyo(make_client, reference, clerk="staff-mihon-clerk", approver="staff-mihon-approver")
+    assert response.status_code == 302
+    db_session.expire_all()
+    return reference, db_session.scalars(select(Certificate).order_by(Certificate.id.desc())).first()
+
+
+def verify_path(certificate: Certificate) -> str:
+    """The certificate's public /verify address, as its QR code carries it."""
+    return f"/verify/{certificate.issue_number}?c={certificate.verification_code}"
 
 
 def state_of(db_session, code: str, reference: str) -> str:  # type: ignore[no-untyped-def]

@@ -10,41 +10,30 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from portal.japan import jst, wareki
 from portal.models import Certificate, TransitionRecord
 from tests.web.conftest import PUBLIC_URL, login
-from tests.web.journeys import JUMINHYO_ANSWERS, apply, db_state, decide_juminhyo, flashed, post_form, state_of
+from tests.web.journeys import (
+    JUMINHYO_ANSWERS,
+    apply,
+    db_state,
+    decide_juminhyo,
+    flashed,
+    issued,
+    post_form,
+    state_of,
+    verify_path,
+)
 
 MIHON, SHIKEN = "999997", "999989"
 ADMIN = "staff-mihon-admin"
 
 
-def issued(client: FlaskClient, make_client, db_session, code: str = MIHON) -> tuple[str, Certificate]:  # type: ignore[no-untyped-def]
-    """A 住民票の写し applied for by 山田 太郎 and issued in municipality ``code``."""
-    login(client, "resident", "resident-yamada")
-    reference = apply(client, code, "juminhyo", JUMINHYO_ANSWERS)
-    shiken = code == SHIKEN
-    _, response = decide_juminhyo(
-        make_client,
-        reference,
-        clerk="staff-shiken-clerk" if shiken else "staff-mihon-clerk",
-        approver="staff-shiken-approver" if shiken else "staff-mihon-approver",
-    )
-    assert response.status_code == 302
-    db_session.expire_all()
-    return reference, db_session.scalars(select(Certificate).order_by(Certificate.id.desc())).first()
-
-
 def without_language_links(page: bytes) -> bytes:
     """The language switch links back to the requested address; the rest of a 404 must not differ."""
     return re.sub(rb'<nav class="language-switch".*?</nav>', b"", page, flags=re.S)
-
-
-def verify_path(certificate: Certificate) -> str:
-    return f"/verify/{certificate.issue_number}?c={certificate.verification_code}"
 
 
 def pdf_text(pdf: bytes, tmp_path: Path, tool: str = "pdftotext") -> str:
@@ -108,13 +97,10 @@ def test_anyone_can_compare_a_pdf_with_the_issued_one(client, make_client, db_se
     path = verify_path(certificate)
     before = db_state(db_session)
 
-    def upload(data: bytes | None):  # type: ignore[no-untyped-def]
-        token = re.search(r'name="csrf_token" value="([^"]+)"', anonymous.get(path).text)
-        assert token
-        form: dict = {"csrf_token": token.group(1)}
-        if data is not None:
-            form["pdf"] = (io.BytesIO(data), "certificate.pdf", "application/pdf")
-        return anonymous.post(path, data=form, content_type="multipart/form-data")
+    def upload(data: bytes | None, to: str = path):  # type: ignore[no-untyped-def]
+        """As the page's form posts it: no CSRF token, since comparing changes nothing and needs no session."""
+        form = {"pdf": (io.BytesIO(data), "certificate.pdf", "application/pdf")} if data is not None else {}
+        return anonymous.post(to, data=form, content_type="multipart/form-data")
 
     same = upload(certificate.pdf)
     assert same.status_code == 200 and "一致します。" in same.text and "一致しません" not in same.text
@@ -125,8 +111,10 @@ def test_anyone_can_compare_a_pdf_with_the_issued_one(client, make_client, db_se
     assert missing.status_code == 400 and "照合するPDFファイルを選択してください。" in missing.text
     too_big = upload(b"%PDF" + b"0" * (5 * 1024 * 1024))
     assert too_big.status_code == 413
-    wrong_code = anonymous.post(f"/verify/{certificate.issue_number}?c=WRONG", data={})
-    assert wrong_code.status_code in (400, 404)  # no CSRF token, or not found: never a comparison
+    wrong_code = upload(certificate.pdf, to=f"/verify/{certificate.issue_number}?c=WRONG")
+    assert wrong_code.status_code == 404  # not found: never a comparison
+    assert 'name="csrf_token"' not in anonymous.get(path).text
+    assert anonymous.get_cookie("session") is None  # viewing and comparing leave no session behind
     assert db_state(db_session) == before
 
 
@@ -144,6 +132,10 @@ def test_a_clerk_cannot_revoke_and_an_admin_must_give_a_reason(client, make_clie
         assert "失効の理由を入力してください。" in flashed(admin, refused)
     too_long = post_form(admin, revoke, {"reason": "あ" * 1001}, token_from=page)
     assert "失効の理由は1000文字以内で入力してください。" in flashed(admin, too_long)
+    reordered = post_form(admin, revoke, {"reason": "誤記載\u202eのため"}, token_from=page)
+    assert "失効の理由に文字の表示順を変える制御文字（U+202E）が含まれています。" in flashed(admin, reordered)
+    invisible = post_form(admin, revoke, {"reason": "誤記載\u0007"}, token_from=page)
+    assert "失効の理由に入力できない制御文字（U+0007）が含まれています。" in flashed(admin, invisible)
     other_number = post_form(admin, f"{page}/certificates/{MIHON}-2000-000001/revoke", {"reason": "x"}, token_from=page)
     assert "この証明書は既に失効しています。" in flashed(admin, other_number)
     assert post_form(clerk, f"{page}/certificates/reissue", {}, token_from=page).status_code == 403

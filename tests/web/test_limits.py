@@ -7,6 +7,8 @@ its own address unless the test says otherwise.
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,8 +19,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from portal import create_app
+from portal.config import load_settings
+from portal.database import db
 from portal.models import Resident
 from portal.web import limits
+from tests.unit.test_config import production_env
 from tests.web.conftest import create_testing_app, login
 from tests.web.journeys import JUMINHYO_ANSWERS, apply, db_state, fire, post_form, state_of
 
@@ -142,3 +148,33 @@ def test_the_public_verify_page_cannot_be_swept(browser) -> None:  # type: ignor
     assert_refused(sweeper.get(guesses[3]))
 
     assert browser("192.0.2.51").get(guesses[3]).status_code == 404  # another address
+
+
+def test_a_redis_socket_holds_the_counters_too(build_app) -> None:  # type: ignore[no-untyped-def]
+    """REDIS_URL may name a socket as redis-py does (unix://); the limits library calls it redis+unix://.
+    No server listens there: the app must start, its counters bound to that socket and database."""
+    portal = build_app(REDIS_URL="unix:///tmp/x.sock?db=2")
+    counters = portal.extensions[limits.EXTENSION].storage.storage  # the limits library's redis client
+    assert counters.connection_pool.connection_kwargs == {"path": "/tmp/x.sock", "db": 2}
+
+
+@pytest.mark.parametrize(("trusted_proxies", "warned"), [("0", True), ("1", False)])
+def test_production_without_trusted_proxies_warns_that_address_limits_are_shared(
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    trusted_proxies: str,
+    warned: bool,
+) -> None:
+    """Behind a load balancer, TRUSTED_PROXIES=0 (the default) makes every client one address: say so at start."""
+    for attribute in ("engine", "sessionmaker"):  # create_app points the shared ``db`` at its (unreachable) database
+        monkeypatch.setattr(db, attribute, getattr(db, attribute))
+    with caplog.at_level(logging.WARNING, logger="portal.web.limits"):
+        create_app(load_settings(production_env(tmp_path, TRUSTED_PROXIES=trusted_proxies)))
+    logged = [record for record in caplog.records if record.name == "portal.web.limits"]
+    expected = (
+        "TRUSTED_PROXIES=0: behind a load balancer every request comes from its address, so each per-address "
+        "rate limit (RATELIMIT_LOGIN, RATELIMIT_POSTAL, RATELIMIT_VERIFY) is shared by all clients; set "
+        "TRUSTED_PROXIES to the number of proxies in front"
+    )
+    assert [(r.levelno, r.getMessage()) for r in logged] == ([(logging.WARNING, expected)] if warned else [])

@@ -44,10 +44,18 @@ def test_anonymous_pages_keep_a_cacheable_policy(client: FlaskClient, path: str)
 
 
 @pytest.mark.parametrize("path", ANONYMOUS_PAGES)
-def test_anonymous_pages_that_read_the_session_vary_on_the_cookie(client: FlaskClient, path: str) -> None:
-    """The language remembered in the session changes the page: a shared cache must key it by cookie."""
-    response = client.get(path)
-    assert "cookie" in {value.lower() for value in response.vary}
+def test_anonymous_pages_vary_on_what_chose_their_language(client: FlaskClient, path: str) -> None:
+    """The language follows the ``lang`` cookie, else the browser's Accept-Language: a shared cache must key
+    the page by both, or it serves one visitor's English page to the next, Japanese, one."""
+    for language in ("en", "ja"):
+        response = client.get(path, headers={"Accept-Language": language})
+        assert f'<html lang="{language}">' in response.text
+        assert {"cookie", "accept-language"} <= {value.lower() for value in response.vary}, path
+    chosen_in_url = client.get(f"{path}?lang=en", headers={"Accept-Language": "ja"})
+    assert '<html lang="en">' in chosen_in_url.text
+    assert "accept-language" not in {value.lower() for value in chosen_in_url.vary}
+    static = client.get("/static/css/portal.css", headers={"Accept-Language": "en"})
+    assert "accept-language" not in {value.lower() for value in static.vary}  # no language there
 
 
 def test_every_page_of_a_logged_in_resident_is_kept_out_of_caches(client: FlaskClient) -> None:

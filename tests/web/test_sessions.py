@@ -7,8 +7,10 @@ timestamps the session stores, never by sleeping.
 
 from __future__ import annotations
 
+import io
 import struct
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -20,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from portal.web.sessions import LAST_SEEN, LOGGED_IN_AT
 from tests.web.conftest import create_testing_app, login
-from tests.web.journeys import JUMINHYO_ANSWERS, db_state, post_form
+from tests.web.journeys import JUMINHYO_ANSWERS, db_state, issued, post_form, verify_path
 
 CODE = "999997"
 APPLICATIONS = f"/{CODE}/applications"
@@ -73,13 +75,30 @@ def move_clock(client: FlaskClient, *, idle_for: int | None = None, logged_in_fo
                 session[key] = int(time.time()) - ago
 
 
+def assert_stores_nothing(app: Flask, client: FlaskClient, request: Callable[[], Any]) -> None:
+    before = stored_files(app)
+    response = request()
+    assert response.status_code in (200, 404), response.request.path
+    assert session_set_cookie(response) is None and client.get_cookie("session") is None, response.request.path
+    assert stored_files(app) == before, response.request.path
+
+
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
 def test_anonymous_browsing_stores_nothing(app: Flask, client: FlaskClient, path: str) -> None:
-    before = stored_files(app)
-    response = client.get(path)
-    assert response.status_code in (200, 404)
-    assert session_set_cookie(response) is None and client.get_cookie("session") is None
-    assert stored_files(app) == before
+    assert_stores_nothing(app, client, lambda: client.get(path))
+
+
+def test_checking_a_certificate_anonymously_stores_nothing(
+    app: Flask, client: FlaskClient, make_client: Any, db_session: Session
+) -> None:
+    """The page a certificate's QR code opens, and comparing a PDF there, as anyone holding the paper does."""
+    _, certificate = issued(client, make_client, db_session)
+    anonymous = app.test_client()
+    issued_page = verify_path(certificate)
+    for path in (issued_page, f"/verify/{CODE}-2000-999999?c={certificate.verification_code}"):
+        assert_stores_nothing(app, anonymous, lambda path=path: anonymous.get(path))
+    upload = {"pdf": (io.BytesIO(certificate.pdf), "certificate.pdf", "application/pdf")}
+    assert_stores_nothing(app, anonymous, lambda: anonymous.post(issued_page, data=upload))
 
 
 def test_the_language_is_remembered_in_a_cookie_holding_only_its_code(app: Flask, client: FlaskClient) -> None:
