@@ -489,6 +489,13 @@ def test_notice_role_and_visible_kind(render: Any, kind: str, role: str, label: 
     assert notice.text().split() == [label, "保存しました"]
 
 
+def test_a_notice_may_name_its_own_heading_where_the_kind_would_mislead(render: Any) -> None:
+    """「完了」 over «この証明書は有効です» reads as if something had just been done: the verify page says 「有効」."""
+    notice = components(render, 'c.notice("この証明書は有効です。", "success", title="有効")').one("div")
+    assert notice["role"] == "status"
+    assert notice.text().split() == ["有効", "この証明書は有効です。"]
+
+
 def test_notice_rejects_unknown_kind(render: Any) -> None:
     with pytest.raises(UndefinedError, match="unknown kind fatal"):
         components(render, 'c.notice("x", "fatal")')
