@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import html
 import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ from portal.catalog import ProcedureDefinition
 from portal.certificates import CertificateRenderer
 from portal.models import Certificate, Submission, TransitionRecord
 from portal.procedures import EXTENSION
+from portal.web.sessions import LAST_SEEN
 
 JUMINHYO_ANSWERS = {
     "family_name": "山田",
@@ -71,6 +75,16 @@ def csrf_token(client: FlaskClient, path: str) -> str:
 def post_form(client: FlaskClient, path: str, data: dict, *, token_from: str | None = None):  # type: ignore[no-untyped-def]
     token = csrf_token(client, token_from or path)
     return client.post(path, data={**data, "csrf_token": token})
+
+
+@contextmanager
+def request_in_flight(browser: FlaskClient) -> Iterator[None]:
+    """A slow request of ``browser`` (another tab, a download) that has loaded the session and noted the
+    activity; it finishes when the block ends: the session is saved as it loaded it, and the browser takes
+    whatever cookie that response sets. Flask's own session_transaction, so the app's real session store."""
+    with browser.session_transaction() as session:
+        session[LAST_SEEN] = int(time.time())
+        yield
 
 
 def hidden_inputs(client: FlaskClient, path: str) -> dict[str, str]:
