@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import redis
 from cachelib import FileSystemCache
-from flask import Flask, Response, current_app, render_template, request, session, url_for
+from flask import Flask, Response, current_app, g, render_template, request, session, url_for
 from flask_session.base import ServerSideSession
 from flask_session.cachelib import CacheLibSessionInterface
 from flask_session.redis import RedisSessionInterface
@@ -127,7 +127,8 @@ def _expired(now: float) -> bool:
 
 def _enforce_timeouts() -> Any:
     """Destroy a session past its idle timeout or absolute lifetime, or whose record is already gone (the
-    store expired it), and say so; otherwise note the activity (at most once every LAST_SEEN_STEP)."""
+    store expired it), and say so; otherwise note the activity (at most once every LAST_SEEN_STEP). A logout
+    goes on to its view, which ends the session here and at the provider (see timed_out)."""
     if request.endpoint == "static":
         return None
     now = time()
@@ -136,12 +137,20 @@ def _enforce_timeouts() -> Any:
         if _idle(session) and now - session.get(LAST_SEEN, 0) >= LAST_SEEN_STEP:
             session[LAST_SEEN] = int(now)
         return None
+    if request.endpoint == "auth.logout":
+        g.session_timed_out = True
+        return None
     staff = STAFF_KEY in session or request.blueprint == "backoffice"
     session.clear()  # saving an emptied session deletes the record and the cookie
     if request.blueprint == "auth" and request.method == "GET":
         return None  # logging in again is exactly what we would ask for
     login = url_for("auth.staff_login" if staff else "auth.resident_login", next=_going_to())
     return render_template("errors/session_expired.html", login_url=login), 401
+
+
+def timed_out() -> bool:
+    """Whether this request's session had passed a timeout or lost its record (only a logout gets this far)."""
+    return bool(g.get("session_timed_out"))
 
 
 def _presented() -> str | None:

@@ -22,7 +22,7 @@ from portal.catalog import ProcedureDefinition
 from portal.certificates import CertificateRenderer
 from portal.models import Certificate, Submission, TransitionRecord
 from portal.procedures import EXTENSION
-from portal.web.sessions import LAST_SEEN
+from portal.web.sessions import LAST_SEEN, LOGGED_IN_AT
 
 JUMINHYO_ANSWERS = {
     "family_name": "山田",
@@ -75,6 +75,14 @@ def csrf_token(client: FlaskClient, path: str) -> str:
 def post_form(client: FlaskClient, path: str, data: dict, *, token_from: str | None = None):  # type: ignore[no-untyped-def]
     token = csrf_token(client, token_from or path)
     return client.post(path, data={**data, "csrf_token": token})
+
+
+def move_clock(client: FlaskClient, *, idle_for: int | None = None, logged_in_for: int | None = None) -> None:
+    """Pretend the last request came ``idle_for`` seconds ago and the login ``logged_in_for`` seconds ago."""
+    with client.session_transaction() as session:
+        for key, ago in ((LAST_SEEN, idle_for), (LOGGED_IN_AT, logged_in_for)):
+            if ago is not None:
+                session[key] = int(time.time()) - ago
 
 
 @contextmanager

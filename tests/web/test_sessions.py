@@ -18,9 +18,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from portal.web.sessions import LAST_SEEN, LOGGED_IN_AT
+from portal.web.sessions import LAST_SEEN
 from tests.web.conftest import create_testing_app, login
-from tests.web.journeys import JUMINHYO_ANSWERS, db_state, post_form, request_in_flight
+from tests.web.journeys import JUMINHYO_ANSWERS, db_state, move_clock, post_form, request_in_flight
 
 CODE = "999997"
 APPLICATIONS = f"/{CODE}/applications"
@@ -63,14 +63,6 @@ def record_expires(app: Flask, sid: str) -> int:
 def session_set_cookie(response: Any) -> str | None:
     found = [value for value in response.headers.getlist("Set-Cookie") if value.startswith("session=")]
     return found[0] if found else None
-
-
-def move_clock(client: FlaskClient, *, idle_for: int | None = None, logged_in_for: int | None = None) -> None:
-    """Pretend the last request came ``idle_for`` seconds ago and the login ``logged_in_for`` seconds ago."""
-    with client.session_transaction() as session:
-        for key, ago in ((LAST_SEEN, idle_for), (LOGGED_IN_AT, logged_in_for)):
-            if ago is not None:
-                session[key] = int(time.time()) - ago
 
 
 @pytest.mark.parametrize("path", PUBLIC_PAGES)

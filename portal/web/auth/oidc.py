@@ -124,8 +124,9 @@ def authorize_redirect(provider: str) -> Any:
         raise _failed(provider, exc) from None
 
 
-def exchange(provider: str) -> tuple[dict[str, Any], str]:
-    """Redeem the callback's code; return the verified claims (completed from userinfo) and the raw ID token."""
+def exchange(provider: str) -> dict[str, Any]:
+    """Redeem the callback's code; return the verified claims, completed from userinfo. The ID token itself is
+    not kept: it holds personal claims, and logout names the client instead (see end_session_url)."""
     oidc = client(provider)
     try:
         token = oidc.authorize_access_token()
@@ -139,11 +140,16 @@ def exchange(provider: str) -> tuple[dict[str, Any], str]:
             claims = {**extra, **claims}
     except _PROVIDER_ERRORS as exc:
         raise _failed(provider, exc) from None
-    return claims, token["id_token"]
+    return claims
 
 
-def end_session_url(provider: str, id_token: str, state: str) -> str | None:
-    """The provider's end_session_endpoint with id_token_hint, post_logout_redirect_uri and state, if it has one."""
+def end_session_url(provider: str, state: str) -> str | None:
+    """The provider's end_session_endpoint with client_id, post_logout_redirect_uri and state, if it has one.
+
+    client_id, not id_token_hint (OpenID Connect RP-Initiated Logout 1.0 §2): the browser opens this URL, so it
+    stays in the history of a shared terminal and in the provider's access log, and an ID token holds the
+    person's name, address and birthdate.
+    """
     try:
         metadata = client(provider).load_server_metadata()
     except _PROVIDER_ERRORS as exc:
@@ -152,7 +158,7 @@ def end_session_url(provider: str, id_token: str, state: str) -> str | None:
     if not isinstance(metadata.get("end_session_endpoint"), str):
         return None
     logout = client(provider).create_logout_url(
-        post_logout_redirect_uri=external_url("auth.logged_out"), id_token_hint=id_token, state=state
+        post_logout_redirect_uri=external_url("auth.logged_out"), state=state, client_id=client(provider).client_id
     )
     return str(logout["url"])
 
