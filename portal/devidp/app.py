@@ -110,14 +110,19 @@ def create_idp_app(*, issuer: str, clients: Sequence[DevClient], environment: st
     def end_session() -> Response | tuple[str, int] | str:
         """RP-initiated logout: back to a post_logout_redirect_uri the client registered, with its state.
 
-        The provider keeps no login session of its own, so there is nothing else to end.
+        The client is named by client_id (what the portal sends) or id_token_hint, and both must agree when
+        both are given (RP-Initiated Logout 1.0 §2). The provider keeps no login session of its own, so there is
+        nothing else to end and nothing to confirm.
         """
         target = request.args.get("post_logout_redirect_uri")
         if not target:
             return render_template("logged_out.html")
-        client = provider.client_of_id_token(request.args.get("id_token_hint", ""))
+        client = provider.client_of_logout(request.args.get("client_id"), request.args.get("id_token_hint"))
         if client is None or target not in client.post_logout_redirect_uris:
-            description = "id_token_hint がないか、post_logout_redirect_uri がこのクライアントに登録されていません。"
+            description = (
+                "client_id も id_token_hint もないか、両者が食い違うか、"
+                "post_logout_redirect_uri がこのクライアントに登録されていません。"
+            )
             return render_template("error.html", description=description), 400
         state = request.args.get("state")
         return redirect(add_params_to_uri(target, {"state": state}) if state else target)
@@ -170,6 +175,15 @@ class _Provider(AuthorizationServer):  # type: ignore[misc]  # Authlib is untype
             "token_endpoint_auth_methods_supported": list(TOKEN_ENDPOINT_AUTH_METHODS),
             "token_endpoint_auth_signing_alg_values_supported": ["ES256", "RS256"],
         }
+
+    def client_of_logout(self, client_id: str | None, id_token_hint: str | None) -> DevClient | None:
+        """The client a logout request names; None when it names none, an unknown one, or two that differ."""
+        if id_token_hint is None:
+            return self._clients.get(client_id or "")
+        client = self.client_of_id_token(id_token_hint)
+        if client is None or client_id not in (None, client.client_id):
+            return None
+        return client
 
     def client_of_id_token(self, id_token: str) -> DevClient | None:
         """The client an ID token of ours was issued to (an expired one is fine as an id_token_hint)."""

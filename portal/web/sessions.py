@@ -6,7 +6,11 @@ A session is born only when something must be kept (a login starting, a flash me
 nothing. Before login it lives 15 minutes, cookie and record alike. Once someone is logged in, every request
 must come within the idle timeout (residents and staff differ) and within the absolute lifetime counted from
 the login; the record itself expires then too. A late request finds its session destroyed and is told to log
-in again, rather than being silently sent to the login.
+in again, rather than being silently sent to the login; a late logout is still a logout (portal.web.auth).
+
+A logged-in record is only ever created by the request that logged in; any other request only updates it
+while it is still stored. Otherwise a slow request that began before a logout (another tab, a download)
+would, on finishing, write the old session back and hand the browser its old cookie: logged in again.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from urllib.parse import urlsplit
 
 import redis
 from cachelib import FileSystemCache
-from flask import Flask, Response, current_app, render_template, request, session, url_for
+from flask import Flask, Response, current_app, g, render_template, request, session, url_for
 from flask_session.base import ServerSideSession
 from flask_session.cachelib import CacheLibSessionInterface
 from flask_session.redis import RedisSessionInterface
@@ -29,6 +33,8 @@ KEY_PREFIX = "madoguchi:session:"
 PRE_LOGIN = timedelta(minutes=15)  # long enough to log in at the provider, too short to be worth stealing
 LOGGED_IN_AT = "logged_in_at"  # seconds since the epoch, for the absolute lifetime
 LAST_SEEN = "last_seen"  # seconds since the epoch, for the idle timeout
+# Seconds: last_seen, and so the record, is rewritten at most this often (an idle timeout up to a minute short).
+LAST_SEEN_STEP = 60
 
 
 def _idle(data: Any) -> timedelta | None:
@@ -54,28 +60,53 @@ def _lifetime(data: Any) -> timedelta:
     return max(min(idle, remaining), timedelta(seconds=1))
 
 
+class _RecordGone(Exception):
+    """The logged-in record this request loaded was deleted meanwhile (a logout): it must stay deleted."""
+
+
 class _Lifetimes:
     """Each record's time to live and each cookie's expiry follow what the session holds, instead of
     Flask-Session's single PERMANENT_SESSION_LIFETIME (31 days). A logged-in session keeps a browser-session
     cookie: the browser must still present it after the idle timeout for the person to be told."""
 
+    def save_session(self, app: Flask, session: ServerSideSession, response: Response) -> None:
+        try:
+            super().save_session(app, session, response)  # type: ignore[misc]
+        except _RecordGone:
+            pass  # neither the record nor the cookie comes back; the browser keeps whatever the logout gave it
+
     def _upsert_session(self, _default: timedelta, session: ServerSideSession, store_id: str) -> None:
+        if _idle(session) and not _renewed_here(session):
+            if not self._update(_lifetime(session), session, store_id):
+                raise _RecordGone
+            return
         super()._upsert_session(_lifetime(session), session, store_id)  # type: ignore[misc]
+
+    def _update(self, lifetime: timedelta, session: ServerSideSession, store_id: str) -> bool:
+        """Write the record only if it is still stored; whether it was."""
+        raise NotImplementedError
 
     def get_expiration_time(self, app: Flask, session: ServerSideSession) -> datetime | None:
         return None if _idle(session) else datetime.now(UTC) + PRE_LOGIN
 
 
 class _RedisSessions(_Lifetimes, RedisSessionInterface):
-    pass
+    def _update(self, lifetime: timedelta, session: ServerSideSession, store_id: str) -> bool:
+        data = self.serializer.encode(session)
+        return bool(self.client.set(store_id, data, ex=int(lifetime.total_seconds()), xx=True))  # SET … XX: atomic
 
 
 class _FileSessions(_Lifetimes, CacheLibSessionInterface):
-    pass
+    def _update(self, lifetime: timedelta, session: ServerSideSession, store_id: str) -> bool:
+        if not self.cache.has(store_id):  # check, then write: one development machine, not a race worth a lock
+            return False
+        CacheLibSessionInterface._upsert_session(self, lifetime, session, store_id)
+        return True
 
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("SESSION_KEY_PREFIX", KEY_PREFIX)
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False  # a record is written when it changes (see LAST_SEEN_STEP)
     options = {"key_prefix": app.config["SESSION_KEY_PREFIX"], "permanent": False}
     if app.config["REDIS_URL"]:
         app.session_interface = _RedisSessions(app, client=redis.Redis.from_url(app.config["REDIS_URL"]), **options)
@@ -96,15 +127,18 @@ def _expired(now: float) -> bool:
 
 def _enforce_timeouts() -> Any:
     """Destroy a session past its idle timeout or absolute lifetime, or whose record is already gone (the
-    store expired it), and say so; otherwise note the activity."""
+    store expired it), and say so; otherwise note the activity (at most once every LAST_SEEN_STEP). A logout
+    goes on to its view, which ends the session here and at the provider (see timed_out)."""
     if request.endpoint == "static":
         return None
     now = time()
-    presented = request.cookies.get(current_app.config["SESSION_COOKIE_NAME"])
-    lost = bool(presented) and presented != session.sid  # Flask-Session found no record for that id
+    lost = bool(_presented()) and _renewed_here(session)  # Flask-Session found no record for that id
     if not lost and not _expired(now):
-        if _idle(session):
+        if _idle(session) and now - session.get(LAST_SEEN, 0) >= LAST_SEEN_STEP:
             session[LAST_SEEN] = int(now)
+        return None
+    if request.endpoint == "auth.logout":
+        g.session_timed_out = True
         return None
     staff = STAFF_KEY in session or request.blueprint == "backoffice"
     session.clear()  # saving an emptied session deletes the record and the cookie
@@ -112,6 +146,21 @@ def _enforce_timeouts() -> Any:
         return None  # logging in again is exactly what we would ask for
     login = url_for("auth.staff_login" if staff else "auth.resident_login", next=_going_to())
     return render_template("errors/session_expired.html", login_url=login), 401
+
+
+def timed_out() -> bool:
+    """Whether this request's session had passed a timeout or lost its record (only a logout gets this far)."""
+    return bool(g.get("session_timed_out"))
+
+
+def _presented() -> str | None:
+    return request.cookies.get(current_app.config["SESSION_COOKIE_NAME"])
+
+
+def _renewed_here(session: Any) -> bool:
+    """Whether this request gave the session its id: the browser presented none or another (a login renews it,
+    and Flask-Session gives a new id when the presented one has no record)."""
+    return _presented() != session.sid
 
 
 def _going_to() -> str | None:

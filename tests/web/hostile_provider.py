@@ -120,18 +120,27 @@ class HostileProvider:
 
         @app.get("/.well-known/openid-configuration")
         def discovery() -> Response:
+            if self.behaviour == "discovery not an object":
+                return jsonify(["issuer", self.url])
             algorithms = ["none", "ES256"] if self.behaviour == "alg none" else ["ES256"]
-            return jsonify(
-                issuer=self.url,
-                authorization_endpoint=f"{self.url}/authorize",
-                token_endpoint=DEAD_URL if self.behaviour == "token endpoint unreachable" else f"{self.url}/token",
-                userinfo_endpoint=f"{self.url}/userinfo",
-                jwks_uri=f"{self.url}/jwks",
-                id_token_signing_alg_values_supported=algorithms,
-            )
+            metadata = {
+                "issuer": self.url,
+                "authorization_endpoint": f"{self.url}/authorize",
+                "token_endpoint": DEAD_URL if self.behaviour == "token endpoint unreachable" else f"{self.url}/token",
+                "userinfo_endpoint": f"{self.url}/userinfo",
+                "jwks_uri": f"{self.url}/jwks",
+                "id_token_signing_alg_values_supported": algorithms,
+            }
+            if self.behaviour.startswith("discovery without "):
+                metadata.pop(self.behaviour.removeprefix("discovery without "))
+            return jsonify(metadata)
 
         @app.get("/jwks")
         def jwks() -> Response:
+            if self.behaviour == "JWKS not a key set":
+                return jsonify([self.key.as_dict(private=False)])
+            if self.behaviour == "JWKS with a malformed key":
+                return jsonify(keys=[{**self.key.as_dict(private=False), "crv": "P-999"}])
             return jsonify(keys=[self.key.as_dict(private=False)])
 
         @app.get("/authorize")
@@ -151,6 +160,8 @@ class HostileProvider:
             with self._lock:
                 nonce = self._nonces.pop(request.form["code"])
             answer = {"access_token": secrets.token_urlsafe(16), "token_type": "Bearer", "expires_in": 300}
+            if self.behaviour == "token response without access_token":
+                answer.pop("access_token")
             if self.behaviour != "no ID token":
                 answer["id_token"] = self.id_token(nonce)
             return jsonify(answer)

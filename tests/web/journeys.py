@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import html
 import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ from portal.catalog import ProcedureDefinition
 from portal.certificates import CertificateRenderer
 from portal.models import Certificate, Submission, TransitionRecord
 from portal.procedures import EXTENSION
+from portal.web.sessions import LAST_SEEN, LOGGED_IN_AT
 from tests.web.conftest import login
 
 JUMINHYO_ANSWERS = {
@@ -72,6 +76,24 @@ def csrf_token(client: FlaskClient, path: str) -> str:
 def post_form(client: FlaskClient, path: str, data: dict, *, token_from: str | None = None):  # type: ignore[no-untyped-def]
     token = csrf_token(client, token_from or path)
     return client.post(path, data={**data, "csrf_token": token})
+
+
+def move_clock(client: FlaskClient, *, idle_for: int | None = None, logged_in_for: int | None = None) -> None:
+    """Pretend the last request came ``idle_for`` seconds ago and the login ``logged_in_for`` seconds ago."""
+    with client.session_transaction() as session:
+        for key, ago in ((LAST_SEEN, idle_for), (LOGGED_IN_AT, logged_in_for)):
+            if ago is not None:
+                session[key] = int(time.time()) - ago
+
+
+@contextmanager
+def request_in_flight(browser: FlaskClient) -> Iterator[None]:
+    """A slow request of ``browser`` (another tab, a download) that has loaded the session and noted the
+    activity; it finishes when the block ends: the session is saved as it loaded it, and the browser takes
+    whatever cookie that response sets. Flask's own session_transaction, so the app's real session store."""
+    with browser.session_transaction() as session:
+        session[LAST_SEEN] = int(time.time())
+        yield
 
 
 def hidden_inputs(client: FlaskClient, path: str) -> dict[str, str]:

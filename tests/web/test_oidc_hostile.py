@@ -71,8 +71,18 @@ BROKEN = sorted(
         "userinfo 500",
         "userinfo about someone else",
         "userinfo not an object",
+        "JWKS not a key set",
+        "JWKS with a malformed key",
+        "token response without access_token",
     }
 )
+# A discovery document a login cannot start from: the login start answers with the error page.
+BROKEN_DISCOVERY = [
+    "discovery not an object",
+    "discovery without authorization_endpoint",
+    "discovery without token_endpoint",
+    "discovery without jwks_uri",
+]
 
 
 @pytest.mark.parametrize("behaviour", BROKEN)
@@ -121,9 +131,35 @@ def test_the_log_names_the_reason_but_no_token(portal_for, caplog):
     assert "eyJ" not in message and SUB not in message  # no JWT, no claim value
 
 
+@pytest.mark.parametrize("behaviour", BROKEN_DISCOVERY)
+def test_a_broken_discovery_document_is_an_error_page_at_login_start(portal_for, db_session, caplog, behaviour):
+    browser = portal_for(behaviour).test_client()
+    with caplog.at_level(logging.WARNING, logger="portal.web.auth"):
+        response = browser.get("/auth/resident/login")
+    assert response.status_code == 400 and '<html lang="ja">' in response.text
+    assert "ログインできませんでした。もう一度お試しください。" in response.text
+    assert_not_logged_in(browser, db_session)
+    [record] = [r for r in caplog.records if r.name.startswith("portal.web.auth")]
+    assert record.getMessage().startswith("resident login refused (LoginFailed): the discovery document")
+
+
 def test_an_unreachable_provider_at_login_start_is_an_error_page(build_app, db_session, demo):
     browser = build_app(RESIDENT_OIDC_DISCOVERY_URL="http://127.0.0.1:9/.well-known/openid-configuration").test_client()
     response = browser.get("/auth/resident/login")
     assert response.status_code == 400 and '<html lang="ja">' in response.text
     assert "ログインできませんでした。もう一度お試しください。" in response.text
+    assert_not_logged_in(browser, db_session)
+
+
+def test_a_bug_of_ours_is_not_passed_off_as_the_providers_fault(portal_for, db_session, caplog, monkeypatch):
+    """Only the provider's answers are a refused login; an error in our own code must surface (a 500)."""
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("a bug of ours")
+
+    monkeypatch.setattr("portal.web.auth.oidc.verify_id_token", broken)
+    browser = portal_for("good").test_client()
+    with caplog.at_level(logging.WARNING, logger="portal.web.auth"), pytest.raises(KeyError):
+        log_in(browser)  # the testing app propagates what would be a 500
+    assert not [r for r in caplog.records if r.name.startswith("portal.web.auth")]
     assert_not_logged_in(browser, db_session)

@@ -166,7 +166,7 @@ def test_staff_callback_refuses_claims_it_cannot_act_on(
     client: FlaskClient, db_session: Session, monkeypatch: pytest.MonkeyPatch, claims: dict[str, Any]
 ) -> None:
     good = {"sub": "staff-x", "name": "誰か", "email": "x@example.jp", "roles": ["clerk"], "municipality": "999997"}
-    monkeypatch.setattr("portal.web.auth.oidc.exchange", lambda provider: ({**good, **claims}, "an-id-token"))
+    monkeypatch.setattr("portal.web.auth.oidc.exchange", lambda provider: {**good, **claims})
     client.get("/auth/staff/login", query_string={"next": "/backoffice/"})
 
     response = client.get("/auth/staff/callback")

@@ -20,9 +20,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from portal.web.sessions import LAST_SEEN, LOGGED_IN_AT
+from portal.web.sessions import LAST_SEEN
 from tests.web.conftest import create_testing_app, login
-from tests.web.journeys import JUMINHYO_ANSWERS, db_state, issued, post_form, verify_path
+from tests.web.journeys import JUMINHYO_ANSWERS, db_state, issued, move_clock, post_form, request_in_flight, verify_path
 
 CODE = "999997"
 APPLICATIONS = f"/{CODE}/applications"
@@ -65,14 +65,6 @@ def record_expires(app: Flask, sid: str) -> int:
 def session_set_cookie(response: Any) -> str | None:
     found = [value for value in response.headers.getlist("Set-Cookie") if value.startswith("session=")]
     return found[0] if found else None
-
-
-def move_clock(client: FlaskClient, *, idle_for: int | None = None, logged_in_for: int | None = None) -> None:
-    """Pretend the last request came ``idle_for`` seconds ago and the login ``logged_in_for`` seconds ago."""
-    with client.session_transaction() as session:
-        for key, ago in ((LAST_SEEN, idle_for), (LOGGED_IN_AT, logged_in_for)):
-            if ago is not None:
-                session[key] = int(time.time()) - ago
 
 
 def assert_stores_nothing(app: Flask, client: FlaskClient, request: Callable[[], Any]) -> None:
@@ -139,6 +131,46 @@ def test_activity_within_the_idle_timeout_keeps_the_session(app: Flask, client: 
     move_clock(client, idle_for=29 * MINUTE, logged_in_for=11 * 60 * MINUTE)
     assert client.get(APPLICATIONS).status_code == 200
     assert time.time() - record(app, session_id(client))[LAST_SEEN] < MINUTE  # the clock starts again
+
+
+def test_activity_is_noted_at_most_once_a_minute(app: Flask, client: FlaskClient) -> None:
+    login(client, "resident", "resident-yamada")
+    client.get(APPLICATIONS)  # shows (and so removes) the flashed 「ログインしました。」
+    sid = session_id(client)
+    move_clock(client, idle_for=50)
+    noted = record(app, sid)[LAST_SEEN]
+    response = client.get(APPLICATIONS)
+    assert response.status_code == 200 and session_set_cookie(response) is None
+    assert record(app, sid)[LAST_SEEN] == noted  # nothing written
+
+    move_clock(client, idle_for=MINUTE)
+    response = client.get(APPLICATIONS)
+    assert response.status_code == 200 and session_set_cookie(response) is not None
+    assert record(app, sid)[LAST_SEEN] > noted
+
+
+def test_a_request_that_began_before_the_logout_does_not_log_the_person_back_in(
+    app: Flask, client: FlaskClient
+) -> None:
+    login(client, "resident", "resident-yamada")
+    before = session_id(client)
+    with request_in_flight(client):
+        assert post_form(client, "/auth/logout", {}, token_from=APPLICATIONS).status_code == 200
+        after = session_id(client)  # the logout's own short session (its state for the provider's return)
+        assert record(app, before) is None
+    assert record(app, before) is None  # the old record, resident id and all, did not come back
+    assert session_id(client) == after  # nor did its cookie
+    page = client.get(APPLICATIONS)
+    assert page.status_code == 302 and urlsplit(page.headers["Location"]).path == "/auth/resident/login"
+
+
+def test_a_request_in_flight_keeps_the_session_when_nobody_logged_out(app: Flask, client: FlaskClient) -> None:
+    login(client, "resident", "resident-yamada")
+    sid = session_id(client)
+    with request_in_flight(client):
+        pass
+    assert record(app, sid) is not None and session_id(client) == sid
+    assert client.get(APPLICATIONS).status_code == 200
 
 
 def expired_page(response: Any, login_path: str, next_path: str | None) -> None:
@@ -236,8 +268,8 @@ def test_the_timeouts_are_settings(short_idle_app: Flask, db_session: Session, d
 
 def test_the_record_never_outlives_the_absolute_lifetime(app: Flask, client: FlaskClient) -> None:
     login(client, "resident", "resident-yamada")
-    move_clock(client, idle_for=0, logged_in_for=12 * 60 * MINUTE - 10 * MINUTE)
-    assert client.get(APPLICATIONS).status_code == 200
+    move_clock(client, idle_for=2 * MINUTE, logged_in_for=12 * 60 * MINUTE - 10 * MINUTE)
+    assert session_set_cookie(client.get(APPLICATIONS)) is not None  # the request wrote the record
     assert record_expires(app, session_id(client)) - time.time() <= 10 * MINUTE
 
 

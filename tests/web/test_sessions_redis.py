@@ -11,6 +11,7 @@ import redis
 from flask import Flask
 
 from tests.web.conftest import create_testing_app, login
+from tests.web.journeys import post_form, request_in_flight
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 MINUTE = 60
@@ -72,6 +73,29 @@ def test_a_session_redis_expired_asks_to_log_in_again(redis_app, store, prefix, 
     response = browser.get("/999997/applications")
     assert response.status_code == 401 and "もう一度ログインしてください" in response.text
     assert browser.get_cookie("session") is None
+
+
+def test_a_request_that_began_before_the_logout_does_not_log_the_person_back_in(  # type: ignore[no-untyped-def]
+    redis_app, store, prefix, db_session, demo
+):
+    browser = redis_app.test_client()
+    browser.environ_base["REMOTE_ADDR"] = "192.0.2.8"  # its own login rate limit: it logs in twice
+    login(browser, "resident", "resident-yamada")
+    before = browser.get_cookie("session")
+    assert before is not None
+    with request_in_flight(browser):
+        assert post_form(browser, "/auth/logout", {}, token_from="/999997/applications").status_code == 200
+        after = browser.get_cookie("session")
+    assert store.get(f"{prefix}session:{before.value}") is None  # SET … XX wrote nothing back
+    assert after is not None and browser.get_cookie("session").value == after.value != before.value
+    assert browser.get("/999997/applications").status_code == 302  # to the login
+
+    login(browser, "resident", "resident-yamada")
+    current = browser.get_cookie("session")
+    with request_in_flight(browser):  # the same slow request with nobody logging out saves as usual
+        pass
+    assert browser.get_cookie("session").value == current.value and store.get(f"{prefix}session:{current.value}")
+    assert browser.get("/999997/applications").status_code == 200
 
 
 def test_rate_limit_counters_live_in_redis(redis_app, store, prefix, db_session, demo):  # type: ignore[no-untyped-def]

@@ -2,7 +2,8 @@
 request, the code exchange with strict ID token checks, and RP-initiated logout.
 
 Every way a provider can fail or lie (unreachable, an HTML or 500 token response, a forged or misaddressed
-ID token, a broken userinfo) ends in :class:`LoginFailed`, so the views answer with the login error page.
+ID token, a broken userinfo) ends in :class:`LoginFailed`, so the views answer with the login error page. Each
+of its answers is checked where it is parsed; an error of any other kind is a bug of ours, and a 500.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from typing import Any
 from authlib.common.errors import AuthlibBaseError
 from authlib.common.security import generate_token
 from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
+from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from flask import Flask, current_app, url_for
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
-from requests import HTTPError, RequestException
+from requests import HTTPError, RequestException, Response
 
 from portal.clientkeys import public_jwk, signing_algorithm
 from portal.config import ClientAuthMethod, OIDCClient
@@ -26,28 +28,52 @@ from portal.web.auth.idtoken import LoginFailed, UnknownSigningKey, verify_id_to
 log = logging.getLogger(__name__)
 
 SCOPES = {"resident": "openid name address birthdate gender", "staff": "openid profile email"}
-# What a provider's answers can raise in Authlib, joserfc and requests, short of a bug of ours.
-_PROVIDER_ERRORS = (
-    LoginFailed,
-    AuthlibBaseError,
-    JoseError,
-    RequestException,
-    ValueError,
-    KeyError,
-    TypeError,
-    RuntimeError,
-)
+# What a provider's answers raise: ours once parsed, and Authlib's, joserfc's and requests' own.
+_PROVIDER_ERRORS = (LoginFailed, AuthlibBaseError, JoseError, RequestException)
+# Where discovery must point for a login (OpenID Connect Discovery 1.0 §3: all three are required).
+_REQUIRED_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri")
+
+
+class _Session(OAuth2Session):  # type: ignore[misc]
+    def parse_response_token(self, resp: Response) -> dict[str, Any]:
+        try:
+            token: dict[str, Any] = super().parse_response_token(resp)
+        except ValueError:  # Authlib's word for a body that is not a JSON object (an HTML page)
+            raise LoginFailed(f"the token response is not a JSON object (HTTP {resp.status_code})") from None
+        return token
 
 
 class _Client(FlaskOAuth2App):  # type: ignore[misc]  # Authlib is untyped
-    """Authlib's Flask client with our ID token validation instead of its lenient one."""
+    """Authlib's Flask client with our ID token validation instead of its lenient one, and every answer of the
+    provider checked before it is used."""
+
+    client_cls = _Session
+
+    def load_server_metadata(self) -> dict[str, Any]:
+        try:
+            metadata: dict[str, Any] = super().load_server_metadata()
+        except TypeError:  # Authlib stamps the parsed document with its load time: it is not a JSON object
+            raise LoginFailed("the discovery document is not a JSON object") from None
+        for name in _REQUIRED_ENDPOINTS:
+            if not isinstance(metadata.get(name), str):
+                raise LoginFailed(f"the discovery document has no {name}")
+        return metadata
+
+    def userinfo(self, **kwargs: Any) -> dict[str, Any]:
+        """Authlib's, without its UserInfo(data) that fails with a TypeError or ValueError on a non-object."""
+        response = self.get(self.load_server_metadata()["userinfo_endpoint"], **kwargs)
+        response.raise_for_status()
+        data = response.json()
+        if not isinstance(data, dict):
+            raise LoginFailed("userinfo is not a JSON object")
+        return data
 
     def parse_id_token(self, token: dict[str, Any], nonce: str, **_: Any) -> dict[str, Any]:
         metadata = self.load_server_metadata()
         registration: OIDCClient = current_app.config[f"{self.name.upper()}_OIDC"]
 
         def verify(force: bool) -> dict[str, Any]:
-            keys = KeySet.import_key_set(self.fetch_jwk_set(force=force))
+            keys = _key_set(self.fetch_jwk_set(force=force))
             return verify_id_token(
                 token.get("id_token"), keys=keys, metadata=metadata, registration=registration, nonce=nonce
             )
@@ -56,6 +82,16 @@ class _Client(FlaskOAuth2App):  # type: ignore[misc]  # Authlib is untyped
             return verify(force=False)
         except UnknownSigningKey:
             return verify(force=True)  # fetch the provider's keys again, once
+
+
+def _key_set(document: Any) -> KeySet:
+    """The provider's JWKS; joserfc raises KeyError, TypeError or ValueError on some malformed keys."""
+    if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+        raise LoginFailed("the JWKS is not a key set")
+    try:
+        return KeySet.import_key_set(document)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise LoginFailed(f"the JWKS holds a malformed key ({type(exc).__name__})") from None
 
 
 class _OAuth(OAuth):  # type: ignore[misc]
@@ -124,8 +160,9 @@ def authorize_redirect(provider: str) -> Any:
         raise _failed(provider, exc) from None
 
 
-def exchange(provider: str) -> tuple[dict[str, Any], str]:
-    """Redeem the callback's code; return the verified claims (completed from userinfo) and the raw ID token."""
+def exchange(provider: str) -> dict[str, Any]:
+    """Redeem the callback's code; return the verified claims, completed from userinfo. The ID token itself is
+    not kept: it holds personal claims, and logout names the client instead (see end_session_url)."""
     oidc = client(provider)
     try:
         token = oidc.authorize_access_token()
@@ -139,11 +176,16 @@ def exchange(provider: str) -> tuple[dict[str, Any], str]:
             claims = {**extra, **claims}
     except _PROVIDER_ERRORS as exc:
         raise _failed(provider, exc) from None
-    return claims, token["id_token"]
+    return claims
 
 
-def end_session_url(provider: str, id_token: str, state: str) -> str | None:
-    """The provider's end_session_endpoint with id_token_hint, post_logout_redirect_uri and state, if it has one."""
+def end_session_url(provider: str, state: str) -> str | None:
+    """The provider's end_session_endpoint with client_id, post_logout_redirect_uri and state, if it has one.
+
+    client_id, not id_token_hint (OpenID Connect RP-Initiated Logout 1.0 §2): the browser opens this URL, so it
+    stays in the history of a shared terminal and in the provider's access log, and an ID token holds the
+    person's name, address and birthdate.
+    """
     try:
         metadata = client(provider).load_server_metadata()
     except _PROVIDER_ERRORS as exc:
@@ -152,7 +194,7 @@ def end_session_url(provider: str, id_token: str, state: str) -> str | None:
     if not isinstance(metadata.get("end_session_endpoint"), str):
         return None
     logout = client(provider).create_logout_url(
-        post_logout_redirect_uri=external_url("auth.logged_out"), id_token_hint=id_token, state=state
+        post_logout_redirect_uri=external_url("auth.logged_out"), state=state, client_id=client(provider).client_id
     )
     return str(logout["url"])
 

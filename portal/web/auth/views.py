@@ -33,11 +33,11 @@ from portal.web import sessions
 from portal.web.access import RESIDENT_KEY, STAFF_KEY, safe_next
 from portal.web.auth import oidc
 from portal.web.auth.idtoken import LoginFailed
+from portal.web.security import csrf
 
 log = logging.getLogger(__name__)
 
 NEXT_KEY = "login_next"
-LOGIN_KEY = "oidc_login"  # (provider, ID token) for id_token_hint at logout; server-side session only
 LOGOUT_STATE_KEY = "oidc_logout_state"
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -56,18 +56,17 @@ def _start(provider: str, default_next: str) -> Any:
         abort(400, description=_("ログインできませんでした。もう一度お試しください。"))
 
 
-def _exchange(provider: str) -> tuple[dict[str, Any], str]:
-    """The verified claims and the ID token, or the login error page (the reason is logged by oidc)."""
+def _exchange(provider: str) -> dict[str, Any]:
+    """The verified claims, or the login error page (the reason is logged by oidc)."""
     try:
         return oidc.exchange(provider)
     except LoginFailed:
         abort(400, description=_("ログインできませんでした。もう一度お試しください。"))
 
 
-def _logged_in(provider: str, key: str, user_id: int, id_token: str, target: str) -> Any:
+def _logged_in(key: str, user_id: int, target: str) -> Any:
     _fresh_session()
     session[key] = user_id
-    session[LOGIN_KEY] = (provider, id_token)
     flash(_("ログインしました。"), "success")
     return redirect(target)
 
@@ -79,11 +78,11 @@ def resident_login() -> Any:
 
 @bp.get("/resident/callback")
 def resident_callback() -> Any:
-    claims, id_token = _exchange("resident")
+    claims = _exchange("resident")
     profile = resident_profile_from_claims(claims)
     resident = accounts.resident_login(db.session, profile)
     target = session.pop(NEXT_KEY, None) or url_for("resident.home")
-    return _logged_in("resident", RESIDENT_KEY, resident.id, id_token, target)
+    return _logged_in(RESIDENT_KEY, resident.id, target)
 
 
 @bp.get("/staff/login")
@@ -93,7 +92,7 @@ def staff_login() -> Any:
 
 @bp.get("/staff/callback")
 def staff_callback() -> Any:
-    claims, id_token = _exchange("staff")
+    claims = _exchange("staff")
     try:
         identity = staff_identity_from_claims(claims)
     except ClaimsError as exc:
@@ -103,7 +102,7 @@ def staff_callback() -> Any:
     if staff is None:
         abort(403)
     target = session.pop(NEXT_KEY, None) or url_for("backoffice.queue")
-    return _logged_in("staff", STAFF_KEY, staff.id, id_token, target)
+    return _logged_in(STAFF_KEY, staff.id, target)
 
 
 def _fresh_session() -> None:
@@ -115,22 +114,37 @@ def _fresh_session() -> None:
 
 
 @bp.post("/logout")
+@csrf.exempt  # checked below, except for a session that timed out: its token is gone with it
 def logout() -> Any:
     """End our session, then the provider's (RP-initiated logout) when it offers an end_session_endpoint.
+
+    A session past its timeout is logged out the same way (portal.web.sessions lets it through): the
+    provider's session must end too, or the next person at a shared terminal walks straight back in. Its
+    record may be gone already, so the logout button names whose provider it is. Without a CSRF token: the
+    SameSite=Lax cookie that shows the session timed out is never sent with another site's POST.
 
     The page sends the browser on by a link and a meta refresh rather than a 302: CSP form-action 'self'
     would block a redirect to the provider that follows this form POST.
     """
-    login = session.get(LOGIN_KEY)
+    timed_out = sessions.timed_out()
+    if not timed_out:
+        csrf.protect()
+    provider = _provider_of_session() or (request.form.get("provider") if timed_out else None)
     _fresh_session()
-    if login:
+    if provider in oidc.SCOPES:
         state = oidc.new_state()
-        end_session = oidc.end_session_url(*login, state=state)
+        end_session = oidc.end_session_url(provider, state=state)
         if end_session:
             session[LOGOUT_STATE_KEY] = state
             return render_template("auth/logout.html", end_session_url=end_session)
     flash(_("ログアウトしました。"), "info")
     return redirect(url_for("resident.home"))
+
+
+def _provider_of_session() -> str | None:
+    if STAFF_KEY in session:
+        return "staff"
+    return "resident" if RESIDENT_KEY in session else None
 
 
 @bp.get("/logged-out")
