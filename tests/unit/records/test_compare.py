@@ -9,19 +9,9 @@ import pytest
 
 from portal.catalog import load_definition
 from portal.records.compare import Item, compare, typed_values
-from portal.records.model import Address, Gender, Name, Person
+from portal.records.model import Address, Name, Person
+from tests.unit.records.people import YAMADA
 
-YAMADA = Person(
-    person_id="P0001",
-    household_id="H0001",
-    name=Name("山田", "太郎", "ヤマダ", "タロウ"),
-    birthdate=date(1985, 4, 12),
-    gender=Gender.MALE,
-    relationship="世帯主",
-    address=Address("東京都千代田区千代田一丁目1番", "", "1000001"),
-    became_resident_on=date(1985, 4, 12),
-    address_set_on=date(2016, 9, 10),
-)
 TYPED = {
     "family_name": "山田",
     "given_name": "太郎",

@@ -10,19 +10,9 @@ import pytest
 from portal.devidp import demo_users
 from portal.identity import ResidentProfile, resident_profile_from_claims
 from portal.records.matching import BasicInfo, Outcome, address_key, basic_info, match, matches, name_key
-from portal.records.model import Address, Gender, Name, Person
+from portal.records.model import Address, Gender, Name
+from tests.unit.records.people import YAMADA
 
-YAMADA = Person(
-    person_id="P0001",
-    household_id="H0001",
-    name=Name("山田", "太郎", "ヤマダ", "タロウ"),
-    birthdate=date(1985, 4, 12),
-    gender=Gender.MALE,
-    relationship="世帯主",
-    address=Address("東京都千代田区千代田一丁目1番", "", "1000001"),
-    became_resident_on=date(1985, 4, 12),
-    address_set_on=date(2016, 9, 10),
-)
 QUERY = BasicInfo("山田 太郎", date(1985, 4, 12), Gender.MALE, "東京都千代田区千代田1-1")
 
 
