@@ -168,7 +168,7 @@ def test_not_a_mapping(tmp_path: Path) -> None:
 
 def test_yaml_syntax_error_has_its_line(tmp_path: Path) -> None:
     error = load_error(tmp_path, MINIMAL.replace("processing_days: 1", "processing_days: 1 days: 2"))
-    assert error.line == 5 and error.message == "invalid YAML: mapping values are not allowed here"
+    assert error.line == 5 and error.message.startswith("1行に「キー: 値」が2つあります。")
 
 
 def test_bad_field_name(tmp_path: Path) -> None:

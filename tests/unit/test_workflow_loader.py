@@ -373,7 +373,7 @@ def test_invalid_yaml_in_a_directory_names_the_relative_file(tmp_path: Path) -> 
     write(tmp_path, VALID, "good.yaml")
     write(tmp_path, VALID + "  - [unclosed\n", "broken.yaml")
 
-    with pytest.raises(DefinitionError, match=r"^workflows/broken\.yaml:\d+: .*invalid YAML"):
+    with pytest.raises(DefinitionError, match=r"^workflows/broken\.yaml:\d+: .*で閉じられていません"):
         load_workflows(tmp_path / "workflows")
 
 
