@@ -41,6 +41,30 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         click.echo("demo municipalities: " + ", ".join(names))
 
+    catalog = AppGroup("catalog", help="Procedure definitions and workflows: schemas and reference for authors.")
+    app.cli.add_command(catalog)
+
+    @catalog.command("schema")
+    @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+    def schema(directory: Path) -> None:
+        """Write definition.schema.json and workflow.schema.json to DIRECTORY for editors' completion."""
+        from portal.formats import definition_schema, dumps, workflow_schema
+
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, generated in (("definition", definition_schema()), ("workflow", workflow_schema())):
+            (directory / f"{name}.schema.json").write_text(dumps(generated), encoding="utf-8")
+            click.echo(f"wrote {directory / f'{name}.schema.json'}")
+
+    @catalog.command("docs")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default=ROOT / "docs" / "definitions.md")
+    def docs(path: Path) -> None:
+        """Write the format reference (default docs/definitions.md) generated from the models."""
+        from portal.formats import reference
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(reference(), encoding="utf-8")
+        click.echo(f"wrote {path}")
+
     certificates = AppGroup("certificates", help="Signing keys for certificate PDFs.")
     app.cli.add_command(certificates)
 

@@ -7,7 +7,10 @@ them in a side table keyed by path while building plain Python data for validati
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import difflib
+import re
+import unicodedata
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,15 @@ TRANSLATABLE_KEYS = frozenset(
 TRANSLATABLE_LISTS = frozenset({"requirements"})
 
 EMPTY = "the file is empty"
+
+
+def unknown_key(key: str, known: Collection[str], where: str = "ここ") -> str:
+    """「不明なキー」 with the closest known key as a suggestion and every key valid at that place."""
+    message = f"不明なキー {key!r} です。"
+    close = difflib.get_close_matches(key, known, n=1)
+    if close:
+        message += f"{close[0]} のことですか？ "
+    return message + f"{where}で使えるキー: {', '.join(sorted(known))}"
 
 
 def format_path(path: Iterable[str | int]) -> str:
@@ -108,15 +120,67 @@ def parse(text: str, name: Path) -> Source:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise DefinitionError(name, (), line, f"invalid YAML: {problem}") from None
+        raise _syntax_error(exc, text, name) from None
     if node is None:
         raise DefinitionError(name, (), 1, EMPTY)
     lines: dict[Path_, int] = {}
-    data = _build(node, (), lines, name)
+    try:
+        data = _build(node, (), lines, name)
+    except yaml.YAMLError as exc:  # a tag SafeLoader refuses, e.g. !!python/object
+        raise _syntax_error(exc, text, name) from None
     return Source(file=name, data=data, text=text, lines=lines)
+
+
+_SYNTAX = "YAMLの書き方に誤りがあります"
+# ``key:value`` on one line: a scalar to YAML, so the parser only fails on the next key.
+_COLON_WITHOUT_SPACE = re.compile(r"^\s*(?:-\s+)?[^\s:#'\"\[{][^:#]*?(:)[^\s/]")
+
+
+def _syntax_error(exc: yaml.YAMLError, text: str, name: Path) -> DefinitionError:
+    """PyYAML's English becomes what an administrator can act on, pointing at the line and column."""
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None:
+        return DefinitionError(name, (), None, f"{_SYNTAX}: {exc}")
+    lines = text.splitlines()
+    context = getattr(exc, "context", None) or ""
+    problem = getattr(exc, "problem", None) or ""
+    opened = getattr(exc, "context_mark", None) or mark
+    line, column = mark.line, mark.column
+    if "'\\t'" in problem:
+        explanation = "字下げにタブ文字が使われています。字下げは半角スペースで書いてください"
+    elif "quoted scalar" in context:
+        explanation = "引用符（' または \"）が閉じられていません"
+        line, column = opened.line, opened.column
+    elif "flow sequence" in context or "flow mapping" in context:
+        closing = "]" if "sequence" in context else "}"
+        explanation = f"ここで開いた括弧 {'[' if closing == ']' else '{'} が {closing} で閉じられていません"
+        line, column = opened.line, opened.column
+    elif (missing := _colon_without_space(lines, mark.line)) is not None:
+        line, column = missing
+        explanation = "コロン（:）の後に半角スペースがありません。「キー: 値」のように書いてください"
+    elif problem.startswith("mapping values") and ": " in lines[mark.line][: mark.column]:
+        explanation = "1行に「キー: 値」が2つあります。値にコロンを含めるときは引用符で囲んでください"
+    elif problem.startswith(("mapping values are not allowed", "expected <block end>", "did not find expected")):
+        explanation = "字下げがずれています。同じ階層のキーは同じ数の半角スペースで字下げしてください"
+    else:
+        explanation = f"{_SYNTAX}（{problem or context}）"
+    shown = lines[line].replace("\t", " ") if line < len(lines) else ""
+    caret = " " * _width(shown[:column]) + "^"
+    message = f"{explanation}（{line + 1}行目 {column + 1}列目）\n    {shown}\n    {caret}"
+    return DefinitionError(name, (), line + 1, message)
+
+
+def _colon_without_space(lines: list[str], at: int) -> tuple[int, int] | None:
+    """The line (0-based) and column of a ``key:value`` colon at or just before line ``at``."""
+    for index in (at, at - 1):
+        if 0 <= index < len(lines) and (match := _COLON_WITHOUT_SPACE.match(lines[index])):
+            return index, match.start(1)
+    return None
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: full-width characters (漢字, かな) take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 def _build(node: yaml.Node, path: Path_, lines: dict[Path_, int], file: Path) -> Any:

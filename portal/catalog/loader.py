@@ -15,11 +15,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from portal.catalog import registry
 from portal.catalog.model import Catalog, FieldDef, ProcedureDefinition, ShowIf
-from portal.yamlsource import DefinitionError, Path_, Source, format_path, load
+from portal.modelkeys import input_keys, keys_at
+from portal.yamlsource import DefinitionError, Path_, Source, format_path, load, unknown_key
 
 _SLUG = re.compile(r"[a-z0-9_-]+")
 _DERIVED_KEYS = ("slug", "version")  # taken from the file, never written in it
+_NOT_WRITTEN = {*_DERIVED_KEYS, "settings"}  # a field's settings are written inline
 _PYDANTIC_PREFIX = re.compile(r"^(Value error|Assertion failed), ")
 
 
@@ -76,9 +79,9 @@ def _yaml_path(loc: tuple[int | str, ...]) -> Path_:
     return tuple(path)
 
 
-def _error_message(error: Any) -> str:
+def _error_message(source: Source, error: Any) -> str:
     if error["type"] == "extra_forbidden":
-        return f"unknown key {error['loc'][-1]!r}"
+        return _unknown_key(source, error["loc"])
     if error["type"] == "missing":
         return "this key is required"
     return _PYDANTIC_PREFIX.sub("", error["msg"])
@@ -89,7 +92,26 @@ def _definition_error(source: Source, exc: ValidationError) -> DefinitionError:
     # pydantic also calls a list "too short" when its only items were invalid; the items' errors suffice.
     inner = {e["loc"][:n] for e in errors for n in range(len(e["loc"]))}
     kept = [e for e in errors if not (e["type"] == "too_short" and e["loc"] in inner)]
-    return _combined(source, [(_yaml_path(e["loc"]), _error_message(e)) for e in kept])
+    return _combined(source, [(_yaml_path(e["loc"]), _error_message(source, e)) for e in kept])
+
+
+def _unknown_key(source: Source, loc: tuple[int | str, ...]) -> str:
+    """Suggest the key meant; a field lists its common keys plus its type's settings."""
+    *place, key = loc
+    if place[-1:] == ["settings"]:
+        field = _data_at(source.data, _yaml_path(tuple(place[:-1])))
+        type_name = field.get("type") if isinstance(field, dict) else None
+        settings = input_keys(registry.get(type_name).settings_model) if type_name in registry.field_types() else []
+        known = [k for k in input_keys(FieldDef) if k not in _NOT_WRITTEN] + settings
+        return unknown_key(str(key), known, f"この型（{type_name}）")
+    known = [k for k in keys_at(ProcedureDefinition, place) or [] if k not in _NOT_WRITTEN]
+    return unknown_key(str(key), known)
+
+
+def _data_at(data: Any, path: Path_) -> Any:
+    for part in path:
+        data = data[part]
+    return data
 
 
 def _combined(source: Source, problems: list[tuple[Path_, str]]) -> DefinitionError:

@@ -14,14 +14,14 @@ from types import MappingProxyType
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from portal.modelkeys import keys_at
 from portal.roles import Role
 from portal.workflow.model import CommentAudience, CommentRule, State, Transition, WorkflowDefinition
 from portal.workflow.schema import TransitionSpec, WorkflowSpec
-from portal.yamlsource import DefinitionError, Source, load
+from portal.yamlsource import DefinitionError, Source, load, unknown_key
 
 _ERROR_TEXT = {
     "missing": "required key is missing",
-    "extra_forbidden": "unknown key",
     "too_short": "must not be empty",
     "string_pattern_mismatch": "must be lowercase letters, digits and _ (starting with a letter)",
     "model_type": "must be a mapping of keys to values",
@@ -83,11 +83,14 @@ def _first_error(source: Source, errors: list[ErrorDetails]) -> DefinitionError:
         return tuple(part for part in error["loc"] if part != "[key]")
 
     error = min(errors, key=lambda e: source.line_of(path_of(e)) or 0)
-    if error["type"] == "enum":
+    path = path_of(error)
+    if error["type"] == "extra_forbidden":
+        message = unknown_key(str(path[-1]), keys_at(WorkflowSpec, path[:-1]) or [])
+    elif error["type"] == "enum":
         message = f"unknown value {error['input']!r}; expected {error.get('ctx', {}).get('expected')}"
     else:
         message = _ERROR_TEXT.get(error["type"], error["msg"])
-    return source.error(path_of(error), message)
+    return source.error(path, message)
 
 
 def _check_graph(source: Source, spec: WorkflowSpec) -> None:

@@ -108,12 +108,24 @@ def test_unknown_field_type_lists_the_known_ones(tmp_path: Path) -> None:
 
 def test_unknown_top_level_key(tmp_path: Path) -> None:
     error = load_error(tmp_path, MINIMAL + "colour: blue\n")
-    assert (error.path, error.line, error.message) == (("colour",), 14, "unknown key 'colour'")
+    assert (error.path, error.line) == (("colour",), 14)
+    assert error.message.startswith("不明なキー 'colour' です。ここで使えるキー: certificate, description, fee, ")
+    assert "slug" not in error.message and "version" not in error.message  # derived, never written
+
+
+def test_unknown_top_level_key_suggests_the_closest(tmp_path: Path) -> None:
+    error = load_error(tmp_path, MINIMAL + "fee_notes: 無料\n")
+    assert error.path == ("fee_notes",)
+    assert error.message.startswith("不明なキー 'fee_notes' です。fee_note のことですか？ ")
 
 
 def test_unknown_type_specific_key_is_reported_inline(tmp_path: Path) -> None:
     error = load_error(tmp_path, MINIMAL + "        max_lenght: 5\n")
-    assert str(error) == f"{tmp_path.name}/proc.yaml:14: pages[0].fields[0].max_lenght: unknown key 'max_lenght'"
+    assert str(error).startswith(
+        f"{tmp_path.name}/proc.yaml:14: pages[0].fields[0].max_lenght: "
+        "不明なキー 'max_lenght' です。max_length のことですか？ この型（text）で使えるキー: help, label, max_length, "
+    )
+    assert "settings" not in error.message
 
 
 def test_bad_type_specific_value(tmp_path: Path) -> None:
@@ -124,7 +136,8 @@ def test_bad_type_specific_value(tmp_path: Path) -> None:
 
 def test_settings_of_another_type_are_unknown(tmp_path: Path) -> None:
     error = load_error(tmp_path, MINIMAL + "        options: []\n")
-    assert (error.path, error.message) == (("pages", 0, "fields", 0, "options"), "unknown key 'options'")
+    assert error.path == ("pages", 0, "fields", 0, "options")
+    assert error.message.startswith("不明なキー 'options' です。この型（text）で使えるキー: ")
 
 
 def test_missing_required_key_points_at_its_parent(tmp_path: Path) -> None:
@@ -168,7 +181,7 @@ def test_not_a_mapping(tmp_path: Path) -> None:
 
 def test_yaml_syntax_error_has_its_line(tmp_path: Path) -> None:
     error = load_error(tmp_path, MINIMAL.replace("processing_days: 1", "processing_days: 1 days: 2"))
-    assert error.line == 5 and error.message == "invalid YAML: mapping values are not allowed here"
+    assert error.line == 5 and error.message.startswith("1行に「キー: 値」が2つあります。")
 
 
 def test_bad_field_name(tmp_path: Path) -> None:

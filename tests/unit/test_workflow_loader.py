@@ -194,17 +194,22 @@ BAD_DEFINITIONS = {
     "unknown top-level key": (
         VALID + "colour: red  # <-\n",
         ("colour",),
-        "unknown key",
+        "不明なキー 'colour' です。ここで使えるキー: initial, states, title, transitions",
     ),
     "unknown transition key": (
         VALID + "    when: always  # <-\n",
         ("transitions", 0, "when"),
-        "unknown key",
+        "不明なキー 'when' です。ここで使えるキー: comment, comment_visible_to, confirm, distinct_from, effects, from,",
+    ),
+    "misspelt transition key": (
+        VALID + "    comment_visibile_to: staff  # <-\n",
+        ("transitions", 0, "comment_visibile_to"),
+        "不明なキー 'comment_visibile_to' です。comment_visible_to のことですか？ ここで使えるキー: comment, ",
     ),
     "unknown state key": (
         VALID.replace("  open: {label: 受付}", "  open: {label: 受付, colour: red}  # <-"),
         ("states", "open", "colour"),
-        "unknown key",
+        "不明なキー 'colour' です。ここで使えるキー: applicant_edits, description, final, label",
     ),
     "missing title": (
         VALID.replace("title: テスト\n", "").replace("initial: open", "initial: open  # <- the document starts here"),
@@ -373,7 +378,7 @@ def test_invalid_yaml_in_a_directory_names_the_relative_file(tmp_path: Path) -> 
     write(tmp_path, VALID, "good.yaml")
     write(tmp_path, VALID + "  - [unclosed\n", "broken.yaml")
 
-    with pytest.raises(DefinitionError, match=r"^workflows/broken\.yaml:\d+: .*invalid YAML"):
+    with pytest.raises(DefinitionError, match=r"^workflows/broken\.yaml:\d+: .*で閉じられていません"):
         load_workflows(tmp_path / "workflows")
 
 

@@ -60,10 +60,48 @@ def test_duplicate_key_is_an_error_at_the_second_key(tmp_path: Path) -> None:
     assert (caught.value.path, caught.value.line, caught.value.message) == (("title",), 3, "duplicate key")
 
 
-def test_syntax_error_has_a_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("text", "line", "explanation", "shown", "caret"),
+    [
+        ("title: a\npages:\n\t- key: main\n", 3, "字下げにタブ文字が使われています", " - key: main", "^"),
+        ("title: 'a\nfee: 1\n", 1, "引用符（' または \"）が閉じられていません", "title: 'a", "       ^"),
+        ("title: a\nfee: [1, 2\ncount: 3\n", 2, "ここで開いた括弧 [ が ] で閉じられていません", "fee: [1, 2", "     ^"),
+        (
+            "title: a\nopened: {day: 1\ncount: 3\n",
+            2,
+            "ここで開いた括弧 { が } で閉じられていません",
+            "opened: {day: 1",
+            "        ^",
+        ),
+        ("title:住民票\nfee: 1\n", 1, "コロン（:）の後に半角スペースがありません", "title:住民票", "     ^"),
+        ("pages:\n  - key: a\n    title: b\n   fields: []\n", 4, "字下げがずれています", "   fields: []", "   ^"),
+        ("title: 住民票: 写し\n", 1, "1行に「キー: 値」が2つあります", "title: 住民票: 写し", "             ^"),
+        (
+            "title: *missing\n",
+            1,
+            "YAMLの書き方に誤りがあります（found undefined alias 'missing'）",
+            "title: *missing",
+            "       ^",
+        ),
+        (
+            "title: !!python/name:os.system a\n",
+            1,
+            "YAMLの書き方に誤りがあります",
+            "title: !!python/name:os.system a",
+            "       ^",
+        ),
+    ],
+    ids=["tab", "quote", "bracket", "brace", "colon-space", "indentation", "two-colons", "generic", "unsafe-tag"],
+)
+def test_syntax_errors_are_explained_in_japanese_with_the_line_and_a_caret(
+    tmp_path: Path, text: str, line: int, explanation: str, shown: str, caret: str
+) -> None:
     with pytest.raises(DefinitionError) as caught:
-        load(write(tmp_path, "title: a\nfee: [1, 2\n"))
-    assert caught.value.line is not None and caught.value.message.startswith("invalid YAML: ")
+        load(write(tmp_path, text))
+    first, *rest = caught.value.message.split("\n")
+    assert caught.value.line == line
+    assert first.startswith(explanation) and f"（{line}行目 " in first
+    assert rest == [f"    {shown}", f"    {caret}"]
 
 
 def test_empty_file(tmp_path: Path) -> None:

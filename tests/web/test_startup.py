@@ -61,7 +61,7 @@ def test_malformed_yaml_names_file_and_line(tmp_path: Path, dirs: tuple[Path, Pa
     assert error.file == "forms_catalog/sodai_gomi.yaml"
     assert error.line is not None and line <= error.line <= line + 2
     assert str(error).startswith(f"forms_catalog/sodai_gomi.yaml:{error.line}: ")
-    assert "invalid YAML" in str(error)
+    assert "が ] で閉じられていません" in str(error)
 
 
 def test_invalid_field_names_file_line_and_path(tmp_path: Path, dirs: tuple[Path, Path]) -> None:
