@@ -38,7 +38,9 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
 
     signing = CertificateSigning(settings.signing_dir, settings.certificate_hmac_key, settings.certificate_base_url)
-    app.extensions[EXTENSION] = Procedures.load(settings.catalog_dir, settings.workflows_dir, signing)
+    app.extensions[EXTENSION] = Procedures.load(
+        settings.catalog_dir, settings.workflows_dir, signing, settings.certificates_dir
+    )
     certificate_glyphs()  # answers are checked against the certificate fonts: without them, refuse to start
     app.extensions[RECORDS_EXTENSION] = build_directory(settings.records_backends)
     requestlog.init_app(app)  # before the database: its record follows the commit

@@ -110,6 +110,7 @@ class Settings:
     ratelimit_verify: str
     catalog_dir: Path
     workflows_dir: Path
+    certificates_dir: Path
     resident_oidc: OIDCClient
     staff_oidc: OIDCClient
     public_url: str | None  # None outside production: redirect URIs then follow the request's host
@@ -423,6 +424,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ratelimit_verify=rate("RATELIMIT_VERIFY"),
         catalog_dir=directory("CATALOG_DIR", ROOT / "forms_catalog"),
         workflows_dir=directory("WORKFLOWS_DIR", ROOT / "workflows"),
+        certificates_dir=directory("CERTIFICATES_DIR", ROOT / "certificate_templates"),
         resident_oidc=resident_oidc,
         staff_oidc=staff_oidc,
         public_url=public_url,

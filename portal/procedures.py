@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from portal.catalog import Catalog, ProcedureDefinition, load_catalog
-from portal.certificates import CertificateRenderer
+from portal.certificates import TEMPLATES_DIR, CertificateRenderer
 from portal.certificates.signing import CertificateSigning
 from portal.workflow import WorkflowDefinition, load_workflows
 
@@ -24,9 +24,11 @@ class Procedures:
     signing: CertificateSigning
 
     @classmethod
-    def load(cls, catalog_dir: Path, workflows_dir: Path, signing: CertificateSigning) -> Procedures:
+    def load(
+        cls, catalog_dir: Path, workflows_dir: Path, signing: CertificateSigning, certificates_dir: Path = TEMPLATES_DIR
+    ) -> Procedures:
         workflows = load_workflows(workflows_dir)
-        certificates = CertificateRenderer()
+        certificates = CertificateRenderer(templates_dir=certificates_dir)
         catalog = load_catalog(catalog_dir, workflows=workflows.keys(), certificates=certificates.available_templates())
         return cls(catalog=catalog, workflows=workflows, certificates=certificates, signing=signing)
 

@@ -18,7 +18,8 @@ from portal.certificates.qr import qr_svg
 
 # Tagged PDF for screen readers (PDF/UA-1): structure, title, language and author come from the template.
 PDF_VARIANT = "pdf/ua-1"
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+# The shared standard catalog's templates live beside forms_catalog/ and workflows/ (CERTIFICATES_DIR).
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "certificate_templates"
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 
 

@@ -162,7 +162,7 @@ def test_bad_development_provider_url_is_named_once() -> None:
     assert problems({"DEV_IDP_URL": "localhost:5001"}) == ["DEV_IDP_URL: 'localhost:5001' is not an http(s) URL"]
 
 
-@pytest.mark.parametrize("variable", ["CATALOG_DIR", "WORKFLOWS_DIR"])
+@pytest.mark.parametrize("variable", ["CATALOG_DIR", "WORKFLOWS_DIR", "CERTIFICATES_DIR"])
 def test_missing_directory(tmp_path: Path, variable: str) -> None:
     missing = tmp_path / "nowhere"
     assert problems({variable: str(missing)}) == [f"{variable}: {str(missing)!r} is not a directory"]

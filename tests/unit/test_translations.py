@@ -64,7 +64,7 @@ def test_extraction_covers_python_core_templates_and_yaml_but_not_japanese_only_
         message = extracted.get(msgid)
         assert message is not None, msgid
         assert path in {location for location, _ in message.locations}, (msgid, message.locations)
-    assert not [f for f in files if f.startswith(("portal/devidp/templates/", "portal/certificates/templates/"))]
+    assert not [f for f in files if f.startswith(("portal/devidp/templates/", "certificate_templates/"))]
     assert "juminhyo" not in extracted and "start_review" not in extracted  # keys, not text
 
 
