@@ -65,6 +65,24 @@ def register_commands(app: Flask) -> None:
         path.write_text(reference(), encoding="utf-8")
         click.echo(f"wrote {path}")
 
+    @catalog.command("check")
+    def check() -> None:
+        """Check every definition, workflow and certificate template; exit 1 on errors (warnings alone: 0)."""
+        from portal.catalogcheck import check_catalog
+
+        problems = check_catalog(
+            app.config["CATALOG_DIR"],
+            app.config["WORKFLOWS_DIR"],
+            app.config["CERTIFICATES_DIR"],
+            ROOT / "translations",
+        )
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        errors = sum(not p.warning for p in problems)
+        click.echo(f"catalog check: {errors} error(s), {len(problems) - errors} warning(s)")
+        if errors:
+            raise SystemExit(1)
+
     certificates = AppGroup("certificates", help="Signing keys for certificate PDFs.")
     app.cli.add_command(certificates)
 

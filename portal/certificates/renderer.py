@@ -37,14 +37,12 @@ class CertificateRenderingError(Exception):
     def __init__(self, template: str, cause: BaseException) -> None:
         self.template = template
         self.cause_class = type(cause).__name__
-        self.location = _template_line(cause) or f"{template}.html"
+        # Jinja rewrites tracebacks so that template frames name the template file: the innermost is the line.
+        frames = [f for f in traceback.extract_tb(cause.__traceback__) if f.filename.endswith(".html")]
+        self.file = Path(frames[-1].filename).name if frames else f"{template}.html"
+        self.line = frames[-1].lineno if frames else None
+        self.location = f"{self.file} line {self.line}" if self.line else self.file  # juminhyo.html line 12
         super().__init__(f"{self.cause_class} in {self.location}")
-
-
-def _template_line(exc: BaseException) -> str | None:
-    """``juminhyo.html line 12``: Jinja rewrites tracebacks so that template frames name the template file."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
-    return f"{Path(frames[-1].filename).name} line {frames[-1].lineno}" if frames else None
 
 
 def available_templates(templates_dir: Path = TEMPLATES_DIR) -> frozenset[str]:

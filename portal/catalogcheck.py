@@ -1,0 +1,163 @@
+"""``flask catalog check``: every problem of the shared standard catalog at once, before anyone deploys it.
+
+The app stops at the first broken file when it starts (:class:`portal.procedures.Procedures`); an author
+fixing the catalog wants them all. This loads each workflow and definition on its own the way the app does
+(so cross references, ``show_if`` targets and prefill keys are checked by the same code), compiles every
+certificate template, prints each certificate a procedure names with sample contexts made from the demo
+住民記録 (HTML only: WeasyPrint is the fixed cost, not the template's logic) and warns of labels without an
+English translation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from babel.messages.pofile import read_po
+from jinja2 import TemplateSyntaxError
+
+from portal.catalog import load_definition
+from portal.certificates import CertificateRenderer, CertificateRenderingError
+from portal.demo import DEMO_MUNICIPALITIES, demo_households
+from portal.models import Municipality
+from portal.services.certificates import certificate_context
+from portal.services.juminhyo import OPTIONAL_ITEMS, household_content
+from portal.workflow import load_workflow
+from portal.yamlsource import DefinitionError, load
+
+TRANSLATION_LOCALES = ("en",)
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    message: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {'warning: ' if self.warning else ''}{self.message}"
+
+
+def check_catalog(
+    catalog_dir: Path, workflows_dir: Path, certificates_dir: Path, translations_dir: Path
+) -> list[Problem]:
+    """Every error and warning, files in name order; empty when the catalog is ready to ship."""
+    problems: list[Problem] = []
+    workflows = sorted(workflows_dir.glob("*.yaml"))
+    for file in workflows:
+        try:
+            load_workflow(file, _shown(workflows_dir, file))
+        except DefinitionError as error:
+            problems.append(_problem(error))
+    renderer = CertificateRenderer(templates_dir=certificates_dir)
+    problems += _compile_templates(renderer, certificates_dir)
+    compiled = {p.file for p in problems}
+    templates = renderer.available_templates()
+    checked: set[str] = set()
+    definitions = sorted(catalog_dir.glob("*.yaml"))
+    for file in definitions:
+        try:  # a broken workflow still exists: its name is not reported again in every definition using it
+            definition = load_definition(
+                file,
+                display_name=_shown(catalog_dir, file),
+                workflows={w.stem for w in workflows},
+                certificates=templates,
+            )
+        except DefinitionError as error:
+            problems.append(_problem(error))
+            continue
+        template = definition.certificate
+        if (
+            template
+            and template not in checked
+            and _shown(certificates_dir, certificates_dir / f"{template}.html") not in compiled
+        ):
+            checked.add(template)
+            problems += _render_samples(renderer, certificates_dir, template)
+    problems += _untranslated([*workflows, *definitions], translations_dir)
+    return problems
+
+
+def _shown(directory: Path, file: Path) -> str:
+    return f"{directory.name}/{file.name}"
+
+
+def _problem(error: DefinitionError) -> Problem:
+    """Combined errors already carry ``file:line:`` on their following lines: kept as they are."""
+    return Problem(
+        error.file,
+        error.line,
+        str(error).removeprefix(f"{error.file}:{error.line}: " if error.line else f"{error.file}: "),
+    )
+
+
+def _compile_templates(renderer: CertificateRenderer, directory: Path) -> Iterator[Problem]:
+    for file in sorted(directory.glob("*.html")):
+        try:
+            renderer.environment.get_template(file.name)
+        except TemplateSyntaxError as error:
+            yield Problem(_shown(directory, file), error.lineno, f"template syntax: {error.message}")
+
+
+def _render_samples(renderer: CertificateRenderer, directory: Path, template: str) -> Iterator[Problem]:
+    """The first failure of the template against each sample context (one is enough to fix it)."""
+    for label, context in _sample_contexts(template):
+        try:
+            renderer.render_html(template, context)
+        except CertificateRenderingError as error:
+            cause = error.__cause__
+            yield Problem(
+                _shown(directory, directory / error.file),
+                error.line,
+                f"rendering {label}: {error.cause_class}: {cause}",
+            )
+            return
+
+
+def _juminhyo_samples(base: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A 個人票 with nothing optional and a 世帯連記式 with everything: both branches of every ``if``."""
+    household = max((h for hs in demo_households().values() for h in hs), key=lambda h: len(h.members))
+    for label, persons, requested in (
+        ("a 個人票 sample", household.members[:1], False),
+        ("a 世帯連記式 sample", household.members, True),
+    ):
+        yield label, dict(base, **household_content(household, persons, dict.fromkeys(OPTIONAL_ITEMS, requested)))
+
+
+SAMPLES: Mapping[str, Callable[[Mapping[str, Any]], Iterator[tuple[str, dict[str, Any]]]]] = {
+    "juminhyo": _juminhyo_samples
+}
+"""Per template, sample contents as portal.services.certificates.CERTIFIED_CONTENT builds them."""
+
+
+def _sample_contexts(template: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    data = DEMO_MUNICIPALITIES[0]
+    municipality = Municipality(**{k: v for k, v in data.items() if k != "procedures"}, demo=True)
+    base = certificate_context(municipality, {}, issue_number=f"{data['code']}-2026-000001", issued_on=date(2026, 4, 1))
+    base["verify_url"] = "https://madoguchi.example.jp/verify/sample"
+    samples = SAMPLES.get(template)
+    yield from samples(base) if samples else [("the sample", base)]
+
+
+def _untranslated(files: list[Path], translations_dir: Path) -> Iterator[Problem]:
+    """A label without a translation shows in Japanese to everyone: a warning, not a broken catalog."""
+    for locale in TRANSLATION_LOCALES:
+        po = translations_dir / locale / "LC_MESSAGES" / "messages.po"
+        with po.open("rb") as file:
+            catalog = read_po(file)
+        for path in files:
+            try:
+                source = load(path, _shown(path.parent, path))
+            except DefinitionError:
+                continue  # already an error
+            for at, msgid in source.translatable():
+                message = catalog.get(msgid)
+                if message is None or not message.string or message.fuzzy:
+                    yield Problem(
+                        str(source.file), source.line_of(at), f"no {locale} translation of {msgid!r}", warning=True
+                    )
