@@ -58,3 +58,16 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     errors.init_app(app)
     register_commands(app)
     return app
+
+
+def create_catalog_app(settings: Settings | None = None) -> Flask:
+    """Only the settings and the ``flask catalog`` commands: what authors run on a catalog the portal refuses
+    to start with, to see every problem rather than the first."""
+    from flask import Flask
+
+    from portal.cli import register_catalog_commands
+
+    app = Flask(__name__)
+    app.config.from_mapping((settings or load_settings()).flask_config())
+    register_catalog_commands(app)
+    return app

@@ -25,6 +25,8 @@ def upgrade_database(url: str) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    register_catalog_commands(app)
+
     @app.cli.command("migrate")
     def migrate() -> None:
         """Bring the database schema up to date."""
@@ -40,48 +42,6 @@ def register_commands(app: Flask) -> None:
         names = [m.name for m in load_demo_data(db.session)]
         db.session.commit()
         click.echo("demo municipalities: " + ", ".join(names))
-
-    catalog = AppGroup("catalog", help="Procedure definitions and workflows: schemas and reference for authors.")
-    app.cli.add_command(catalog)
-
-    @catalog.command("schema")
-    @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
-    def schema(directory: Path) -> None:
-        """Write definition.schema.json and workflow.schema.json to DIRECTORY for editors' completion."""
-        from portal.formats import definition_schema, dumps, workflow_schema
-
-        directory.mkdir(parents=True, exist_ok=True)
-        for name, generated in (("definition", definition_schema()), ("workflow", workflow_schema())):
-            (directory / f"{name}.schema.json").write_text(dumps(generated), encoding="utf-8")
-            click.echo(f"wrote {directory / f'{name}.schema.json'}")
-
-    @catalog.command("docs")
-    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default=ROOT / "docs" / "definitions.md")
-    def docs(path: Path) -> None:
-        """Write the format reference (default docs/definitions.md) generated from the models."""
-        from portal.formats import reference
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(reference(), encoding="utf-8")
-        click.echo(f"wrote {path}")
-
-    @catalog.command("check")
-    def check() -> None:
-        """Check every definition, workflow and certificate template; exit 1 on errors (warnings alone: 0)."""
-        from portal.catalogcheck import check_catalog
-
-        problems = check_catalog(
-            app.config["CATALOG_DIR"],
-            app.config["WORKFLOWS_DIR"],
-            app.config["CERTIFICATES_DIR"],
-            ROOT / "translations",
-        )
-        for problem in problems:
-            click.echo(str(problem), err=True)
-        errors = sum(not p.warning for p in problems)
-        click.echo(f"catalog check: {errors} error(s), {len(problems) - errors} warning(s)")
-        if errors:
-            raise SystemExit(1)
 
     certificates = AppGroup("certificates", help="Signing keys for certificate PDFs.")
     app.cli.add_command(certificates)
@@ -136,3 +96,45 @@ def register_commands(app: Flask) -> None:
             file.write("\n")
         click.echo(f"private key written to {path} (kid {key.kid}); its public JWK:")
         click.echo(json.dumps(public_jwk(key), indent=2))
+
+
+def register_catalog_commands(app: Flask) -> None:
+    """``flask catalog``; also on :func:`portal.create_catalog_app`, which needs no loadable catalog."""
+    catalog = AppGroup("catalog", help="Procedure definitions and workflows: schemas and reference for authors.")
+    app.cli.add_command(catalog)
+
+    @catalog.command("schema")
+    @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+    def schema(directory: Path) -> None:
+        """Write definition.schema.json and workflow.schema.json to DIRECTORY for editors' completion."""
+        from portal.formats import definition_schema, dumps, workflow_schema
+
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, generated in (("definition", definition_schema()), ("workflow", workflow_schema())):
+            (directory / f"{name}.schema.json").write_text(dumps(generated), encoding="utf-8")
+            click.echo(f"wrote {directory / f'{name}.schema.json'}")
+
+    @catalog.command("docs")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default=ROOT / "docs" / "definitions.md")
+    def docs(path: Path) -> None:
+        """Write the format reference (default docs/definitions.md) generated from the models."""
+        from portal.formats import reference
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(reference(), encoding="utf-8")
+        click.echo(f"wrote {path}")
+
+    @catalog.command("check")
+    def check() -> None:
+        """Check every definition, workflow and certificate template; exit 1 on errors (warnings alone: 0)."""
+        from portal.catalogcheck import check_catalog
+
+        config = app.config
+        directories = config["CATALOG_DIR"], config["WORKFLOWS_DIR"], config["CERTIFICATES_DIR"]
+        problems = check_catalog(*directories, ROOT / "translations")
+        for problem in problems:
+            click.echo(str(problem))
+        errors = sum(not p.warning for p in problems)
+        click.echo(f"catalog check: {errors} error(s), {len(problems) - errors} warning(s)")
+        if errors:
+            raise SystemExit(1)
