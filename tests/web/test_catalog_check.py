@@ -1,0 +1,118 @@
+"""``flask catalog check``: every problem of a catalog as ``file:line: message``, exit 1 on errors only."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from portal import create_catalog_app
+from portal.config import ROOT, load_settings
+
+DIRECTORIES = {
+    "CATALOG_DIR": "forms_catalog",
+    "WORKFLOWS_DIR": "workflows",
+    "CERTIFICATES_DIR": "certificate_templates",
+}
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Path:
+    """A copy of the shipped catalog that a test may break."""
+    for directory in DIRECTORIES.values():
+        shutil.copytree(ROOT / directory, tmp_path / directory)
+    return tmp_path
+
+
+def check(root: Path) -> Result:
+    env = {
+        "MADOGUCHI_ENV": "testing",
+        "DATABASE_URL": f"sqlite:///{root / 'unused.db'}",
+        "SESSION_DIR": str(root / "sessions"),
+        **{variable: str(root / directory) for variable, directory in DIRECTORIES.items()},
+    }
+    return create_catalog_app(load_settings(env)).test_cli_runner().invoke(args=["catalog", "check"])
+
+
+def replace(file: Path, old: str, new: str) -> int:
+    """Edit ``file`` and return the (1-based) line of the change."""
+    text = file.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    file.write_text(text.replace(old, new), encoding="utf-8")
+    return text[: text.index(old)].count("\n") + 1
+
+
+def test_the_shipped_catalog_passes(catalog: Path) -> None:
+    result = check(catalog)
+    assert result.exit_code == 0, result.output
+    assert result.output == "catalog check: 0 error(s), 0 warning(s)\n"
+
+
+def test_a_template_printing_an_undefined_variable(catalog: Path) -> None:
+    line = replace(catalog / "certificate_templates/juminhyo.html", "{{ issue_number }}", "{{ issue_numbr }}")
+    result = check(catalog)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"certificate_templates/juminhyo.html:{line}: rendering a 個人票 sample: UndefinedError: 'issue_numbr' is undefined",
+        "catalog check: 1 error(s), 0 warning(s)",
+    ]
+
+
+def test_a_template_syntax_error(catalog: Path) -> None:
+    line = replace(catalog / "certificate_templates/_base.html", "{{ issue_number }}", "{{ issue_number }")
+    result = check(catalog)
+    assert result.exit_code == 1
+    assert f"certificate_templates/_base.html:{line}: template syntax:" in result.output
+
+
+def test_every_broken_file_is_reported_at_once(catalog: Path) -> None:
+    """A workflow naming a missing state, a definition naming a missing template, a YAML syntax error."""
+    state = replace(catalog / "workflows/sodai_gomi.yaml", "    to: completed\n", "    to: complted\n")
+    template = replace(catalog / "forms_catalog/juminhyo.yaml", "certificate: juminhyo", "certificate: jumin")
+    (catalog / "forms_catalog/broken.yaml").write_text("title: 壊れた手続\nworkflow:juminhyo\npages: []\n")
+    result = check(catalog)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"workflows/sodai_gomi.yaml:{state}: ")
+    assert "complted" in lines[0]
+    assert any(line.startswith("forms_catalog/broken.yaml:2: ") for line in lines)
+    assert f"forms_catalog/juminhyo.yaml:{template}: certificate: unknown certificate template 'jumin'" in lines[-2]
+    assert lines[-1] == "catalog check: 3 error(s), 0 warning(s)"
+
+
+def test_a_label_without_english_is_a_warning(catalog: Path) -> None:
+    line = replace(catalog / "workflows/sodai_gomi.yaml", "label: 受付を完了する", "label: 受付を完了にする")
+    result = check(catalog)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        f"workflows/sodai_gomi.yaml:{line}: warning: no en translation of '受付を完了にする'",
+        "catalog check: 0 error(s), 1 warning(s)",
+    ]
+
+
+def test_the_flask_command_runs_on_a_catalog_the_portal_refuses(catalog: Path, tmp_path: Path) -> None:
+    """``flask --app wsgi catalog check`` lists the problems; the same catalog still stops the portal."""
+    replace(catalog / "forms_catalog/juminhyo.yaml", "certificate: juminhyo", "certificate: jumin")
+    env = {
+        **os.environ,
+        "MADOGUCHI_ENV": "testing",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.db'}",
+        "SESSION_DIR": str(tmp_path / "sessions"),
+        **{variable: str(catalog / directory) for variable, directory in DIRECTORIES.items()},
+    }
+    flask = Path(sys.executable).with_name("flask")
+    checked = subprocess.run(
+        [flask, "--app", "wsgi", "catalog", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert checked.returncode == 1
+    assert "forms_catalog/juminhyo.yaml:35: certificate: unknown certificate template 'jumin'" in checked.stdout
+    started = subprocess.run(
+        [sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert started.returncode == 1
+    assert started.stderr.startswith("Madoguchi cannot start: forms_catalog/juminhyo.yaml:35:")
