@@ -26,8 +26,12 @@ def on_terms_of(municipality: Municipality, definition: ProcedureDefinition) -> 
     offer = municipality.procedure(definition.slug)
     if offer is None:
         return definition
-    overrides = {"fee": offer.fee, "processing_days": offer.processing_days}
-    return definition.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    overrides: dict[str, object] = {}
+    if offer.fee is not None:  # the catalog's fee note describes the catalog's fee (「1通につき300円」)
+        overrides |= {"fee": offer.fee, "fee_note": None}
+    if offer.processing_days is not None:
+        overrides["processing_days"] = offer.processing_days
+    return definition.model_copy(update=overrides)
 
 
 def offered_procedures(municipality: Municipality, procedures: Procedures) -> list[ProcedureDefinition]:
