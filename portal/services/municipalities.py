@@ -17,6 +17,7 @@ from portal.japan import municipality_code
 from portal.models import Municipality, MunicipalityProcedure
 from portal.procedures import Procedures
 from portal.seals import SealError, check_seal
+from portal.services import tenancy
 
 TEXT_LIMITS = {"name": 100, "prefecture": 10, "mayor_title": 50, "mayor_name": 100}
 TERM_TEXT_LIMITS = {"contact_name": 100, "contact_phone": 20, "contact_hours": 100, "help": 2000}
@@ -113,7 +114,7 @@ def disable_procedure(session: Session, code: str, slug: str) -> MunicipalityPro
 
 
 def _existing(session: Session, code: str) -> Municipality:
-    found = session.get(Municipality, code) if municipality_code.is_valid(code) else None
+    found = tenancy.municipality(session, code)
     if found is None:
         raise MunicipalityRefused(f"no municipality {code!r}")
     return found
