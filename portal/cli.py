@@ -1,16 +1,21 @@
-"""``flask`` commands for operators: schema migration, demo data, OIDC client keys and certificate signing keys."""
+"""``flask`` commands for operators: schema migration, demo data, municipalities and the procedures they offer, OIDC
+client keys and certificate signing keys."""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
 from portal.config import ROOT, Environment
+
+T = TypeVar("T")
 
 
 def upgrade_database(url: str) -> None:
@@ -22,6 +27,16 @@ def upgrade_database(url: str) -> None:
     config.set_main_option("script_location", str(ROOT / "migrations"))
     config.attributes["database_url"] = url
     command.upgrade(config, "head")
+
+
+def _refusing(action: Callable[[], T]) -> T:
+    """Run a municipalities service call, turning its refusal into the command's error message and exit 1."""
+    from portal.services.municipalities import MunicipalityRefused
+
+    try:
+        return action()
+    except MunicipalityRefused as refused:
+        raise click.ClickException(str(refused)) from None
 
 
 def register_commands(app: Flask) -> None:
@@ -42,6 +57,72 @@ def register_commands(app: Flask) -> None:
         names = [m.name for m in load_demo_data(db.session)]
         db.session.commit()
         click.echo("demo municipalities: " + ", ".join(names))
+
+    municipality = AppGroup("municipality", help="Municipalities and the procedures each one offers.")
+    app.cli.add_command(municipality)
+
+    @municipality.command("add")
+    @click.argument("code")
+    @click.option("--name", required=True, help="e.g. 見本市")
+    @click.option("--prefecture", required=True, help="e.g. 見本県")
+    @click.option("--mayor-title", required=True, help="as printed on certificates, e.g. 見本市長")
+    @click.option("--mayor-name", required=True)
+    @click.option("--seal", "seal", required=True, type=click.Path(dir_okay=False, path_type=Path), help="SVG or PNG")
+    def municipality_add(code: str, name: str, prefecture: str, mayor_title: str, mayor_name: str, seal: Path) -> None:
+        """Add the municipality with 地方公共団体コード CODE; its seal is checked and copied to static/seals/."""
+        from portal.database import db
+        from portal.services.municipalities import add_municipality
+
+        added = _refusing(
+            lambda: add_municipality(
+                db.session,
+                Path(app.static_folder or "static") / "seals",
+                code=code,
+                name=name,
+                prefecture=prefecture,
+                mayor_title=mayor_title,
+                mayor_name=mayor_name,
+                seal=seal,
+            )
+        )
+        db.session.commit()
+        click.echo(f"added {added.code} {added.prefecture}{added.name}, seal {added.seal}")
+
+    @municipality.command("enable")
+    @click.argument("code")
+    @click.argument("slug")
+    @click.option("--fee", type=int, help="yen, instead of the catalog's")
+    @click.option("--processing-days", type=int, help="標準処理期間 in days, instead of the catalog's")
+    @click.option("--from", "available_from", type=click.DateTime(["%Y-%m-%d"]), help="first day offered (JST)")
+    @click.option("--until", "available_until", type=click.DateTime(["%Y-%m-%d"]), help="last day offered (JST)")
+    @click.option("--contact-name", help="窓口, e.g. 市民課")
+    @click.option("--contact-phone")
+    @click.option("--contact-hours", help="e.g. 平日 8:30〜17:15")
+    @click.option("--help-text", help="extra help shown on the procedure page")
+    def municipality_enable(code: str, slug: str, **options: Any) -> None:
+        """Offer procedure SLUG in municipality CODE; options not given keep their current value."""
+        from portal.database import db
+        from portal.services.municipalities import Terms, enable_procedure
+        from portal.web.current import current_procedures
+
+        for key in ("available_from", "available_until"):
+            options[key] = options[key].date() if options[key] else None
+        terms = Terms(help=options.pop("help_text"), **options)
+        _refusing(lambda: enable_procedure(db.session, current_procedures(), code, slug, terms))
+        db.session.commit()
+        click.echo(f"{slug} is offered in {code}")
+
+    @municipality.command("disable")
+    @click.argument("code")
+    @click.argument("slug")
+    def municipality_disable(code: str, slug: str) -> None:
+        """Stop offering procedure SLUG in municipality CODE (its terms are kept for re-enabling)."""
+        from portal.database import db
+        from portal.services.municipalities import disable_procedure
+
+        _refusing(lambda: disable_procedure(db.session, code, slug))
+        db.session.commit()
+        click.echo(f"{slug} is no longer offered in {code}")
 
     certificates = AppGroup("certificates", help="Signing keys for certificate PDFs.")
     app.cli.add_command(certificates)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from datetime import date
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, CreatedAt
@@ -25,13 +27,13 @@ class Municipality(CreatedAt, Base):
         back_populates="municipality", cascade="all, delete-orphan", order_by="MunicipalityProcedure.slug"
     )
 
-    @property
-    def enabled_slugs(self) -> frozenset[str]:
-        return frozenset(p.slug for p in self.procedures if p.enabled)
+    def procedure(self, slug: str) -> MunicipalityProcedure | None:
+        return next((p for p in self.procedures if p.slug == slug), None)
 
 
 class MunicipalityProcedure(Base):
-    """A catalog procedure switched on (or off) for one municipality."""
+    """A catalog procedure switched on (or off) for one municipality, optionally only within a date window
+    (JST, both ends inclusive), with the municipality's own terms: a None override means the catalog's value."""
 
     __tablename__ = "municipality_procedure"
     __table_args__ = (UniqueConstraint("municipality_code", "slug"),)
@@ -40,5 +42,20 @@ class MunicipalityProcedure(Base):
     municipality_code: Mapped[str] = mapped_column(ForeignKey("municipality.code"))
     slug: Mapped[str] = mapped_column(String(64))
     enabled: Mapped[bool] = mapped_column(default=True)
+    available_from: Mapped[date | None] = mapped_column(default=None)
+    available_until: Mapped[date | None] = mapped_column(default=None)
+    fee: Mapped[int | None] = mapped_column(default=None)  # yen
+    processing_days: Mapped[int | None] = mapped_column(default=None)  # 標準処理期間
+    contact_name: Mapped[str | None] = mapped_column(String(100), default=None)  # 窓口
+    contact_phone: Mapped[str | None] = mapped_column(String(20), default=None)
+    contact_hours: Mapped[str | None] = mapped_column(String(100), default=None)
+    help: Mapped[str | None] = mapped_column(Text, default=None)  # shown on the procedure page
+
+    def available_on(self, day: date) -> bool:
+        return (
+            self.enabled
+            and (self.available_from is None or self.available_from <= day)
+            and (self.available_until is None or day <= self.available_until)
+        )
 
     municipality: Mapped[Municipality] = relationship(back_populates="procedures")

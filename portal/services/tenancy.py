@@ -1,4 +1,4 @@
-"""Which municipalities the deployment serves and which procedures each one offers."""
+"""Which municipalities the deployment serves, which procedures each one offers today, and on what terms."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.catalog import ProcedureDefinition
-from portal.japan import municipality_code
+from portal.japan import jst, municipality_code
 from portal.models import Municipality
 from portal.procedures import Procedures
 
@@ -20,12 +20,30 @@ def municipality(session: Session, code: str) -> Municipality | None:
     return session.get(Municipality, code) if municipality_code.is_valid(code) else None
 
 
+def on_terms_of(municipality: Municipality, definition: ProcedureDefinition) -> ProcedureDefinition:
+    """The definition with the municipality's fee and 標準処理期間 where it set its own, so every page, queue
+    and receipt that reads ``definition.fee`` or ``processing_days`` shows what this municipality charges."""
+    offer = municipality.procedure(definition.slug)
+    if offer is None:
+        return definition
+    overrides: dict[str, object] = {}
+    if offer.fee is not None:  # the catalog's fee note describes the catalog's fee (「1通につき300円」)
+        overrides |= {"fee": offer.fee, "fee_note": None}
+    if offer.processing_days is not None:
+        overrides["processing_days"] = offer.processing_days
+    return definition.model_copy(update=overrides)
+
+
 def offered_procedures(municipality: Municipality, procedures: Procedures) -> list[ProcedureDefinition]:
-    enabled = municipality.enabled_slugs
-    return [definition for slug, definition in procedures.catalog.items() if slug in enabled]
+    today = jst.today()
+    offered = {p.slug for p in municipality.procedures if p.available_on(today)}
+    return [on_terms_of(municipality, d) for slug, d in procedures.catalog.items() if slug in offered]
 
 
 def offered_procedure(municipality: Municipality, procedures: Procedures, slug: str) -> ProcedureDefinition | None:
-    if slug not in municipality.enabled_slugs:
+    """The procedure on the municipality's terms if it is enabled there and today is inside its window."""
+    offer = municipality.procedure(slug)
+    definition = procedures.definition(slug)
+    if offer is None or definition is None or not offer.available_on(jst.today()):
         return None
-    return procedures.definition(slug)
+    return on_terms_of(municipality, definition)

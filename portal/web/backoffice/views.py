@@ -64,7 +64,7 @@ class QueueRow:
 
 
 def _row(submission: Submission, now: datetime) -> QueueRow:
-    definition = _definition_of(submission)
+    definition = tenancy.on_terms_of(g.municipality, _definition_of(submission))
     state = current_procedures().workflow_of(definition).state(submission.state)
     submitted = submission.submitted_at.astimezone(jst.JST).date()
     return QueueRow(

@@ -84,7 +84,7 @@ def municipality_home(code: str) -> str:
 @bp.get("/<municipality:code>/procedures/<slug>")
 def procedure(code: str, slug: str) -> str:
     definition = _procedure(slug)
-    return render_template("resident/procedure.html", definition=definition)
+    return render_template("resident/procedure.html", definition=definition, offer=g.municipality.procedure(slug))
 
 
 # -- applying ------------------------------------------------------------------------------------
@@ -212,7 +212,9 @@ def confirm(code: str, slug: str) -> Any:
 @resident_required
 def receipt(code: str, reference: str) -> str:
     submission = _own(reference)
-    return render_template("resident/receipt.html", submission=submission, definition=_definition_of(submission))
+    definition = tenancy.on_terms_of(g.municipality, _definition_of(submission))
+    offer = g.municipality.procedure(definition.slug)
+    return render_template("resident/receipt.html", submission=submission, definition=definition, offer=offer)
 
 
 @bp.get("/<municipality:code>/applications")

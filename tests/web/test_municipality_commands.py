@@ -1,0 +1,188 @@
+"""``flask municipality add|enable|disable``: what operators can set, what they are refused, what residents see."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.japan import jst
+from portal.models import Municipality, MunicipalityProcedure
+from portal.seals import MAX_BYTES
+from tests.web.conftest import login
+from tests.web.journeys import JUMINHYO_ANSWERS, apply, db_state
+
+NEW_CODE = "999962"  # a valid 地方公共団体コード in the fictional prefecture 99
+SEALS = Path(__file__).resolve().parents[2] / "static" / "seals"
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">{}</svg>'
+CIRCLE = '<circle cx="50" cy="50" r="45" fill="none" stroke="#c8161d"/>'
+
+
+@pytest.fixture
+def seal_files(tmp_path: Path) -> Iterator[Path]:
+    """A directory for the operator's files; any seal a test added to static/seals/ is removed afterwards."""
+    yield tmp_path
+    for extension in ("svg", "png"):
+        (SEALS / f"{NEW_CODE}.{extension}").unlink(missing_ok=True)
+
+
+def _file(directory: Path, name: str, content: str | bytes) -> Path:
+    path = directory / name
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    return path
+
+
+def _png(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGBA", (width, height), (200, 22, 29, 255)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _invoke(app: Flask, *args: str):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner().invoke(args=["municipality", *args])
+
+
+def _add(app: Flask, seal: Path, code: str = NEW_CODE):  # type: ignore[no-untyped-def]
+    names = ["--name", "新見本市", "--prefecture", "見本県", "--mayor-title", "新見本市長", "--mayor-name", "新見 一郎"]
+    return _invoke(app, "add", code, *names, "--seal", str(seal))
+
+
+def _offer(db_session: Session, code: str, slug: str) -> MunicipalityProcedure | None:
+    db_session.expire_all()
+    return db_session.scalar(select(MunicipalityProcedure).filter_by(municipality_code=code, slug=slug))
+
+
+@pytest.mark.parametrize("kind", ["svg", "png"])
+def test_add_copies_the_checked_seal_and_creates_the_municipality(app, db_session, seal_files, kind):
+    seal = _file(seal_files, f"seal.{kind}", SVG.format(CIRCLE) if kind == "svg" else _png(120, 120))
+    result = _add(app, seal)
+    assert result.exit_code == 0, result.output
+    added = db_session.get(Municipality, NEW_CODE)
+    assert added is not None and added.name == "新見本市" and added.seal == f"{NEW_CODE}.{kind}"
+    assert (SEALS / added.seal).read_bytes() == seal.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("code", "content", "name", "expected"),
+    [
+        ("999963", SVG.format(CIRCLE), "seal.svg", "not a 地方公共団体コード"),
+        (NEW_CODE, SVG.format(CIRCLE + "<script>alert(1)</script>"), "seal.svg", "may not contain <script>"),
+        (NEW_CODE, SVG.format('<circle r="4" onload="alert(1)"/>'), "seal.svg", "event handlers (onload"),
+        (
+            NEW_CODE,
+            SVG.format('<foreignObject><p xmlns="http://www.w3.org/1999/xhtml"/></foreignObject>'),
+            "s.svg",
+            "may not contain <foreignObject>",
+        ),  # fmt: skip
+        (NEW_CODE, SVG.format('<image href="https://example.com/x.png"/>'), "seal.svg", "outside the file"),
+        (
+            NEW_CODE,
+            SVG.format('<use xmlns:xlink="http://www.w3.org/1999/xlink" xlink:href="file:///etc/passwd"/>'),
+            "seal.svg",
+            "outside the file",
+        ),  # fmt: skip
+        (NEW_CODE, SVG.format('<rect fill="url(https://example.com/p)"/>'), "seal.svg", "outside the file"),
+        (NEW_CODE, SVG.format("<style>@import url(https://example.com/a.css);</style>"), "seal.svg", "<style>"),
+        (NEW_CODE, '<!DOCTYPE svg [<!ENTITY x "y">]>' + SVG.format(CIRCLE), "seal.svg", "DOCTYPE"),
+        (NEW_CODE, "<svg", "seal.svg", "not well-formed XML"),
+        (NEW_CODE, "<html/>", "seal.svg", "not an SVG"),
+        (NEW_CODE, SVG.format(CIRCLE + " " * MAX_BYTES), "seal.svg", "at most 200 KB"),
+        (NEW_CODE, SVG.replace("100 100", "400 20").format(CIRCLE), "seal.svg", "wider than tall"),
+        (NEW_CODE, _png(8, 8), "seal.png", "each side must be 16 to 4096"),
+        (NEW_CODE, b"\x89PNG\r\n\x1a\n not really", "seal.png", "not a readable PNG"),
+        (NEW_CODE, b"GIF89a", "seal.gif", "an .svg or a .png"),
+        ("999997", SVG.format(CIRCLE), "seal.svg", "999997 already exists"),
+    ],
+)
+def test_add_refuses_bad_input_and_changes_nothing(app, db_session, demo, seal_files, code, content, name, expected):
+    before = db_state(db_session)
+    municipalities = db_session.scalars(select(Municipality.code)).all()
+    result = _add(app, _file(seal_files, name, content), code)
+    assert result.exit_code == 1 and expected in result.output, result.output
+    assert db_session.scalars(select(Municipality.code)).all() == municipalities
+    assert db_state(db_session) == before
+    assert not list(SEALS.glob(f"{NEW_CODE}.*"))
+
+
+def test_enable_sets_the_municipalitys_terms_and_residents_see_them(app, client, db_session):
+    result = _invoke(
+        app, "enable", "999997", "juminhyo", "--fee", "450", "--processing-days", "5",
+        "--contact-name", "市民課 住民記録係", "--contact-phone", "0120-000-000",
+        "--contact-hours", "平日 8:30〜17:15", "--help-text", "郵送でのお受け取りもできます。",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    page = client.get("/999997/procedures/juminhyo").text
+    assert "450円" in page and "300円" not in page and "5日" in page
+    assert "市民課 住民記録係" in page and "0120-000-000" in page and "平日 8:30〜17:15" in page
+    assert "郵送でのお受け取りもできます。" in page
+    # The other municipality keeps the catalog's terms.
+    other = client.get("/999989/procedures/juminhyo").text
+    assert "300円" in other and "市民課 住民記録係" not in other
+
+    # Options not given keep their value.
+    assert _invoke(app, "enable", "999997", "juminhyo", "--fee", "0").exit_code == 0
+    offer = _offer(db_session, "999997", "juminhyo")
+    assert offer is not None and (offer.fee, offer.processing_days, offer.contact_name) == (0, 5, "市民課 住民記録係")
+    assert "無料" in client.get("/999997/procedures/juminhyo").text
+
+
+def test_the_queue_and_receipt_count_the_municipalitys_processing_days(app, client, make_client, db_session):
+    assert _invoke(app, "enable", "999997", "juminhyo", "--processing-days", "10").exit_code == 0
+    login(client, "resident", "resident-yamada")
+    reference = apply(client, "999997", "juminhyo", JUMINHYO_ANSWERS)
+    assert "標準処理期間は10日です。" in client.get(f"/999997/applications/{reference}/receipt").text
+    assert "0日 / 10日" in make_client("staff", "staff-mihon-clerk").get("/backoffice/").text
+
+
+def test_disable_and_the_window_decide_what_is_offered(app, client, db_session):
+    assert _invoke(app, "disable", "999997", "sodai_gomi").exit_code == 0
+    login(client, "resident", "resident-yamada")
+    assert client.get("/999997/procedures/sodai_gomi").status_code == 404
+    assert client.get("/999997/procedures/sodai_gomi/apply").status_code == 404
+    assert "/999997/procedures/sodai_gomi" not in client.get("/999997/").text
+
+    tomorrow = (jst.today() + timedelta(days=1)).isoformat()
+    assert _invoke(app, "enable", "999997", "sodai_gomi", "--from", tomorrow).exit_code == 0
+    assert client.get("/999997/procedures/sodai_gomi").status_code == 404
+    assert "/999997/procedures/sodai_gomi" not in client.get("/999997/").text
+
+    yesterday = (jst.today() - timedelta(days=1)).isoformat()
+    result = _invoke(app, "enable", "999997", "sodai_gomi", "--from", "2000-01-01", "--until", yesterday)
+    assert result.exit_code == 0, result.output
+    assert client.get("/999997/procedures/sodai_gomi").status_code == 404
+
+    assert _invoke(app, "enable", "999997", "sodai_gomi", "--until", jst.today().isoformat()).exit_code == 0
+    assert client.get("/999997/procedures/sodai_gomi").status_code == 200
+    assert "/999997/procedures/sodai_gomi" in client.get("/999997/").text
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["enable", "999997", "nonexistent"], "no procedure 'nonexistent'"),
+        (["enable", "999998", "juminhyo"], "no municipality '999998'"),
+        (["enable", "999997", "juminhyo", "--fee", "-1"], "--fee must be 0"),
+        (["enable", "999997", "juminhyo", "--processing-days", "0"], "--processing-days must be 1"),
+        (["enable", "999997", "juminhyo", "--from", "2027-04-01", "--until", "2027-03-31"], "is before --from"),
+        (["enable", "999997", "juminhyo", "--from", "2027-02-30"], "Invalid value for '--from'"),
+        (["enable", "999997", "juminhyo", "--contact-phone", "<b>"], "--contact-phone"),
+        (["enable", "999997", "juminhyo", "--help-text", "x" * 2001], "--help-text may be at most 2000"),
+        (["disable", "999989", "sodai_gomi"], "has never offered 'sodai_gomi'"),
+    ],
+)
+def test_enable_and_disable_refuse_bad_input_and_change_nothing(app, client, db_session, args, expected):
+    before = db_state(db_session)
+    offers = [(o.slug, o.enabled, o.fee) for o in db_session.scalars(select(MunicipalityProcedure))]
+    result = _invoke(app, *args)
+    assert result.exit_code != 0 and expected in result.output, result.output
+    db_session.expire_all()
+    assert [(o.slug, o.enabled, o.fee) for o in db_session.scalars(select(MunicipalityProcedure))] == offers
+    assert db_state(db_session) == before
+    assert "300円" in client.get("/999997/procedures/juminhyo").text
