@@ -12,10 +12,11 @@ if TYPE_CHECKING:  # importing the core (portal.catalog, ...) must not pull in F
 
 
 def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | None = None) -> Flask:
-    """Build the portal. A malformed definition file raises DefinitionError here: the app refuses to start."""
+    """Build the portal. It serves the published catalog: definition files are checked when they are published."""
     from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
+    from portal.certificates import CertificateRenderer
     from portal.certificates.fonts import certificate_glyphs
     from portal.certificates.signing import CertificateSigning
     from portal.cli import register_commands
@@ -38,9 +39,8 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
 
     signing = CertificateSigning(settings.signing_dir, settings.certificate_hmac_key, settings.certificate_base_url)
-    app.extensions[EXTENSION] = Procedures.load(
-        settings.catalog_dir, settings.workflows_dir, signing, settings.certificates_dir
-    )
+    # The catalog is what `flask catalog publish` stored in the database, not the files (portal.procedures).
+    app.extensions[EXTENSION] = Procedures(CertificateRenderer(templates_dir=settings.certificates_dir), signing)
     certificate_glyphs()  # answers are checked against the certificate fonts: without them, refuse to start
     app.extensions[RECORDS_EXTENSION] = build_directory(settings.records_backends)
     requestlog.init_app(app)  # before the database: its record follows the commit
@@ -57,17 +57,4 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     limits.init_app(app)
     errors.init_app(app)
     register_commands(app)
-    return app
-
-
-def create_catalog_app(settings: Settings | None = None) -> Flask:
-    """Only the settings and the ``flask catalog`` commands: what authors run on a catalog the portal refuses
-    to start with, to see every problem rather than the first."""
-    from flask import Flask
-
-    from portal.cli import register_catalog_commands
-
-    app = Flask(__name__)
-    app.config.from_mapping((settings or load_settings()).flask_config())
-    register_catalog_commands(app)
     return app

@@ -7,13 +7,17 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
 from portal.config import ROOT, Environment
+
+if TYPE_CHECKING:
+    from portal.definitions import Sources
+    from portal.services.publishing import Pending
 
 T = TypeVar("T")
 
@@ -180,8 +184,10 @@ def register_commands(app: Flask) -> None:
 
 
 def register_catalog_commands(app: Flask) -> None:
-    """``flask catalog``; also on :func:`portal.create_catalog_app`, which needs no loadable catalog."""
-    catalog = AppGroup("catalog", help="Procedure definitions and workflows: schemas and reference for authors.")
+    """``flask catalog``: authoring help, checking, and publishing the files as versions the portal serves."""
+    catalog = AppGroup(
+        "catalog", help="Procedure definitions, workflows and certificate templates: check, diff, publish."
+    )
     app.cli.add_command(catalog)
 
     @catalog.command("schema")
@@ -208,14 +214,78 @@ def register_catalog_commands(app: Flask) -> None:
     @catalog.command("check")
     def check() -> None:
         """Check every definition, workflow and certificate template; exit 1 on errors (warnings alone: 0)."""
-        from portal.catalogcheck import check_catalog
-
-        config = app.config
-        directories = config["CATALOG_DIR"], config["WORKFLOWS_DIR"], config["CERTIFICATES_DIR"]
-        problems = check_catalog(*directories, ROOT / "translations")
-        for problem in problems:
-            click.echo(str(problem))
-        errors = sum(not p.warning for p in problems)
-        click.echo(f"catalog check: {errors} error(s), {len(problems) - errors} warning(s)")
-        if errors:
+        if _checked(app):
             raise SystemExit(1)
+
+    @catalog.command("diff")
+    @click.argument("name", required=False)
+    def diff(name: str | None) -> None:
+        """What publishing would change (only sources called NAME, if given): fields, options, labels, states,
+        transitions, template files."""
+        from portal.database import db
+        from portal.services.publishing import pending
+
+        changes = _refusing_broken(lambda: pending(db.session, _sources(app), name))
+        if not changes:
+            click.echo("nothing to publish: every file is its latest published version")
+        for change in changes:
+            _echo_pending(change)
+
+    @catalog.command("publish")
+    @click.option("--by", default=None, help="who publishes, for the record (default: the login name)")
+    def publish(by: str | None) -> None:
+        """Check the files and store each changed one as a new version; running it again stores nothing."""
+        import getpass
+
+        from portal.database import db
+        from portal.services import publishing
+
+        if _checked(app):
+            raise click.ClickException("nothing published: fix the errors above first")
+        published = _refusing_broken(lambda: publishing.publish(db.session, _sources(app), by or getpass.getuser()))
+        db.session.commit()
+        if not published:
+            click.echo("nothing to publish: every file is its latest published version")
+        for change in published:
+            _echo_pending(change)
+
+
+def _sources(app: Flask) -> Sources:
+    from portal.definitions import SourceDirs, read_sources
+
+    config = app.config
+    return read_sources(SourceDirs(config["CATALOG_DIR"], config["WORKFLOWS_DIR"], config["CERTIFICATES_DIR"]))
+
+
+def _checked(app: Flask) -> int:
+    """Print ``catalog check``'s problems; the number of errors (warnings do not count)."""
+    from portal.catalogcheck import check_catalog
+
+    config = app.config
+    directories = config["CATALOG_DIR"], config["WORKFLOWS_DIR"], config["CERTIFICATES_DIR"]
+    problems = check_catalog(*directories, ROOT / "translations")
+    for problem in problems:
+        click.echo(str(problem))
+    errors = sum(not p.warning for p in problems)
+    click.echo(f"catalog check: {errors} error(s), {len(problems) - errors} warning(s)")
+    return errors
+
+
+def _refusing_broken(action: Callable[[], T]) -> T:
+    from portal.yamlsource import DefinitionError
+
+    try:
+        return action()
+    except DefinitionError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _echo_pending(change: Pending) -> None:
+    click.echo(str(change))
+    for line in change.changes:
+        click.echo(f"    {line}")
+    for stranded in change.stranded:
+        click.echo(
+            f"    note: {stranded.cases} open case(s) sit in state {stranded.state!r}, which this version drops; "
+            "they continue on the workflow version they started on"
+        )

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from limits import parse_many
@@ -19,6 +20,9 @@ from limits import parse_many
 from portal.clientkeys import KeyFileError, SigningKey, load_signing_key
 from portal.japan.municipality_code import is_valid as is_valid_municipality_code
 from portal.records.registry import RecordsSource, backend_names
+
+if TYPE_CHECKING:
+    from portal.definitions import SourceDirs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -121,6 +125,13 @@ class Settings:
     signing_dir: Path  # <code>.key.pem, <code>.cert.pem and ca.pem per municipality (portal.certificates.signing)
     log_format: LogFormat
     request_id_header: str | None  # a proxy's header (X-Request-ID) whose id the request log reuses
+
+    @property
+    def source_dirs(self) -> SourceDirs:
+        """The shared standard catalog's three directories, as ``flask catalog publish`` reads them."""
+        from portal.definitions import SourceDirs
+
+        return SourceDirs(self.catalog_dir, self.workflows_dir, self.certificates_dir)
 
     @property
     def certificate_base_url(self) -> str:

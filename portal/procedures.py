@@ -1,36 +1,38 @@
-"""The procedure catalog, workflows and certificate templates, loaded and cross-checked once at start.
+"""The published catalog as the portal uses it: the current versions for new applications, and for each case
+the versions it was made against.
 
-A definition that names a missing workflow or certificate template stops the app from starting, with the
-file and line, rather than failing when the first resident applies.
+Nothing here reads the source files: the portal serves what ``flask catalog publish`` stored
+(:mod:`portal.services.publishing`), so every app server and worker sees the same versions, and a
+publication takes effect with the next request, without a restart.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from types import MappingProxyType
 
-from portal.catalog import Catalog, ProcedureDefinition, load_catalog
-from portal.certificates import TEMPLATES_DIR, CertificateRenderer
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from portal.catalog import Catalog, ProcedureDefinition
+from portal.certificates import CertificateRenderer, TemplateSource
 from portal.certificates.signing import CertificateSigning
-from portal.workflow import WorkflowDefinition, load_workflows
+from portal.definitions import Kind, ParsedVersions
+from portal.models import CatalogVersion, Submission
+from portal.workflow import WorkflowDefinition
+
+EXTENSION = "procedures"
 
 
 @dataclass(frozen=True)
-class Procedures:
+class Published:
+    """The latest version of every source that is not withdrawn, and the ids a new submission records."""
+
     catalog: Catalog
     workflows: Mapping[str, WorkflowDefinition]
-    certificates: CertificateRenderer
-    signing: CertificateSigning
-
-    @classmethod
-    def load(
-        cls, catalog_dir: Path, workflows_dir: Path, signing: CertificateSigning, certificates_dir: Path = TEMPLATES_DIR
-    ) -> Procedures:
-        workflows = load_workflows(workflows_dir)
-        certificates = CertificateRenderer(templates_dir=certificates_dir)
-        catalog = load_catalog(catalog_dir, workflows=workflows.keys(), certificates=certificates.available_templates())
-        return cls(catalog=catalog, workflows=workflows, certificates=certificates, signing=signing)
+    templates: Mapping[str, TemplateSource]
+    version_ids: Mapping[tuple[Kind, str], int]
 
     def definition(self, slug: str) -> ProcedureDefinition | None:
         return self.catalog.get(slug)
@@ -39,4 +41,83 @@ class Procedures:
         return self.workflows[definition.workflow]
 
 
-EXTENSION = "procedures"
+@dataclass(frozen=True)
+class Case:
+    """What one submission was made against: its definition, workflow and certificate template versions."""
+
+    definition: ProcedureDefinition
+    workflow: WorkflowDefinition
+    template: TemplateSource | None
+
+
+class Procedures:
+    def __init__(self, certificates: CertificateRenderer, signing: CertificateSigning) -> None:
+        self.certificates = certificates
+        self.signing = signing
+        self.parsed = ParsedVersions()
+
+    def published(self, session: Session) -> Published:
+        """The current catalog: one small query for the latest versions' hashes; contents only when new here."""
+        latest = (
+            select(CatalogVersion.kind, CatalogVersion.name, func.max(CatalogVersion.number).label("number"))
+            .group_by(CatalogVersion.kind, CatalogVersion.name)
+            .subquery()
+        )
+        rows = session.execute(
+            select(CatalogVersion.id, CatalogVersion.kind, CatalogVersion.name, CatalogVersion.content_hash)
+            .join(
+                latest,
+                and_(
+                    CatalogVersion.kind == latest.c.kind,
+                    CatalogVersion.name == latest.c.name,
+                    CatalogVersion.number == latest.c.number,
+                ),
+            )
+            .where(CatalogVersion.content_hash.is_not(None))
+        ).all()
+        current = {
+            kind: {r.name: (r.content_hash, _content(session, r.id)) for r in rows if r.kind is kind} for kind in Kind
+        }
+        workflows = {name: self.parsed.workflow(name, *found) for name, found in current[Kind.WORKFLOW].items()}
+        definitions = {slug: self.parsed.definition(slug, *found) for slug, found in current[Kind.DEFINITION].items()}
+        templates = {name: self.parsed.template(name, *found) for name, found in current[Kind.CERTIFICATE].items()}
+        return Published(
+            # publishing checks references; a definition is only offered with its workflow all the same
+            catalog=Catalog({slug: d for slug, d in definitions.items() if d.workflow in workflows}),
+            workflows=MappingProxyType(workflows),
+            templates=MappingProxyType(templates),
+            version_ids=MappingProxyType({(row.kind, row.name): row.id for row in rows}),
+        )
+
+    def definition_version_id(self, session: Session, definition: ProcedureDefinition) -> int:
+        """The published version ``definition`` was parsed from (by content hash); LookupError if none."""
+        found = session.scalars(
+            select(CatalogVersion.id)
+            .filter_by(kind=Kind.DEFINITION, name=definition.slug, content_hash=definition.version)
+            .order_by(CatalogVersion.number.desc())
+            .limit(1)
+        ).one_or_none()
+        if found is None:
+            raise LookupError(f"definition {definition.slug!r} ({definition.version[:12]}) was never published")
+        return found
+
+    def case(self, submission: Submission) -> Case:
+        """The versions ``submission`` references, whatever has been published or withdrawn since."""
+        template = submission.certificate_version
+        return Case(
+            definition=self.parsed.definition(*_named(submission.definition_version)),
+            workflow=self.parsed.workflow(*_named(submission.workflow_version)),
+            template=self.parsed.template(*_named(template)) if template is not None else None,
+        )
+
+
+def _content(session: Session, version_id: int) -> Callable[[], str]:
+    """Reads a version's content when it is first parsed in this process, not on every request."""
+    return lambda: session.scalars(select(CatalogVersion.content).filter_by(id=version_id)).one() or ""
+
+
+def _named(version: CatalogVersion) -> tuple[str, str, Callable[[], str]]:
+    # A case never references a withdrawal: publishing stores those only for files taken out of the catalog.
+    assert version.content is not None and version.content_hash is not None
+    content = version.content
+    return version.name, version.content_hash, lambda: content

@@ -8,6 +8,7 @@ them in a side table keyed by path while building plain Python data for validati
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator
@@ -110,9 +111,19 @@ def _translatable(data: Any, path: Path_) -> Iterator[tuple[Path_, str]]:
                 yield from _translatable(value, path + (key,))
 
 
+def read_source(file: Path) -> str:
+    """The file's text exactly (line endings kept), so its :func:`content_hash` is the file's sha256."""
+    return file.read_bytes().decode("utf-8")
+
+
+def content_hash(text: str) -> str:
+    """What a published version and a submission call a definition by: the sha256 of its UTF-8 text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def load(file: Path, display_name: str | None = None) -> Source:
     """Read ``file``; a syntax error becomes a :class:`DefinitionError` with its line."""
-    return parse(file.read_text(encoding="utf-8"), Path(display_name) if display_name else file)
+    return parse(read_source(file), Path(display_name) if display_name else file)
 
 
 def parse(text: str, name: Path) -> Source:

@@ -7,7 +7,6 @@ show_if pointing forward, fills naming a non-address field, unknown workflow).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Collection, Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from pydantic import ValidationError
 from portal.catalog import registry
 from portal.catalog.model import Catalog, FieldDef, ProcedureDefinition, ShowIf
 from portal.modelkeys import input_keys, keys_at
-from portal.yamlsource import DefinitionError, Path_, Source, format_path, load, unknown_key
+from portal.yamlsource import DefinitionError, Path_, Source, content_hash, format_path, parse, read_source, unknown_key
 
 _SLUG = re.compile(r"[a-z0-9_-]+")
 _DERIVED_KEYS = ("slug", "version")  # taken from the file, never written in it
@@ -33,17 +32,35 @@ def load_definition(
     workflows: Collection[str] | None = None,
     certificates: Collection[str] | None = None,
 ) -> ProcedureDefinition:
-    """Load one definition; ``workflows``/``certificates``, when given, are the names that exist."""
-    source = load(path, display_name or f"{path.parent.name}/{path.name}")
+    """Load one definition file; ``workflows``/``certificates``, when given, are the names that exist."""
+    return parse_definition(
+        read_source(path),
+        path.stem,
+        display_name or f"{path.parent.name}/{path.name}",
+        workflows=workflows,
+        certificates=certificates,
+    )
+
+
+def parse_definition(
+    text: str,
+    slug: str,
+    file: str,
+    *,
+    workflows: Collection[str] | None = None,
+    certificates: Collection[str] | None = None,
+) -> ProcedureDefinition:
+    """A definition from its YAML ``text`` (a file's or a published version's); errors name ``file``."""
+    source = parse(text, Path(file))
     source.check_translatable()
-    if not _SLUG.fullmatch(path.stem):
-        raise source.error((), f"the file name {path.stem!r} must use only a-z, 0-9, '_' and '-'")
+    if not _SLUG.fullmatch(slug):
+        raise source.error((), f"the file name {slug!r} must use only a-z, 0-9, '_' and '-'")
     if not isinstance(source.data, dict):
         raise source.error((), "a procedure definition must be a mapping of keys")
     for key in _DERIVED_KEYS:
         if key in source.data:
             raise source.error((key,), f"unknown key {key!r} (it is derived from the file)")
-    data = {**source.data, "slug": path.stem, "version": hashlib.sha256(path.read_bytes()).hexdigest()}
+    data = {**source.data, "slug": slug, "version": content_hash(text)}
     try:
         definition = ProcedureDefinition.model_validate(data)
     except ValidationError as exc:

@@ -37,6 +37,7 @@ from portal.certificates.renderer import (
     TEMPLATES_DIR,
     CertificateRenderer,
     CertificateRenderingError,
+    TemplateSource,
     UnknownTemplateError,
     available_templates,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "CertificateRenderingError",
     "RefusedURLError",
     "StaticFileFetcher",
+    "TemplateSource",
     "UnknownTemplateError",
     "available_templates",
 ]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import BaseLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
@@ -50,6 +53,45 @@ def available_templates(templates_dir: Path = TEMPLATES_DIR) -> frozenset[str]:
     return frozenset(p.stem for p in templates_dir.glob("*.html") if not p.name.startswith("_"))
 
 
+@dataclass(frozen=True)
+class TemplateSource:
+    """One version of a certificate template: its file with the shared layouts (``_*.html``) beside it, so a
+    published version prints the same whatever the directory holds later."""
+
+    name: str
+    files: Mapping[str, str]  # file name → Jinja source
+
+    @classmethod
+    def read(cls, templates_dir: Path, name: str) -> TemplateSource:
+        files = sorted(p for p in templates_dir.glob("*.html") if p.name.startswith("_") or p.stem == name)
+        return cls(name, {p.name: p.read_bytes().decode("utf-8") for p in files})
+
+    @classmethod
+    def from_content(cls, name: str, content: str) -> TemplateSource:
+        return cls(name, json.loads(content))
+
+    @property
+    def content(self) -> str:
+        """The stored form: canonical JSON, so the same files always hash the same."""
+        return json.dumps(dict(self.files), ensure_ascii=False, sort_keys=True, indent=1)
+
+    @property
+    def version(self) -> str:
+        return hashlib.sha256(self.content.encode("utf-8")).hexdigest()
+
+
+class _VersionLoader(BaseLoader):
+    """A template version's files, named by file so that errors and tracebacks point at the file and line."""
+
+    def __init__(self, files: Mapping[str, str]) -> None:
+        self.files = files
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        if template not in self.files:
+            raise TemplateNotFound(template)
+        return self.files[template], template, lambda: True
+
+
 class CertificateRenderer:
     """Renders a named certificate template with a context (contract: see :mod:`portal.certificates`)."""
 
@@ -58,16 +100,9 @@ class CertificateRenderer:
         self.fetcher = StaticFileFetcher(static_dir)
         # A trailing slash so "seals/999997.svg" resolves inside the directory, not beside it.
         self.base_url = self.fetcher.root.as_uri() + "/"
-        self.environment = Environment(
-            loader=FileSystemLoader(templates_dir),
-            autoescape=True,
-            undefined=StrictUndefined,  # a missing value is a bug, never a blank on an official document
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self.environment.filters["wareki"] = wareki
-        self.environment.filters["gender"] = gender
-        self.environment.filters["qr_svg"] = qr_svg
+        self.environment = _environment(FileSystemLoader(templates_dir))
+        self._versions: dict[str, Environment] = {}  # TemplateSource.version → its environment
+        self._versions_lock = threading.Lock()
         # Built once per worker, not per document: the fonts (fontconfig and Pango's font map) and the parsed
         # images (the seals), which are WeasyPrint's fixed cost. Pango's font map is not thread-safe, so each
         # thread has its own; WeasyPrint documents sharing the image cache between documents.
@@ -84,23 +119,51 @@ class CertificateRenderer:
     def available_templates(self) -> frozenset[str]:
         return available_templates(self.templates_dir)
 
-    def render_html(self, template: str, context: Mapping[str, Any]) -> str:
-        """The certificate's HTML, or CertificateRenderingError whatever went wrong in Jinja."""
-        names = self.available_templates()
-        if template not in names:
-            raise UnknownTemplateError(
-                f"no certificate template {template!r}; available: {', '.join(sorted(names)) or 'none'}"
-            )
-        try:
-            return self.environment.get_template(f"{template}.html").render(dict(context))
-        except Exception as exc:  # noqa: BLE001 - any failure means no certificate, which the caller reports
-            raise CertificateRenderingError(template, exc) from exc
+    def render_html(self, template: str | TemplateSource, context: Mapping[str, Any]) -> str:
+        """The certificate's HTML, or CertificateRenderingError whatever went wrong in Jinja.
 
-    def render_pdf(self, template: str, context: Mapping[str, Any]) -> bytes:
+        ``template`` is a published version, or a name in the templates directory (authoring, tests)."""
+        environment, name = self._environment_of(template)
+        try:
+            return environment.get_template(f"{name}.html").render(dict(context))
+        except Exception as exc:  # noqa: BLE001 - any failure means no certificate, which the caller reports
+            raise CertificateRenderingError(name, exc) from exc
+
+    def render_pdf(self, template: str | TemplateSource, context: Mapping[str, Any]) -> bytes:
         """The tagged PDF, or CertificateRenderingError whatever went wrong in Jinja or WeasyPrint."""
         html = self.render_html(template, context)
         try:
             document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher)
             return document.write_pdf(pdf_variant=PDF_VARIANT, font_config=self.font_config, cache=self._images)
         except Exception as exc:  # noqa: BLE001 - any failure means no certificate, which the caller reports
-            raise CertificateRenderingError(template, exc) from exc
+            name = template.name if isinstance(template, TemplateSource) else template
+            raise CertificateRenderingError(name, exc) from exc
+
+    def _environment_of(self, template: str | TemplateSource) -> tuple[Environment, str]:
+        """A version gets an environment of its own, built once: versions never change."""
+        if isinstance(template, TemplateSource):
+            with self._versions_lock:
+                environment = self._versions.get(template.version)
+                if environment is None:
+                    environment = self._versions[template.version] = _environment(_VersionLoader(template.files))
+            return environment, template.name
+        names = self.available_templates()
+        if template not in names:
+            raise UnknownTemplateError(
+                f"no certificate template {template!r}; available: {', '.join(sorted(names)) or 'none'}"
+            )
+        return self.environment, template
+
+
+def _environment(loader: BaseLoader) -> Environment:
+    environment = Environment(
+        loader=loader,
+        autoescape=True,
+        undefined=StrictUndefined,  # a missing value is a bug, never a blank on an official document
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["wareki"] = wareki
+    environment.filters["gender"] = gender
+    environment.filters["qr_svg"] = qr_svg
+    return environment

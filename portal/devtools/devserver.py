@@ -20,8 +20,11 @@ from portal.certificates.devpki import create_dev_pki
 from portal.cli import upgrade_database
 from portal.config import ConfigError, Environment, load_settings
 from portal.database import db
+from portal.definitions import read_sources
 from portal.demo import load_demo_data
 from portal.devidp import ProductionRefusedError, create_idp_app, default_clients, demo_users, serve_in_thread
+from portal.services.publishing import publish
+from portal.yamlsource import DefinitionError
 
 
 class AccessLogWithoutQuery(WSGIRequestHandler):
@@ -93,8 +96,15 @@ def main() -> int:
     upgrade_database(settings.database_url)
     app = create_app(settings)
     with app.app_context():
+        try:  # what you edit in forms_catalog/, workflows/ and the templates is what you see after a restart
+            published = publish(db.session, read_sources(settings.source_dirs), "scripts/dev")
+        except DefinitionError as error:
+            print(f"error: the catalog cannot be published: {error}", file=sys.stderr)
+            return 2
         demo = load_demo_data(db.session)
         db.session.commit()
+    for change in published:
+        print(f"  published {change}")
     create_dev_pki(settings.signing_dir, [(m.code, f"{m.prefecture}{m.name}") for m in demo])
 
     serve_in_thread(idp, args.host, args.idp_port)

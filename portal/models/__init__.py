@@ -6,10 +6,12 @@ from portal.models.people import Resident, Staff
 from portal.models.records import DemoHousehold, DemoPerson, LinkMethod, ResidentRecordLink
 from portal.models.submission import ActorKind, Submission, TransitionRecord
 from portal.models.tenancy import Municipality, MunicipalityProcedure
+from portal.models.versions import CatalogVersion
 
 __all__ = [
     "ActorKind",
     "Base",
+    "CatalogVersion",
     "Certificate",
     "DemoHousehold",
     "DemoPerson",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.models.base import Base, CreatedAt, str_enum, utcnow
 from portal.models.people import Resident
 from portal.models.tenancy import Municipality
+from portal.models.versions import CatalogVersion
 from portal.workflow.model import CommentAudience
 
 
@@ -23,9 +24,11 @@ class ActorKind(StrEnum):
 class Submission(CreatedAt, Base):
     """One application by a resident to one municipality.
 
-    It records the content hash of the form definition and workflow it was made against, so a later
-    change to either never reinterprets what the resident sent, and the one-time token of the confirmation
-    page it came from, so pressing 申請する twice leads to this same submission instead of a second one.
+    It references the published versions of the definition, workflow and certificate template it was made
+    against, and everything about the case uses them: a later publication never reinterprets what the
+    resident sent, renames the state it sits in or changes what its certificate prints. It also keeps the
+    one-time token of the confirmation page it came from, so pressing 申請する twice leads to this same
+    submission instead of a second one.
     """
 
     __tablename__ = "submission"
@@ -41,8 +44,9 @@ class Submission(CreatedAt, Base):
     procedure: Mapped[str] = mapped_column(String(64))
     resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
     state: Mapped[str] = mapped_column(String(64))
-    definition_version: Mapped[str] = mapped_column(String(64))
-    workflow_version: Mapped[str] = mapped_column(String(64))
+    definition_version_id: Mapped[int] = mapped_column(ForeignKey("catalog_version.id", ondelete="RESTRICT"))
+    workflow_version_id: Mapped[int] = mapped_column(ForeignKey("catalog_version.id", ondelete="RESTRICT"))
+    certificate_version_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_version.id", ondelete="RESTRICT"))
     answers: Mapped[dict[str, Any]] = mapped_column()
     submission_token: Mapped[str | None] = mapped_column(String(64))  # None: made before tokens existed
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -50,6 +54,9 @@ class Submission(CreatedAt, Base):
 
     municipality: Mapped[Municipality] = relationship()
     resident: Mapped[Resident] = relationship()
+    definition_version: Mapped[CatalogVersion] = relationship(foreign_keys=[definition_version_id])
+    workflow_version: Mapped[CatalogVersion] = relationship(foreign_keys=[workflow_version_id])
+    certificate_version: Mapped[CatalogVersion | None] = relationship(foreign_keys=[certificate_version_id])
     history: Mapped[list[TransitionRecord]] = relationship(
         back_populates="submission", order_by="TransitionRecord.id", cascade="save-update, merge"
     )

@@ -19,8 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.catalog import ProcedureDefinition
-from portal.certificates import CertificateRenderingError
+from portal.certificates import CertificateRenderingError, TemplateSource
 from portal.certificates.signing import SigningKeyMissing
 from portal.certificates.verification import content_digest
 from portal.japan import jst
@@ -53,12 +52,11 @@ def reserve_certificate(
     procedures: Procedures,
     records: Mapping[str, ResidentRecords],
     submission: Submission,
-    definition: ProcedureDefinition,
+    template: TemplateSource,
 ) -> Certificate:
     """Read what the certificate certifies, number it and keep what it will print, or refuse the transition
     (nothing is then kept): an official document is never delivered unsigned, nor certifying anything but
     the record, nor from a context its template cannot print."""
-    assert definition.certificate is not None
     signing = procedures.signing
     municipality = submission.municipality
     try:
@@ -66,7 +64,7 @@ def reserve_certificate(
     except SigningKeyMissing as missing:
         raise TransitionRefused(missing.message) from None
     # Read before the 発行番号: a slow records backend must never hold the counter's row lock.
-    content = certified_content(session, records, submission, definition.certificate)
+    content = certified_content(session, records, submission, template.name)
     issued_on = jst.today()
     number = next_number(session, submission.municipality_code, SequenceKind.CERTIFICATE, issued_on.year)
     issue_number = f"{submission.municipality_code}-{issued_on.year}-{number:06d}"
@@ -74,7 +72,7 @@ def reserve_certificate(
     code = signing.verification_code(issue_number, content_digest(context))
     context["verify_url"] = signing.verify_url(issue_number, code)
     try:  # the HTML only (milliseconds): a template or data error refuses the 交付 here, not in the worker
-        procedures.certificates.render_html(definition.certificate, context)
+        procedures.certificates.render_html(template, context)
     except CertificateRenderingError as failed:
         log.error("certificate %s not reserved: %s", issue_number, failed)  # class, template line; no data
         raise TransitionRefused(NOT_PRODUCED) from None
@@ -82,7 +80,7 @@ def reserve_certificate(
         submission_id=submission.id,
         municipality_code=submission.municipality_code,
         issue_number=issue_number,
-        template=definition.certificate,
+        template=template.name,
         issued_on=issued_on,
         context=context,
         verification_code=code,
@@ -118,7 +116,9 @@ def render_certificate(session: Session, procedures: Procedures, certificate_id:
         municipality = context["municipality"]
         location = f"{municipality['prefecture']}{municipality['name']}"
         try:
-            rendered = procedures.certificates.render_pdf(certificate.template, context)
+            template = procedures.case(certificate.submission).template
+            assert template is not None  # a certificate is only reserved from a case with its template
+            rendered = procedures.certificates.render_pdf(template, context)
             pdf = procedures.signing.sign(certificate.municipality_code, location, rendered)
         except (CertificateRenderingError, SigningKeyMissing) as failed:
             log.error("certificate %s not rendered: %s; the sweep tries again", certificate.issue_number, failed)

@@ -88,8 +88,9 @@ def enable_procedure(
 ) -> MunicipalityProcedure:
     """Offer ``slug`` in municipality ``code`` on ``terms`` (given values replace current ones)."""
     municipality = _existing(session, code)
-    if procedures.definition(slug) is None:
-        known = ", ".join(procedures.catalog) or "none"
+    catalog = procedures.published(session).catalog
+    if slug not in catalog:
+        known = ", ".join(catalog) or "none"
         raise MunicipalityRefused(f"no procedure {slug!r} in the catalog (known: {known})")
     offer = municipality.procedure(slug) or MunicipalityProcedure(slug=slug)
     changes = {f.name: getattr(terms, f.name) for f in fields(terms) if getattr(terms, f.name) is not None}

@@ -76,17 +76,16 @@ class RevocationService:
     def reissue(self, submission: Submission) -> Certificate:
         """A new certificate, with a new 発行番号, for a submission whose certificate was revoked."""
         self._lock(submission)
-        definition = self.procedures.definition(submission.procedure)
+        template = self.procedures.case(submission).template
         if (
-            definition is None
-            or definition.certificate is None
+            template is None
             or certificate_of(self.session, submission) is not None
             or not certificates_of(self.session, submission)
         ):
             raise RevocationRefused(Message(N_("再交付できるのは、失効した証明書だけです。")))
         try:  # in a savepoint: a refusal after the 発行番号 was taken (a template error) gives it back
             with self.session.begin_nested():
-                return reserve_certificate(self.session, self.procedures, self.records, submission, definition)
+                return reserve_certificate(self.session, self.procedures, self.records, submission, template)
         except TransitionRefused as refused:  # cannot sign, no record to certify, or a template error
             raise RevocationRefused(refused.reason) from None
 

@@ -15,10 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.catalog import ProcedureDefinition
+from portal.definitions import Kind
 from portal.japan import jst
 from portal.messages import N_, Message
 from portal.models import ActorKind, Municipality, Resident, SequenceKind, Submission, TransitionRecord
-from portal.procedures import Procedures
+from portal.procedures import Case, Procedures
 from portal.records.backend import ResidentRecords
 from portal.services.actors import ActingUser
 from portal.services.certificates import reserve_certificate
@@ -81,7 +82,8 @@ class SubmissionService:
         earlier = self.submitted_with(municipality, token)
         if earlier is not None:
             return earlier
-        workflow = self.procedures.workflow_of(definition)
+        published = self.procedures.published(self.session)
+        workflow = published.workflow_of(definition)
         today = jst.today()
         number = next_number(self.session, municipality.code, SequenceKind.RECEPTION, today.year)
         submission = Submission(
@@ -90,8 +92,10 @@ class SubmissionService:
             procedure=definition.slug,
             resident_id=self.actor.id,
             state=workflow.initial,
-            definition_version=definition.version,
-            workflow_version=workflow.version,
+            # the version the answers were validated against; the workflow and template in force now
+            definition_version_id=self.procedures.definition_version_id(self.session, definition),
+            workflow_version_id=published.version_ids[Kind.WORKFLOW, workflow.name],
+            certificate_version_id=published.version_ids.get((Kind.CERTIFICATE, definition.certificate or "")),
             answers=dict(answers),
             submission_token=token,
         )
@@ -128,7 +132,7 @@ class SubmissionService:
 
         It is fired from the correction form together with the new answers, never as a bare button.
         """
-        workflow = self.procedures.workflow_of(self._definition(submission))
+        workflow = self._case(submission).workflow
         return next(
             (t for t in self.available_transitions(submission) if _hands_back(workflow, submission.state, t)), None
         )
@@ -170,7 +174,7 @@ class SubmissionService:
     def available_transitions(
         self, submission: Submission, facts: frozenset[Condition] = frozenset()
     ) -> tuple[Transition, ...]:
-        workflow = self.procedures.workflow_of(self._definition(submission))
+        workflow = self._case(submission).workflow
         return engine_available(
             workflow, submission.state, self.actor.workflow_actor(submission), self._history(submission), facts
         )
@@ -189,7 +193,7 @@ class SubmissionService:
         """
         self._lock(submission)
         outcome = self._decide(submission, name, comment, facts)
-        workflow = self.procedures.workflow_of(self._definition(submission))
+        workflow = self._case(submission).workflow
         if _hands_back(workflow, submission.state, outcome.transition):
             raise TransitionRefused(Message(N_("修正した内容は修正画面から再提出してください。")))
         return self._apply(submission, outcome)
@@ -216,7 +220,7 @@ class SubmissionService:
     ) -> Outcome:
         """What the workflow engine says to firing ``name`` from the submission's locked state."""
         return apply_transition(
-            self.procedures.workflow_of(self._definition(submission)),
+            self._case(submission).workflow,
             submission.state,
             name,
             self.actor.workflow_actor(submission),
@@ -233,11 +237,10 @@ class SubmissionService:
         All of it in a savepoint: an effect that refuses (a municipality that cannot sign) leaves the case
         exactly as it was, whatever the caller then commits.
         """
-        definition = self._definition(submission)
+        template = self._case(submission).template
         with self.session.begin_nested():
-            if answers is not None:
+            if answers is not None:  # corrected on the form of the version the case was made against
                 submission.answers = dict(answers)
-                submission.definition_version = definition.version
             submission.state = outcome.target
             self._record(
                 submission,
@@ -247,15 +250,12 @@ class SubmissionService:
                 outcome.comment,
                 outcome.transition.comment_visible_to,
             )
-            if Effect.ISSUE_CERTIFICATE in outcome.transition.effects and definition.certificate:
-                reserve_certificate(self.session, self.procedures, self.records, submission, definition)
+            if Effect.ISSUE_CERTIFICATE in outcome.transition.effects and template is not None:
+                reserve_certificate(self.session, self.procedures, self.records, submission, template)
         return outcome
 
-    def _definition(self, submission: Submission) -> ProcedureDefinition:
-        definition = self.procedures.definition(submission.procedure)
-        if definition is None:
-            raise LookupError(f"procedure {submission.procedure!r} is no longer in the catalog")
-        return definition
+    def _case(self, submission: Submission) -> Case:
+        return self.procedures.case(submission)
 
     def _history(self, submission: Submission) -> list[HistoryEntry]:
         return [

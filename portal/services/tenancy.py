@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from portal.catalog import ProcedureDefinition
 from portal.japan import jst, municipality_code
 from portal.models import Municipality
-from portal.procedures import Procedures
+from portal.procedures import Published
 
 
 def municipalities(session: Session) -> list[Municipality]:
@@ -34,16 +34,17 @@ def on_terms_of(municipality: Municipality, definition: ProcedureDefinition) -> 
     return definition.model_copy(update=overrides)
 
 
-def offered_procedures(municipality: Municipality, procedures: Procedures) -> list[ProcedureDefinition]:
+def offered_procedures(municipality: Municipality, published: Published) -> list[ProcedureDefinition]:
     today = jst.today()
     offered = {p.slug for p in municipality.procedures if p.available_on(today)}
-    return [on_terms_of(municipality, d) for slug, d in procedures.catalog.items() if slug in offered]
+    return [on_terms_of(municipality, d) for slug, d in published.catalog.items() if slug in offered]
 
 
-def offered_procedure(municipality: Municipality, procedures: Procedures, slug: str) -> ProcedureDefinition | None:
-    """The procedure on the municipality's terms if it is enabled there and today is inside its window."""
+def offered_procedure(municipality: Municipality, published: Published, slug: str) -> ProcedureDefinition | None:
+    """The procedure on the municipality's terms if it is enabled there, today is inside its window and its
+    definition is published (a withdrawn one takes no new applications)."""
     offer = municipality.procedure(slug)
-    definition = procedures.definition(slug)
+    definition = published.definition(slug)
     if offer is None or definition is None or not offer.available_on(jst.today()):
         return None
     return on_terms_of(municipality, definition)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy.orm import Session
 
-from portal.procedures import EXTENSION, Procedures
+from portal.procedures import EXTENSION, Procedures, Published
 from portal.records.backend import ResidentRecords
 from portal.records.registry import RecordsDirectory
 
@@ -13,8 +13,15 @@ RECORDS_EXTENSION = "madoguchi.records"
 
 
 def current_procedures() -> Procedures:
-    """Loaded once by create_app; a request never reloads definitions."""
+    """Built once by create_app; versions are parsed once per process (they never change)."""
     return current_app.extensions[EXTENSION]
+
+
+def current_published(session: Session) -> Published:
+    """The catalog as published when the request first asked: one request sees one version of it."""
+    if "published" not in g:
+        g.published = current_procedures().published(session)
+    return g.published
 
 
 def municipality_records(municipality_code: str, session: Session) -> ResidentRecords | None:

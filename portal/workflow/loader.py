@@ -6,7 +6,6 @@ later by a resident; so the whole graph is checked at start-up and every mistake
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -18,7 +17,7 @@ from portal.modelkeys import keys_at
 from portal.roles import Role
 from portal.workflow.model import CommentAudience, CommentRule, State, Transition, WorkflowDefinition
 from portal.workflow.schema import TransitionSpec, WorkflowSpec
-from portal.yamlsource import DefinitionError, Source, load, unknown_key
+from portal.yamlsource import DefinitionError, Source, content_hash, parse, read_source, unknown_key
 
 _ERROR_TEXT = {
     "missing": "required key is missing",
@@ -31,7 +30,12 @@ _ERROR_TEXT = {
 def load_workflow(path: Path, display_name: str | None = None) -> WorkflowDefinition:
     """Load one definition; errors name ``display_name`` (default ``<directory>/<file>``)."""
     path = Path(path)
-    source = load(path, display_name or f"{path.parent.name}/{path.name}")
+    return parse_workflow(read_source(path), path.stem, display_name or f"{path.parent.name}/{path.name}")
+
+
+def parse_workflow(text: str, name: str, file: str) -> WorkflowDefinition:
+    """A workflow from its YAML ``text`` (a file's or a published version's); errors name ``file``."""
+    source = parse(text, Path(file))
     source.check_translatable()
     try:
         spec = WorkflowSpec.model_validate(source.data)
@@ -39,7 +43,7 @@ def load_workflow(path: Path, display_name: str | None = None) -> WorkflowDefini
         raise _first_error(source, exc.errors()) from None
     _check_graph(source, spec)
     return WorkflowDefinition(
-        name=path.stem,
+        name=name,
         title=spec.title,
         initial=spec.initial,
         states=MappingProxyType(
@@ -62,7 +66,7 @@ def load_workflow(path: Path, display_name: str | None = None) -> WorkflowDefini
             )
             for t in spec.transitions
         ),
-        version=hashlib.sha256(path.read_bytes()).hexdigest(),
+        version=content_hash(text),
     )
 
 

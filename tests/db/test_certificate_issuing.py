@@ -42,7 +42,7 @@ from portal.services.records import find_person
 from portal.services.review import review_record
 from portal.services.submissions import SubmissionService
 from portal.workflow import Condition, TransitionRefused
-from tests.db.signing import signing_procedures
+from tests.db.signing import shipped, signing_procedures
 from tests.db.test_records import resident
 from tests.unit.records.stub_core import unreachable_url
 from tests.unit.test_certificates_render import flat, pdf_pages
@@ -91,7 +91,7 @@ _tokens = itertools.count()
 
 def reviewed(session: Session, procedures: Procedures, submission: Submission) -> frozenset[Condition]:
     """The facts the case page's review against the record establishes, as the back office passes them."""
-    definition = procedures.definition(submission.procedure)
+    definition = shipped(submission.procedure)
     assert definition is not None
     return review_record(session, RECORDS.open(submission.municipality_code, session), submission, definition).facts
 
@@ -107,7 +107,7 @@ def approved(
     facts: frozenset[Condition] | None = None,
 ) -> Submission:
     """A submission with ``answers``, reviewed against the record and approved by the municipality's staff."""
-    definition = procedures.definition(slug)
+    definition = shipped(slug)
     assert definition is not None
     municipality = session.get_one(Municipality, code)
     service = SubmissionService(session, procedures, ActingUser.of_resident(applicant))
@@ -220,7 +220,7 @@ def issuing_procedures(procedures: Procedures) -> Iterator[tuple[str, str]]:
     """(municipality code, slug) for every offered procedure that issues a certificate."""
     for code, slugs in OFFERED.items():
         for slug in slugs:
-            definition = procedures.definition(slug)
+            definition = shipped(slug)
             if definition is not None and definition.certificate:
                 yield code, slug
 
@@ -232,7 +232,7 @@ def test_any_valid_application_is_issued(
 ) -> None:
     code, slug = data.draw(st.sampled_from(sorted(issuing_procedures(procedures))), label="procedure")
     sub = data.draw(st.sampled_from(sorted(s for s, c in RECORDED.items() if c == code)), label="resident")
-    definition = procedures.definition(slug)
+    definition = shipped(slug)
     assert definition is not None
     with db_session.begin_nested() as example:  # each example leaves the test's database as it found it
         applicant = resident(db_session, sub)
@@ -305,7 +305,7 @@ def test_part_of_the_household_prints_exactly_the_chosen_members(
     members: list[str],
     printed: list[str],
 ) -> None:
-    definition = procedures.definition("juminhyo")
+    definition = shipped("juminhyo")
     assert definition is not None
     answers = {**validated(definition, JUMINHYO_ANSWERS), "scope": "partial", "members": members}
     submission = approved(db_session, procedures, offices["999997"], resident(db_session, "resident-yamada"), "999997", "juminhyo", answers)  # fmt: skip
@@ -323,7 +323,7 @@ def test_part_of_the_household_prints_exactly_the_chosen_members(
 def test_part_of_the_household_outside_the_household_is_refused(
     db_session: Session, procedures: Procedures, offices: dict[str, Office], members: Any
 ) -> None:
-    definition = procedures.definition("juminhyo")
+    definition = shipped("juminhyo")
     assert definition is not None
     answers = {**validated(definition, JUMINHYO_ANSWERS), "scope": "partial", "members": members}
     submission = approved(db_session, procedures, offices["999997"], resident(db_session, "resident-yamada"), "999997", "juminhyo", answers, MATCHED)  # fmt: skip
@@ -340,7 +340,7 @@ def test_part_of_the_household_outside_the_household_is_refused(
 def test_an_unreachable_records_backend_is_refused(
     db_session: Session, procedures: Procedures, offices: dict[str, Office]
 ) -> None:
-    definition = procedures.definition("juminhyo")
+    definition = shipped("juminhyo")
     assert definition is not None
     applicant = resident(db_session, "resident-yamada")  # linked by the review that approved it
     submission = approved(db_session, procedures, offices["999997"], applicant, "999997", "juminhyo", validated(definition, JUMINHYO_ANSWERS))  # fmt: skip
@@ -359,7 +359,7 @@ def test_an_unreachable_records_backend_is_refused(
 def test_a_municipality_without_records_cannot_issue(
     db_session: Session, procedures: Procedures, offices: dict[str, Office]
 ) -> None:
-    definition = procedures.definition("juminhyo")
+    definition = shipped("juminhyo")
     assert definition is not None
     applicant = resident(db_session, "resident-yamada")
     submission = approved(db_session, procedures, offices["999997"], applicant, "999997", "juminhyo", validated(definition, JUMINHYO_ANSWERS))  # fmt: skip

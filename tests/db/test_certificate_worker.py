@@ -36,6 +36,7 @@ from portal.services.submissions import SubmissionService
 from portal.web.current import current_procedures, current_records
 from tests.broker import REDIS_URL, Broker, use_prefix
 from tests.db.recorded import recorded_resident
+from tests.db.signing import shipped
 from tests.web.journeys import JUMINHYO_ANSWERS, validated
 
 CODE = "999962"  # this module's own municipality (check digit 2)
@@ -80,13 +81,15 @@ def reserve(portal: Flask, engine: Engine) -> tuple[int, str]:
     """A 住民票の写し reserved at its 交付 and committed, which queues it for the worker: (id, 発行番号)."""
     with portal.app_context(), Session(engine) as session:
         procedures = current_procedures()
-        definition = procedures.definition("juminhyo")
+        definition = shipped("juminhyo")
         assert definition is not None
         resident = recorded_resident(session, CODE, f"worker-{time.monotonic_ns()}")
         service = SubmissionService(session, procedures, ActingUser.of_resident(resident))
         answers = validated(definition, JUMINHYO_ANSWERS)
         submission = service.submit(session.get_one(Municipality, CODE), definition, answers, resident.subject)
-        certificate = reserve_certificate(session, procedures, current_records(session), submission, definition)
+        certificate = reserve_certificate(
+            session, procedures, current_records(session), submission, procedures.case(submission).template
+        )
         session.commit()
         return certificate.id, certificate.issue_number
 

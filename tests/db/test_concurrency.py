@@ -27,7 +27,7 @@ from portal.services.actors import ActingUser
 from portal.services.submissions import SubmissionService
 from portal.workflow import Condition, Outcome, TransitionRefused
 from tests.db.recorded import recorded_resident
-from tests.db.signing import signing_procedures
+from tests.db.signing import shipped, signing_procedures
 from tests.web.journeys import JUMINHYO_ANSWERS, validated
 
 CODE = "999954"  # this module's own municipality (check digit 4)
@@ -73,7 +73,7 @@ def _submitted(engine: Engine, procedures: Procedures, people: People, *steps: t
     """A committed juminhyo submission moved through ``steps`` (actor, transition, comment)."""
     with Session(engine, expire_on_commit=False) as session:
         service = SubmissionService(session, procedures, people.resident)
-        definition = procedures.definition("juminhyo")
+        definition = shipped("juminhyo")
         assert definition is not None
         municipality = session.get_one(Municipality, CODE)
         submission = service.submit(municipality, definition, validated(definition, JUMINHYO_ANSWERS), _token())
@@ -215,7 +215,7 @@ def test_issuing_twice_issues_one_certificate(
 def test_two_confirms_with_one_token_make_one_submission(
     committing_engine: Engine, procedures: Procedures, people: People
 ) -> None:
-    definition = procedures.definition("juminhyo")
+    definition = shipped("juminhyo")
     assert definition is not None
     token = _token()
     barrier = threading.Barrier(2, timeout=30)

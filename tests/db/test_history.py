@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from portal.demo import load_demo_data
 from portal.japan import jst
 from portal.models import ActorKind, Resident, Submission, TransitionRecord
+from tests.db.signing import version_ids
 
 
 @pytest.fixture
@@ -22,8 +23,7 @@ def record(db_session: Session) -> TransitionRecord:
         procedure="juminhyo",
         resident=resident,
         state="submitted",
-        definition_version="d",
-        workflow_version="w",
+        **version_ids(db_session, "juminhyo"),
         answers={},
     )
     entry = TransitionRecord(

@@ -10,7 +10,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, insert, inspect, text
+from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, insert, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from portal.cli import upgrade_database
@@ -41,6 +41,13 @@ def test_fresh_database_upgrades_to_head_and_downgrades_to_base(tmp_path: Path) 
         engine.dispose()
 
 
+def _tables_as_of(connection: Connection) -> dict[str, Table]:
+    """The tables as the database has them at the revision it is at (the models describe only head)."""
+    metadata = MetaData()
+    metadata.reflect(connection)
+    return dict(metadata.tables)
+
+
 def _config(url: str) -> Config:
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
@@ -49,6 +56,7 @@ def _config(url: str) -> Config:
 
 
 BEFORE_AUDIENCES = "99aa136f12fe"
+AUDIENCES = "22e9ead1441c"
 # (procedure, transition, actor kind, comment) as the release before comment_visible_to wrote them.
 OLD_HISTORY = [
     ("juminhyo", "submit", "resident", None),
@@ -70,8 +78,9 @@ def test_comment_audience_is_backfilled_from_todays_workflows(empty_database_url
     now = datetime.now(UTC)
     try:
         with engine.begin() as connection:
+            tables = _tables_as_of(connection)
             connection.execute(
-                insert(Base.metadata.tables["municipality"]),
+                insert(tables["municipality"]),
                 [
                     dict(
                         code="999997",
@@ -86,11 +95,11 @@ def test_comment_audience_is_backfilled_from_todays_workflows(empty_database_url
                 ],
             )
             connection.execute(
-                insert(Base.metadata.tables["resident"]),
+                insert(tables["resident"]),
                 [dict(id=1, subject="someone", profile={}, last_login_at=now, created_at=now)],
             )
             connection.execute(
-                insert(Base.metadata.tables["submission"]),
+                insert(tables["submission"]),
                 [
                     dict(
                         id=i,
@@ -110,7 +119,7 @@ def test_comment_audience_is_backfilled_from_todays_workflows(empty_database_url
                 ],
             )
             connection.execute(
-                insert(Base.metadata.tables["transition_record"]),
+                insert(tables["transition_record"]),
                 [
                     dict(
                         submission_id=1 if procedure == "juminhyo" else 2,
@@ -126,7 +135,7 @@ def test_comment_audience_is_backfilled_from_todays_workflows(empty_database_url
                 ],
             )
 
-        command.upgrade(config, "head")
+        command.upgrade(config, AUDIENCES)
 
         with engine.connect() as connection:
             audiences = connection.execute(
@@ -146,5 +155,102 @@ def test_comment_audience_is_backfilled_from_todays_workflows(empty_database_url
         # The triggers set aside for the backfill are back: history is append-only again.
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
             connection.execute(text("UPDATE transition_record SET comment_visible_to = 'applicant'"))
+    finally:
+        engine.dispose()
+
+
+BEFORE_VERSIONS = "e6eb22fbf335"
+
+
+def _submissions_of(engine: Engine, procedures: list[str]) -> None:
+    """Submissions as the release before published versions wrote them (only a hash of each file)."""
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        tables = _tables_as_of(connection)
+        municipality = dict(code="999997", name="見本市", prefecture="東京都", mayor_title="市長", mayor_name="見本")
+        connection.execute(insert(tables["municipality"]), [dict(municipality, seal="s", demo=True, created_at=now)])
+        connection.execute(
+            insert(tables["resident"]), [dict(id=1, subject="someone", profile={}, last_login_at=now, created_at=now)]
+        )
+        connection.execute(
+            insert(tables["submission"]),
+            [
+                dict(
+                    id=i,
+                    municipality_code="999997",
+                    reference=f"2026-{i:06d}",
+                    procedure=procedure,
+                    resident_id=1,
+                    state="submitted",
+                    definition_version="an old hash",
+                    workflow_version="an old hash",
+                    answers={},
+                    submitted_at=now,
+                    updated_at=now,
+                    created_at=now,
+                )
+                for i, procedure in enumerate(procedures, start=1)
+            ],
+        )
+
+
+def test_existing_submissions_are_backfilled_with_todays_files_as_version_1(empty_database_url: str) -> None:
+    config = _config(empty_database_url)
+    command.upgrade(config, BEFORE_VERSIONS)
+    engine = create_engine(empty_database_url)
+    try:
+        _submissions_of(engine, ["juminhyo", "sodai_gomi"])
+
+        command.upgrade(config, "head")
+
+        with engine.connect() as connection:
+            tables = _tables_as_of(connection)
+            versions = {r.id: r for r in connection.execute(select(tables["catalog_version"]))}
+            cases = connection.execute(select(tables["submission"]).order_by(text("id"))).all()
+        published = sorted((v.kind, v.name, v.number, v.published_by) for v in versions.values())
+        assert published == [
+            ("certificate", "juminhyo", 1, "migration c4a1f0d2b7e3"),
+            ("definition", "juminhyo", 1, "migration c4a1f0d2b7e3"),
+            ("definition", "sodai_gomi", 1, "migration c4a1f0d2b7e3"),
+            ("workflow", "juminhyo", 1, "migration c4a1f0d2b7e3"),
+            ("workflow", "sodai_gomi", 1, "migration c4a1f0d2b7e3"),
+        ]
+        juminhyo, sodai_gomi = cases
+        assert (versions[juminhyo.definition_version_id].kind, versions[juminhyo.definition_version_id].name) == (
+            "definition",
+            "juminhyo",
+        )
+        assert versions[juminhyo.workflow_version_id].name == "juminhyo"
+        assert versions[juminhyo.certificate_version_id].kind == "certificate"
+        assert versions[sodai_gomi.workflow_version_id].name == "sodai_gomi"
+        assert sodai_gomi.certificate_version_id is None  # 粗大ごみ issues no certificate
+        file = (ROOT / "forms_catalog" / "juminhyo.yaml").read_bytes().decode("utf-8")
+        assert versions[juminhyo.definition_version_id].content == file
+
+        command.downgrade(config, BEFORE_VERSIONS)  # and back: each case gets the hash of its version again
+        with engine.connect() as connection:
+            hashes = connection.execute(text("SELECT definition_version FROM submission ORDER BY id")).scalars().all()
+        assert hashes == [versions[c.definition_version_id].content_hash for c in cases]
+    finally:
+        engine.dispose()
+
+
+def test_a_submission_whose_definition_file_is_gone_stops_the_upgrade_and_changes_nothing(
+    empty_database_url: str,
+) -> None:
+    config = _config(empty_database_url)
+    command.upgrade(config, BEFORE_VERSIONS)
+    engine = create_engine(empty_database_url)
+    try:
+        _submissions_of(engine, ["juminhyo", "retired"])
+
+        with pytest.raises(RuntimeError, match="restore retired.yaml in the catalog directory"):
+            command.upgrade(config, "head")
+
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == BEFORE_VERSIONS
+            assert "catalog_version" not in inspect(connection).get_table_names()
+            columns = {c["name"] for c in inspect(connection).get_columns("submission")}
+        assert "definition_version" in columns and "definition_version_id" not in columns
     finally:
         engine.dispose()

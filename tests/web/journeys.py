@@ -7,8 +7,6 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from portal import catalog
 from portal.catalog import ProcedureDefinition
-from portal.certificates import CertificateRenderer
+from portal.certificates import CertificateRenderer, TemplateSource
 from portal.models import Certificate, Submission, TransitionRecord
 from portal.procedures import EXTENSION
 from portal.web.sessions import LAST_SEEN, LOGGED_IN_AT
@@ -187,14 +185,21 @@ def flashed(client: FlaskClient, response: Any) -> str:
     return html.unescape(client.get(response.headers["Location"]).text)
 
 
-def break_template(app: Flask, directory: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """From now on ``app`` renders certificates from a juminhyo template with a data error in it (line 1)."""
-    (directory / "juminhyo.html").write_text(
-        '{% extends "_base.html" %}{% block body %}{{ record.persons[0].birthdate|wareki }}'
-        "{{ record.persons[0].name.family|wareki }}{% endblock %}",
-        encoding="utf-8",
-    )
-    for layout in CertificateRenderer().templates_dir.glob("_*.html"):
-        (directory / layout.name).write_text(layout.read_text(encoding="utf-8"), encoding="utf-8")
-    procedures = app.extensions[EXTENSION]
-    monkeypatch.setitem(app.extensions, EXTENSION, replace(procedures, certificates=CertificateRenderer(directory)))
+BROKEN_JUMINHYO = (
+    '{% extends "_base.html" %}{% block body %}{{ record.persons[0].birthdate|wareki }}'
+    "{{ record.persons[0].name.family|wareki }}{% endblock %}"
+)
+
+
+class _BrokenRenderer(CertificateRenderer):
+    """Prints every certificate with a juminhyo template that has a data error on line 1: what a change to the
+    code the templates call (a filter, WeasyPrint) can do to a version that printed when it was published."""
+
+    def render_html(self, template: str | TemplateSource, context: Any) -> str:
+        layouts = {p.name: p.read_text(encoding="utf-8") for p in self.templates_dir.glob("_*.html")}
+        return super().render_html(TemplateSource("juminhyo", {**layouts, "juminhyo.html": BROKEN_JUMINHYO}), context)
+
+
+def break_template(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on ``app`` fails to print any certificate, whichever template version it is given."""
+    monkeypatch.setattr(app.extensions[EXTENSION], "certificates", _BrokenRenderer())

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from portal import create_catalog_app
+from portal import create_app
 from portal.config import ROOT, load_settings
 
 DIRECTORIES = {
@@ -36,7 +36,7 @@ def check(root: Path) -> Result:
         "SESSION_DIR": str(root / "sessions"),
         **{variable: str(root / directory) for variable, directory in DIRECTORIES.items()},
     }
-    return create_catalog_app(load_settings(env)).test_cli_runner().invoke(args=["catalog", "check"])
+    return create_app(load_settings(env)).test_cli_runner().invoke(args=["catalog", "check"])
 
 
 def replace(file: Path, old: str, new: str) -> int:
@@ -95,8 +95,8 @@ def test_a_label_without_english_is_a_warning(catalog: Path) -> None:
     ]
 
 
-def test_the_flask_command_runs_on_a_catalog_the_portal_refuses(catalog: Path, tmp_path: Path) -> None:
-    """``flask --app wsgi catalog check`` lists the problems; the same catalog still stops the portal."""
+def test_the_flask_command_lists_the_problems(catalog: Path, tmp_path: Path) -> None:
+    """``flask --app wsgi catalog check`` as authors run it, in its own process."""
     replace(catalog / "forms_catalog/juminhyo.yaml", "certificate: juminhyo", "certificate: jumin")
     env = {
         **os.environ,
@@ -111,8 +111,3 @@ def test_the_flask_command_runs_on_a_catalog_the_portal_refuses(catalog: Path, t
     )
     assert checked.returncode == 1
     assert "forms_catalog/juminhyo.yaml:35: certificate: unknown certificate template 'jumin'" in checked.stdout
-    started = subprocess.run(
-        [sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert started.returncode == 1
-    assert started.stderr.startswith("Madoguchi cannot start: forms_catalog/juminhyo.yaml:35:")

@@ -31,6 +31,7 @@ from portal.tasks.certificates import RENDER, SWEEP
 from portal.web.current import current_procedures, current_records
 from tests.broker import REDIS_URL, Broker, use_prefix
 from tests.db.recorded import recorded_resident
+from tests.db.signing import shipped
 from tests.web.conftest import PUBLIC_URL, logged_in
 from tests.web.journeys import JUMINHYO_ANSWERS, apply, break_template, decide_juminhyo, validated
 
@@ -185,8 +186,8 @@ def test_a_certificate_the_worker_cannot_render_stays_issuing_tells_the_clerk_an
     (a deployment in between, say) fails there: logged, marked for staff, and sent again by the sweep."""
     certificate = reserved(portal, db_session)
     reference = certificate.submission.reference
-    working = portal.extensions[EXTENSION]
-    break_template(portal, tmp_path, monkeypatch)
+    working = portal.extensions[EXTENSION].certificates
+    break_template(portal, monkeypatch)
 
     with caplog.at_level(logging.ERROR, logger="portal.services.certificates"):
         assert run_queued(portal, broker) == [(RENDER, [certificate.id])]
@@ -205,7 +206,7 @@ def test_a_certificate_the_worker_cannot_render_stays_issuing_tells_the_clerk_an
     certificate.created_at = utcnow() - timedelta(seconds=RETRY_SECONDS + 1)
     db_session.flush()
     portal.extensions["celery"].tasks[SWEEP].apply().get()
-    monkeypatch.setitem(portal.extensions, EXTENSION, working)  # the template is fixed
+    monkeypatch.setattr(portal.extensions[EXTENSION], "certificates", working)  # the fault is fixed
     assert run_queued(portal, broker) == [(RENDER, [certificate.id])]
 
     db_session.expire_all()
@@ -218,13 +219,15 @@ def reserved(app: Flask, db_session: Session) -> Certificate:
     """A 住民票の写し reserved for issue in its own committed transaction, in ``app`` (which then queues it)."""
     with app.app_context():
         procedures = current_procedures()
-        definition = procedures.definition("juminhyo")
+        definition = shipped("juminhyo")
         assert definition is not None
         resident = recorded_resident(db.session, MIHON, f"issuing-{utcnow().timestamp()}")
         service = SubmissionService(db.session, procedures, ActingUser.of_resident(resident))
         municipality = db.session.get_one(Municipality, MIHON)
         answers = validated(definition, JUMINHYO_ANSWERS)
         submission: Submission = service.submit(municipality, definition, answers, f"token-{resident.subject}")
-        certificate = reserve_certificate(db.session, procedures, current_records(db.session), submission, definition)
+        certificate = reserve_certificate(
+            db.session, procedures, current_records(db.session), submission, procedures.case(submission).template
+        )
         db.session.commit()
         return db_session.get_one(Certificate, certificate.id)

@@ -7,7 +7,6 @@ pdftotext; refusals show the clerk why and leave everything as it was.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -137,8 +136,8 @@ def test_a_reissue_for_an_applicant_the_records_no_longer_know_is_refused_and_no
 
 
 @pytest.fixture
-def broken_template(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    break_template(app, tmp_path, monkeypatch)
+def broken_template(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    break_template(app, monkeypatch)
 
 
 def test_a_template_error_at_issue_time_tells_the_clerk_and_changes_nothing(

@@ -21,6 +21,7 @@ from portal.devtools.devserver import AccessLogWithoutQuery
 from portal.japan import jst
 from portal.models import NumberSequence, Resident, SequenceKind, Submission
 from portal.web import requestlog
+from tests.db.signing import version_ids
 from tests.web.conftest import login
 from tests.web.journeys import JUMINHYO_ANSWERS, apply, db_state, fire, hidden_inputs, post_form
 
@@ -130,8 +131,7 @@ def test_a_whole_journey_and_a_database_error_leave_no_personal_data_in_the_logs
         procedure="juminhyo",
         resident=db_session.query(Resident).one(),
         state="submitted",
-        definition_version="d",
-        workflow_version="w",
+        **version_ids(db_session, "juminhyo"),
         answers={},
     )
     db_session.add(taken)

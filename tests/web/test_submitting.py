@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from portal.models import Submission
 from portal.web.resident import drafts
 from portal.web.resident.drafts import DRAFTS, MAX_DRAFTS
+from tests.db.signing import shipped
 from tests.web.conftest import login
 from tests.web.journeys import (
     JUMINHYO_ANSWERS,
@@ -189,7 +190,7 @@ def test_an_oversize_draft_is_refused_and_nothing_is_stored(resident: FlaskClien
 
 
 def test_a_session_keeps_a_handful_of_drafts(app: Flask, db_session: Session, demo: Any) -> None:
-    definition = app.extensions["procedures"].definition("juminhyo")
+    definition = shipped("juminhyo")
     with app.test_request_context():
         for n in range(MAX_DRAFTS + 3):
             drafts.save(f"{CODE}/draft-{n}", definition, {"family_name": [str(n)]})

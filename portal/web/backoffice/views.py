@@ -16,6 +16,7 @@ from portal.database import db
 from portal.japan import jst
 from portal.messages import N_
 from portal.models import Submission
+from portal.procedures import Case
 from portal.records.compare import Compared, Item
 from portal.records.matching import Outcome
 from portal.roles import Permission, permissions_of
@@ -25,7 +26,7 @@ from portal.services.review import RecordReview, review_record
 from portal.services.revocation import RevocationRefused, RevocationService, certificates_of
 from portal.services.submissions import QueueFilter, SubmissionService
 from portal.web.access import current_staff, staff_actor, staff_required
-from portal.web.current import current_procedures, current_records, municipality_records
+from portal.web.current import current_procedures, current_published, current_records, municipality_records
 from portal.web.formview import household_choices
 from portal.web.responses import pdf_response, refused
 from portal.web.templating import wareki_date
@@ -45,8 +46,9 @@ def _service() -> SubmissionService:
     return SubmissionService(db.session, current_procedures(), staff_actor(), current_records(db.session))
 
 
-def _definition_of(submission: Submission) -> ProcedureDefinition:
-    return current_procedures().definition(submission.procedure) or abort(404)
+def _case(submission: Submission) -> Case:
+    """The versions the case was made against: a procedure changed or withdrawn since never breaks it."""
+    return current_procedures().case(submission)
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,9 @@ class QueueRow:
 
 
 def _row(submission: Submission, now: datetime) -> QueueRow:
-    definition = tenancy.on_terms_of(g.municipality, _definition_of(submission))
-    state = current_procedures().workflow_of(definition).state(submission.state)
+    case = _case(submission)
+    definition = tenancy.on_terms_of(g.municipality, case.definition)
+    state = case.workflow.state(submission.state)
     submitted = submission.submitted_at.astimezone(jst.JST).date()
     return QueueRow(
         submission=submission,
@@ -80,13 +83,14 @@ def _row(submission: Submission, now: datetime) -> QueueRow:
 @bp.get("/")
 @staff_required(Permission.VIEW_QUEUE)
 def queue() -> str:
-    offered = tenancy.offered_procedures(g.municipality, current_procedures())
+    published = current_published(db.session)
+    offered = tenancy.offered_procedures(g.municipality, published)
     filters = QueueFilter(state=request.args.get("state") or None, procedure=request.args.get("procedure") or None)
     now = jst.now()
     rows = [_row(s, now) for s in _service().queue(filters)]
     states: dict[str, str] = {}
     for definition in offered:
-        for key, state in current_procedures().workflow_of(definition).states.items():
+        for key, state in published.workflow_of(definition).states.items():
             states.setdefault(key, _(state.label))
     return render_template("backoffice/queue.html", rows=rows, offered=offered, states=states, filters=filters)
 
@@ -163,8 +167,8 @@ def _members(review: RecordReview) -> list[MemberRow]:
 @staff_required(Permission.VIEW_SUBMISSION)
 def submission(reference: str) -> str:
     found = _staff_submission(reference)
-    definition = _definition_of(found)
-    workflow = current_procedures().workflow_of(definition)
+    case = _case(found)
+    definition, workflow = case.definition, case.workflow
     review = _review(found, definition)
     choices = household_choices(definition, review.recorded.household)
     return render_template(
@@ -190,8 +194,8 @@ def submission(reference: str) -> str:
 @staff_required(Permission.VIEW_SUBMISSION)
 def fire(reference: str, name: str) -> Any:
     found = _staff_submission(reference)
-    definition = _definition_of(found)
-    workflow = current_procedures().workflow_of(definition)
+    case = _case(found)
+    definition, workflow = case.definition, case.workflow
     needs_facts = workflow.has_transition(name) and workflow.transition(name).requires
     facts = _review(found, definition).facts if needs_facts else frozenset()
     try:

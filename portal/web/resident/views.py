@@ -18,7 +18,7 @@ from portal.services.certificates import certificate_of, delivered_certificate
 from portal.services.records import RecordedHousehold, recorded_household
 from portal.services.submissions import SubmissionService
 from portal.web.access import current_resident, resident_actor, resident_required
-from portal.web.current import current_procedures, municipality_records
+from portal.web.current import current_procedures, current_published, municipality_records
 from portal.web.formview import asks_household, error_summary, form_data, household_choices, page_views
 from portal.web.resident import drafts
 from portal.web.responses import pdf_response, refused
@@ -55,7 +55,7 @@ def _keep_municipality(endpoint: str, values: dict[str, Any]) -> None:
 
 
 def _procedure(slug: str) -> ProcedureDefinition:
-    return tenancy.offered_procedure(g.municipality, current_procedures(), slug) or abort(404)
+    return tenancy.offered_procedure(g.municipality, current_published(db.session), slug) or abort(404)
 
 
 def _service() -> SubmissionService:
@@ -77,7 +77,8 @@ def home() -> str:
 @bp.get("/<municipality:code>/")
 def municipality_home(code: str) -> str:
     return render_template(
-        "resident/municipality.html", procedures=tenancy.offered_procedures(g.municipality, current_procedures())
+        "resident/municipality.html",
+        procedures=tenancy.offered_procedures(g.municipality, current_published(db.session)),
     )
 
 
@@ -225,19 +226,18 @@ def applications(code: str) -> str:
 
 
 def _definition_of(submission: Submission) -> ProcedureDefinition:
-    return current_procedures().definition(submission.procedure) or abort(404)
+    """The version the resident applied on: its questions and labels, whatever was published since."""
+    return current_procedures().case(submission).definition
 
 
 def _lookup_labels() -> Any:
-    """Titles and state labels for a list of submissions."""
-    p = current_procedures()
+    """Titles and state labels for a list of submissions, each from the versions it was made against."""
+    procedures = current_procedures()
 
     def describe(submission: Submission) -> tuple[str, str, bool]:
-        definition = p.definition(submission.procedure)
-        if definition is None:
-            return submission.procedure, submission.state, False
-        state = p.workflow_of(definition).state(submission.state)
-        return _(definition.title), _(state.label), state.final
+        case = procedures.case(submission)
+        state = case.workflow.state(submission.state)
+        return _(case.definition.title), _(state.label), state.final
 
     return describe
 
@@ -253,7 +253,7 @@ def application(code: str, reference: str) -> str:
         "resident/application.html",
         submission=submission,
         definition=definition,
-        workflow=current_procedures().workflow_of(definition),
+        workflow=current_procedures().case(submission).workflow,
         answers=catalog.display_answers(
             definition, submission.answers, _, _choices(definition, _household(definition))
         ),
