@@ -73,11 +73,18 @@ def _definition(definition: ProcedureDefinition) -> Entities:
         for field in page.fields:
             attributes = field.model_dump(mode="json", exclude={"name", "settings"}, by_alias=True)
             settings = field.settings.model_dump(mode="json", by_alias=True)
-            options = settings.pop("options", None) or []
-            found[f"field {field.name}"] = {"page": page.key, **attributes, **settings}
-            for option in options:
-                found[f"option {field.name}={option['value']}"] = {"label": option["label"]}
+            choices = [key for key, value in settings.items() if _is_choices(value)]  # options, items, …
+            kept = {key: value for key, value in settings.items() if key not in choices}
+            found[f"field {field.name}"] = {"page": page.key, **attributes, **kept}
+            for key in choices:
+                for choice in settings[key]:
+                    found[f"option {field.name}={choice['value']}"] = {k: v for k, v in choice.items() if k != "value"}
     return found
+
+
+def _is_choices(value: Any) -> bool:
+    """A list of choices answers are stored by (``value``), compared choice by choice rather than as one list."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) and "value" in v for v in value)
 
 
 def _workflow(workflow: WorkflowDefinition) -> Entities:
@@ -94,12 +101,12 @@ def _workflow(workflow: WorkflowDefinition) -> Entities:
             "label": transition.label,
             "from": list(transition.sources),
             "to": transition.target,
-            "roles": sorted(transition.roles),
+            "roles": sorted(role.value for role in transition.roles),
             "comment": transition.comment.value,
             "comment_visible_to": transition.comment_visible_to.value,
             "distinct_from": sorted(transition.distinct_from),
             "effects": [e.value for e in transition.effects],
-            "requires": sorted(transition.requires),
+            "requires": sorted(condition.value for condition in transition.requires),
             "style": transition.style.value,
             "confirm": transition.confirm,
         }

@@ -29,7 +29,7 @@ class Stranded:
     cases: int
 
 
-@dataclass(frozen=True)
+@dataclass
 class Pending:
     """One source whose file differs from its latest published version (or that has none, or no file)."""
 
@@ -167,7 +167,7 @@ def _open_cases(session: Session, workflow: str, states: list[str]) -> Iterator[
         .where(CatalogVersion.name == workflow, Submission.state.in_(states))
         .group_by(Submission.state)
     )
-    counts = dict(session.execute(query).tuples().all())
+    counts: dict[str, int] = {state: count for state, count in session.execute(query)}
     for state in states:
         if counts.get(state):
             yield Stranded(state, counts[state])
