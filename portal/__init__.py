@@ -25,6 +25,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     from portal.records.registry import build_directory
     from portal.tasks import init_app as init_tasks
     from portal.web import auth, errors, i18n, limits, requestlog, security, sessions, templating
+    from portal.web.admin import bp as admin_bp
     from portal.web.backoffice import bp as backoffice_bp
     from portal.web.current import RECORDS_EXTENSION
     from portal.web.resident import bp as resident_bp
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     auth.init_app(app)
     app.register_blueprint(resident_bp)
     app.register_blueprint(backoffice_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(verify_bp)
     limits.init_app(app)
     errors.init_app(app)

@@ -33,14 +33,31 @@ def upgrade_database(url: str) -> None:
     command.upgrade(config, "head")
 
 
+# The command-line spelling of the settings a refusal names.
+OPTIONS = {
+    "code": "CODE",
+    "slug": "SLUG",
+    "help": "--help-text",
+    "available_from": "--from",
+    "available_until": "--until",
+}
+
+
 def _refusing(action: Callable[[], T]) -> T:
-    """Run a municipalities service call, turning its refusal into the command's error message and exit 1."""
+    """Run a municipalities service call, turning its refusal into the command's error message (one line per
+    problem, led by the option concerned) and exit 1."""
     from portal.services.municipalities import MunicipalityRefused
 
     try:
         return action()
     except MunicipalityRefused as refused:
-        raise click.ClickException(str(refused)) from None
+        lines = []
+        for problem in refused.problems:
+            option = OPTIONS.get(problem.setting) or (
+                f"--{problem.setting.replace('_', '-')}" if problem.setting else ""
+            )
+            lines.append(f"{option}: {problem.message}" if option else str(problem.message))
+        raise click.ClickException("\n".join(lines)) from None
 
 
 def register_commands(app: Flask) -> None:
@@ -75,18 +92,18 @@ def register_commands(app: Flask) -> None:
     def municipality_add(code: str, name: str, prefecture: str, mayor_title: str, mayor_name: str, seal: Path) -> None:
         """Add the municipality with 地方公共団体コード CODE; its seal is checked and copied to static/seals/."""
         from portal.database import db
-        from portal.services.municipalities import add_municipality
+        from portal.services.actors import Administrator
+        from portal.services.municipalities import Details, add_municipality
+        from portal.web.current import seals_dir
 
+        try:
+            data = seal.read_bytes()
+        except OSError as error:
+            raise click.ClickException(f"--seal: cannot read {seal}: {error.strerror}") from None
+        details = Details(name=name, prefecture=prefecture, mayor_title=mayor_title, mayor_name=mayor_name)
         added = _refusing(
             lambda: add_municipality(
-                db.session,
-                Path(app.static_folder or "static") / "seals",
-                code=code,
-                name=name,
-                prefecture=prefecture,
-                mayor_title=mayor_title,
-                mayor_name=mayor_name,
-                seal=seal,
+                db.session, seals_dir(), Administrator.command_line(), code, details, seal.name, data
             )
         )
         db.session.commit()
@@ -106,13 +123,15 @@ def register_commands(app: Flask) -> None:
     def municipality_enable(code: str, slug: str, **options: Any) -> None:
         """Offer procedure SLUG in municipality CODE; options not given keep their current value."""
         from portal.database import db
+        from portal.services.actors import Administrator
         from portal.services.municipalities import Terms, enable_procedure
         from portal.web.current import current_procedures
 
         for key in ("available_from", "available_until"):
             options[key] = options[key].date() if options[key] else None
         terms = Terms(help=options.pop("help_text"), **options)
-        _refusing(lambda: enable_procedure(db.session, current_procedures(), code, slug, terms))
+        actor = Administrator.command_line()
+        _refusing(lambda: enable_procedure(db.session, current_procedures(), actor, code, slug, terms))
         db.session.commit()
         click.echo(f"{slug} is offered in {code}")
 
@@ -122,9 +141,10 @@ def register_commands(app: Flask) -> None:
     def municipality_disable(code: str, slug: str) -> None:
         """Stop offering procedure SLUG in municipality CODE (its terms are kept for re-enabling)."""
         from portal.database import db
+        from portal.services.actors import Administrator
         from portal.services.municipalities import disable_procedure
 
-        _refusing(lambda: disable_procedure(db.session, code, slug))
+        _refusing(lambda: disable_procedure(db.session, Administrator.command_line(), code, slug))
         db.session.commit()
         click.echo(f"{slug} is no longer offered in {code}")
 

@@ -12,10 +12,11 @@ class Role(StrEnum):
     APPLICANT = "applicant"  # the resident who made this submission (never stored on staff)
     CLERK = "clerk"  # 担当者: reviews, returns, issues
     APPROVER = "approver"  # 決裁者: approves or rejects after review
-    ADMIN = "admin"  # 管理者: municipality settings and procedures
+    ADMIN = "admin"  # 管理者: their own municipality's settings and procedures
+    OPERATOR = "operator"  # プラットフォーム運用者: every municipality of the deployment, never residents' cases
 
 
-STAFF_ROLES = frozenset({Role.CLERK, Role.APPROVER, Role.ADMIN})
+STAFF_ROLES = frozenset({Role.CLERK, Role.APPROVER, Role.ADMIN, Role.OPERATOR})
 
 
 class Permission(StrEnum):
@@ -23,13 +24,20 @@ class Permission(StrEnum):
     VIEW_SUBMISSION = "view_submission"
     DOWNLOAD_CERTIFICATE = "download_certificate"
     REVOKE_CERTIFICATE = "revoke_certificate"  # and reissue it under a new 発行番号: administrators only
+    ADMINISTER_MUNICIPALITY = "administer_municipality"  # settings, seal and procedures of one's own municipality
+    OPERATE_PLATFORM = "operate_platform"  # add municipalities, administer any of them, see every audit entry
 
+
+# Either opens the administration pages; which municipalities follows from may_administer.
+ADMINISTRATION = frozenset({Permission.ADMINISTER_MUNICIPALITY, Permission.OPERATE_PLATFORM})
+CASEWORK = frozenset({Permission.VIEW_QUEUE, Permission.VIEW_SUBMISSION, Permission.DOWNLOAD_CERTIFICATE})
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.APPLICANT: frozenset(),
-    Role.CLERK: frozenset({Permission.VIEW_QUEUE, Permission.VIEW_SUBMISSION, Permission.DOWNLOAD_CERTIFICATE}),
-    Role.APPROVER: frozenset({Permission.VIEW_QUEUE, Permission.VIEW_SUBMISSION, Permission.DOWNLOAD_CERTIFICATE}),
-    Role.ADMIN: frozenset(Permission),
+    Role.CLERK: CASEWORK,
+    Role.APPROVER: CASEWORK,
+    Role.ADMIN: CASEWORK | {Permission.REVOKE_CERTIFICATE, Permission.ADMINISTER_MUNICIPALITY},
+    Role.OPERATOR: frozenset({Permission.OPERATE_PLATFORM}),
 }
 
 
@@ -38,3 +46,10 @@ def permissions_of(roles: frozenset[Role] | set[Role]) -> frozenset[Permission]:
     for role in roles:
         granted |= GRANTS[role]
     return frozenset(granted)
+
+
+def may_administer(permissions: frozenset[Permission], own_code: str | None, code: str) -> bool:
+    """Whether someone holding ``permissions`` and working for ``own_code`` may change municipality ``code``."""
+    if Permission.OPERATE_PLATFORM in permissions:
+        return True
+    return Permission.ADMINISTER_MUNICIPALITY in permissions and own_code == code

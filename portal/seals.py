@@ -14,6 +14,8 @@ import xml.etree.ElementTree as ET
 
 from PIL import Image, UnidentifiedImageError
 
+from portal.messages import N_, Message
+
 MAX_BYTES = 200 * 1024
 MIN_SIDE, MAX_SIDE = 16, 4096  # pixels (PNG) or user units (SVG)
 MAX_ASPECT = 4  # a seal is roughly square or round; a banner is not a seal
@@ -25,28 +27,50 @@ NUMBER = re.compile(r"\s*([0-9]*\.?[0-9]+)\s*(px)?\s*$")
 
 
 class SealError(ValueError):
-    """Why the file cannot be a seal, worded for the operator who supplied it."""
+    """Why the file cannot be a seal, worded for the person who supplied it (a Japanese msgid, translated at the
+    edge; the command line prints it as it is)."""
+
+    def __init__(self, msgid: str, **params: object) -> None:
+        self.message = Message(msgid, params)
+        super().__init__(self.message.render())
 
 
 def check_seal(name: str, data: bytes) -> str:
     """The seal's file extension (``svg`` or ``png``) once ``data`` passes every check, else SealError."""
     if len(data) > MAX_BYTES:
-        raise SealError(f"{name} is {len(data) // 1024} KB; a seal may be at most {MAX_BYTES // 1024} KB")
+        raise SealError(
+            N_("%(name)sは%(size)dKBです。公印の画像は%(max)dKB以下にしてください。"),
+            name=name,
+            size=len(data) // 1024,
+            max=MAX_BYTES // 1024,
+        )
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension == "svg":
         _check_svg(name, data)
     elif extension == "png":
         _check_png(name, data)
     else:
-        raise SealError(f"{name}: a seal is an .svg or a .png file")
+        raise SealError(N_("%(name)s：公印の画像は SVG（.svg）か PNG（.png）のファイルにしてください。"), name=name)
     return extension
 
 
-def _check_size(name: str, width: float, height: float, unit: str) -> None:
+def _check_size(name: str, width: float, height: float) -> None:
+    size = f"{width:g}×{height:g}"
     if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
-        raise SealError(f"{name} is {width:g}×{height:g} {unit}; each side must be {MIN_SIDE} to {MAX_SIDE}")
+        raise SealError(
+            N_("%(name)sの大きさは%(size)sです。縦横とも%(min)dから%(max)dまでにしてください。"),
+            name=name,
+            size=size,
+            min=MIN_SIDE,
+            max=MAX_SIDE,
+        )
     if max(width, height) > MAX_ASPECT * min(width, height):
-        raise SealError(f"{name} is {width:g}×{height:g} {unit}; a seal is at most {MAX_ASPECT} times wider than tall")
+        raise SealError(
+            N_("%(name)sの大きさは%(size)sです。公印の縦横の比は%(max)d倍までにしてください。"),
+            name=name,
+            size=size,
+            max=MAX_ASPECT,
+        )
 
 
 def _check_png(name: str, data: bytes) -> None:
@@ -55,35 +79,42 @@ def _check_png(name: str, data: bytes) -> None:
             image.verify()
             width, height = image.size
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise SealError(f"{name} is not a readable PNG image") from None
-    _check_size(name, width, height, "pixels")
+        raise SealError(N_("%(name)sは PNG 画像として読み取れません。"), name=name) from None
+    _check_size(name, width, height)
 
 
 def _check_svg(name: str, data: bytes) -> None:
     if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
-        raise SealError(f"{name}: an SVG seal may not declare a DOCTYPE or entities")
+        raise SealError(N_("%(name)s：公印の SVG に DOCTYPE や実体（ENTITY）の宣言は使えません。"), name=name)
     try:
         root = ET.fromstring(data)
     except ET.ParseError as error:
-        raise SealError(f"{name} is not well-formed XML: {error}") from None
+        raise SealError(N_("%(name)sは正しい XML ではありません（%(error)s）。"), name=name, error=str(error)) from None
     if root.tag != f"{SVG_NS}svg":
-        raise SealError(f"{name}: the root element is not an SVG <svg> element")
+        raise SealError(N_("%(name)s：最上位の要素が SVG の <svg> 要素ではありません。"), name=name)
     for element in root.iter():
         local = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
         if local in FORBIDDEN_ELEMENTS:
-            raise SealError(f"{name}: an SVG seal may not contain <{local}>")
+            raise SealError(N_("%(name)s：公印の SVG に <%(element)s> は使えません。"), name=name, element=local)
         if local == "style" and (EXTERNAL_URL.search(element.text or "") or "@import" in (element.text or "")):
-            raise SealError(f"{name}: a <style> in an SVG seal may not load anything from outside the file")
+            raise SealError(N_("%(name)s：公印の SVG の <style> からファイルの外のものは読み込めません。"), name=name)
         for attribute, value in element.attrib.items():
             local_attribute = attribute.rsplit("}", 1)[-1]
             if local_attribute.lower().startswith("on"):
-                raise SealError(f"{name}: an SVG seal may not have event handlers ({local_attribute} on <{local}>)")
-            if local_attribute == "href" and not value.strip().startswith("#"):
-                raise SealError(f"{name}: an SVG seal may not refer to anything outside the file ({value!r})")
-            if EXTERNAL_URL.search(value):
-                raise SealError(f"{name}: an SVG seal may not refer to anything outside the file ({value!r})")
+                raise SealError(
+                    N_("%(name)s：公印の SVG にイベント処理（<%(element)s> の %(attribute)s）は使えません。"),
+                    name=name,
+                    element=local,
+                    attribute=local_attribute,
+                )
+            if (local_attribute == "href" and not value.strip().startswith("#")) or EXTERNAL_URL.search(value):
+                raise SealError(
+                    N_("%(name)s：公印の SVG からファイルの外のもの（%(reference)s）は参照できません。"),
+                    name=name,
+                    reference=value,
+                )
     width, height = _svg_size(name, root)
-    _check_size(name, width, height, "units")
+    _check_size(name, width, height)
 
 
 def _svg_size(name: str, root: ET.Element) -> tuple[float, float]:
@@ -97,4 +128,4 @@ def _svg_size(name: str, root: ET.Element) -> tuple[float, float]:
             return float(parts[2]), float(parts[3])
     except ValueError:
         pass
-    raise SealError(f"{name}: an SVG seal needs a viewBox or a width and height in pixels")
+    raise SealError(N_("%(name)s：公印の SVG には viewBox か、ピクセル単位の width と height が必要です。"), name=name)

@@ -86,7 +86,7 @@ class Source:
 
     def translatable(self) -> Iterator[tuple[Path_, str]]:
         """Every string people read, with its path, in document order."""
-        yield from _translatable(self.data, ())
+        yield from translatable(self.data)
 
     def check_translatable(self) -> None:
         """Refuse a half-width '%' in text people read: templates %-format every translation."""
@@ -95,10 +95,11 @@ class Source:
                 raise self.error(path, "'%' cannot be used in displayed text; write the full-width '％'")
 
 
-def _translatable(data: Any, path: Path_) -> Iterator[tuple[Path_, str]]:
+def translatable(data: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
+    """Every string people read in JSON-shaped ``data`` (a parsed file, or a loaded model dumped as JSON)."""
     if isinstance(data, list):
         for index, item in enumerate(data):
-            yield from _translatable(item, path + (index,))
+            yield from translatable(item, path + (index,))
     elif isinstance(data, dict):
         for key, value in data.items():
             if key in TRANSLATABLE_KEYS and isinstance(value, str) and value.strip():
@@ -108,7 +109,7 @@ def _translatable(data: Any, path: Path_) -> Iterator[tuple[Path_, str]]:
                     if isinstance(item, str) and item.strip():
                         yield path + (key, index), item
             else:
-                yield from _translatable(value, path + (key,))
+                yield from translatable(value, path + (key,))
 
 
 def read_source(file: Path) -> str:

@@ -1,15 +1,19 @@
 """Typed SQLAlchemy models on one declarative base; Alembic owns the schema."""
 
+from portal.models.audit import AuditAction, AuditActorKind, AuditEntry
 from portal.models.base import Base
 from portal.models.certificate import Certificate, NumberSequence, SequenceKind
 from portal.models.people import Resident, Staff
 from portal.models.records import DemoHousehold, DemoPerson, LinkMethod, ResidentRecordLink
 from portal.models.submission import ActorKind, Submission, TransitionRecord
-from portal.models.tenancy import Municipality, MunicipalityProcedure
+from portal.models.tenancy import Municipality, MunicipalityProcedure, PendingSeal
 from portal.models.versions import CatalogVersion
 
 __all__ = [
     "ActorKind",
+    "AuditAction",
+    "AuditActorKind",
+    "AuditEntry",
     "Base",
     "CatalogVersion",
     "Certificate",
@@ -19,6 +23,7 @@ __all__ = [
     "Municipality",
     "MunicipalityProcedure",
     "NumberSequence",
+    "PendingSeal",
     "Resident",
     "ResidentRecordLink",
     "SequenceKind",

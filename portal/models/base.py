@@ -22,9 +22,9 @@ NAMING_CONVENTION = {
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
-def str_enum(enum: type[StrEnum]) -> Enum:
+def str_enum(enum: type[StrEnum], length: int = 16) -> Enum:
     """Store an enum by its value (what definitions and logs use), as a plain string column."""
-    return Enum(enum, native_enum=False, length=16, values_callable=lambda members: [m.value for m in members])
+    return Enum(enum, native_enum=False, length=length, values_callable=lambda members: [m.value for m in members])
 
 
 def utcnow() -> datetime:

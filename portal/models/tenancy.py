@@ -59,3 +59,21 @@ class MunicipalityProcedure(Base):
         )
 
     municipality: Mapped[Municipality] = relationship(back_populates="procedures")
+
+
+class PendingSeal(CreatedAt, Base):
+    """An uploaded seal awaiting its 確定 on the preview page, before it replaces the municipality's.
+
+    Kept in the database, not in a cookie or on one server's disk, so whichever app server takes the 確定 finds
+    it; at most one per municipality and uploader (a new upload replaces it), gone once confirmed or cancelled.
+    """
+
+    __tablename__ = "pending_seal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Names the upload in the preview's URL; never an id, which SQLite hands out again once a row is gone.
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipality.code"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    file_name: Mapped[str] = mapped_column(String(255))  # as uploaded: its extension says SVG or PNG
+    content: Mapped[bytes] = mapped_column()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass
 
-from portal.models import ActorKind, Resident, Staff, Submission
-from portal.roles import Role
+from portal.models import ActorKind, AuditActorKind, Resident, Staff, Submission
+from portal.roles import Permission, Role, may_administer, permissions_of
 from portal.workflow import Actor
 
 
@@ -36,3 +37,35 @@ class ActingUser:
         else:
             roles = self.roles if submission.municipality_code == self.municipality_code else frozenset()
         return Actor(id=self.ref, roles=roles)
+
+
+@dataclass(frozen=True)
+class Administrator:
+    """Whoever changes settings: a staff member on the administration pages, or whoever runs ``flask municipality``.
+    Their permissions say which municipalities they may change; the audit log names them."""
+
+    kind: AuditActorKind
+    id: int | None
+    name: str
+    permissions: frozenset[Permission]
+    municipality_code: str | None = None  # staff: the municipality they work for
+
+    @classmethod
+    def of_staff(cls, staff: Staff) -> Administrator:
+        return cls(AuditActorKind.STAFF, staff.id, staff.name, permissions_of(staff.roles), staff.municipality_code)
+
+    @classmethod
+    def command_line(cls) -> Administrator:
+        """The shell holds the deployment's configuration and database: it has the platform's rights."""
+        try:
+            user = getpass.getuser()
+        except (OSError, KeyError):  # no login name in the environment nor in the password database
+            user = "unknown"
+        return cls(AuditActorKind.COMMAND_LINE, None, user[:100], frozenset({Permission.OPERATE_PLATFORM}))
+
+    @property
+    def operates_platform(self) -> bool:
+        return Permission.OPERATE_PLATFORM in self.permissions
+
+    def may_administer(self, code: str) -> bool:
+        return may_administer(self.permissions, self.municipality_code, code)

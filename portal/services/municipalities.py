@@ -1,36 +1,92 @@
-"""Adding a municipality and choosing the procedures it offers, on its own terms.
+"""Adding a municipality, changing its details and seal, and choosing the procedures it offers, on its own terms.
 
-The ``flask municipality`` commands call these; administration pages can call them the same way. Every check
-runs before anything is written, so a refused request changes nothing (the seal file included).
+The ``flask municipality`` commands and the administration pages call these. Every check runs before anything is
+written, so a refused request changes nothing (the seal file included), and every change is written to the audit
+log with what it was before. A municipality the actor may not administer is not found, as in every other place.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-from dataclasses import dataclass, fields
-from datetime import date
+import secrets
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from portal.japan import municipality_code
-from portal.models import Municipality, MunicipalityProcedure
+from portal.messages import N_, Message
+from portal.models import AuditAction, Municipality, MunicipalityProcedure, PendingSeal
+from portal.models.base import utcnow
 from portal.procedures import Procedures
 from portal.seals import SealError, check_seal
-from portal.services import tenancy
+from portal.services import audit, tenancy
+from portal.services.actors import Administrator
 
+# What people call each setting: labels of the administration forms, of problems and of the audit log.
+LABELS = {
+    "code": N_("地方公共団体コード"),
+    "name": N_("名称"),
+    "prefecture": N_("都道府県"),
+    "mayor_title": N_("首長の職名"),
+    "mayor_name": N_("首長の氏名"),
+    "seal": N_("公印"),
+    "enabled": N_("提供"),
+    "fee": N_("手数料"),
+    "processing_days": N_("標準処理期間"),
+    "available_from": N_("受付開始日"),
+    "available_until": N_("受付終了日"),
+    "contact_name": N_("担当窓口"),
+    "contact_phone": N_("電話番号"),
+    "contact_hours": N_("受付時間"),
+    "help": N_("案内文"),
+}
 TEXT_LIMITS = {"name": 100, "prefecture": 10, "mayor_title": 50, "mayor_name": 100}
 TERM_TEXT_LIMITS = {"contact_name": 100, "contact_phone": 20, "contact_hours": 100, "help": 2000}
 PHONE_CHARACTERS = frozenset("0123456789-()+ ")
+MAX_FEE = 1_000_000  # yen; the database's integer holds far more, no counter fee comes near
+MAX_PROCESSING_DAYS = 365
+PENDING_SEAL_LIFETIME = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason for a refusal: the setting it concerns (a key of LABELS, or "" for the request) and why."""
+
+    setting: str
+    message: Message
 
 
 class MunicipalityRefused(ValueError):
-    """Why the request cannot be done; nothing was changed."""
+    """Why the request cannot be done, every problem found; nothing was changed."""
+
+    def __init__(self, *problems: Problem) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problem.message.render() for problem in problems))
+
+
+def _problem(setting: str, msgid: str, **params: Any) -> Problem:
+    return Problem(setting, Message(msgid, params))
+
+
+@dataclass(frozen=True)
+class Details:
+    """What a municipality is called and who signs its certificates."""
+
+    name: str
+    prefecture: str
+    mayor_title: str  # as printed on certificates, e.g. 見本市長
+    mayor_name: str
 
 
 @dataclass(frozen=True)
 class Terms:
-    """What a municipality sets for one procedure; None leaves the current value (the catalog's, at first)."""
+    """What a municipality sets for one procedure; None is the catalog's value (on the command line: keep the
+    current value, which is the catalog's at first)."""
 
     fee: int | None = None
     processing_days: int | None = None
@@ -42,99 +98,326 @@ class Terms:
     help: str | None = None
 
 
+TERMS = tuple(f.name for f in fields(Terms))
+
+
 def add_municipality(
     session: Session,
     seals_dir: Path,
-    *,
+    actor: Administrator,
     code: str,
-    name: str,
-    prefecture: str,
-    mayor_title: str,
-    mayor_name: str,
-    seal: Path,
+    details: Details,
+    seal_name: str,
+    seal_data: bytes,
 ) -> Municipality:
-    """Check everything, copy the seal into ``seals_dir`` as ``<code>.<svg|png>``, then add the municipality."""
+    """Check everything, store the seal in ``seals_dir`` as ``<code>.<svg|png>``, then add the municipality."""
+    if not actor.operates_platform:
+        raise MunicipalityRefused(_problem("", N_("自治体を追加できるのはプラットフォーム運用者だけです。")))
+    problems = []
     if not municipality_code.is_valid(code):
-        raise MunicipalityRefused(f"{code!r} is not a 地方公共団体コード (6 digits, the last a check digit)")
-    if session.get(Municipality, code) is not None:
-        raise MunicipalityRefused(f"municipality {code} already exists")
-    texts = {"name": name, "prefecture": prefecture, "mayor_title": mayor_title, "mayor_name": mayor_name}
-    for key, value in texts.items():
-        if not value.strip() or len(value) > TEXT_LIMITS[key]:
-            raise MunicipalityRefused(f"--{key.replace('_', '-')} must be 1 to {TEXT_LIMITS[key]} characters")
+        problems.append(
+            _problem(
+                "code",
+                N_("「%(code)s」は地方公共団体コードではありません（6桁で、最後の1桁は検査数字です）。"),
+                code=code,
+            )
+        )
+    elif session.get(Municipality, code) is not None:
+        problems.append(_problem("code", N_("地方公共団体コード %(code)s の自治体はすでにあります。"), code=code))
+    problems += _details_problems(details)
     try:
-        data = seal.read_bytes()
-    except OSError as error:
-        raise MunicipalityRefused(f"cannot read {seal}: {error.strerror}") from None
-    try:
-        extension = check_seal(seal.name, data)
+        extension = check_seal(seal_name, seal_data)
     except SealError as error:
-        raise MunicipalityRefused(str(error)) from None
-    file_name = f"{code}.{extension}"
-    try:  # O_EXCL: a seal already printed on certificates is never replaced behind their back
-        descriptor = os.open(seals_dir / file_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
-        raise MunicipalityRefused(f"{seals_dir / file_name} already exists; remove it first") from None
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(data)
-    municipality = Municipality(code=code, seal=file_name, **{k: v.strip() for k, v in texts.items()})
+        problems.append(Problem("seal", error.message))
+    if problems:
+        raise MunicipalityRefused(*problems)
+    file_name = _store_seal(seals_dir, f"{code}.{extension}", seal_data)
+    municipality = Municipality(code=code, seal=file_name, **_stripped(details))
     session.add(municipality)
     session.flush()
+    audit.record(session, actor, AuditAction.MUNICIPALITY_ADDED, _target(code), None, _details_of(municipality), code)
     return municipality
 
 
-def enable_procedure(
-    session: Session, procedures: Procedures, code: str, slug: str, terms: Terms
-) -> MunicipalityProcedure:
-    """Offer ``slug`` in municipality ``code`` on ``terms`` (given values replace current ones)."""
-    municipality = _existing(session, code)
-    catalog = procedures.published(session).catalog
-    if slug not in catalog:
-        known = ", ".join(catalog) or "none"
-        raise MunicipalityRefused(f"no procedure {slug!r} in the catalog (known: {known})")
-    offer = municipality.procedure(slug) or MunicipalityProcedure(slug=slug)
-    changes = {f.name: getattr(terms, f.name) for f in fields(terms) if getattr(terms, f.name) is not None}
-    _check_terms({f.name: changes.get(f.name, getattr(offer, f.name, None)) for f in fields(terms)})
-    for key, value in changes.items():
-        setattr(offer, key, value.strip() if isinstance(value, str) else value)
-    offer.enabled = True
-    if offer not in municipality.procedures:
-        municipality.procedures.append(offer)
+def update_municipality(session: Session, actor: Administrator, code: str, details: Details) -> Municipality:
+    """Rename the municipality or change its mayor; certificates already issued keep what they printed."""
+    municipality = _existing(session, actor, code)
+    if problems := _details_problems(details):
+        raise MunicipalityRefused(*problems)
+    before = _details_of(municipality)
+    for key, value in _stripped(details).items():
+        setattr(municipality, key, value)
     session.flush()
-    return offer
+    _audit(session, actor, AuditAction.MUNICIPALITY_CHANGED, _target(code), before, _details_of(municipality), code)
+    return municipality
 
 
-def disable_procedure(session: Session, code: str, slug: str) -> MunicipalityProcedure:
-    """Stop offering ``slug``; its terms stay, so enabling it again restores them. Submissions are untouched."""
-    offer = _existing(session, code).procedure(slug)
-    if offer is None:
-        raise MunicipalityRefused(f"municipality {code} has never offered {slug!r}")
-    offer.enabled = False
+def stage_seal(session: Session, actor: Administrator, code: str, file_name: str, data: bytes) -> PendingSeal:
+    """Check an uploaded seal and keep it for the preview; it replaces nothing until confirmed.
+
+    The uploader's earlier pending seal for this municipality, and anyone's that has expired, are dropped."""
+    _existing(session, actor, code)
+    assert actor.id is not None, "a seal is previewed on the administration pages, by a staff member"
+    try:
+        check_seal(file_name, data)
+    except SealError as error:
+        raise MunicipalityRefused(Problem("seal", error.message)) from None
+    session.execute(
+        delete(PendingSeal).where(
+            PendingSeal.municipality_code == code,
+            or_(PendingSeal.staff_id == actor.id, PendingSeal.created_at < utcnow() - PENDING_SEAL_LIFETIME),
+        )
+    )
+    pending = PendingSeal(
+        token=secrets.token_urlsafe(24), municipality_code=code, staff_id=actor.id, file_name=file_name, content=data
+    )
+    session.add(pending)
     session.flush()
-    return offer
+    return pending
 
 
-def _existing(session: Session, code: str) -> Municipality:
-    found = tenancy.municipality(session, code)
-    if found is None:
-        raise MunicipalityRefused(f"no municipality {code!r}")
+def pending_seal(session: Session, actor: Administrator, code: str, token: str) -> PendingSeal | None:
+    """The actor's own unexpired upload for this municipality, else None."""
+    found = session.scalars(select(PendingSeal).filter_by(token=token)).one_or_none()
+    if (
+        found is None
+        or found.municipality_code != code
+        or found.staff_id != actor.id
+        or found.created_at < utcnow() - PENDING_SEAL_LIFETIME
+    ):
+        return None
     return found
 
 
-def _check_terms(terms: dict[str, object]) -> None:
-    fee, days = terms["fee"], terms["processing_days"]
-    if isinstance(fee, int) and fee < 0:
-        raise MunicipalityRefused(f"--fee must be 0 (free) or more yen, not {fee}")
-    if isinstance(days, int) and days < 1:
-        raise MunicipalityRefused(f"--processing-days must be 1 or more, not {days}")
-    start, end = terms["available_from"], terms["available_until"]
-    if isinstance(start, date) and isinstance(end, date) and end < start:
-        raise MunicipalityRefused(f"--until {end} is before --from {start}")
+def confirm_seal(session: Session, seals_dir: Path, actor: Administrator, code: str, token: str) -> Municipality:
+    """Make the previewed seal the municipality's. It is stored under a new name, ``<code>-<hash>.<svg|png>``:
+    the old file stays, because certificates already issued name the seal they were printed with."""
+    municipality = _existing(session, actor, code)
+    pending = pending_seal(session, actor, code, token)
+    if pending is None:
+        raise MunicipalityRefused(
+            _problem(
+                "seal",
+                N_(
+                    "確認中の公印が見つかりません。時間が経ったか、別の画像をアップロードしました。もう一度アップロードしてください。"
+                ),
+            )
+        )
+    try:  # checked at the upload already; the extension comes with the check
+        extension = check_seal(pending.file_name, pending.content)
+    except SealError as error:
+        raise MunicipalityRefused(Problem("seal", error.message)) from None
+    digest = hashlib.sha256(pending.content).hexdigest()[:12]
+    file_name = _store_seal(seals_dir, f"{code}-{digest}.{extension}", pending.content)
+    before = {"seal": municipality.seal}
+    municipality.seal = file_name
+    session.delete(pending)
+    session.flush()
+    _audit(session, actor, AuditAction.SEAL_REPLACED, _target(code), before, {"seal": file_name}, code)
+    return municipality
+
+
+def cancel_seal(session: Session, actor: Administrator, code: str, token: str) -> None:
+    """Drop the previewed seal; the municipality's stays as it was."""
+    _existing(session, actor, code)
+    if (pending := pending_seal(session, actor, code, token)) is not None:
+        session.delete(pending)
+        session.flush()
+
+
+def enable_procedure(
+    session: Session, procedures: Procedures, actor: Administrator, code: str, slug: str, terms: Terms
+) -> MunicipalityProcedure:
+    """Offer ``slug`` in municipality ``code``; the terms given replace current ones, None keeps them."""
+    municipality, offer, new = _offer(session, procedures, actor, code, slug)
+    given = {key: value for key in TERMS if (value := getattr(terms, key)) is not None}
+    return _set_offer(session, actor, municipality, offer, new, True, replace(_terms_of(offer), **given))
+
+
+def set_procedure(
+    session: Session,
+    procedures: Procedures,
+    actor: Administrator,
+    code: str,
+    slug: str,
+    *,
+    enabled: bool,
+    terms: Terms,
+) -> MunicipalityProcedure:
+    """Every setting of ``slug`` in ``code`` at once, as the administration form sends them: a None term is the
+    catalog's value. A procedure set up but not offered keeps its terms for when it is."""
+    municipality, offer, new = _offer(session, procedures, actor, code, slug)
+    return _set_offer(session, actor, municipality, offer, new, enabled, terms)
+
+
+def disable_procedure(session: Session, actor: Administrator, code: str, slug: str) -> MunicipalityProcedure:
+    """Stop offering ``slug``; its terms stay, so enabling it again restores them. Submissions are untouched."""
+    municipality = _existing(session, actor, code)
+    offer = municipality.procedure(slug)
+    if offer is None:
+        raise MunicipalityRefused(
+            _problem("slug", N_("%(code)s では手続き「%(slug)s」を提供したことがありません。"), code=code, slug=slug)
+        )
+    return _set_offer(session, actor, municipality, offer, False, False, _terms_of(offer))
+
+
+def _existing(session: Session, actor: Administrator, code: str) -> Municipality:
+    found = tenancy.municipality(session, code)
+    if found is None or not actor.may_administer(code):
+        raise MunicipalityRefused(_problem("code", N_("地方公共団体コード %(code)s の自治体はありません。"), code=code))
+    return found
+
+
+def _offer(
+    session: Session, procedures: Procedures, actor: Administrator, code: str, slug: str
+) -> tuple[Municipality, MunicipalityProcedure, bool]:
+    municipality = _existing(session, actor, code)
+    catalog = procedures.published(session).catalog
+    if slug not in catalog:
+        known = ", ".join(catalog) or "-"
+        raise MunicipalityRefused(
+            _problem(
+                "slug", N_("カタログに手続き「%(slug)s」はありません（あるもの：%(known)s）。"), slug=slug, known=known
+            )
+        )
+    offer = municipality.procedure(slug)
+    return (municipality, offer, False) if offer is not None else (municipality, MunicipalityProcedure(slug=slug), True)
+
+
+def _set_offer(
+    session: Session,
+    actor: Administrator,
+    municipality: Municipality,
+    offer: MunicipalityProcedure,
+    new: bool,
+    enabled: bool,
+    terms: Terms,
+) -> MunicipalityProcedure:
+    if problems := terms_problems(terms):
+        raise MunicipalityRefused(*problems)
+    before = _settings_of(enabled=False, terms=Terms()) if new else _settings_of(offer.enabled, _terms_of(offer))
+    for key in TERMS:
+        value = getattr(terms, key)
+        setattr(offer, key, value.strip() if isinstance(value, str) else value)
+    offer.enabled = enabled
+    if new:
+        municipality.procedures.append(offer)
+    session.flush()
+    after = _settings_of(offer.enabled, _terms_of(offer))
+    if before["enabled"] != after["enabled"]:
+        action = AuditAction.PROCEDURE_ENABLED if enabled else AuditAction.PROCEDURE_DISABLED
+    else:
+        action = AuditAction.PROCEDURE_CHANGED
+    target = f"procedure:{municipality.code}/{offer.slug}"
+    _audit(session, actor, action, target, before, after, municipality.code)
+    return offer
+
+
+def _audit(
+    session: Session,
+    actor: Administrator,
+    action: AuditAction,
+    target: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    code: str,
+) -> None:
+    """An entry with only what changed; nothing when nothing did (the same form saved twice)."""
+    old, new = audit.changes(before, after)
+    if new:
+        audit.record(session, actor, action, target, old, new, code)
+
+
+def _target(code: str) -> str:
+    return f"municipality:{code}"
+
+
+def _stripped(details: Details) -> dict[str, str]:
+    return {key: value.strip() for key, value in asdict(details).items()}
+
+
+def _details_of(municipality: Municipality) -> dict[str, Any]:
+    return {key: getattr(municipality, key) for key in (*TEXT_LIMITS, "seal")}
+
+
+def _terms_of(offer: MunicipalityProcedure) -> Terms:
+    return Terms(**{key: getattr(offer, key) for key in TERMS})
+
+
+def _settings_of(enabled: bool, terms: Terms) -> dict[str, Any]:
+    """As the audit log keeps them: JSON, dates in ISO."""
+    values = {key: value.isoformat() if isinstance(value, date) else value for key, value in asdict(terms).items()}
+    return {"enabled": bool(enabled), **values}
+
+
+def _details_problems(details: Details) -> list[Problem]:
+    return [
+        _problem(key, N_("%(label)sは1文字以上%(max)d文字以内にしてください。"), label=Message(LABELS[key]), max=limit)
+        for key, limit in TEXT_LIMITS.items()
+        if not getattr(details, key).strip() or len(getattr(details, key).strip()) > limit
+    ]
+
+
+def terms_problems(terms: Terms) -> list[Problem]:
+    """Everything wrong with ``terms``, checked together (the window's ends against each other)."""
+    problems = []
+    if terms.fee is not None and not 0 <= terms.fee <= MAX_FEE:
+        problems.append(
+            _problem(
+                "fee",
+                N_("手数料は0円（無料）から%(max)d円までにしてください（%(value)d円は設定できません）。"),
+                max=MAX_FEE,
+                value=terms.fee,
+            )
+        )
+    days = terms.processing_days
+    if days is not None and not 1 <= days <= MAX_PROCESSING_DAYS:
+        problems.append(
+            _problem(
+                "processing_days",
+                N_("標準処理期間は1日から%(max)d日までにしてください（%(value)d日は設定できません）。"),
+                max=MAX_PROCESSING_DAYS,
+                value=days,
+            )
+        )
+    start, end = terms.available_from, terms.available_until
+    if start is not None and end is not None and end < start:
+        problems.append(
+            _problem(
+                "available_until",
+                N_("受付終了日（%(end)s）が受付開始日（%(start)s）より前です。"),
+                start=start.isoformat(),
+                end=end.isoformat(),
+            )
+        )
     for key, limit in TERM_TEXT_LIMITS.items():
-        value = terms[key]
-        if isinstance(value, str) and len(value) > limit:
-            option = "--help-text" if key == "help" else f"--{key.replace('_', '-')}"
-            raise MunicipalityRefused(f"{option} may be at most {limit} characters")
-    phone = terms["contact_phone"]
-    if isinstance(phone, str) and not set(phone) <= PHONE_CHARACTERS:
-        raise MunicipalityRefused(f"--contact-phone {phone!r} may hold only digits, spaces, +, - and parentheses")
+        value = getattr(terms, key)
+        if value is not None and len(value.strip()) > limit:
+            problems.append(
+                _problem(key, N_("%(label)sは%(max)d文字以内にしてください。"), label=Message(LABELS[key]), max=limit)
+            )
+    phone = terms.contact_phone
+    if phone is not None and not set(phone) <= PHONE_CHARACTERS:
+        problems.append(
+            _problem(
+                "contact_phone", N_("電話番号「%(value)s」に使えるのは数字、空白、+、-、括弧だけです。"), value=phone
+            )
+        )
+    return problems
+
+
+def _store_seal(seals_dir: Path, file_name: str, data: bytes) -> str:
+    """Write the seal once. A file of that name is never overwritten: certificates issued with it must keep it.
+    Finding the very same image there already (a seal put back) is fine."""
+    path = seals_dir / file_name
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        if path.read_bytes() == data:
+            return file_name
+        raise MunicipalityRefused(
+            _problem("seal", N_("公印のファイル %(file)s がすでにあります。先に削除してください。"), file=str(path))
+        ) from None
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
+    return file_name

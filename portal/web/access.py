@@ -10,7 +10,7 @@ from flask import abort, g, redirect, request, session, url_for
 
 from portal.database import db
 from portal.models import Resident, Staff
-from portal.roles import Permission, permissions_of
+from portal.roles import ADMINISTRATION, Permission, permissions_of
 from portal.services.actors import ActingUser
 
 RESIDENT_KEY = "resident_id"
@@ -69,6 +69,15 @@ def staff_required(permission: Permission) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorator
+
+
+def staff_home(staff: Staff) -> str:
+    """Where a staff member starts: the queue, or the administration pages for those who only administer (a
+    platform operator sees no resident's case)."""
+    permissions = permissions_of(staff.roles)
+    if Permission.VIEW_QUEUE not in permissions and permissions & ADMINISTRATION:
+        return url_for("admin.index")
+    return url_for("backoffice.queue")
 
 
 def safe_next(target: str | None, default: str) -> str:

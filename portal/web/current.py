@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
@@ -34,3 +36,8 @@ def current_records(session: Session) -> dict[str, ResidentRecords]:
     """Every configured municipality's records, opened on the request's session (built once at start)."""
     directory: RecordsDirectory = current_app.extensions[RECORDS_EXTENSION]
     return directory.open_all(session)
+
+
+def seals_dir() -> Path:
+    """Where seal images live (static/seals/), read by the certificate renderer and served to pages."""
+    return Path(current_app.static_folder or "static") / "seals"

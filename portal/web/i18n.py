@@ -11,7 +11,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, g, request, url_for
-from flask_babel import Babel, get_locale, gettext
+from flask_babel import Babel, force_locale, get_locale, get_translations, gettext
 
 from portal.config import ROOT
 from portal.messages import Message
@@ -19,6 +19,7 @@ from portal.messages import Message
 LANGUAGES: tuple[tuple[str, str], ...] = (("ja", "日本語"), ("en", "English"))
 CODES = tuple(code for code, _ in LANGUAGES)
 DEFAULT = "ja"
+ENGLISH = "en"
 COOKIE = "lang"
 REMEMBERED_FOR = timedelta(days=365)
 
@@ -53,6 +54,13 @@ def _remember(response: Response) -> Response:
 def translate(message: Message) -> str:
     """Render a core Message (validation error, refusal reason) in the request's language."""
     return message.render(gettext)
+
+
+def has_translation(msgid: str, locale: str = ENGLISH) -> bool:
+    """Whether ``locale`` has its own text for ``msgid``. Without one, its pages show the Japanese msgid: a
+    municipality's own procedure need not wait for the project's English catalog."""
+    with force_locale(locale):
+        return get_translations().ugettext(msgid) != msgid
 
 
 def language_url(code: str) -> str:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import Flask, g, render_template, url_for
-from flask_babel import format_date, get_locale
+from flask import Flask, g, render_template, request, url_for
+from flask_babel import format_date, get_locale, gettext
 
 from portal.japan import jst, wareki
-from portal.web.access import current_resident, current_staff
+from portal.models import Staff
+from portal.roles import ADMINISTRATION, Permission, permissions_of
+from portal.web.access import current_resident, current_staff, staff_home
 
 
 def _japanese() -> bool:
@@ -37,17 +39,30 @@ def render_without_database(template: str, **context: Any) -> str:
 
 def _frame() -> dict[str, Any]:
     if g.get("without_database"):
-        return {"current_user": None, "municipality": None, "home_url": url_for("resident.home")}
+        return {"current_user": None, "municipality": None, "home_url": url_for("resident.home"), "staff_nav": []}
     staff = current_staff()
     user = staff or current_resident()
     municipality = g.get("municipality")
     if staff is not None:
-        home = url_for("backoffice.queue")
+        home = staff_home(staff)
     elif municipality is not None:
         home = url_for("resident.municipality_home", code=municipality.code)
     else:
         home = url_for("resident.home")
-    return {"current_user": user, "municipality": municipality, "home_url": home}
+    nav = _staff_nav(staff) if staff is not None else []
+    return {"current_user": user, "municipality": municipality, "home_url": home, "staff_nav": nav}
+
+
+def _staff_nav(staff: Staff) -> list[tuple[str, str, bool]]:
+    """(label, url, current) of the back office's sections the staff member may open."""
+    permissions = permissions_of(staff.roles)
+    section = (request.endpoint or "").split(".")[0]
+    nav = []
+    if Permission.VIEW_QUEUE in permissions:
+        nav.append((gettext("受付一覧"), url_for("backoffice.queue"), section == "backoffice"))
+    if permissions & ADMINISTRATION:
+        nav.append((gettext("管理"), url_for("admin.index"), section == "admin"))
+    return nav
 
 
 def init_app(app: Flask) -> None:

@@ -264,6 +264,8 @@ def test_login_page_lists_only_the_clients_kind_of_users(idp_url: str) -> None:
         "staff-mihon-admin",
         "staff-shiken-clerk",
         "staff-shiken-approver",
+        "staff-shiken-admin",
+        "staff-platform-operator",
     }
     for page in (resident_page, staff_page):
         assert '<html lang="ja">' in page.text

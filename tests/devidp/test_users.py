@@ -35,6 +35,8 @@ def test_shipped_demo_users() -> None:
         "staff-mihon-admin": ("999997", {Role.ADMIN, Role.CLERK}),
         "staff-shiken-clerk": ("999989", {Role.CLERK}),
         "staff-shiken-approver": ("999989", {Role.APPROVER}),
+        "staff-shiken-admin": ("999989", {Role.ADMIN}),
+        "staff-platform-operator": ("999997", {Role.OPERATOR}),
     }
     assert staff["staff-mihon-clerk"].email == "clerk@mihon.example.jp"
     assert users["resident-garcia"].display_name == "GARCIA Maria"

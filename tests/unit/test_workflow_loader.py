@@ -259,7 +259,7 @@ BAD_DEFINITIONS = {
     "unknown role": (
         VALID.replace("roles: [clerk]", "roles:\n      - clerk\n      - mayor  # <-"),
         ("transitions", 0, "roles", 1),
-        "unknown value 'mayor'; expected 'applicant', 'clerk', 'approver' or 'admin'",
+        "unknown value 'mayor'; expected 'applicant', 'clerk', 'approver', 'admin' or 'operator'",
     ),
     "no final state": (
         VALID.replace("states:", "states:  # <-").replace("{label: 完了, final: true}", "{label: 完了}")

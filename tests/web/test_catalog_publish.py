@@ -154,7 +154,12 @@ def test_publish_names_who_published(catalog: Callable[..., Result], sources: Pa
 
 BROKEN: dict[str, tuple[str, str, str, str]] = {
     # case: (file, old, new, what the message says after "file:line: ")
-    "malformed YAML": ("forms_catalog/sodai_gomi.yaml", "        max_each: 5\n", "        max_each: [5\n", "閉じられていません"),
+    "malformed YAML": (
+        "forms_catalog/sodai_gomi.yaml",
+        "        max_each: 5\n",
+        "        max_each: [5\n",
+        "閉じられていません",
+    ),
     "unknown field type": (
         "forms_catalog/juminhyo.yaml",
         "        type: kana\n        label: 氏（",

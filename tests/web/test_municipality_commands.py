@@ -72,33 +72,63 @@ def test_add_copies_the_checked_seal_and_creates_the_municipality(app, db_sessio
 @pytest.mark.parametrize(
     ("code", "content", "name", "expected"),
     [
-        ("999963", SVG.format(CIRCLE), "seal.svg", "not a 地方公共団体コード"),
-        (NEW_CODE, SVG.format(CIRCLE + "<script>alert(1)</script>"), "seal.svg", "may not contain <script>"),
-        (NEW_CODE, SVG.format('<circle r="4" onload="alert(1)"/>'), "seal.svg", "event handlers (onload"),
+        ("999963", SVG.format(CIRCLE), "seal.svg", "CODE: 「999963」は地方公共団体コードではありません"),
+        (
+            NEW_CODE,
+            SVG.format(CIRCLE + "<script>alert(1)</script>"),
+            "seal.svg",
+            "--seal: seal.svg：公印の SVG に <script> は使えません。",
+        ),
+        (NEW_CODE, SVG.format('<circle r="4" onload="alert(1)"/>'), "seal.svg", "イベント処理（<circle> の onload）"),
         (
             NEW_CODE,
             SVG.format('<foreignObject><p xmlns="http://www.w3.org/1999/xhtml"/></foreignObject>'),
             "s.svg",
-            "may not contain <foreignObject>",
+            "<foreignObject> は使えません",
         ),  # fmt: skip
-        (NEW_CODE, SVG.format('<image href="https://example.com/x.png"/>'), "seal.svg", "outside the file"),
+        (
+            NEW_CODE,
+            SVG.format('<image href="https://example.com/x.png"/>'),
+            "seal.svg",
+            "外のもの（https://example.com/x.png）",
+        ),
         (
             NEW_CODE,
             SVG.format('<use xmlns:xlink="http://www.w3.org/1999/xlink" xlink:href="file:///etc/passwd"/>'),
             "seal.svg",
-            "outside the file",
+            "外のもの（file:///etc/passwd）",
         ),  # fmt: skip
-        (NEW_CODE, SVG.format('<rect fill="url(https://example.com/p)"/>'), "seal.svg", "outside the file"),
-        (NEW_CODE, SVG.format("<style>@import url(https://example.com/a.css);</style>"), "seal.svg", "<style>"),
-        (NEW_CODE, '<!DOCTYPE svg [<!ENTITY x "y">]>' + SVG.format(CIRCLE), "seal.svg", "DOCTYPE"),
-        (NEW_CODE, "<svg", "seal.svg", "not well-formed XML"),
-        (NEW_CODE, "<html/>", "seal.svg", "not an SVG"),
-        (NEW_CODE, SVG.format(CIRCLE + " " * MAX_BYTES), "seal.svg", "at most 200 KB"),
-        (NEW_CODE, SVG.replace("100 100", "400 20").format(CIRCLE), "seal.svg", "wider than tall"),
-        (NEW_CODE, _png(8, 8), "seal.png", "each side must be 16 to 4096"),
-        (NEW_CODE, b"\x89PNG\r\n\x1a\n not really", "seal.png", "not a readable PNG"),
-        (NEW_CODE, b"GIF89a", "seal.gif", "an .svg or a .png"),
-        ("999997", SVG.format(CIRCLE), "seal.svg", "999997 already exists"),
+        (
+            NEW_CODE,
+            SVG.format('<rect fill="url(https://example.com/p)"/>'),
+            "seal.svg",
+            "外のもの（url(https://example.com/p)）",
+        ),
+        (
+            NEW_CODE,
+            SVG.format("<style>@import url(https://example.com/a.css);</style>"),
+            "seal.svg",
+            "<style> からファイルの外のものは読み込めません",
+        ),
+        (
+            NEW_CODE,
+            '<!DOCTYPE svg [<!ENTITY x "y">]>' + SVG.format(CIRCLE),
+            "seal.svg",
+            "DOCTYPE や実体（ENTITY）の宣言は使えません",
+        ),
+        (NEW_CODE, "<svg", "seal.svg", "seal.svgは正しい XML ではありません"),
+        (NEW_CODE, "<html/>", "seal.svg", "SVG の <svg> 要素ではありません"),
+        (NEW_CODE, SVG.format(CIRCLE + " " * MAX_BYTES), "seal.svg", "200KB以下にしてください"),
+        (
+            NEW_CODE,
+            SVG.replace("100 100", "400 20").format(CIRCLE),
+            "seal.svg",
+            "seal.svgの大きさは400×20です。公印の縦横の比は4倍までにしてください。",
+        ),
+        (NEW_CODE, _png(8, 8), "seal.png", "seal.pngの大きさは8×8です。縦横とも16から4096までにしてください。"),
+        (NEW_CODE, b"\x89PNG\r\n\x1a\n not really", "seal.png", "PNG 画像として読み取れません"),
+        (NEW_CODE, b"GIF89a", "seal.gif", "SVG（.svg）か PNG（.png）のファイルにしてください"),
+        ("999997", SVG.format(CIRCLE), "seal.svg", "CODE: 地方公共団体コード 999997 の自治体はすでにあります。"),
     ],
 )
 def test_add_refuses_bad_input_and_changes_nothing(app, db_session, demo, seal_files, code, content, name, expected):
@@ -166,15 +196,30 @@ def test_disable_and_the_window_decide_what_is_offered(app, client, db_session):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["enable", "999997", "nonexistent"], "no procedure 'nonexistent'"),
-        (["enable", "999998", "juminhyo"], "no municipality '999998'"),
-        (["enable", "999997", "juminhyo", "--fee", "-1"], "--fee must be 0"),
-        (["enable", "999997", "juminhyo", "--processing-days", "0"], "--processing-days must be 1"),
-        (["enable", "999997", "juminhyo", "--from", "2027-04-01", "--until", "2027-03-31"], "is before --from"),
+        (["enable", "999997", "nonexistent"], "SLUG: カタログに手続き「nonexistent」はありません（あるもの："),
+        (["enable", "999998", "juminhyo"], "CODE: 地方公共団体コード 999998 の自治体はありません。"),
+        (
+            ["enable", "999997", "juminhyo", "--fee", "-1"],
+            "--fee: 手数料は0円（無料）から1000000円までにしてください（-1円は設定できません）。",
+        ),
+        (
+            ["enable", "999997", "juminhyo", "--processing-days", "0"],
+            "--processing-days: 標準処理期間は1日から365日までにしてください（0日は設定できません）。",
+        ),
+        (
+            ["enable", "999997", "juminhyo", "--from", "2027-04-01", "--until", "2027-03-31"],
+            "--until: 受付終了日（2027-03-31）が受付開始日（2027-04-01）より前です。",
+        ),
         (["enable", "999997", "juminhyo", "--from", "2027-02-30"], "Invalid value for '--from'"),
-        (["enable", "999997", "juminhyo", "--contact-phone", "<b>"], "--contact-phone"),
-        (["enable", "999997", "juminhyo", "--help-text", "x" * 2001], "--help-text may be at most 2000"),
-        (["disable", "999989", "sodai_gomi"], "has never offered 'sodai_gomi'"),
+        (
+            ["enable", "999997", "juminhyo", "--contact-phone", "<b>"],
+            "--contact-phone: 電話番号「<b>」に使えるのは数字、空白、+、-、括弧だけです。",
+        ),
+        (
+            ["enable", "999997", "juminhyo", "--help-text", "x" * 2001],
+            "--help-text: 案内文は2000文字以内にしてください。",
+        ),
+        (["disable", "999989", "sodai_gomi"], "SLUG: 999989 では手続き「sodai_gomi」を提供したことがありません。"),
     ],
 )
 def test_enable_and_disable_refuse_bad_input_and_change_nothing(app, client, db_session, args, expected):

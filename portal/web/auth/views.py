@@ -30,7 +30,7 @@ from portal.database import db
 from portal.identity import ClaimsError, resident_profile_from_claims, staff_identity_from_claims
 from portal.services import accounts
 from portal.web import sessions
-from portal.web.access import RESIDENT_KEY, STAFF_KEY, safe_next
+from portal.web.access import RESIDENT_KEY, STAFF_KEY, safe_next, staff_home
 from portal.web.auth import oidc
 from portal.web.auth.idtoken import LoginFailed
 from portal.web.security import csrf
@@ -87,7 +87,7 @@ def resident_callback() -> Any:
 
 @bp.get("/staff/login")
 def staff_login() -> Any:
-    return _start("staff", url_for("backoffice.queue"))
+    return _start("staff", "")  # no page asked for: the staff member's home, known once they are
 
 
 @bp.get("/staff/callback")
@@ -101,7 +101,7 @@ def staff_callback() -> Any:
     staff = accounts.staff_login(db.session, identity)
     if staff is None:
         abort(403)
-    target = session.pop(NEXT_KEY, None) or url_for("backoffice.queue")
+    target = session.pop(NEXT_KEY, None) or staff_home(staff)
     return _logged_in(STAFF_KEY, staff.id, target)
 
 

@@ -1,0 +1,146 @@
+"""What the administration pages show, already translated: procedures as a municipality offers them, and audit
+entries as who, when, what and before → after."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+
+from portal.catalog import ProcedureDefinition
+from portal.japan import jst
+from portal.messages import N_
+from portal.models import AuditAction, AuditActorKind, AuditEntry, MunicipalityProcedure
+from portal.procedures import Published
+from portal.services.municipalities import LABELS
+from portal.web.i18n import has_translation
+from portal.web.templating import wareki_date
+from portal.yamlsource import translatable
+
+ACTIONS = {
+    AuditAction.MUNICIPALITY_ADDED: N_("自治体の追加"),
+    AuditAction.MUNICIPALITY_CHANGED: N_("自治体の設定の変更"),
+    AuditAction.SEAL_REPLACED: N_("公印の差し替え"),
+    AuditAction.PROCEDURE_ENABLED: N_("手続きの提供開始"),
+    AuditAction.PROCEDURE_DISABLED: N_("手続きの提供停止"),
+    AuditAction.PROCEDURE_CHANGED: N_("手続きの設定の変更"),
+}
+ACTOR_KINDS = {AuditActorKind.STAFF: N_("職員"), AuditActorKind.COMMAND_LINE: N_("コマンドライン")}
+TERM_SETTINGS = frozenset({"fee", "processing_days", "contact_name", "contact_phone", "contact_hours", "help"})
+WINDOW = frozenset({"available_from", "available_until"})
+
+
+def untranslated(definition: ProcedureDefinition) -> bool:
+    """Whether any text of the procedure (title, labels, help, options…) has no English: English pages show it
+    in Japanese, which the administrator should know before offering it to everyone."""
+    texts = translatable(definition.model_dump(mode="json", by_alias=True, serialize_as_any=True))
+    return any(not has_translation(text) for _path, text in texts)
+
+
+@dataclass(frozen=True)
+class ProcedureRow:
+    slug: str
+    title: str
+    status: str
+    offered_now: bool
+    available_from: date | None
+    available_until: date | None
+    fee: int
+    own_fee: bool
+    processing_days: int
+    own_processing_days: bool
+    contact_name: str | None
+    untranslated: bool
+
+
+def procedure_rows(published: Published, offers: dict[str, MunicipalityProcedure]) -> list[ProcedureRow]:
+    """Every catalog procedure, adopted or not, with the municipality's terms where it set its own."""
+    today = jst.today()
+    rows = []
+    for slug, definition in published.catalog.items():
+        offer = offers.get(slug)
+        if offer is None:
+            status = _("未採用")
+        elif not offer.enabled:
+            status = _("提供停止中")
+        elif not offer.available_on(today):
+            status = _("受付期間外")
+        else:
+            status = _("提供中")
+        rows.append(
+            ProcedureRow(
+                slug=slug,
+                title=_(definition.title),
+                status=status,
+                offered_now=offer is not None and offer.available_on(today),
+                available_from=offer.available_from if offer else None,
+                available_until=offer.available_until if offer else None,
+                fee=offer.fee if offer and offer.fee is not None else definition.fee,
+                own_fee=offer is not None and offer.fee is not None,
+                processing_days=(
+                    offer.processing_days if offer and offer.processing_days is not None else definition.processing_days
+                ),
+                own_processing_days=offer is not None and offer.processing_days is not None,
+                contact_name=offer.contact_name if offer else None,
+                untranslated=untranslated(definition),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    entry: AuditEntry
+    who: str
+    action: str
+    target: str
+    changes: list[tuple[str, str, str]]  # (setting, before, after)
+
+
+def audit_rows(entries: list[AuditEntry], published: Published) -> list[AuditRow]:
+    return [
+        AuditRow(
+            entry=entry,
+            who=_("%(name)s（%(kind)s）", name=entry.actor_name, kind=_(ACTOR_KINDS[entry.actor_kind])),
+            action=_(ACTIONS[entry.action]),
+            target=_target(entry.target, published),
+            changes=[
+                (
+                    _(LABELS.get(key, key)),
+                    _shown(key, (entry.before or {}).get(key), entry.before is None),
+                    _shown(key, value, False),
+                )
+                for key, value in (entry.after or {}).items()
+            ],
+        )
+        for entry in entries
+    ]
+
+
+def _target(target: str, published: Published) -> str:
+    kind, _sep, name = target.partition(":")
+    if kind == "procedure":
+        slug = name.rpartition("/")[2]
+        definition = published.definition(slug)
+        return _("手続き「%(title)s」", title=_(definition.title) if definition else slug)
+    return _("自治体")
+
+
+def _shown(key: str, value: Any, nothing_before: bool) -> str:
+    if nothing_before:
+        return "—"
+    if value is None:
+        if key in TERM_SETTINGS:
+            return _("カタログの値")
+        return _("制限なし") if key in WINDOW else _("なし")
+    if key == "enabled":
+        return _("提供する") if value else _("提供しない")
+    if key in WINDOW:
+        return wareki_date(date.fromisoformat(value))
+    if key == "fee":
+        return _("%(fee)d円", fee=value)
+    if key == "processing_days":
+        return _("%(days)d日", days=value)
+    return str(value)

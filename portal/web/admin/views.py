@@ -1,0 +1,305 @@
+"""Administration handlers: load, check access, call portal.services.municipalities, render.
+
+Administrators manage their own municipality; platform operators every one, and add new ones. A municipality the
+person may not manage is not found (404), as everywhere in the back office; staff without either permission are
+forbidden (403). Every change is written to the audit log by the service.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.datastructures import FileStorage
+
+from portal.catalog import ProcedureDefinition
+from portal.database import db
+from portal.messages import N_, Message
+from portal.models import Municipality, PendingSeal
+from portal.roles import ADMINISTRATION, permissions_of
+from portal.services import audit, municipalities, tenancy
+from portal.services.actors import Administrator
+from portal.services.municipalities import TERMS as TERM_NAMES
+from portal.services.municipalities import TEXT_LIMITS, Details, MunicipalityRefused, Terms
+from portal.web.access import current_staff
+from portal.web.admin.forms import DETAILS, NEW_MUNICIPALITY, TERMS, error_summary, problem_errors
+from portal.web.admin.presenting import audit_rows, procedure_rows, untranslated
+from portal.web.current import current_procedures, current_published, seals_dir
+from portal.web.formview import form_data
+from portal.web.responses import refused
+
+bp = Blueprint("admin", __name__, url_prefix="/backoffice/admin")
+
+SEAL_INPUT = {"seal": "field-seal"}  # the seal's file input is not a catalog field
+SEAL_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
+
+
+@bp.before_request
+def _administrators_only() -> Any:
+    staff = current_staff()
+    if staff is None:
+        return redirect(url_for("auth.staff_login", next=request.full_path.rstrip("?")))
+    if not permissions_of(staff.roles) & ADMINISTRATION:
+        abort(403)
+    g.administrator = Administrator.of_staff(staff)
+    return None
+
+
+def _administrator() -> Administrator:
+    administrator: Administrator = g.administrator
+    return administrator
+
+
+def _managed(code: str) -> Municipality:
+    found = tenancy.municipality(db.session, code)
+    if found is None or not _administrator().may_administer(code):
+        abort(404)
+    g.municipality = found  # the page frame names the municipality being managed
+    return found
+
+
+def _operator_only() -> None:
+    if not _administrator().operates_platform:
+        abort(403)
+
+
+@bp.get("/")
+def index() -> Any:
+    administrator = _administrator()
+    if not administrator.operates_platform:
+        return redirect(url_for(".municipality", code=administrator.municipality_code))
+    return render_template("admin/index.html", municipalities=tenancy.municipalities(db.session))
+
+
+# Municipalities: add (operators), details, seal ------------------------------------------------------------------
+
+
+def _upload(field: str) -> tuple[str, bytes] | None:
+    """The uploaded file's name (printable characters only: it is shown and stored) and content."""
+    upload: FileStorage | None = request.files.get(field)
+    if upload is None or not upload.filename:
+        return None
+    name = "".join(char for char in upload.filename.replace("\\", "/").rsplit("/", 1)[-1] if char.isprintable())
+    return name[-100:] or "seal", upload.read()
+
+
+NO_SEAL = Message(N_("公印の画像ファイル（SVG または PNG）を選択してください。"))
+
+
+def _new_page(raw: dict[str, list[str]], errors: dict[str, Message]) -> str:
+    views = NEW_MUNICIPALITY.views(raw, errors)
+    return render_template(
+        "admin/new_municipality.html",
+        fields=views,
+        seal_error=errors["seal"].render(_) if "seal" in errors else None,
+        errors=error_summary(views, errors, SEAL_INPUT),
+    )
+
+
+@bp.get("/municipalities/new")
+def new_municipality() -> str:
+    _operator_only()
+    return _new_page({}, {})
+
+
+@bp.post("/municipalities/new")
+def add_municipality() -> Any:
+    _operator_only()
+    raw = form_data(request.form)
+    values, errors = NEW_MUNICIPALITY.parse(raw)
+    upload = _upload("seal")
+    if upload is None:
+        errors["seal"] = NO_SEAL
+    if errors or upload is None:
+        return _new_page(raw, errors)
+    details = Details(**{key: values[key] for key in TEXT_LIMITS})
+    try:
+        added = municipalities.add_municipality(
+            db.session, seals_dir(), _administrator(), values["code"], details, *upload
+        )
+    except MunicipalityRefused as refusal:
+        return _new_page(raw, problem_errors(refusal.problems))
+    flash(_("%(name)s（%(code)s）を追加しました。", name=added.name, code=added.code), "success")
+    return redirect(url_for(".municipality", code=added.code))
+
+
+def _municipality_page(raw: dict[str, list[str]], errors: dict[str, Message]) -> str:
+    """The details form and the seal; the municipality is the one _managed put in the page frame."""
+    views = DETAILS.views(raw, errors)
+    return render_template(
+        "admin/municipality.html",
+        fields=views,
+        errors=error_summary(views, errors, SEAL_INPUT),
+        seal_error=errors["seal"].render(_) if "seal" in errors else None,
+    )
+
+
+@bp.get("/municipalities/<code>/")
+def municipality(code: str) -> str:
+    found = _managed(code)
+    return _municipality_page(_current_details(found), {})
+
+
+def _current_details(found: Municipality) -> dict[str, list[str]]:
+    return DETAILS.raw({key: getattr(found, key) for key in TEXT_LIMITS})
+
+
+@bp.post("/municipalities/<code>/")
+def update_municipality(code: str) -> Any:
+    _managed(code)
+    raw = form_data(request.form)
+    values, errors = DETAILS.parse(raw)
+    if not errors:
+        try:
+            municipalities.update_municipality(db.session, _administrator(), code, Details(**values))
+        except MunicipalityRefused as refusal:
+            errors = problem_errors(refusal.problems)
+    if errors:
+        return _municipality_page(raw, errors)
+    flash(_("自治体の設定を保存しました。"), "success")
+    return redirect(url_for(".municipality", code=code))
+
+
+@bp.post("/municipalities/<code>/seal")
+def upload_seal(code: str) -> Any:
+    found = _managed(code)
+    upload = _upload("seal")
+    if upload is None:
+        return _municipality_page(_current_details(found), {"seal": NO_SEAL})
+    try:
+        pending = municipalities.stage_seal(db.session, _administrator(), code, *upload)
+    except MunicipalityRefused as refusal:
+        return _municipality_page(_current_details(found), problem_errors(refusal.problems))
+    return redirect(url_for(".seal_preview", code=code, token=pending.token))
+
+
+def _pending(code: str, token: str) -> PendingSeal | None:
+    return municipalities.pending_seal(db.session, _administrator(), code, token)
+
+
+GONE = Message(
+    N_(
+        "確認中の公印が見つかりません。時間が経ったか、別の画像をアップロードしました。もう一度アップロードしてください。"
+    )
+)
+
+
+@bp.get("/municipalities/<code>/seal/<token>")
+def seal_preview(code: str, token: str) -> Any:
+    _managed(code)
+    pending = _pending(code, token)
+    if pending is None:
+        return refused(GONE, url_for(".municipality", code=code))
+    kind = SEAL_TYPES[pending.file_name.rsplit(".", 1)[-1].lower()]
+    # A data: URL (the CSP allows images from data:): the upload is never served from a URL of its own.
+    preview = f"data:{kind};base64,{base64.b64encode(pending.content).decode('ascii')}"
+    return render_template("admin/seal_preview.html", pending=pending, preview=preview)
+
+
+@bp.post("/municipalities/<code>/seal/<token>/confirm")
+def confirm_seal(code: str, token: str) -> Any:
+    _managed(code)
+    try:
+        municipalities.confirm_seal(db.session, seals_dir(), _administrator(), code, token)
+    except MunicipalityRefused as refusal:
+        return refused(refusal.problems[0].message, url_for(".municipality", code=code))
+    flash(_("公印を差し替えました。これから発行する証明書に印字されます。"), "success")
+    return redirect(url_for(".municipality", code=code))
+
+
+@bp.post("/municipalities/<code>/seal/<token>/cancel")
+def cancel_seal(code: str, token: str) -> Any:
+    _managed(code)
+    municipalities.cancel_seal(db.session, _administrator(), code, token)
+    flash(_("公印の差し替えを取り消しました。公印は変わっていません。"), "info")
+    return redirect(url_for(".municipality", code=code))
+
+
+# Procedures -------------------------------------------------------------------------------------------------------
+
+
+@bp.get("/municipalities/<code>/procedures/")
+def procedures(code: str) -> str:
+    found = _managed(code)
+    rows = procedure_rows(current_published(db.session), {offer.slug: offer for offer in found.procedures})
+    return render_template("admin/procedures.html", rows=rows)
+
+
+def _definition(slug: str) -> ProcedureDefinition:
+    return current_published(db.session).definition(slug) or abort(404)
+
+
+def _procedure_page(definition: ProcedureDefinition, raw: dict[str, list[str]], errors: dict[str, Message]) -> str:
+    hints = {
+        "fee": _("空欄ならカタログの手数料（%(fee)d円）です。0は無料です。", fee=definition.fee),
+        "processing_days": _("空欄ならカタログの標準処理期間（%(days)d日）です。", days=definition.processing_days),
+        "contact_name": _("手続きの案内と受付票に表示します。空欄なら表示しません。"),
+        "help": _("手続きの案内ページに表示します。"),
+    }
+    views = TERMS.views(raw, errors, hints)
+    return render_template(
+        "admin/procedure.html",
+        definition=definition,
+        untranslated=untranslated(definition),
+        fields=views,
+        errors=error_summary(views, errors, {}),
+    )
+
+
+@bp.get("/municipalities/<code>/procedures/<slug>")
+def procedure(code: str, slug: str) -> str:
+    found = _managed(code)
+    definition = _definition(slug)
+    offer = found.procedure(slug)
+    values = {"enabled": offer.enabled, **{key: getattr(offer, key) for key in TERM_NAMES}} if offer else {}
+    return _procedure_page(definition, TERMS.raw(values), {})
+
+
+@bp.post("/municipalities/<code>/procedures/<slug>")
+def save_procedure(code: str, slug: str) -> Any:
+    _managed(code)
+    definition = _definition(slug)
+    raw = form_data(request.form)
+    values, errors = TERMS.parse(raw)
+    enabled = bool(values.pop("enabled", None))
+    terms = Terms(**values)  # a field in error is None here
+    if errors:  # the fields that did parse may be wrong together too: say all at once
+        errors = problem_errors(municipalities.terms_problems(terms)) | errors
+    else:
+        try:
+            municipalities.set_procedure(
+                db.session, current_procedures(), _administrator(), code, slug, enabled=enabled, terms=terms
+            )
+        except MunicipalityRefused as refusal:
+            errors = problem_errors(refusal.problems)
+    if errors:
+        return _procedure_page(definition, raw, errors)
+    flash(_("手続きの設定を保存しました。"), "success")
+    return redirect(url_for(".procedures", code=code))
+
+
+# The audit log ----------------------------------------------------------------------------------------------------
+
+
+def _page_number() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+@bp.get("/municipalities/<code>/audit")
+def municipality_audit(code: str) -> str:
+    _managed(code)
+    page = audit.audit_page(db.session, _page_number(), code)
+    return render_template(
+        "admin/audit.html", page=page, rows=audit_rows(page.entries, current_published(db.session)), everywhere=False
+    )
+
+
+@bp.get("/audit")
+def platform_audit() -> str:
+    _operator_only()
+    page = audit.audit_page(db.session, _page_number())
+    return render_template(
+        "admin/audit.html", page=page, rows=audit_rows(page.entries, current_published(db.session)), everywhere=True
+    )
