@@ -103,6 +103,9 @@ class Settings:
     # A certificate still unrendered this long after its 交付 is rendered again (the sweep), and a task a
     # lost worker had taken goes to another worker after as long (the broker's visibility timeout).
     certificate_retry_seconds: int
+    # An application in progress (portal.models.drafts) is kept this many days after its last save, then
+    # no longer shown and removed by beat's periodic purge.
+    draft_days: int
     session_dir: Path
     resident_idle_minutes: int
     staff_idle_minutes: int
@@ -424,6 +427,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         redis_url=redis_url,
         celery_broker_url=celery_broker_url,
         certificate_retry_seconds=whole("CERTIFICATE_RETRY_SECONDS", 300),
+        draft_days=whole("DRAFT_DAYS", 30),
         session_dir=Path(env.get("SESSION_DIR", instance / "sessions")),
         resident_idle_minutes=whole("RESIDENT_IDLE_MINUTES", 30),
         staff_idle_minutes=whole("STAFF_IDLE_MINUTES", 60),
