@@ -20,10 +20,21 @@ from portal.catalog.loader import load_catalog, load_definition
 from portal.catalog.model import Catalog, FieldDef, Page, ProcedureDefinition, ShowIf
 from portal.catalog.postal import PostalAddress, lookup_postal_code, normalise_postal_code
 from portal.catalog.registry import field_types, get, register
-from portal.catalog.validation import ValidationResult, display_answers, prefill, to_raw, validate
+from portal.catalog.validation import (
+    Answer,
+    AnsweredPage,
+    ValidationResult,
+    answers_by_page,
+    display_answers,
+    prefill,
+    to_raw,
+    validate,
+)
 from portal.yamlsource import DefinitionError
 
 __all__ = [
+    "Answer",
+    "AnsweredPage",
     "ERA_CHOICES",
     "Catalog",
     "Choices",
@@ -41,6 +52,7 @@ __all__ = [
     "SuppliedChoicesType",
     "Translate",
     "ValidationResult",
+    "answers_by_page",
     "display_answers",
     "field_types",
     "get",

@@ -18,6 +18,7 @@ from portal.messages import Message
 class ValidationResult:
     values: dict[str, Any] = field(default_factory=dict)  # visible fields only; None = left empty
     errors: dict[str, Message] = field(default_factory=dict)  # in field order
+    hidden: frozenset[str] = frozenset()  # fields whose show_if does not hold, on every page
 
     @property
     def ok(self) -> bool:
@@ -44,8 +45,10 @@ def validate(
     parsed: dict[str, Any] = {}  # every visible field so far, for show_if
     values: dict[str, Any] = {}
     errors: dict[str, Message] = {}
+    hidden: set[str] = set()
     for field_def in definition.fields:
         if field_def.show_if is not None and not field_def.show_if.matches(parsed.get(field_def.show_if.field)):
+            hidden.add(field_def.name)
             continue  # hidden: neither validated nor stored
         field_type = field_def.field_type
         try:
@@ -61,7 +64,7 @@ def validate(
         parsed[field_def.name] = value
         if field_def.name in checked:
             values[field_def.name] = value
-    return ValidationResult(values=values, errors=errors)
+    return ValidationResult(values=values, errors=errors, hidden=frozenset(hidden))
 
 
 def prefill(definition: ProcedureDefinition, profile_values: Mapping[str, str]) -> dict[str, Any]:
@@ -90,25 +93,52 @@ def to_raw(definition: ProcedureDefinition, values: Mapping[str, Any]) -> dict[s
     return raw
 
 
+@dataclass(frozen=True)
+class Answer:
+    name: str
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class AnsweredPage:
+    key: str
+    title: str
+    answers: list[Answer]
+
+
+def answers_by_page(
+    definition: ProcedureDefinition,
+    values: Mapping[str, Any],
+    translate: Translate,
+    choices: Mapping[str, Choices] | None = None,
+) -> list[AnsweredPage]:
+    """The answered fields page by page, everything translated; pages without an answer are left out.
+
+    Fields whose choices are supplied show their answers by ``choices`` labels (names, not person ids)."""
+    pages = []
+    for page in definition.pages:
+        answers = [
+            Answer(f.name, translate(f.label), _display(f, values[f.name], translate, choices))
+            for f in page.fields
+            if f.name in values
+        ]
+        if answers:
+            pages.append(AnsweredPage(page.key, translate(page.title), answers))
+    return pages
+
+
 def display_answers(
     definition: ProcedureDefinition,
     values: Mapping[str, Any],
     translate: Translate,
     choices: Mapping[str, Choices] | None = None,
 ) -> list[tuple[str, list[tuple[str, str]]]]:
-    """(page title, [(field label, answer text)]) for the answered fields, everything translated.
-
-    Fields whose choices are supplied show their answers by ``choices`` labels (names, not person ids)."""
-    pages = []
-    for page in definition.pages:
-        rows = [
-            (translate(f.label), _display(f, values[f.name], translate, choices))
-            for f in page.fields
-            if f.name in values
-        ]
-        if rows:
-            pages.append((translate(page.title), rows))
-    return pages
+    """(page title, [(field label, answer text)]) for the answered fields (see :func:`answers_by_page`)."""
+    return [
+        (page.title, [(answer.label, answer.text) for answer in page.answers])
+        for page in answers_by_page(definition, values, translate, choices)
+    ]
 
 
 def _display(field_def: FieldDef, value: Any, translate: Translate, choices: Mapping[str, Choices] | None) -> str:

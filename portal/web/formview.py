@@ -7,12 +7,21 @@ field with ids, translated labels, raw values and the error, so templates contai
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask_babel import gettext
 
-from portal.catalog import ERA_CHOICES, Choices, FieldDef, ProcedureDefinition, SuppliedChoicesType, registry
+from portal.catalog import (
+    ERA_CHOICES,
+    Choices,
+    FieldDef,
+    Page,
+    ProcedureDefinition,
+    SuppliedChoicesType,
+    registry,
+    validate,
+)
 from portal.catalog.fieldtypes.base import Raw
 from portal.messages import Message
 from portal.records.model import Household
@@ -112,20 +121,49 @@ def page_views(
     errors: Mapping[str, Message],
     choices: Mapping[str, Choices] | None = None,
 ) -> list[PageView]:
+    """Every page at once (the correction form)."""
     return [
-        PageView(
-            key=page.key,
-            title=gettext(page.title),
-            help=gettext(page.help) if page.help else None,
-            fields=[field_view(f, raw, errors.get(f.name), (choices or {}).get(f.name)) for f in page.fields],
-        )
+        _page_view(page, [field_view(f, raw, errors.get(f.name), (choices or {}).get(f.name)) for f in page.fields])
         for page in definition.pages
     ]
 
 
+def step_view(
+    definition: ProcedureDefinition,
+    key: str,
+    raw: Raw,
+    errors: Mapping[str, Message],
+    choices: Mapping[str, Choices] | None = None,
+) -> PageView:
+    """One page of the wizard. A field shown only for an answer given on another page is decided here from the
+    draft (that answer is not on this page for the script to watch): left out while hidden, else shown plainly."""
+    page = definition.page(key)
+    on_page = {f.name for f in page.fields}
+    hidden = validate(definition, raw, page=key, choices=choices).hidden
+    fields = []
+    for f in page.fields:
+        elsewhere = f.show_if is not None and f.show_if.field not in on_page
+        if elsewhere and f.name in hidden:
+            continue
+        view = field_view(f, raw, errors.get(f.name), (choices or {}).get(f.name))
+        fields.append(replace(view, show_if_field=None, show_if_values=[]) if elsewhere else view)
+    return _page_view(page, fields)
+
+
+def _page_view(page: Page, fields: list[FieldView]) -> PageView:
+    return PageView(
+        key=page.key, title=gettext(page.title), help=gettext(page.help) if page.help else None, fields=fields
+    )
+
+
+def page_asks_household(page: Page) -> bool:
+    """Whether the page has fields whose choices are the resident's recorded household."""
+    return any(isinstance(f.field_type, SuppliedChoicesType) for f in page.fields)
+
+
 def asks_household(definition: ProcedureDefinition) -> bool:
     """Whether the form has fields whose choices are the resident's recorded household."""
-    return any(isinstance(f.field_type, SuppliedChoicesType) for f in definition.fields)
+    return any(page_asks_household(page) for page in definition.pages)
 
 
 def household_choices(definition: ProcedureDefinition, household: Household | None) -> dict[str, Choices]:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Certificate, Submission, TransitionRecord
 from tests.web.conftest import login
-from tests.web.journeys import SODAI_GOMI_ANSWERS, apply, db_state, fire, flashed, post_form, state_of
+from tests.web.journeys import SODAI_GOMI_ANSWERS, apply, db_state, fill_in, fire, flashed, post_form, state_of
 
 CODE = "999997"
 APPLY = f"/{CODE}/procedures/sodai_gomi/apply"
@@ -32,7 +32,7 @@ def test_resident_splits_their_name_applies_and_sees_the_collection_completed(
     unsplit = post_form(client, APPLY, {**SODAI_GOMI_ANSWERS, "family_name": "佐藤花子", "given_name": ""})
     assert unsplit.status_code == 200 and "名を入力してください" in unsplit.text
 
-    confirm = post_form(client, APPLY, SODAI_GOMI_ANSWERS)
+    confirm = fill_in(client, CODE, "sodai_gomi", SODAI_GOMI_ANSWERS)
     assert confirm.headers["Location"] == f"/{CODE}/procedures/sodai_gomi/confirm"
     summary = client.get(confirm.headers["Location"]).text
     assert "ソファ 1点、自転車 2点" in summary and "令和81年1月15日" in summary
@@ -88,9 +88,9 @@ def test_item_counts_out_of_range_are_refused(client: FlaskClient, db_session: S
     login(client, "resident", "resident-sato")
     before = db_state(db_session)
     for items in ({"items-sofa": "6"}, {"items-sofa": "-1"}, {"items-sofa": "0", "items-bicycle": "0"}):
-        response = post_form(client, APPLY, {**SODAI_GOMI_ANSWERS, **items})
+        response = fill_in(client, CODE, "sodai_gomi", {**SODAI_GOMI_ANSWERS, **items})
         assert response.status_code == 200, items
         assert 'href="#field-items"' in response.text, items
-    past = post_form(client, APPLY, {**SODAI_GOMI_ANSWERS, "preferred_date-year": "2000"})
+    past = fill_in(client, CODE, "sodai_gomi", {**SODAI_GOMI_ANSWERS, "preferred_date-year": "2000"})
     assert past.status_code == 200 and 'href="#field-preferred_date"' in past.text
     assert db_state(db_session) == before
