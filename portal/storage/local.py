@@ -34,7 +34,7 @@ class LocalStorage:
                 if isinstance(data, bytes):
                     out.write(data)
                 else:
-                    shutil.copyfileobj(data, out)  # type: ignore[misc]  # any object with read()
+                    shutil.copyfileobj(data, out)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(temporary, path)
