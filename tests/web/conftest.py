@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -9,18 +10,20 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from portal import create_app
 from portal.certificates.devpki import create_dev_pki
-from portal.config import load_settings
+from portal.config import ROOT, load_settings
 from portal.database import db
 from portal.demo import load_demo_data
 from portal.devidp import RunningServer, create_idp_app, default_clients, serve_in_thread
 from portal.models import Municipality
 from portal.web import limits
+from tests.web.catalogcopy import DIRECTORIES
 
 PORTAL_URL = "http://localhost"  # what the Flask test client calls itself
 PUBLIC_URL = PORTAL_URL  # where browsers reach the portal: redirect URIs and the certificates' verify URL
@@ -129,3 +132,22 @@ def make_client(app: Flask, db_session: Session, demo: dict[str, Municipality], 
         return logged_in(app, kind, sub)
 
     return make
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    """A copy of the shipped catalog (published as version 1 by the migration) that a test may change."""
+    for directory in DIRECTORIES.values():
+        shutil.copytree(ROOT / directory, tmp_path / directory)
+    return tmp_path
+
+
+@pytest.fixture
+def catalog(build_app: Callable[..., Flask], sources: Path) -> Callable[..., Result]:
+    """``catalog("publish")``: the command run on the copy, in the test's transaction."""
+    app = build_app(**{variable: str(sources / directory) for variable, directory in DIRECTORIES.items()})
+
+    def run(*args: str) -> Result:
+        return app.test_cli_runner().invoke(args=["catalog", *args])
+
+    return run

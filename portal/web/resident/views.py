@@ -19,7 +19,14 @@ from portal.services.records import RecordedHousehold, recorded_household
 from portal.services.submissions import SubmissionService
 from portal.web.access import current_resident, resident_actor, resident_required
 from portal.web.current import current_procedures, current_published, municipality_records
-from portal.web.formview import asks_household, error_summary, form_data, household_choices, page_views
+from portal.web.formview import (
+    answers_from,
+    asks_household,
+    error_summary,
+    household_choices,
+    lookup_address,
+    page_views,
+)
 from portal.web.resident import drafts
 from portal.web.responses import pdf_response, refused
 from portal.workflow import TransitionRefused
@@ -39,7 +46,6 @@ def _register_converter(state: BlueprintSetupState) -> None:
 
 
 SUBMISSION_TOKEN = "submission_token"  # the confirmation page's hidden input
-NOT_ANSWERS = frozenset({"csrf_token", "lookup"})
 
 
 @bp.url_value_preprocessor
@@ -95,26 +101,6 @@ def _draft_key(slug: str) -> str:
     return f"{g.municipality.code}/{slug}"
 
 
-def _answers_from(form: Any) -> dict[str, list[str]]:
-    return {name: values for name, values in form_data(form).items() if name not in NOT_ANSWERS}
-
-
-def _lookup_address(definition: ProcedureDefinition, raw: dict[str, list[str]], field_name: str) -> None:
-    """The no-JavaScript 「住所を検索」 button: fill the address field named by the postal code's ``fills``."""
-    try:
-        fills = getattr(definition.field(field_name).settings, "fills", None)
-    except KeyError:
-        fills = None
-    if not fills:
-        abort(400)
-    found = catalog.lookup_postal_code((raw.get(field_name) or [""])[0])
-    if found:
-        raw[fills] = [found.formatted]
-        flash(_("郵便番号から住所を入力しました。番地などを続けて入力してください。"), "info")
-    else:
-        flash(_("その郵便番号の住所が見つかりませんでした。住所を直接入力してください。"), "error")
-
-
 def _household(definition: ProcedureDefinition) -> RecordedHousehold | None:
     """The resident's household as recorded, read only for a form that asks who in it (世帯の一部)."""
     if not asks_household(definition):
@@ -162,9 +148,9 @@ def apply(code: str, slug: str) -> Any:
             raw = catalog.to_raw(definition, catalog.prefill(definition, profile.prefill_values()))
         return _render_form(definition, raw, {}, recorded, name_needs_split=profile.name_needs_split)
 
-    raw = _answers_from(request.form)
+    raw = answers_from(request.form)
     if "lookup" in request.form:
-        _lookup_address(definition, raw, request.form["lookup"])
+        lookup_address(definition, raw, request.form["lookup"])
     try:
         draft = drafts.save(_draft_key(slug), definition, raw)
     except drafts.DraftTooLarge:
@@ -277,9 +263,9 @@ def correct(code: str, reference: str) -> Any:
     if request.method == "GET":
         raw = catalog.to_raw(definition, submission.answers)
         return _render_form(definition, raw, {}, recorded, submission=submission, returned=returned)
-    raw = _answers_from(request.form)
+    raw = answers_from(request.form)
     if "lookup" in request.form:
-        _lookup_address(definition, raw, request.form["lookup"])
+        lookup_address(definition, raw, request.form["lookup"])
         return _render_form(definition, raw, {}, recorded, submission=submission, returned=returned)
     result = catalog.validate(definition, raw, choices=_choices(definition, recorded))
     if not result.ok:
