@@ -23,7 +23,9 @@ from portal.catalog import (
     lookup_postal_code,
     registry,
 )
+from portal.catalog.datebound import TODAY, DateBound
 from portal.catalog.fieldtypes.base import Raw
+from portal.japan import jst
 from portal.messages import Message
 from portal.records.model import Household
 
@@ -78,9 +80,11 @@ def _era_options() -> list[tuple[str, str]]:
 
 
 def _bound(settings: Any, name: str) -> int | str | None:
-    """Number bounds as numbers; date bounds ("today" or a date) as text for the hint."""
+    """Number bounds as numbers; a date bound as "today" or, for the hint, the ISO date it is today."""
     value = getattr(settings, name, None)
-    return value if value is None or isinstance(value, int) else str(value)
+    if isinstance(value, DateBound):
+        return TODAY if value.text == TODAY else value.resolve(jst.today()).isoformat()
+    return value
 
 
 def field_view(f: FieldDef, raw: Raw, error: Message | None, choices: Choices | None = None) -> FieldView:
