@@ -44,7 +44,8 @@ def diff(old: Parsed | None, new: Parsed | None) -> list[Change]:
         subject = next(iter(whole), "")
         detail = _summary(whole[subject]) if subject else ""
         parts = sorted({key.split(" ")[0] for key in whole} - {subject})
-        counted = ", ".join(f"{sum(1 for k in whole if k.startswith(part + ' '))} {part}s" for part in parts)
+        counts = [(sum(1 for k in whole if k.startswith(part + " ")), part) for part in parts]
+        counted = ", ".join(f"{n} {part}{'' if n == 1 else 's'}" for n, part in counts)
         return [Change(sign, subject, f"{detail} ({counted})" if detail and counted else detail or counted)]
     return list(_changes(_entities(old), _entities(new)))
 

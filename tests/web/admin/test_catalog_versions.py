@@ -126,7 +126,7 @@ def test_a_withdrawn_source_is_marked_and_its_history_says_so_but_has_no_preview
     assert "第2版 取り下げ" in listed
     history = operator.get(HISTORY).text
     assert "第2版 取り下げ" in text_row(history, 'id="version-2"')
-    assert changes_of(history, 2) == ["削除 手続き：「粗大ごみ収集の申込」 (8 fields, 6 options, 2 pages)"]
+    assert changes_of(history, 2) == ["削除 手続き：「粗大ごみ収集の申込」 (8 fields, 6 options, 2 pages, 1 rule)"]
     assert preview(2) not in history and preview(1) in history
     assert operator.get(preview(2)).status_code == 404
     assert operator.get(preview(1)).status_code == 200  # the version before stays viewable
@@ -144,7 +144,7 @@ def test_the_history_is_newest_first_with_each_versions_changes_in_words(
         "削除 選択肢 items=bicycle ：「自転車」",
         "追加 項目 daytime_phone ：phone 「連絡先電話番号」",
     ]
-    assert changes_of(page, 1) == ["追加 手続き：「粗大ごみ収集の申込」 (8 fields, 6 options, 2 pages)"]
+    assert changes_of(page, 1) == ["追加 手続き：「粗大ごみ収集の申込」 (8 fields, 6 options, 2 pages, 1 rule)"]
     # The sign is a word on its own (not a +/- character), and marked for styling only besides.
     assert '<li class="change change--removed">\n  <span class="change__sign">削除</span>' in page
     # Each version links to its preview and the workflow it names.
