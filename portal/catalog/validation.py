@@ -11,6 +11,7 @@ from typing import Any
 
 from portal.catalog.fieldtypes.base import Choices, FieldError, Raw, SuppliedChoicesType, Translate
 from portal.catalog.model import FieldDef, ProcedureDefinition
+from portal.catalog.rules import broken_rules
 from portal.messages import Message
 
 
@@ -40,9 +41,12 @@ def validate(
     ``show_if`` may look back at earlier pages, so ``raw`` should hold their answers too, e.g.
     ``{**to_raw(definition, saved_other_pages), **form}`` (not this page's saved answers: an unticked box
     is absent from the form and would be revived). Only ``page``'s fields are reported and returned.
+
+    The definition's ``rules`` are checked once every field has been read; their errors join the fields'.
     """
     checked = {f.name for f in (definition.page(page).fields if page is not None else definition.fields)}
-    parsed: dict[str, Any] = {}  # every visible field so far, for show_if
+    parsed: dict[str, Any] = {}  # every visible field whose answer is valid, for show_if and the rules
+    invalid: set[str] = set()
     values: dict[str, Any] = {}
     errors: dict[str, Message] = {}
     hidden: set[str] = set()
@@ -58,13 +62,19 @@ def validate(
             if value is None and field_def.required:
                 raise field_type.error(field_def, field_type.required_msgid)
         except FieldError as exc:
+            invalid.add(field_def.name)
             if field_def.name in checked:
                 errors[field_def.name] = exc.message
             continue
         parsed[field_def.name] = value
         if field_def.name in checked:
             values[field_def.name] = value
-    return ValidationResult(values=values, errors=errors, hidden=frozenset(hidden))
+    fields = {f.name: f for f in definition.fields}
+    for name, message in broken_rules(definition.rules, parsed, invalid, fields).items():
+        if name in checked:
+            errors.setdefault(name, message)
+    in_field_order = {name: errors[name] for name in fields if name in errors}
+    return ValidationResult(values=values, errors=in_field_order, hidden=frozenset(hidden))
 
 
 def prefill(definition: ProcedureDefinition, profile_values: Mapping[str, str]) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""What the field macros need to render a definition's form, already translated for the request.
+"""What the field macros need to render a definition's form, already translated for the request, and what a
+posted form gives back (its answers, the 「住所を検索」 button).
 
 The catalog knows fields; the templates know HTML. This module is the narrow bridge: one FieldView per
 field with ids, translated labels, raw values and the error, so templates contain no logic about types.
@@ -10,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from flask import abort, flash
 from flask_babel import gettext
 
 from portal.catalog import (
@@ -19,10 +21,13 @@ from portal.catalog import (
     Page,
     ProcedureDefinition,
     SuppliedChoicesType,
+    lookup_postal_code,
     registry,
     validate,
 )
+from portal.catalog.datebound import TODAY, DateBound
 from portal.catalog.fieldtypes.base import Raw
+from portal.japan import jst
 from portal.messages import Message
 from portal.records.model import Household
 
@@ -33,6 +38,7 @@ AUTOCOMPLETE_BY_PREFILL = {
     "address": "street-address",
 }
 AUTOCOMPLETE_BY_WIDGET = {"phone": "tel", "email": "email"}
+NOT_ANSWERS = frozenset({"csrf_token", "lookup", "action"})  # the CSRF token, 「住所を検索」 and 次へ/戻る
 
 
 @dataclass(frozen=True)
@@ -76,9 +82,11 @@ def _era_options() -> list[tuple[str, str]]:
 
 
 def _bound(settings: Any, name: str) -> int | str | None:
-    """Number bounds as numbers; date bounds ("today" or a date) as text for the hint."""
+    """Number bounds as numbers; a date bound as "today" or, for the hint, the ISO date it is today."""
     value = getattr(settings, name, None)
-    return value if value is None or isinstance(value, int) else str(value)
+    if isinstance(value, DateBound):
+        return TODAY if value.text == TODAY else value.resolve(jst.today()).isoformat()
+    return value
 
 
 def field_view(f: FieldDef, raw: Raw, error: Message | None, choices: Choices | None = None) -> FieldView:
@@ -187,3 +195,24 @@ def error_summary(pages: list[PageView]) -> list[tuple[str, str]]:
 def form_data(form: Mapping[str, Any]) -> dict[str, list[str]]:
     """A request form as the catalog's Raw mapping (every key to its list of values)."""
     return form.to_dict(flat=False)  # type: ignore[attr-defined, no-any-return]
+
+
+def answers_from(form: Mapping[str, Any]) -> dict[str, list[str]]:
+    """A posted procedure form's answers, without the inputs that are not."""
+    return {name: values for name, values in form_data(form).items() if name not in NOT_ANSWERS}
+
+
+def lookup_address(definition: ProcedureDefinition, raw: dict[str, list[str]], field_name: str) -> None:
+    """The no-JavaScript 「住所を検索」 button: fill the address field named by the postal code's ``fills``."""
+    try:
+        fills = getattr(definition.field(field_name).settings, "fills", None)
+    except KeyError:
+        fills = None
+    if not fills:
+        abort(400)
+    found = lookup_postal_code((raw.get(field_name) or [""])[0])
+    if found:
+        raw[fills] = [found.formatted]
+        flash(gettext("郵便番号から住所を入力しました。番地などを続けて入力してください。"), "info")
+    else:
+        flash(gettext("その郵便番号の住所が見つかりませんでした。住所を直接入力してください。"), "error")

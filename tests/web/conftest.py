@@ -24,7 +24,7 @@ from portal.demo import load_demo_data
 from portal.devidp import RunningServer, create_idp_app, default_clients, serve_in_thread
 from portal.models import Municipality
 from portal.web import limits
-from tests.web.catalog_copy import DIRECTORIES
+from tests.web.catalogcopy import DIRECTORIES
 
 PORTAL_URL = "http://localhost"  # what the Flask test client calls itself
 PUBLIC_URL = PORTAL_URL  # where browsers reach the portal: redirect URIs and the certificates' verify URL

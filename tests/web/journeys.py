@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from portal import catalog
 from portal.catalog import ProcedureDefinition
 from portal.certificates import CertificateRenderer, TemplateSource
 from portal.database import db
+from portal.japan import jst
 from portal.models import Certificate, Submission, TransitionRecord
 from portal.procedures import EXTENSION
 from portal.web.current import current_published
@@ -43,6 +45,7 @@ JUMINHYO_ANSWERS = {
     "purpose": "employment",
 }
 
+COLLECTION_DAY = jst.today() + timedelta(days=14)  # within the 3 months ahead sodai_gomi accepts
 SODAI_GOMI_ANSWERS = {
     "family_name": "佐藤",
     "given_name": "花子",
@@ -52,9 +55,9 @@ SODAI_GOMI_ANSWERS = {
     "items-sofa": "1",
     "items-bicycle": "2",
     "preferred_date-era": "seireki",
-    "preferred_date-year": "2099",
-    "preferred_date-month": "1",
-    "preferred_date-day": "15",
+    "preferred_date-year": str(COLLECTION_DAY.year),
+    "preferred_date-month": str(COLLECTION_DAY.month),
+    "preferred_date-day": str(COLLECTION_DAY.day),
 }
 
 

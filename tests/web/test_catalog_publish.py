@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from portal.definitions import Kind
 from portal.models import CatalogVersion, Certificate, Submission
-from tests.web.catalog_copy import change_sodai_gomi, edit
+from tests.web.catalogcopy import change_sodai_gomi, edit
 from tests.web.conftest import login
 from tests.web.journeys import JUMINHYO_ANSWERS, SODAI_GOMI_ANSWERS, apply, decide_juminhyo, fire, state_of
 

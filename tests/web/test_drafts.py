@@ -27,7 +27,7 @@ from portal.services.actors import ActingUser
 from portal.services.drafts import MAX_DRAFTS, DraftService
 from portal.tasks.drafts import PURGE, PURGE_EVERY_SECONDS
 from tests.db.signing import shipped, version_ids
-from tests.web.catalog_copy import change_sodai_gomi
+from tests.web.catalogcopy import change_sodai_gomi
 from tests.web.conftest import login
 from tests.web.journeys import (
     JUMINHYO_ANSWERS,

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.models import Draft
-from tests.web.catalog_copy import edit
+from tests.web.catalogcopy import edit
 from tests.web.conftest import login
 from tests.web.journeys import JUMINHYO_ANSWERS, db_state, fill_in, post_form
 

@@ -24,10 +24,11 @@ from portal.services.submissions import SubmissionService
 from portal.web.access import current_resident, resident_actor, resident_required
 from portal.web.current import current_procedures, current_published, municipality_records
 from portal.web.formview import (
+    answers_from,
     asks_household,
     error_summary,
-    form_data,
     household_choices,
+    lookup_address,
     page_asks_household,
     page_views,
     step_view,
@@ -51,7 +52,6 @@ def _register_converter(state: BlueprintSetupState) -> None:
 
 
 SUBMISSION_TOKEN = "submission_token"  # the confirmation page's hidden input
-NOT_ANSWERS = frozenset({"csrf_token", "lookup", "action"})
 
 
 @bp.url_value_preprocessor
@@ -101,26 +101,6 @@ def procedure(code: str, slug: str) -> str:
 
 
 # -- applying ------------------------------------------------------------------------------------
-
-
-def _answers_from(form: Any) -> dict[str, list[str]]:
-    return {name: values for name, values in form_data(form).items() if name not in NOT_ANSWERS}
-
-
-def _lookup_address(definition: ProcedureDefinition, raw: dict[str, list[str]], field_name: str) -> None:
-    """The no-JavaScript 「住所を検索」 button: fill the address field named by the postal code's ``fills``."""
-    try:
-        fills = getattr(definition.field(field_name).settings, "fills", None)
-    except KeyError:
-        fills = None
-    if not fills:
-        abort(400)
-    found = catalog.lookup_postal_code((raw.get(field_name) or [""])[0])
-    if found:
-        raw[fills] = [found.formatted]
-        flash(_("郵便番号から住所を入力しました。番地などを続けて入力してください。"), "info")
-    else:
-        flash(_("その郵便番号の住所が見つかりませんでした。住所を直接入力してください。"), "error")
 
 
 def _household(definition: ProcedureDefinition, page: Page | None = None) -> RecordedHousehold | None:
@@ -226,11 +206,11 @@ def apply(code: str, slug: str) -> Any:
         needs_split = splits_name and resident.resident_profile().name_needs_split
         return _render_step(definition, page, saved, {}, returning, name_needs_split=needs_split)
 
-    raw = wizard.merged(page, saved, _answers_from(request.form))
+    raw = wizard.merged(page, saved, answers_from(request.form))
     errors: dict = {}
     going_back = request.form.get("action") == "back"
     if "lookup" in request.form:
-        _lookup_address(definition, raw, request.form["lookup"])
+        lookup_address(definition, raw, request.form["lookup"])
         destination: Page | None = page
     elif going_back:
         destination = wizard.neighbour(definition, page, -1) or page
@@ -400,9 +380,9 @@ def correct(code: str, reference: str) -> Any:
     if request.method == "GET":
         raw = catalog.to_raw(definition, submission.answers)
         return _render_form(definition, raw, {}, recorded, submission=submission, returned=returned)
-    raw = _answers_from(request.form)
+    raw = answers_from(request.form)
     if "lookup" in request.form:
-        _lookup_address(definition, raw, request.form["lookup"])
+        lookup_address(definition, raw, request.form["lookup"])
         return _render_form(definition, raw, {}, recorded, submission=submission, returned=returned)
     result = catalog.validate(definition, raw, choices=_choices(definition, recorded))
     if not result.ok:

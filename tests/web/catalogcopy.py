@@ -1,4 +1,4 @@
-"""A copy of the shipped catalog that a test changes and publishes (fixtures ``sources`` and ``catalog`` in
+"""A copy of the shipped catalog that a test changes and publishes (the ``sources`` and ``catalog`` fixtures of
 tests/web/conftest.py), and the changes tests make to it."""
 
 from __future__ import annotations
