@@ -192,11 +192,16 @@ def test_each_version_is_previewed_with_its_own_labels_as_residents_see_it(
         assert breadcrumbs.startswith("管理 共通カタログ 手続き定義 sodai_gomi")
     assert "第2版のプレビュー" in second.text
 
-    # The form is the resident's: the same fields, wired the same way.
+    # The form is the resident's, its steps shown one after another: the same fields, wired the same way.
     login(client, "resident", "resident-yamada")
-    resident = client.get(f"/{MIHON}/procedures/sodai_gomi/apply").text
-    inputs = re.compile(r'<(?:input|select|textarea)[^>]*name="([^"]+)"')
-    assert inputs.findall(resident) == inputs.findall(second.text)
+    inputs = re.compile(r'<(?:input|select|textarea)[^>]*name="((?!csrf_token|action)[^"]+)"')
+    steps = [client.get(f"/{MIHON}/procedures/sodai_gomi/apply?page={key}").text for key in ("applicant", "collection")]
+    asked = [name for step in steps for name in inputs.findall(procedure_form(step))]
+    assert asked == inputs.findall(procedure_form(second.text))
+
+
+def procedure_form(page: str) -> str:
+    return page.split('class="procedure-form"', 1)[1].split("</form>", 1)[0]
 
 
 def test_a_household_question_is_previewed_as_for_a_resident_without_a_record(operator: FlaskClient, db_session):  # type: ignore[no-untyped-def]
@@ -220,10 +225,10 @@ def test_preview_shows_the_errors_residents_get(
     assert {"field-family_name", "field-preferred_date"} <= invalid_inputs(response.text)
     assert "090-1234-5678" in response.text  # what was typed stays
     assert database_state(db_session) == before
-    if number == 2:  # the version residents now get: their errors read exactly the same
+    if number == 2:  # the version residents now get: their errors read exactly the same, step by step
         login(client, "resident", "resident-yamada")
-        resident = post_form(client, f"/{MIHON}/procedures/sodai_gomi/apply", answers)
-        assert error_summary(resident.text) == summary
+        resident = post_form(client, f"/{MIHON}/procedures/sodai_gomi/apply?page=applicant", answers)
+        assert error_summary(resident.text) == summary[:1]
 
 
 def test_preview_validates_against_the_version_shown(operator: FlaskClient, version_2: None) -> None:
