@@ -116,14 +116,14 @@ def test_the_total_rule_is_shown_in_the_error_summary_linking_to_the_items(
     login(client, "resident", "resident-sato")
     before = db_state(db_session)
     eleven = {"items-sofa": "5", "items-bicycle": "5", "items-desk": "1"}
-    response = post_form(client, APPLY, {**SODAI_GOMI_ANSWERS, **eleven})
+    response = fill_in(client, CODE, "sodai_gomi", {**SODAI_GOMI_ANSWERS, **eleven})
     assert response.status_code == 200
     message = "1回の申込で出せる粗大ごみは合計10点までです。11点以上ある場合は、申込を分けてください。"
     summary = response.text[response.text.index("error-summary") :]
     assert f'<a href="#field-items">{message}</a>' in summary
     assert re.search(r'id="field-items-error"><span class="visually-hidden">エラー：</span>' + message, response.text)
     assert db_state(db_session) == before
-    ten = post_form(client, APPLY, {**SODAI_GOMI_ANSWERS, **eleven, "items-desk": "0"})
+    ten = fill_in(client, CODE, "sodai_gomi", {**SODAI_GOMI_ANSWERS, **eleven, "items-desk": "0"})
     assert ten.headers["Location"] == f"/{CODE}/procedures/sodai_gomi/confirm"
 
 
@@ -132,14 +132,16 @@ def test_the_collection_day_is_at_most_three_months_ahead(client: FlaskClient, d
     before = db_state(db_session)
     latest = add_months(jst.today(), 3)
     hint = f"今日から{latest.year}年{latest.month}月{latest.day}日までの日付"
-    assert hint in client.get(APPLY).text
+    assert hint in client.get(f"{APPLY}?page=collection").text
     late = latest + timedelta(days=1)
     day = {"preferred_date-year": str(late.year), "preferred_date-month": str(late.month)}
-    response = post_form(client, APPLY, {**SODAI_GOMI_ANSWERS, **day, "preferred_date-day": str(late.day)})
+    response = fill_in(client, CODE, "sodai_gomi", {**SODAI_GOMI_ANSWERS, **day, "preferred_date-day": str(late.day)})
     assert response.status_code == 200
     message = f"収集の希望日は{wareki.format_date(latest)}以前の日付を入力してください"
     assert f'<a href="#field-preferred_date">{message}</a>' in response.text
     assert db_state(db_session) == before
     last = {"preferred_date-year": str(latest.year), "preferred_date-month": str(latest.month)}
-    accepted = post_form(client, APPLY, {**SODAI_GOMI_ANSWERS, **last, "preferred_date-day": str(latest.day)})
+    accepted = fill_in(
+        client, CODE, "sodai_gomi", {**SODAI_GOMI_ANSWERS, **last, "preferred_date-day": str(latest.day)}
+    )
     assert accepted.headers["Location"] == f"/{CODE}/procedures/sodai_gomi/confirm"
