@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     from portal.web import auth, errors, i18n, limits, requestlog, security, sessions, templating
     from portal.web.admin import bp as admin_bp
     from portal.web.backoffice import bp as backoffice_bp
-    from portal.web.current import RECORDS_EXTENSION
+    from portal.web.current import ATTACHMENTS_EXTENSION, RECORDS_EXTENSION, Attachments
     from portal.web.resident import bp as resident_bp
     from portal.web.verify import bp as verify_bp
 
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     app.extensions[EXTENSION] = Procedures(CertificateRenderer(templates_dir=settings.certificates_dir), signing)
     certificate_glyphs()  # answers are checked against the certificate fonts: without them, refuse to start
     app.extensions[RECORDS_EXTENSION] = build_directory(settings.records_backends)
+    app.extensions[ATTACHMENTS_EXTENSION] = Attachments.configured(settings)
     requestlog.init_app(app)  # before the database: its record follows the commit
     db.init_app(app)
     init_tasks(app)

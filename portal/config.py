@@ -33,7 +33,7 @@ RESIDENT_CLIENT_ID, RESIDENT_CLIENT_SECRET = "madoguchi-resident", "dev-resident
 STAFF_CLIENT_ID, STAFF_CLIENT_SECRET = "madoguchi-staff", "dev-staff-secret"
 DEV_PUBLIC_URL = "http://127.0.0.1:5000"
 DEV_CERTIFICATE_HMAC_KEY = "development-only-certificate-verification-key"
-MAX_REQUEST_BYTES = 1024 * 1024  # forms only, no attachments yet: anything larger is refused (413)
+MAX_REQUEST_BYTES = 1024 * 1024  # a form; a step with a file field raises its own limit (portal.web.attachments)
 # Rate limits (the limits library's syntax) a person never reaches by hand and a script reaches at once.
 RATE_LIMITS = {
     "RATELIMIT_LOGIN": "20/minute",  # per IP, starts and callbacks together: 10 logins a minute

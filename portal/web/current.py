@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
+from portal.attachments import ClamdScanner, VirusScanner
 from portal.procedures import EXTENSION, Procedures, Published
 from portal.records.backend import ResidentRecords
 from portal.records.registry import RecordsDirectory
+from portal.storage import Storage, build_storage
+
+if TYPE_CHECKING:
+    from portal.config import Settings
 
 RECORDS_EXTENSION = "madoguchi.records"
+ATTACHMENTS_EXTENSION = "madoguchi.attachments"
+
+
+@dataclass(frozen=True)
+class Attachments:
+    """Where uploads are stored and, when CLAMD_SOCKET is set, what scans them: built once at start."""
+
+    storage: Storage
+    scanner: VirusScanner | None
+
+    @classmethod
+    def configured(cls, settings: Settings) -> Attachments:
+        scanner = ClamdScanner(settings.clamd_address) if settings.clamd_address else None
+        return cls(build_storage(settings.attachment_storage), scanner)
 
 
 def current_procedures() -> Procedures:
@@ -36,6 +57,10 @@ def current_records(session: Session) -> dict[str, ResidentRecords]:
     """Every configured municipality's records, opened on the request's session (built once at start)."""
     directory: RecordsDirectory = current_app.extensions[RECORDS_EXTENSION]
     return directory.open_all(session)
+
+
+def current_attachments() -> Attachments:
+    return current_app.extensions[ATTACHMENTS_EXTENSION]  # type: ignore[no-any-return]
 
 
 def seals_dir() -> Path:

@@ -14,6 +14,7 @@ from typing import Any
 from flask import abort, flash
 from flask_babel import gettext
 
+from portal.attachments import AttachmentRef
 from portal.catalog import (
     ERA_CHOICES,
     Choices,
@@ -30,6 +31,7 @@ from portal.catalog.fieldtypes.base import Raw
 from portal.japan import jst
 from portal.messages import Message
 from portal.records.model import Household
+from portal.web import attachments
 
 AUTOCOMPLETE_BY_PREFILL = {
     "family_name": "family-name",
@@ -38,7 +40,8 @@ AUTOCOMPLETE_BY_PREFILL = {
     "address": "street-address",
 }
 AUTOCOMPLETE_BY_WIDGET = {"phone": "tel", "email": "email"}
-NOT_ANSWERS = frozenset({"csrf_token", "lookup", "action"})  # the CSRF token, 「住所を検索」 and 次へ/戻る
+# The CSRF token, 「住所を検索」, 次へ/戻る and an attachment's 削除
+NOT_ANSWERS = frozenset({"csrf_token", "lookup", "action", attachments.REMOVE})
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,11 @@ class FieldView:
     show_if_values: list[str] = field(default_factory=list)
     fills: str | None = None
     unanswerable: bool = False  # its choices are supplied per request, and none could be (no recorded household)
+    attached: list[AttachmentRef] = field(default_factory=list)  # a file field's stored files, each with 削除
+    accept: str | None = None  # a file field's media types, for the file picker
+    max_count: int | None = None  # a file field's files at most
+    file_hint: str | None = None  # what a file field accepts
+    locked: bool = False  # a file field shown without 削除 or a file input (the correction form)
 
 
 @dataclass(frozen=True)
@@ -120,7 +128,17 @@ def field_view(f: FieldDef, raw: Raw, error: Message | None, choices: Choices | 
         show_if_values=list(f.show_if.accepted) if f.show_if else [],
         fills=getattr(settings, "fills", None),
         unanswerable=supplied and choices is None,
+        **(_file_view(f, raw) if widget == "file" else {}),
     )
+
+
+def _file_view(f: FieldDef, raw: Raw) -> dict[str, Any]:
+    return {
+        "attached": attachments.stored_refs(f, raw),
+        "accept": ",".join(kind.media_type for kind in f.settings.accept),  # type: ignore[attr-defined]
+        "max_count": f.settings.max_count,  # type: ignore[attr-defined]
+        "file_hint": attachments.file_hint(f),
+    }
 
 
 def page_views(
@@ -186,6 +204,11 @@ def household_choices(definition: ProcedureDefinition, household: Household | No
         for person in household.members
     ]
     return {f.name: members for f in definition.fields if isinstance(f.field_type, SuppliedChoicesType)}
+
+
+def has_file_field(pages: list[PageView]) -> bool:
+    """Whether the form must be sent as multipart/form-data."""
+    return any(f.widget == "file" for page in pages for f in page.fields)
 
 
 def error_summary(pages: list[PageView]) -> list[tuple[str, str]]:

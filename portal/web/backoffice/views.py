@@ -25,6 +25,7 @@ from portal.services.certificates import certificate_of, delivered_certificate
 from portal.services.review import RecordReview, review_record
 from portal.services.revocation import RevocationRefused, RevocationService, certificates_of
 from portal.services.submissions import QueueFilter, SubmissionService
+from portal.web import attachments
 from portal.web.access import current_staff, staff_actor, staff_required
 from portal.web.current import current_procedures, current_published, current_records, municipality_records
 from portal.web.formview import household_choices
@@ -186,8 +187,17 @@ def submission(reference: str) -> str:
         certificates=certificates_of(db.session, found),
         may_revoke=Permission.REVOKE_CERTIFICATE in permissions_of(staff_actor().roles),
         row=_row(found, jst.now()),
+        attachment_links=attachments.links(definition, found.answers, ".attachment", reference=reference),
         action=lambda name: url_for(".fire", reference=reference, name=name),
     )
+
+
+@bp.get("/submissions/<reference>/attachments/<key>")
+@staff_required(Permission.VIEW_SUBMISSION)
+def attachment(reference: str, key: str) -> Any:
+    """A file of a submission to the staff's municipality; another municipality's is not found."""
+    found = _staff_submission(reference)
+    return attachments.download(attachments.find(_case(found).definition, found.answers, key))
 
 
 @bp.post("/submissions/<reference>/transitions/<name>")

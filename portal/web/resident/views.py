@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,12 +21,14 @@ from portal.services.certificates import certificate_of, delivered_certificate
 from portal.services.drafts import DraftService, DraftTooLarge, well_formed
 from portal.services.records import RecordedHousehold, recorded_household
 from portal.services.submissions import SubmissionService
+from portal.web import attachments
 from portal.web.access import current_resident, resident_actor, resident_required
 from portal.web.current import current_procedures, current_published, municipality_records
 from portal.web.formview import (
     answers_from,
     asks_household,
     error_summary,
+    has_file_field,
     household_choices,
     lookup_address,
     page_asks_household,
@@ -123,8 +125,11 @@ def _render_form(
     recorded: RecordedHousehold | None,
     **extra: Any,
 ) -> str:
-    """The correction form: every page at once."""
-    pages = page_views(definition, raw, errors, _choices(definition, recorded))
+    """The correction form: every page at once. Its attachments are shown, not changed: it keeps no draft."""
+    pages = [
+        replace(page, fields=[replace(f, locked=f.widget == "file") for f in page.fields])
+        for page in page_views(definition, raw, errors, _choices(definition, recorded))
+    ]
     return render_template(
         "resident/form.html",
         definition=definition,
@@ -176,6 +181,7 @@ def _render_step(
         definition=definition,
         pages=[step],
         errors=error_summary([step]),
+        multipart=has_file_field([step]),
         steps=wizard.step_labels(definition),
         step_number=number,
         last=number == len(definition.pages),
@@ -206,12 +212,25 @@ def apply(code: str, slug: str) -> Any:
         needs_split = splits_name and resident.resident_profile().name_needs_split
         return _render_step(definition, page, saved, {}, returning, name_needs_split=needs_split)
 
-    raw = wizard.merged(page, saved, answers_from(request.form))
-    errors: dict = {}
+    request.max_content_length = attachments.upload_limit(page.fields)  # before the form is read
+    file_names = {f.name for f in attachments.file_fields(page.fields)}
+    sent = {name: values for name, values in answers_from(request.form).items() if name not in file_names}
     going_back = request.form.get("action") == "back"
+    remove = request.form.get(attachments.REMOVE)
+    upload = not going_back and remove is None and "lookup" not in request.form
+    files = attachments.attach(page.fields, saved, request.files, remove, upload)
+    raw = {**wizard.merged(page, saved, sent), **files.raw}
+    if files.errors:  # nothing stored, the draft left as it was
+        raw.update({name: list(saved[name]) for name in file_names if name in saved})
+        choices = _choices(definition, _household(definition, page))
+        errors = {**catalog.validate(definition, raw, page=page.key, choices=choices).errors, **files.errors}
+        return _render_step(definition, page, raw, errors, returning)
+    errors: dict = {}
     if "lookup" in request.form:
         lookup_address(definition, raw, request.form["lookup"])
         destination: Page | None = page
+    elif remove is not None:
+        destination = page
     elif going_back:
         destination = wizard.neighbour(definition, page, -1) or page
     else:
@@ -223,6 +242,9 @@ def apply(code: str, slug: str) -> Any:
     except DraftTooLarge:
         flash(_("入力内容が大きすぎるため保存できませんでした。入力内容を見直してください。"), "error")
         return _render_step(definition, page, raw, {}, returning), 413
+    attachments.forget(files.removed)
+    for ref in files.removed:
+        flash(_("「%(name)s」を削除しました。", name=ref.name), "success")
     if destination is page:
         return _render_step(definition, page, raw, errors, returning)
     if destination is None or (returning and not going_back):
@@ -363,8 +385,17 @@ def application(code: str, reference: str) -> str:
         transitions=[t for t in service.available_transitions(submission) if t != resubmission],
         can_correct=resubmission is not None,
         certificate=certificate_of(db.session, submission),
+        attachment_links=attachments.links(definition, submission.answers, ".attachment", reference=reference),
         action=lambda name: url_for(".fire", reference=reference, name=name),
     )
+
+
+@bp.get("/<municipality:code>/applications/<reference>/attachments/<key>")
+@resident_required
+def attachment(code: str, reference: str, key: str) -> Any:
+    """A file of the resident's own application; any other key, or another's application, is not found."""
+    submission = _own(reference)
+    return attachments.download(attachments.find(_definition_of(submission), submission.answers, key))
 
 
 @bp.route("/<municipality:code>/applications/<reference>/correct", methods=["GET", "POST"])
@@ -380,7 +411,10 @@ def correct(code: str, reference: str) -> Any:
     if request.method == "GET":
         raw = catalog.to_raw(definition, submission.answers)
         return _render_form(definition, raw, {}, recorded, submission=submission, returned=returned)
-    raw = answers_from(request.form)
+    stored = catalog.to_raw(definition, submission.answers)
+    # The attachments stay those of the submission, whatever the request sends under their names.
+    kept = {f.name: stored.get(f.name, []) for f in attachments.file_fields(definition.fields)}
+    raw = {**answers_from(request.form), **kept}
     if "lookup" in request.form:
         lookup_address(definition, raw, request.form["lookup"])
         return _render_form(definition, raw, {}, recorded, submission=submission, returned=returned)
