@@ -5,7 +5,7 @@ Works on plain mappings shaped like ``request.form.to_dict(flat=False)`` so it n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,11 +40,24 @@ def validate(
     ``{**to_raw(definition, saved_other_pages), **form}`` (not this page's saved answers: an unticked box
     is absent from the form and would be revived). Only ``page``'s fields are reported and returned.
     """
-    checked = {f.name for f in (definition.page(page).fields if page is not None else definition.fields)}
+    checked = definition.page(page).fields if page is not None else None
+    return validate_fields(definition.fields, raw, checked=checked, choices=choices)
+
+
+def validate_fields(
+    fields: Sequence[FieldDef],
+    raw: Raw,
+    *,
+    checked: Sequence[FieldDef] | None = None,
+    choices: Mapping[str, Choices] | None = None,
+) -> ValidationResult:
+    """:func:`validate` for any list of fields (a definition's, a workflow transition's inputs), reporting and
+    returning only those in ``checked`` (default: all of them)."""
+    reported = {f.name for f in (fields if checked is None else checked)}
     parsed: dict[str, Any] = {}  # every visible field so far, for show_if
     values: dict[str, Any] = {}
     errors: dict[str, Message] = {}
-    for field_def in definition.fields:
+    for field_def in fields:
         if field_def.show_if is not None and not field_def.show_if.matches(parsed.get(field_def.show_if.field)):
             continue  # hidden: neither validated nor stored
         field_type = field_def.field_type
@@ -55,11 +68,11 @@ def validate(
             if value is None and field_def.required:
                 raise field_type.error(field_def, field_type.required_msgid)
         except FieldError as exc:
-            if field_def.name in checked:
+            if field_def.name in reported:
                 errors[field_def.name] = exc.message
             continue
         parsed[field_def.name] = value
-        if field_def.name in checked:
+        if field_def.name in reported:
             values[field_def.name] = value
     return ValidationResult(values=values, errors=errors)
 
@@ -101,14 +114,20 @@ def display_answers(
     Fields whose choices are supplied show their answers by ``choices`` labels (names, not person ids)."""
     pages = []
     for page in definition.pages:
-        rows = [
-            (translate(f.label), _display(f, values[f.name], translate, choices))
-            for f in page.fields
-            if f.name in values
-        ]
+        rows = display_fields(page.fields, values, translate, choices)
         if rows:
             pages.append((translate(page.title), rows))
     return pages
+
+
+def display_fields(
+    fields: Sequence[FieldDef],
+    values: Mapping[str, Any],
+    translate: Translate,
+    choices: Mapping[str, Choices] | None = None,
+) -> list[tuple[str, str]]:
+    """[(field label, answer text)] of the ``fields`` that have a key in ``values``, translated."""
+    return [(translate(f.label), _display(f, values[f.name], translate, choices)) for f in fields if f.name in values]
 
 
 def _display(field_def: FieldDef, value: Any, translate: Translate, choices: Mapping[str, Choices] | None) -> str:
