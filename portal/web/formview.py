@@ -6,7 +6,7 @@ field with ids, translated labels, raw values and the error, so templates contai
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,7 @@ from portal.catalog import ERA_CHOICES, Choices, FieldDef, ProcedureDefinition, 
 from portal.catalog.fieldtypes.base import Raw
 from portal.messages import Message
 from portal.records.model import Household
+from portal.workflow import Transition
 
 AUTOCOMPLETE_BY_PREFILL = {
     "family_name": "family-name",
@@ -72,7 +73,10 @@ def _bound(settings: Any, name: str) -> int | str | None:
     return value if value is None or isinstance(value, int) else str(value)
 
 
-def field_view(f: FieldDef, raw: Raw, error: Message | None, choices: Choices | None = None) -> FieldView:
+def field_view(
+    f: FieldDef, raw: Raw, error: Message | None, choices: Choices | None = None, id_prefix: str = "field-"
+) -> FieldView:
+    """``id_prefix`` keeps ids unique where several forms share a page (a case's transitions)."""
     settings = f.settings
     widget = registry.get(f.type).widget
     supplied = isinstance(f.field_type, SuppliedChoicesType)
@@ -85,7 +89,7 @@ def field_view(f: FieldDef, raw: Raw, error: Message | None, choices: Choices | 
     return FieldView(
         name=f.name,
         widget=widget,
-        input_id=f"field-{f.name}",
+        input_id=f"{id_prefix}{f.name}",
         label=gettext(f.label),
         help=gettext(f.help) if f.help else None,
         required=f.required,
@@ -123,6 +127,22 @@ def page_views(
     ]
 
 
+def transition_views(
+    transitions: Sequence[Transition],
+    refused: str = "",
+    raw: Raw | None = None,
+    errors: Mapping[str, Message] | None = None,
+) -> dict[str, list[FieldView]]:
+    """The fields of each transition that has any (transition name → views), their ids prefixed by its name: one
+    page shows every transition's form. The ``refused`` one shows what was typed (``raw``) and its ``errors``."""
+    views: dict[str, list[FieldView]] = {}
+    for t in transitions:
+        if t.fields:
+            typed, found = (raw or {}, errors or {}) if t.name == refused else ({}, {})
+            views[t.name] = [field_view(f, typed, found.get(f.name), id_prefix=f"field-{t.name}-") for f in t.fields]
+    return views
+
+
 def asks_household(definition: ProcedureDefinition) -> bool:
     """Whether the form has fields whose choices are the resident's recorded household."""
     return any(isinstance(f.field_type, SuppliedChoicesType) for f in definition.fields)
@@ -144,6 +164,11 @@ def household_choices(definition: ProcedureDefinition, household: Household | No
 
 def error_summary(pages: list[PageView]) -> list[tuple[str, str]]:
     return [(f.input_id, f.error) for page in pages for f in page.fields if f.error]
+
+
+def transition_errors(views: Mapping[str, list[FieldView]]) -> list[tuple[str, str]]:
+    """The error summary of a case page whose transition fields were refused."""
+    return [(f.input_id, f.error) for fields in views.values() for f in fields if f.error]
 
 
 def form_data(form: Mapping[str, Any]) -> dict[str, list[str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -9,13 +10,14 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from portal import create_app
 from portal.certificates.devpki import create_dev_pki
-from portal.config import load_settings
+from portal.config import ROOT, load_settings
 from portal.database import db
 from portal.demo import load_demo_data
 from portal.devidp import RunningServer, create_idp_app, default_clients, serve_in_thread
@@ -81,6 +83,40 @@ def build_app(
         return built
 
     return build
+
+
+SOURCE_DIRECTORIES = {
+    "CATALOG_DIR": "forms_catalog",
+    "WORKFLOWS_DIR": "workflows",
+    "CERTIFICATES_DIR": "certificate_templates",
+}
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    """A copy of the shipped catalog (published as version 1 by the migration) that a test may change."""
+    for directory in SOURCE_DIRECTORIES.values():
+        shutil.copytree(ROOT / directory, tmp_path / directory)
+    return tmp_path
+
+
+@pytest.fixture
+def catalog(build_app: Callable[..., Flask], sources: Path) -> Callable[..., Result]:
+    """``catalog("publish")``: the command run on the copy, in the test's transaction."""
+    app = build_app(**{variable: str(sources / directory) for variable, directory in SOURCE_DIRECTORIES.items()})
+
+    def run(*args: str) -> Result:
+        return app.test_cli_runner().invoke(args=["catalog", *args])
+
+    return run
+
+
+def edit(file: Path, old: str, new: str) -> int:
+    """Replace ``old`` (once) in ``file``; the 1-based line of the change."""
+    content = file.read_text(encoding="utf-8")
+    assert content.count(old) == 1, old
+    file.write_text(content.replace(old, new), encoding="utf-8")
+    return content[: content.index(old)].count("\n") + 1
 
 
 @pytest.fixture

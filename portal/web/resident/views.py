@@ -20,6 +20,7 @@ from portal.services.submissions import SubmissionService
 from portal.web.access import current_resident, resident_actor, resident_required
 from portal.web.current import current_procedures, current_published, municipality_records
 from portal.web.formview import asks_household, error_summary, form_data, household_choices, page_views
+from portal.web.history import history_inputs
 from portal.web.resident import drafts
 from portal.web.responses import pdf_response, refused
 from portal.workflow import TransitionRefused
@@ -215,7 +216,10 @@ def receipt(code: str, reference: str) -> str:
     submission = _own(reference)
     definition = tenancy.on_terms_of(g.municipality, _definition_of(submission))
     offer = g.municipality.procedure(definition.slug)
-    return render_template("resident/receipt.html", submission=submission, definition=definition, offer=offer)
+    workflow = current_procedures().case(submission).workflow
+    return render_template(
+        "resident/receipt.html", submission=submission, definition=definition, workflow=workflow, offer=offer
+    )
 
 
 @bp.get("/<municipality:code>/applications")
@@ -249,11 +253,13 @@ def application(code: str, reference: str) -> str:
     definition = _definition_of(submission)
     service = _service()
     resubmission = service.resubmission(submission)
+    workflow = current_procedures().case(submission).workflow
     return render_template(
         "resident/application.html",
         submission=submission,
         definition=definition,
-        workflow=current_procedures().case(submission).workflow,
+        workflow=workflow,
+        history_inputs=history_inputs(workflow, submission.history, staff_view=False),
         answers=catalog.display_answers(
             definition, submission.answers, _, _choices(definition, _household(definition))
         ),
