@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 import portal.certificates
-from portal.catalog import registry
+from portal.catalog import registry, rules
 from portal.catalog.model import FieldDef, ProcedureDefinition
 from portal.identity import PROFILE_KEYS
 from portal.workflow.schema import WorkflowSpec
@@ -106,13 +106,21 @@ def reference() -> str:
         "",
         *_table(_model(FieldDef, "show_if")),
         "",
+        "## Rules (rules[])",
+        "",
+        _paragraph(rules),
+    ]
+    for kind, model in rules.KINDS.items():
+        lines += ["", f"### `kind: {kind}`", "", _paragraph(model), "", *_table(model)]
+    lines += [
+        "",
         "## Field types",
         "",
         "Each type's own keys are written inline next to the common ones.",
     ]
     for name, field_type in sorted(registry.field_types().items()):
-        doc = inspect.cleandoc(type(field_type).__doc__ or "")  # its own, not the base class's
-        lines += ["", f"### `{name}`", ""] + ([doc.split("\n\n")[0].replace("\n", " "), ""] if doc else [])
+        doc = _paragraph(type(field_type))  # its own, not the base class's
+        lines += ["", f"### `{name}`", ""] + ([doc, ""] if doc else [])
         if field_type.settings_model.model_fields:
             lines += _table(field_type.settings_model)
         else:
@@ -161,6 +169,11 @@ def reference() -> str:
     return "\n".join(lines)
 
 
+def _paragraph(documented: object) -> str:
+    """The first paragraph of a class's or module's own docstring, on one line."""
+    return inspect.cleandoc(documented.__doc__ or "").split("\n\n")[0].replace("\n", " ")
+
+
 def _model(model: type[BaseModel], key: str) -> type[BaseModel]:
     annotation = model.model_fields[key].annotation
     return next(arg for arg in getattr(annotation, "__args__", (annotation,)) if isinstance(arg, type))
@@ -189,6 +202,9 @@ def _type(prop: dict[str, Any], schema: dict[str, Any]) -> str:
         if "enum" in target:
             return " \\| ".join(f"`{v}`" for v in target["enum"])
         return f"mapping ({', '.join(f'`{key}`' for key in target.get('properties', {}))})"
+    if "discriminator" in prop:
+        kinds = ", ".join(f"`{kind}`" for kind in prop["discriminator"]["mapping"])
+        return f"mapping by `{prop['discriminator']['propertyName']}` ({kinds})"
     if "anyOf" in prop:
         return " or ".join(_type(p, schema) for p in prop["anyOf"] if p.get("type") != "null") or "any"
     kind = prop.get("type")
@@ -196,7 +212,9 @@ def _type(prop: dict[str, Any], schema: dict[str, Any]) -> str:
         return f"list of {_type(prop.get('items', {}), schema)}"
     if kind == "object":
         return f"mapping to {_type(prop.get('additionalProperties', {}), schema)}"
-    extra = f" matching `{prop['pattern']}`" if "pattern" in prop else ""
+    if "const" in prop:
+        return f"`{prop['const']}`"
+    extra = f" matching `{prop['pattern']}`".replace("|", "\\|") if "pattern" in prop else ""
     return f"{kind}{extra}" if kind else "any"
 
 

@@ -1,7 +1,7 @@
 """transitions keep the fields staff fill; workflows number cases from named series
 
 Revision ID: 6ccce71e4769
-Revises: ffe91430af5d
+Revises: 519c4ecbbf0c
 Create Date: 2026-11-27 20:13:35.245803
 
 COMPATIBILITY: adds the table named_sequence and nullable columns (transition_record.inputs,
@@ -19,7 +19,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '6ccce71e4769'
-down_revision: str | Sequence[str] | None = 'ffe91430af5d'
+down_revision: str | Sequence[str] | None = '519c4ecbbf0c'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

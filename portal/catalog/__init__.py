@@ -21,7 +21,10 @@ from portal.catalog.model import Catalog, FieldDef, Page, ProcedureDefinition, S
 from portal.catalog.postal import PostalAddress, lookup_postal_code, normalise_postal_code
 from portal.catalog.registry import field_types, get, register
 from portal.catalog.validation import (
+    Answer,
+    AnsweredPage,
     ValidationResult,
+    answers_by_page,
     display_answers,
     display_fields,
     prefill,
@@ -32,6 +35,8 @@ from portal.catalog.validation import (
 from portal.yamlsource import DefinitionError
 
 __all__ = [
+    "Answer",
+    "AnsweredPage",
     "ERA_CHOICES",
     "Catalog",
     "Choices",
@@ -49,6 +54,7 @@ __all__ = [
     "SuppliedChoicesType",
     "Translate",
     "ValidationResult",
+    "answers_by_page",
     "display_answers",
     "display_fields",
     "field_types",

@@ -2,7 +2,7 @@
 
 Every problem becomes a :class:`DefinitionError` naming the file, the path inside the definition and the
 line, whether pydantic found it (types, unknown keys) or the cross-field checks here did (duplicate names,
-show_if pointing forward, fills naming a non-address field, unknown workflow).
+show_if pointing forward, fills naming a non-address field, rules naming unknown fields, unknown workflow).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from portal.catalog import registry
 from portal.catalog.fieldtypes.base import Problem
 from portal.catalog.model import Catalog, FieldDef, ProcedureDefinition, ShowIf
+from portal.catalog.rules import KINDS
 from portal.modelkeys import input_keys, keys_at
 from portal.yamlsource import DefinitionError, Path_, Source, content_hash, format_path, parse, read_source, unknown_key
 
@@ -66,7 +67,11 @@ def parse_definition(
         definition = ProcedureDefinition.model_validate(data)
     except ValidationError as exc:
         raise _definition_error(source, exc) from None
-    problems = [*_cross_field_problems(definition), *_reference_problems(definition, workflows, certificates)]
+    problems = [
+        *_cross_field_problems(definition),
+        *_rule_problems(definition),
+        *_reference_problems(definition, workflows, certificates),
+    ]
     if problems:
         raise _combined(source, problems)
     return definition
@@ -88,10 +93,12 @@ def load_catalog(
 
 
 def yaml_path(loc: tuple[int | str, ...]) -> Path_:
-    """Pydantic's loc → the path in the YAML: a field's type-specific keys sit inline, not under settings."""
+    """Pydantic's loc → the path in the YAML: a field's type-specific keys sit inline, not under settings, and a
+    rule's keys directly in the rule, not under its kind."""
     path: list[str | int] = []
     for index, part in enumerate(loc):
-        if part == "settings" and index >= 2 and loc[index - 2] == "fields":
+        grandparent = loc[index - 2] if index >= 2 else None
+        if (grandparent == "fields" and part == "settings") or grandparent == "rules":  # rules[i].<kind>
             continue
         path.append(part)
     return tuple(path)
@@ -100,15 +107,16 @@ def yaml_path(loc: tuple[int | str, ...]) -> Path_:
 def pydantic_problem(source: Source, error: Any, root: type[BaseModel] = ProcedureDefinition) -> Problem:
     """One error pydantic found in a document whose model is ``root`` (a definition, or a workflow whose
     transitions take fields), as the path in the YAML and a message for the administrator."""
-    return yaml_path(error["loc"]), _error_message(source, error, root)
-
-
-def _error_message(source: Source, error: Any, root: type[BaseModel]) -> str:
+    path = yaml_path(error["loc"])
     if error["type"] == "extra_forbidden":
-        return _unknown_key(source, error["loc"], root)
+        return path, _unknown_key(source, error["loc"], root)
     if error["type"] == "missing":
-        return "this key is required"
-    return _PYDANTIC_PREFIX.sub("", error["msg"])
+        return path, "this key is required"
+    if error["type"] == "union_tag_invalid" and path[:1] == ("rules",):
+        return path + ("kind",), unknown_key(str(error["ctx"]["tag"]), list(KINDS), noun="規則の種類")
+    if error["type"] == "union_tag_not_found" and path[:1] == ("rules",):
+        return path, f"規則の種類を kind に書いてください（{', '.join(KINDS)}）"
+    return path, _PYDANTIC_PREFIX.sub("", error["msg"])
 
 
 def _definition_error(source: Source, exc: ValidationError) -> DefinitionError:
@@ -120,8 +128,11 @@ def _definition_error(source: Source, exc: ValidationError) -> DefinitionError:
 
 
 def _unknown_key(source: Source, loc: tuple[int | str, ...], root: type[BaseModel]) -> str:
-    """Suggest the key meant; a field lists its common keys plus its type's settings."""
+    """Suggest the key meant; a field lists its common keys plus its type's settings, a rule its kind's keys."""
     *place, key = loc
+    if place[:1] == ["rules"] and len(place) >= 3:
+        kind = str(place[2])
+        return unknown_key(str(key), keys_at(KINDS[kind], place[3:]) or [], f"この規則（{kind}）")
     if place[-1:] == ["settings"]:
         field = _data_at(source.data, yaml_path(tuple(place[:-1])))
         type_name = field.get("type") if isinstance(field, dict) else None
@@ -186,13 +197,16 @@ def _show_if_problems(
         where = "defined later" if show_if.field in all_fields else "not defined"
         yield at + ("field",), f"{show_if.field!r} is {where}: show_if must name an earlier field"
         return
-    allowed = target.field_type.option_values(target)
-    if allowed is None:
-        return
-    values = [("equals",)] if show_if.equals is not None else [("in", i) for i in range(len(show_if.accepted))]
-    for key, value in zip(values, show_if.accepted, strict=True):
-        if value not in allowed:
-            yield at + key, f"{value!r} is not an option of {target.name!r} (options: {', '.join(allowed)})"
+    for key, message in show_if.value_problems(target):
+        yield at + key, message
+
+
+def _rule_problems(definition: ProcedureDefinition) -> Iterator[tuple[Path_, str]]:
+    """Rules name fields of any page; each must exist and be of a type the rule can read."""
+    fields = {field.name: field for field in definition.fields}
+    for index, rule in enumerate(definition.rules):
+        for relative, message in rule.problems(fields):
+            yield ("rules", index, *relative), message
 
 
 def _reference_problems(

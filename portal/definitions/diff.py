@@ -1,7 +1,7 @@
 """What changes between two versions of a source, in the terms an administrator reviews before publishing.
 
-Definitions compare by page key, field name and option value; workflows by state key, transition name and the
-name of each transition's field;
+Definitions compare by page key, field name, option value and rule position; workflows by state key, transition
+name and the name of each transition's field;
 templates by file, with the lines added and removed. A thing that appears or disappears is one line; a thing
 that stays shows each attribute that changed, old → new.
 """
@@ -45,7 +45,8 @@ def diff(old: Parsed | None, new: Parsed | None) -> list[Change]:
         subject = next(iter(whole), "")
         detail = _summary(whole[subject]) if subject else ""
         parts = sorted({key.split(" ")[0] for key in whole} - {subject})
-        counted = ", ".join(f"{sum(1 for k in whole if k.startswith(part + ' '))} {part}s" for part in parts)
+        counts = [(sum(1 for k in whole if k.startswith(part + " ")), part) for part in parts]
+        counted = ", ".join(f"{n} {part}{'' if n == 1 else 's'}" for n, part in counts)
         return [Change(sign, subject, f"{detail} ({counted})" if detail and counted else detail or counted)]
     return list(_changes(_entities(old), _entities(new)))
 
@@ -67,12 +68,14 @@ def _entities(parsed: Parsed | None) -> Entities:
 
 def _definition(definition: ProcedureDefinition) -> Entities:
     found: Entities = {
-        "procedure": definition.model_dump(mode="json", exclude={"slug", "version", "pages"}),
+        "procedure": definition.model_dump(mode="json", exclude={"slug", "version", "pages", "rules"}),
     }
     for page in definition.pages:
         found[f"page {page.key}"] = page.model_dump(mode="json", exclude={"key", "fields"})
         for field in page.fields:
             found |= _field(field, "field", field.name, {"page": page.key})
+    for number, rule in enumerate(definition.rules, 1):  # rules have no name: compared by position
+        found[f"rule {number}"] = rule.model_dump(mode="json", by_alias=True)
     return found
 
 
@@ -145,7 +148,8 @@ def _summary(attributes: Mapping[str, Any]) -> str:
     if "text" in attributes:
         return f"{len(attributes['text'].splitlines())} lines"
     shown = [_shown(attributes[k]) for k in ("label", "title") if attributes.get(k)]
-    return " ".join([attributes["type"], *shown] if attributes.get("type") else shown)
+    kind = attributes.get("type") or attributes.get("kind")  # a field's type, a rule's kind
+    return " ".join([kind, *shown] if kind else shown)
 
 
 def _attribute_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[str]:

@@ -3,6 +3,7 @@
 from portal.models.audit import AuditAction, AuditActorKind, AuditEntry
 from portal.models.base import Base
 from portal.models.certificate import Certificate, NamedSequence, NumberSequence, SequenceKind
+from portal.models.drafts import Draft
 from portal.models.people import Resident, Staff
 from portal.models.records import DemoHousehold, DemoPerson, LinkMethod, ResidentRecordLink
 from portal.models.submission import ActorKind, Submission, TransitionRecord
@@ -19,6 +20,7 @@ __all__ = [
     "Certificate",
     "DemoHousehold",
     "DemoPerson",
+    "Draft",
     "LinkMethod",
     "Municipality",
     "MunicipalityProcedure",

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from portal.catalog import (
+    Answer,
     FieldDef,
     ProcedureDefinition,
+    answers_by_page,
     display_answers,
     display_fields,
     load_definition,
@@ -272,6 +274,30 @@ def test_display_answers_translates_titles_labels_and_options(juminhyo: Procedur
         "必要な通数": "2",
         "使いみち": "勤務先への提出",
     }
+
+
+def test_answers_by_page_name_each_page_and_field_for_a_change_link(juminhyo: ProcedureDefinition) -> None:
+    values = validate(juminhyo, answers(purpose=["other"], purpose_detail=["奨学金"])).values
+    applicant, request = answers_by_page(juminhyo, values, lambda s: {"使いみち": "Purpose"}.get(s, s))
+    assert (applicant.key, applicant.title, request.key) == ("applicant", "請求者", "request")
+    assert applicant.answers[0] == Answer("family_name", "氏", "山田")
+    assert [a.name for a in request.answers] == ["scope", "items", "copies", "purpose", "purpose_detail"]
+    assert Answer("purpose", "Purpose", "その他") in request.answers
+    assert display_answers(juminhyo, values, lambda s: s)[1] == (
+        "請求内容",
+        [(a.label, a.text) for a in answers_by_page(juminhyo, values, lambda s: s)[1].answers],
+    )
+
+
+def test_one_page_is_checked_while_show_if_reads_every_page(juminhyo: ProcedureDefinition) -> None:
+    """A wizard step checks only its page; which questions are hidden comes from the answers of all pages."""
+    second_page_only = validate(juminhyo, REQUEST | {"purpose": ["other"]}, page="request")
+    assert list(second_page_only.errors) == ["purpose_detail"]  # page one's empty fields are not its concern
+    assert second_page_only.hidden == frozenset({"members"})
+    first_page_only = validate(juminhyo, APPLICANT | {"family_name": [""]}, page="applicant")
+    assert list(first_page_only.errors) == ["family_name"]
+    assert first_page_only.hidden == frozenset({"members", "purpose_detail"})  # nothing chosen yet on page two
+    assert validate(juminhyo, answers(scope=["partial"], purpose=["other"])).hidden == frozenset()
 
 
 # --- 世帯の一部: members chosen from the recorded household ------------------------------------------

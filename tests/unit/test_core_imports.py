@@ -12,7 +12,15 @@ import sys
 
 from portal.config import ROOT
 
-CORE_PACKAGES = ("portal.catalog", "portal.workflow", "portal.certificates", "portal.records", "portal.japan")
+CORE_PACKAGES = (
+    "portal.catalog",
+    "portal.workflow",
+    "portal.certificates",
+    "portal.records",
+    "portal.japan",
+    "portal.attachments",
+    "portal.storage",
+)
 CORE_MODULES = ("portal.identity", "portal.roles", "portal.messages")
 WEB_ONLY = ("flask", "werkzeug", "flask_babel", "flask_wtf", "flask_session")
 
@@ -73,6 +81,9 @@ def test_no_core_module_imports_a_web_framework() -> None:
         "portal.certificates.devpki",
         "portal.records.http",
         "portal.records.demo",
+        "portal.attachments.pdfs",
+        "portal.attachments.scan",
+        "portal.storage.s3",
         "portal.japan.wareki",
         "portal.roles",
         "portal.messages",

@@ -1,4 +1,5 @@
-"""The portal app, a test client, the development identity provider on a loopback port, and logins."""
+"""The portal app, a test client, the development identity provider on a loopback port, logins, and a copy of
+the catalog to publish."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from portal.demo import load_demo_data
 from portal.devidp import RunningServer, create_idp_app, default_clients, serve_in_thread
 from portal.models import Municipality
 from portal.web import limits
+from tests.web.catalogcopy import DIRECTORIES
 
 PORTAL_URL = "http://localhost"  # what the Flask test client calls itself
 PUBLIC_URL = PORTAL_URL  # where browsers reach the portal: redirect URIs and the certificates' verify URL
@@ -85,17 +87,10 @@ def build_app(
     return build
 
 
-SOURCE_DIRECTORIES = {
-    "CATALOG_DIR": "forms_catalog",
-    "WORKFLOWS_DIR": "workflows",
-    "CERTIFICATES_DIR": "certificate_templates",
-}
-
-
 @pytest.fixture
 def sources(tmp_path: Path) -> Path:
     """A copy of the shipped catalog (published as version 1 by the migration) that a test may change."""
-    for directory in SOURCE_DIRECTORIES.values():
+    for directory in DIRECTORIES.values():
         shutil.copytree(ROOT / directory, tmp_path / directory)
     return tmp_path
 
@@ -103,20 +98,12 @@ def sources(tmp_path: Path) -> Path:
 @pytest.fixture
 def catalog(build_app: Callable[..., Flask], sources: Path) -> Callable[..., Result]:
     """``catalog("publish")``: the command run on the copy, in the test's transaction."""
-    app = build_app(**{variable: str(sources / directory) for variable, directory in SOURCE_DIRECTORIES.items()})
+    app = build_app(**{variable: str(sources / directory) for variable, directory in DIRECTORIES.items()})
 
     def run(*args: str) -> Result:
         return app.test_cli_runner().invoke(args=["catalog", *args])
 
     return run
-
-
-def edit(file: Path, old: str, new: str) -> int:
-    """Replace ``old`` (once) in ``file``; the 1-based line of the change."""
-    content = file.read_text(encoding="utf-8")
-    assert content.count(old) == 1, old
-    file.write_text(content.replace(old, new), encoding="utf-8")
-    return content[: content.index(old)].count("\n") + 1
 
 
 @pytest.fixture

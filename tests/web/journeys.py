@@ -7,7 +7,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -19,8 +19,11 @@ from sqlalchemy.orm import Session
 from portal import catalog
 from portal.catalog import ProcedureDefinition
 from portal.certificates import CertificateRenderer, TemplateSource
+from portal.database import db
+from portal.japan import jst
 from portal.models import Certificate, NamedSequence, Submission, TransitionRecord
 from portal.procedures import EXTENSION
+from portal.web.current import current_published
 from portal.web.sessions import LAST_SEEN, LOGGED_IN_AT
 from tests.web.conftest import login
 
@@ -42,6 +45,7 @@ JUMINHYO_ANSWERS = {
     "purpose": "employment",
 }
 
+COLLECTION_DAY = jst.today() + timedelta(days=14)  # within the 3 months ahead sodai_gomi accepts
 SODAI_GOMI_ANSWERS = {
     "family_name": "佐藤",
     "given_name": "花子",
@@ -51,9 +55,9 @@ SODAI_GOMI_ANSWERS = {
     "items-sofa": "1",
     "items-bicycle": "2",
     "preferred_date-era": "seireki",
-    "preferred_date-year": "2099",
-    "preferred_date-month": "1",
-    "preferred_date-day": "15",
+    "preferred_date-year": str(COLLECTION_DAY.year),
+    "preferred_date-month": str(COLLECTION_DAY.month),
+    "preferred_date-day": str(COLLECTION_DAY.day),
 }
 
 
@@ -101,9 +105,29 @@ def hidden_inputs(client: FlaskClient, path: str) -> dict[str, str]:
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
 
 
+def form_pages(client: FlaskClient, slug: str) -> list[str]:
+    """The keys of the form's pages, in order, as published now for ``client``'s portal."""
+    with client.application.app_context():
+        definition = current_published(db.session).definition(slug)
+        assert definition is not None, f"{slug} is not published"
+        return [page.key for page in definition.pages]
+
+
+def fill_in(client: FlaskClient, code: str, slug: str, answers: dict):  # type: ignore[no-untyped-def]
+    """Answer the form page by page from the first, pressing 次へ on each and sending it ``answers`` (a page keeps
+    only its own inputs). Returns the response of the first page that does not move on (its errors, a refusal),
+    else the last page's redirect to the confirmation page."""
+    path = f"/{code}/procedures/{slug}/apply"
+    for page in form_pages(client, slug):
+        response = post_form(client, f"{path}?page={page}", {**answers, "action": "next"})
+        if response.status_code != 302 or not response.headers["Location"].startswith(f"{path}?page="):
+            return response
+    return response
+
+
 def apply(client: FlaskClient, code: str, slug: str, answers: dict) -> str:
-    """Fill the form, confirm, submit; return the 受付番号."""
-    form = post_form(client, f"/{code}/procedures/{slug}/apply", answers)
+    """Fill in every page, confirm, submit; return the 受付番号."""
+    form = fill_in(client, code, slug, answers)
     assert form.status_code == 302, form.text
     confirm_path = f"/{code}/procedures/{slug}/confirm"
     assert form.headers["Location"] == confirm_path

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from portal.definitions import Kind
 from portal.japan import jst
 from portal.models import CatalogVersion, Certificate, Submission
-from tests.web.conftest import edit, login
+from tests.web.catalogcopy import change_sodai_gomi, edit
+from tests.web.conftest import login
 from tests.web.journeys import (
     JUMINHYO_ANSWERS,
     SODAI_GOMI_ANSWERS,
@@ -48,19 +49,6 @@ SHIPPED = [
     ("workflow", "juminhyo", 1),
     ("workflow", "sodai_gomi", 1),
 ]
-
-
-def change_sodai_gomi(sources: Path) -> None:
-    """Version 2 of 粗大ごみ: a relabelled option, a removed one, a renamed field and a renamed state."""
-    definition = sources / "forms_catalog/sodai_gomi.yaml"
-    edit(definition, "{value: sofa, label: ソファ}", "{value: sofa, label: ソファー}")
-    edit(definition, "          - {value: bicycle, label: 自転車}\n", "")
-    edit(definition, "      - name: phone\n        type: phone\n        label: 日中連絡先", "      - name: daytime_phone\n        type: phone\n        label: 連絡先電話番号")  # fmt: skip
-    workflow = sources / "workflows/sodai_gomi.yaml"
-    content = workflow.read_text(encoding="utf-8")
-    content = content.replace("initial: received", "initial: accepted")
-    content = content.replace("  received: {label: 受付}", "  accepted: {label: 受付済み}")
-    workflow.write_text(content.replace("from: [received]", "from: [accepted]"), encoding="utf-8")
 
 
 # -- the commands ---------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from portal.japan import jst
 from portal.japan.wareki import format_date
 from portal.models import Certificate, NamedSequence, Submission, TransitionRecord
-from tests.web.conftest import edit, login
+from tests.web.catalogcopy import edit
+from tests.web.conftest import login
 from tests.web.journeys import (
     JUMINHYO_ANSWERS,
     SODAI_GOMI_ANSWERS,

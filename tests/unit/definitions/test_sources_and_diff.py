@@ -88,6 +88,18 @@ def test_a_transitions_inputs_and_the_numbering_show_old_and_new(dirs: SourceDir
     ]
 
 
+def test_rules_and_date_bounds_show_old_and_new(dirs: SourceDirs) -> None:
+    source = read_sources(dirs)[Kind.DEFINITION, "sodai_gomi"].content
+    changed = source.replace("    max: 10\n", "    max: 8\n").replace("max: +3m", "max: +2m")
+    changed += "  - kind: required_if\n    field: notes\n    when: {field: preferred_date, equals: x}\n"
+    changes = diff(parse(Kind.DEFINITION, "sodai_gomi", source), parse(Kind.DEFINITION, "sodai_gomi", changed))
+    assert [str(c) for c in changes] == [
+        "~ field preferred_date: max 「+3m」 → 「+2m」",
+        "~ rule 1: max 10 → 8",
+        "+ rule 2: required_if",
+    ]
+
+
 def test_a_version_is_parsed_once_and_its_content_read_only_then(dirs: SourceDirs) -> None:
     source = read_sources(dirs)[Kind.DEFINITION, "juminhyo"]
     reads: list[str] = []
