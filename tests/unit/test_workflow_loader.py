@@ -446,7 +446,7 @@ def test_shipped_sodai_gomi_asks_the_collection_date_and_numbers_the_collection(
 
     [collection_date] = gomi.transition("complete").fields
     assert (collection_date.name, collection_date.type, collection_date.required) == ("collection_date", "date", True)
-    assert collection_date.settings.min == "today"  # type: ignore[attr-defined]
+    assert collection_date.settings.min.text == "today"  # type: ignore[attr-defined]
     assert gomi.transition("complete").effects == (Effect.ASSIGN_NUMBER,)
     assert gomi.numbering is not None and gomi.numbering.label == "収集番号"
 
@@ -475,7 +475,7 @@ BAD_INPUTS = {
     "date bound that is not a date": (
         REGISTER.replace("max: today", "max: yesterday  # <-"),
         ("transitions", 0, "fields", 1, "max"),
-        "write an ISO date (2024-04-01) or today",
+        "は日付の範囲として読めません",
     ),
     "field without a label": (
         REGISTER.replace("      - name: issued_on\n", "      - name: issued_on  # <-\n").replace(

@@ -49,7 +49,7 @@ def test_a_certificate_source_carries_the_shared_layouts_and_changes_with_them(d
 def test_a_whole_source_added_or_withdrawn_is_one_line(dirs: SourceDirs) -> None:
     source = read_sources(dirs)[Kind.WORKFLOW, "sodai_gomi"]
     workflow = parse(Kind.WORKFLOW, "sodai_gomi", source.content)
-    whole = "workflow: 「粗大ごみ収集の申込み」 (1 inputs, 4 states, 3 transitions)"
+    whole = "workflow: 「粗大ごみ収集の申込み」 (1 input, 4 states, 3 transitions)"
     assert [str(c) for c in diff(None, workflow)] == [f"+ {whole}"]
     assert [str(c) for c in diff(workflow, None)] == [f"- {whole}"]
 
