@@ -27,7 +27,20 @@ def definition_schema() -> dict[str, Any]:
     """forms_catalog/*.yaml: a field's keys are the common ones plus those of its ``type``."""
     schema = ProcedureDefinition.model_json_schema(by_alias=True)
     _drop(schema, *_DERIVED)
-    defs = schema["$defs"]
+    _typed_fields(schema["$defs"])
+    return {"$schema": DIALECT, "title": "Madoguchi procedure definition", **schema}
+
+
+def workflow_schema() -> dict[str, Any]:
+    """workflows/*.yaml: a transition's fields are written like a definition's."""
+    schema = WorkflowSpec.model_json_schema(by_alias=True)
+    _typed_fields(schema["$defs"])
+    return {"$schema": DIALECT, "title": "Madoguchi workflow", **schema}
+
+
+def _typed_fields(defs: dict[str, Any]) -> None:
+    """Replace pydantic's FieldDef (with its ``settings``) by the keys written inline: the common ones plus, by
+    ``type``, those of the type."""
     common = defs.pop("FieldDef")
     _drop(common, "settings")
     common["properties"]["type"] = {"enum": sorted(registry.field_types()), "description": "the field type"}
@@ -51,12 +64,6 @@ def definition_schema() -> dict[str, Any]:
         "required": common["required"],
         "allOf": branches,
     }
-    return {"$schema": DIALECT, "title": "Madoguchi procedure definition", **schema}
-
-
-def workflow_schema() -> dict[str, Any]:
-    """workflows/*.yaml."""
-    return {"$schema": DIALECT, "title": "Madoguchi workflow", **WorkflowSpec.model_json_schema(by_alias=True)}
 
 
 def dumps(schema: dict[str, Any]) -> str:
@@ -133,9 +140,22 @@ def reference() -> str:
         "",
         *_table(spec["states"].annotation.__args__[1]),  # type: ignore[union-attr]
         "",
+        "### numbering",
+        "",
+        *_table(_model(WorkflowSpec, "numbering")),
+        "",
+        "A transition with `effects: [assign_number]` gives the case its number, once: the next of the series "
+        "`name` in the municipality for the calendar year (JST), without gaps, shown with `label` on the case "
+        "pages and the receipt and printed by certificates (`number`). Workflows naming the same series share it.",
+        "",
         "### transitions[]",
         "",
         *_table(spec["transitions"].annotation.__args__[0]),  # type: ignore[union-attr]
+        "",
+        "`fields` are written like `pages[].fields[]` (any field type but `household_members`, without "
+        "`prefill` or `fills`); staff fill them when firing the transition, only staff transitions take them. "
+        "They are checked like a resident's answers, stored with the history row, shown to whom "
+        "`comment_visible_to` names, and printed by certificates (`inputs`).",
         "",
         "## Certificate template context",
         "",

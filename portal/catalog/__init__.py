@@ -26,9 +26,11 @@ from portal.catalog.validation import (
     ValidationResult,
     answers_by_page,
     display_answers,
+    display_fields,
     prefill,
     to_raw,
     validate,
+    validate_fields,
 )
 from portal.yamlsource import DefinitionError
 
@@ -54,6 +56,7 @@ __all__ = [
     "ValidationResult",
     "answers_by_page",
     "display_answers",
+    "display_fields",
     "field_types",
     "get",
     "load_catalog",
@@ -64,4 +67,5 @@ __all__ = [
     "register",
     "to_raw",
     "validate",
+    "validate_fields",
 ]

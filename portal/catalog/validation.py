@@ -5,13 +5,13 @@ Works on plain mappings shaped like ``request.form.to_dict(flat=False)`` so it n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from portal.catalog.fieldtypes.base import Choices, FieldError, Raw, SuppliedChoicesType, Translate
 from portal.catalog.model import FieldDef, ProcedureDefinition
-from portal.catalog.rules import broken_rules
+from portal.catalog.rules import Rule, broken_rules
 from portal.messages import Message
 
 
@@ -44,13 +44,27 @@ def validate(
 
     The definition's ``rules`` are checked once every field has been read; their errors join the fields'.
     """
-    checked = {f.name for f in (definition.page(page).fields if page is not None else definition.fields)}
+    checked = definition.page(page).fields if page is not None else None
+    return validate_fields(definition.fields, raw, checked=checked, choices=choices, rules=definition.rules)
+
+
+def validate_fields(
+    fields: Sequence[FieldDef],
+    raw: Raw,
+    *,
+    checked: Sequence[FieldDef] | None = None,
+    choices: Mapping[str, Choices] | None = None,
+    rules: Sequence[Rule] = (),
+) -> ValidationResult:
+    """:func:`validate` for any list of fields (a definition's, a workflow transition's inputs), reporting and
+    returning only those in ``checked`` (default: all of them), with ``rules`` checked after the fields."""
+    reported = {f.name for f in (fields if checked is None else checked)}
     parsed: dict[str, Any] = {}  # every visible field whose answer is valid, for show_if and the rules
     invalid: set[str] = set()
     values: dict[str, Any] = {}
     errors: dict[str, Message] = {}
     hidden: set[str] = set()
-    for field_def in definition.fields:
+    for field_def in fields:
         if field_def.show_if is not None and not field_def.show_if.matches(parsed.get(field_def.show_if.field)):
             hidden.add(field_def.name)
             continue  # hidden: neither validated nor stored
@@ -63,17 +77,17 @@ def validate(
                 raise field_type.error(field_def, field_type.required_msgid)
         except FieldError as exc:
             invalid.add(field_def.name)
-            if field_def.name in checked:
+            if field_def.name in reported:
                 errors[field_def.name] = exc.message
             continue
         parsed[field_def.name] = value
-        if field_def.name in checked:
+        if field_def.name in reported:
             values[field_def.name] = value
-    fields = {f.name: f for f in definition.fields}
-    for name, message in broken_rules(definition.rules, parsed, invalid, fields).items():
-        if name in checked:
+    by_name = {f.name: f for f in fields}
+    for name, message in broken_rules(rules, parsed, invalid, by_name).items():
+        if name in reported:
             errors.setdefault(name, message)
-    in_field_order = {name: errors[name] for name in fields if name in errors}
+    in_field_order = {name: errors[name] for name in by_name if name in errors}
     return ValidationResult(values=values, errors=in_field_order, hidden=frozenset(hidden))
 
 
@@ -149,6 +163,16 @@ def display_answers(
         (page.title, [(answer.label, answer.text) for answer in page.answers])
         for page in answers_by_page(definition, values, translate, choices)
     ]
+
+
+def display_fields(
+    fields: Sequence[FieldDef],
+    values: Mapping[str, Any],
+    translate: Translate,
+    choices: Mapping[str, Choices] | None = None,
+) -> list[tuple[str, str]]:
+    """[(field label, answer text)] of the ``fields`` that have a key in ``values``, translated."""
+    return [(translate(f.label), _display(f, values[f.name], translate, choices)) for f in fields if f.name in values]
 
 
 def _display(field_def: FieldDef, value: Any, translate: Translate, choices: Mapping[str, Choices] | None) -> str:

@@ -1,6 +1,7 @@
 """What changes between two versions of a source, in the terms an administrator reviews before publishing.
 
-Definitions compare by page key, field name, option value and rule position; workflows by state key and transition name;
+Definitions compare by page key, field name, option value and rule position; workflows by state key, transition
+name and the name of each transition's field;
 templates by file, with the lines added and removed. A thing that appears or disappears is one line; a thing
 that stays shows each attribute that changed, old → new.
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from portal.catalog import ProcedureDefinition
+from portal.catalog import FieldDef, ProcedureDefinition
 from portal.certificates import TemplateSource
 from portal.workflow import WorkflowDefinition
 
@@ -72,16 +73,22 @@ def _definition(definition: ProcedureDefinition) -> Entities:
     for page in definition.pages:
         found[f"page {page.key}"] = page.model_dump(mode="json", exclude={"key", "fields"})
         for field in page.fields:
-            attributes = field.model_dump(mode="json", exclude={"name", "settings"}, by_alias=True)
-            settings = field.settings.model_dump(mode="json", by_alias=True)
-            choices = [key for key, value in settings.items() if _is_choices(value)]  # options, items, …
-            kept = {key: value for key, value in settings.items() if key not in choices}
-            found[f"field {field.name}"] = {"page": page.key, **attributes, **kept}
-            for key in choices:
-                for choice in settings[key]:
-                    found[f"option {field.name}={choice['value']}"] = {k: v for k, v in choice.items() if k != "value"}
+            found |= _field(field, "field", field.name, {"page": page.key})
     for number, rule in enumerate(definition.rules, 1):  # rules have no name: compared by position
         found[f"rule {number}"] = rule.model_dump(mode="json", by_alias=True)
+    return found
+
+
+def _field(field: FieldDef, kind: str, name: str, place: dict[str, Any]) -> Entities:
+    """A field (a definition's, or a transition's ``kind`` input named ``name``) and each of its options."""
+    attributes = field.model_dump(mode="json", exclude={"name", "settings"}, by_alias=True)
+    settings = field.settings.model_dump(mode="json", by_alias=True)
+    choices = [key for key, value in settings.items() if _is_choices(value)]  # options, items, …
+    kept = {key: value for key, value in settings.items() if key not in choices}
+    found: Entities = {f"{kind} {name}": {**place, **attributes, **kept}}
+    for key in choices:
+        for choice in settings[key]:
+            found[f"option {name}={choice['value']}"] = {k: v for k, v in choice.items() if k != "value"}
     return found
 
 
@@ -91,7 +98,14 @@ def _is_choices(value: Any) -> bool:
 
 
 def _workflow(workflow: WorkflowDefinition) -> Entities:
-    found: Entities = {"workflow": {"title": workflow.title, "initial": workflow.initial}}
+    numbering = workflow.numbering
+    found: Entities = {
+        "workflow": {
+            "title": workflow.title,
+            "initial": workflow.initial,
+            "numbering": f"{numbering.name} 「{numbering.label}」 {numbering.format}" if numbering else None,
+        }
+    }
     for key, state in workflow.states.items():
         found[f"state {key}"] = {
             "label": state.label,
@@ -113,6 +127,9 @@ def _workflow(workflow: WorkflowDefinition) -> Entities:
             "style": transition.style.value,
             "confirm": transition.confirm,
         }
+        for field in transition.fields:
+            name = f"{transition.name}.{field.name}"
+            found |= _field(field, "input", name, {"transition": transition.name})
     return found
 
 

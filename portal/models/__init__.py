@@ -2,7 +2,7 @@
 
 from portal.models.audit import AuditAction, AuditActorKind, AuditEntry
 from portal.models.base import Base
-from portal.models.certificate import Certificate, NumberSequence, SequenceKind
+from portal.models.certificate import Certificate, NamedSequence, NumberSequence, SequenceKind
 from portal.models.drafts import Draft
 from portal.models.people import Resident, Staff
 from portal.models.records import DemoHousehold, DemoPerson, LinkMethod, ResidentRecordLink
@@ -24,6 +24,7 @@ __all__ = [
     "LinkMethod",
     "Municipality",
     "MunicipalityProcedure",
+    "NamedSequence",
     "NumberSequence",
     "PendingSeal",
     "Resident",

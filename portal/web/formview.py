@@ -7,7 +7,7 @@ field with ids, translated labels, raw values and the error, so templates contai
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -32,6 +32,7 @@ from portal.japan import jst
 from portal.messages import Message
 from portal.records.model import Household
 from portal.web import attachments
+from portal.workflow import Transition
 
 AUTOCOMPLETE_BY_PREFILL = {
     "family_name": "family-name",
@@ -97,7 +98,10 @@ def _bound(settings: Any, name: str) -> int | str | None:
     return value
 
 
-def field_view(f: FieldDef, raw: Raw, error: Message | None, choices: Choices | None = None) -> FieldView:
+def field_view(
+    f: FieldDef, raw: Raw, error: Message | None, choices: Choices | None = None, id_prefix: str = "field-"
+) -> FieldView:
+    """``id_prefix`` keeps ids unique where several forms share a page (a case's transitions)."""
     settings = f.settings
     widget = registry.get(f.type).widget
     supplied = isinstance(f.field_type, SuppliedChoicesType)
@@ -110,7 +114,7 @@ def field_view(f: FieldDef, raw: Raw, error: Message | None, choices: Choices | 
     return FieldView(
         name=f.name,
         widget=widget,
-        input_id=f"field-{f.name}",
+        input_id=f"{id_prefix}{f.name}",
         label=gettext(f.label),
         help=gettext(f.help) if f.help else None,
         required=f.required,
@@ -152,6 +156,22 @@ def page_views(
         _page_view(page, [field_view(f, raw, errors.get(f.name), (choices or {}).get(f.name)) for f in page.fields])
         for page in definition.pages
     ]
+
+
+def transition_views(
+    transitions: Sequence[Transition],
+    refused: str = "",
+    raw: Raw | None = None,
+    errors: Mapping[str, Message] | None = None,
+) -> dict[str, list[FieldView]]:
+    """The fields of each transition that has any (transition name → views), their ids prefixed by its name: one
+    page shows every transition's form. The ``refused`` one shows what was typed (``raw``) and its ``errors``."""
+    views: dict[str, list[FieldView]] = {}
+    for t in transitions:
+        if t.fields:
+            typed, found = (raw or {}, errors or {}) if t.name == refused else ({}, {})
+            views[t.name] = [field_view(f, typed, found.get(f.name), id_prefix=f"field-{t.name}-") for f in t.fields]
+    return views
 
 
 def step_view(
@@ -213,6 +233,11 @@ def has_file_field(pages: list[PageView]) -> bool:
 
 def error_summary(pages: list[PageView]) -> list[tuple[str, str]]:
     return [(f.input_id, f.error) for page in pages for f in page.fields if f.error]
+
+
+def transition_errors(views: Mapping[str, list[FieldView]]) -> list[tuple[str, str]]:
+    """The error summary of a case page whose transition fields were refused."""
+    return [(f.input_id, f.error) for fields in views.values() for f in fields if f.error]
 
 
 def form_data(form: Mapping[str, Any]) -> dict[str, list[str]]:

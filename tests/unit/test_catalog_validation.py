@@ -9,13 +9,16 @@ import pytest
 
 from portal.catalog import (
     Answer,
+    FieldDef,
     ProcedureDefinition,
     answers_by_page,
     display_answers,
+    display_fields,
     load_definition,
     prefill,
     to_raw,
     validate,
+    validate_fields,
 )
 from portal.identity import ResidentProfile
 from portal.japan import jst
@@ -320,3 +323,25 @@ def test_members_are_displayed_by_name_and_unknown_ids_as_stored(juminhyo: Proce
     assert shown["必要な方"] == "山田 太郎（世帯主）、山田 優子（妻）"
     moved_out = dict(display_answers(juminhyo, values, lambda s: s, {"members": HOUSEHOLD[:1]})[1][1])
     assert moved_out["必要な方"] == "山田 太郎（世帯主）、P0002"
+
+
+DELIVERY = tuple(
+    FieldDef.model_validate(field)
+    for field in (
+        {"name": "method", "type": "radio", "label": "交付方法", "options": [{"value": "counter", "label": "窓口"}, {"value": "mail", "label": "郵送"}]},
+        {"name": "mailed_to", "type": "address", "label": "送付先", "show_if": {"field": "method", "equals": "mail"}},
+    )
+)  # fmt: skip
+
+
+def test_any_list_of_fields_is_checked_like_a_definitions() -> None:
+    """A workflow transition's fields, say: normalised, show_if among them, errors naming the label."""
+    mailed = validate_fields(DELIVERY, {"method": ["mail"], "mailed_to": ["東京都千代田区千代田１－１"]})
+    assert mailed.ok and mailed.values == {"method": "mail", "mailed_to": "東京都千代田区千代田1-1"}
+    assert validate_fields(DELIVERY, {"method": ["counter"], "mailed_to": ["どこか"]}).values == {"method": "counter"}
+
+    refused = validate_fields(DELIVERY, {"method": ["mail"]})
+    assert {name: message.render() for name, message in refused.errors.items()} == {
+        "mailed_to": "送付先を入力してください"
+    }
+    assert display_fields(DELIVERY, mailed.values, str) == [("交付方法", "郵送"), ("送付先", "東京都千代田区千代田1-1")]

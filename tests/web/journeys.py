@@ -7,7 +7,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -21,7 +21,7 @@ from portal.catalog import ProcedureDefinition
 from portal.certificates import CertificateRenderer, TemplateSource
 from portal.database import db
 from portal.japan import jst
-from portal.models import Certificate, Submission, TransitionRecord
+from portal.models import Certificate, NamedSequence, Submission, TransitionRecord
 from portal.procedures import EXTENSION
 from portal.web.current import current_published
 from portal.web.sessions import LAST_SEEN, LOGGED_IN_AT
@@ -143,10 +143,17 @@ def receipt_reference(code: str, response: Any) -> str:
     return match.group(1)
 
 
-def fire(client: FlaskClient, reference: str, transition: str, comment: str | None = None):  # type: ignore[no-untyped-def]
+def fire(client: FlaskClient, reference: str, transition: str, comment: str | None = None, **inputs: str):  # type: ignore[no-untyped-def]
+    """Press a transition's button on the case page, with its comment and ``inputs`` (the fields' form keys)."""
     page = f"/backoffice/submissions/{reference}"
-    data = {"comment": comment} if comment is not None else {}
+    data = {**({"comment": comment} if comment is not None else {}), **inputs}
     return post_form(client, f"{page}/transitions/{transition}", data, token_from=page)
+
+
+def collection_date(day: date) -> dict[str, str]:
+    """sodai_gomi's 収集日 (filled when completing) as the case page's form sends it, in 西暦."""
+    parts = {"era": "seireki", "year": str(day.year), "month": str(day.month), "day": str(day.day)}
+    return {f"collection_date-{part}": value for part, value in parts.items()}
 
 
 def approve_juminhyo(make_client: Any, reference: str, *, clerk: str, approver: str) -> FlaskClient:
@@ -186,22 +193,35 @@ def state_of(db_session, code: str, reference: str) -> str:  # type: ignore[no-u
 
 
 def db_state(db_session: Session) -> tuple[Any, ...]:
-    """Everything a refused request must leave alone: submissions (state, answers), history, certificates."""
+    """Everything a refused request must leave alone: submissions (state, answers, number), history (with its
+    inputs), certificates and the workflows' number series."""
     db_session.expire_all()
     submissions = db_session.execute(
-        select(Submission.municipality_code, Submission.reference, Submission.state, Submission.answers).order_by(
-            Submission.id
-        )
+        select(
+            Submission.municipality_code,
+            Submission.reference,
+            Submission.state,
+            Submission.answers,
+            Submission.assigned_number,
+        ).order_by(Submission.id)
     ).all()
     history = db_session.execute(
-        select(TransitionRecord.id, TransitionRecord.transition, TransitionRecord.to_state).order_by(
-            TransitionRecord.id
-        )
+        select(
+            TransitionRecord.id, TransitionRecord.transition, TransitionRecord.to_state, TransitionRecord.inputs
+        ).order_by(TransitionRecord.id)
     ).all()
     certificates = db_session.execute(
         select(Certificate.issue_number, Certificate.revoked_at, Certificate.revocation_reason).order_by(Certificate.id)
     ).all()
-    return tuple(map(tuple, submissions)), tuple(map(tuple, history)), tuple(map(tuple, certificates))
+    series = db_session.execute(
+        select(NamedSequence.municipality_code, NamedSequence.name, NamedSequence.year, NamedSequence.last_value)
+    ).all()
+    return (
+        tuple(map(tuple, submissions)),
+        tuple(map(tuple, history)),
+        tuple(map(tuple, certificates)),
+        tuple(sorted(map(tuple, series))),
+    )
 
 
 def flashed(client: FlaskClient, response: Any) -> str:

@@ -94,6 +94,20 @@ def test_schema_refuses_a_misspelt_setting(schemas: dict[str, dict[str, Any]]) -
     assert any(p.endswith(".max_lenght: not allowed") for p in found)
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "says"),
+    [("max_lenght", 5, ".max_lenght: not allowed"), ("type", "colour", ".type: 'colour' not in enum")],
+)
+def test_workflow_schema_types_a_transitions_fields_like_a_definitions(
+    schemas: dict[str, dict[str, Any]], key: str, value: Any, says: str
+) -> None:
+    data = yaml.safe_load((ROOT / "workflows" / "sodai_gomi.yaml").read_text(encoding="utf-8"))
+    complete = next(t for t in data["transitions"] if t["name"] == "complete")
+    complete["fields"][0][key] = value  # the 収集日, a date
+    found = problems(schemas["workflow"], data, schemas["workflow"])
+    assert any(p.endswith(f"fields[0]{says}") for p in found), found
+
+
 def test_schema_checks_each_rule_by_its_kind(schemas: dict[str, dict[str, Any]]) -> None:
     data = yaml.safe_load((ROOT / "forms_catalog" / "sodai_gomi.yaml").read_text(encoding="utf-8"))
     assert data["rules"] and problems(schemas["definition"], data, schemas["definition"]) == []
@@ -129,5 +143,9 @@ def test_reference_covers_every_field_type_and_the_certificate_context() -> None
         "issue_number",
         "verify_url",
         "mayor_name",
+        "### numbering",
+        "assign_number",
+        "`fields`",
+        "inputs:",
     ):
         assert key in text

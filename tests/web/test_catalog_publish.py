@@ -18,10 +18,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.definitions import Kind
+from portal.japan import jst
 from portal.models import CatalogVersion, Certificate, Submission
 from tests.web.catalogcopy import change_sodai_gomi, edit
 from tests.web.conftest import login
-from tests.web.journeys import JUMINHYO_ANSWERS, SODAI_GOMI_ANSWERS, apply, decide_juminhyo, fire, state_of
+from tests.web.journeys import (
+    JUMINHYO_ANSWERS,
+    SODAI_GOMI_ANSWERS,
+    apply,
+    collection_date,
+    decide_juminhyo,
+    fire,
+    state_of,
+)
 
 MIHON = "999997"
 STAFF = {"clerk": "staff-mihon-clerk", "approver": "staff-mihon-approver"}
@@ -203,7 +212,7 @@ def test_old_cases_keep_their_labels_options_and_states_while_new_applications_u
     case = clerk.get(f"/backoffice/submissions/{old}")
     assert case.status_code == 200 and "日中連絡先" in case.text and "自転車" in case.text
     # The old case moves on its own workflow version: its 「受付」 state is gone from the new one.
-    assert fire(clerk, old, "complete").status_code == 302
+    assert fire(clerk, old, "complete", **collection_date(jst.today())).status_code == 302
     assert state_of(db_session, MIHON, old) == "completed"
 
     def version_of(reference: str) -> tuple[int, int]:

@@ -1,4 +1,5 @@
-"""粗大ごみ収集 end to end: a resident whose name came unsplit applies, a clerk completes it, no certificate."""
+"""粗大ごみ収集 end to end: a resident whose name came unsplit applies, a clerk completes it with the 収集日 and the
+case takes its 収集番号; no certificate."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from sqlalchemy.orm import Session
 
 from portal.catalog.datebound import add_months
 from portal.japan import jst, wareki
+from portal.japan.wareki import format_date
 from portal.models import Certificate, Submission, TransitionRecord
 from tests.web.conftest import login
 from tests.web.journeys import (
     COLLECTION_DAY,
     SODAI_GOMI_ANSWERS,
     apply,
+    collection_date,
     db_state,
     fill_in,
     fire,
@@ -61,23 +64,34 @@ def test_resident_splits_their_name_applies_and_sees_the_collection_completed(
     assert reference not in clerk.get("/backoffice/", query_string={"procedure": "juminhyo"}).text
     page = clerk.get(f"/backoffice/submissions/{reference}").text
     assert "ソファ" in page and "受付を完了する" in page
+    assert 'id="field-complete-collection_date"' in page and "収集番号" not in page  # not numbered yet
 
-    note = "1月15日（金）午前8時30分までに、玄関前にお出しください。"
-    assert fire(clerk, reference, "complete", note).status_code == 302
+    day = jst.today() + timedelta(days=10)
+    shown_day = format_date(day, with_seireki=True)
+    note = "午前8時30分までに、玄関前にお出しください。"
+    assert fire(clerk, reference, "complete", note, **collection_date(day)).status_code == 302
     assert state_of(db_session, CODE, reference) == "completed"
     assert db_session.scalar(select(func.count()).select_from(Certificate)) == 0
     history = db_session.scalars(select(TransitionRecord).order_by(TransitionRecord.id)).all()
-    assert [(r.transition, r.to_state, r.actor_name, r.comment) for r in history] == [
-        ("submit", "received", "佐藤花子", None),  # who acted: the verified identity, as the provider sent it
-        ("complete", "completed", "窓口 一郎", note),
+    assert [(r.transition, r.to_state, r.actor_name, r.comment, r.inputs) for r in history] == [
+        ("submit", "received", "佐藤花子", None, None),  # who acted: the verified identity, as the provider sent it
+        ("complete", "completed", "窓口 一郎", note, {"collection_date": day.isoformat()}),
     ]
+    number = f"{jst.today().year}-00001"
+    assert db_session.scalars(select(Submission.assigned_number).filter_by(reference=reference)).one() == number
+
+    case = html.unescape(clerk.get(f"/backoffice/submissions/{reference}").text)
+    assert "収集番号" in case and number in case and "収集日" in case and shown_day in case
 
     mine = client.get(f"/{CODE}/applications").text
     assert reference in mine and "粗大ごみ収集の申込" in mine and "完了" in mine
     detail = html.unescape(client.get(f"/{CODE}/applications/{reference}").text)
     assert "受付 → " in detail and "完了" in detail and note in detail
+    assert "収集番号" in detail and number in detail and "収集日" in detail and shown_day in detail
     assert "証明書" not in detail and "取り下げる" not in detail  # finished: nothing left to do
     assert client.get(f"/{CODE}/applications/{reference}/certificate.pdf").status_code == 404
+    receipt = client.get(f"/{CODE}/applications/{reference}/receipt").text
+    assert "収集番号" in receipt and number in receipt
 
 
 def test_rejecting_a_collection_needs_a_reason(client: FlaskClient, make_client: Any, db_session: Session) -> None:

@@ -35,6 +35,7 @@ from portal.web.formview import (
     page_views,
     step_view,
 )
+from portal.web.history import history_inputs
 from portal.web.resident import wizard
 from portal.web.responses import pdf_response, refused
 from portal.workflow import TransitionRefused
@@ -323,6 +324,7 @@ def receipt(code: str, reference: str) -> str:
         "resident/receipt.html",
         submission=submission,
         definition=definition,
+        workflow=current_procedures().case(submission).workflow,
         offer=offer,
         steps=wizard.step_labels(definition),
     )
@@ -374,11 +376,13 @@ def application(code: str, reference: str) -> str:
     definition = _definition_of(submission)
     service = _service()
     resubmission = service.resubmission(submission)
+    workflow = current_procedures().case(submission).workflow
     return render_template(
         "resident/application.html",
         submission=submission,
         definition=definition,
-        workflow=current_procedures().case(submission).workflow,
+        workflow=workflow,
+        history_inputs=history_inputs(workflow, submission.history, staff_view=False),
         answers=catalog.display_answers(
             definition, submission.answers, _, _choices(definition, _household(definition))
         ),
