@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from portal.catalog import registry
+from portal.catalog import fees, methods, registry
 from portal.catalog.model import Catalog, FieldDef, ProcedureDefinition, ShowIf
 from portal.modelkeys import input_keys, keys_at
 from portal.yamlsource import DefinitionError, Path_, Source, content_hash, format_path, parse, read_source, unknown_key
@@ -65,7 +65,10 @@ def parse_definition(
         definition = ProcedureDefinition.model_validate(data)
     except ValidationError as exc:
         raise _definition_error(source, exc) from None
-    problems = [*_cross_field_problems(definition), *_reference_problems(definition, workflows, certificates)]
+    problems = [*fees.problems(definition), *methods.problems(definition)]
+    if not problems and (generated := methods.page(definition)) is not None:
+        definition = definition.model_copy(update={"pages": (*definition.pages, generated)})
+    problems += [*_cross_field_problems(definition), *_reference_problems(definition, workflows, certificates)]
     if problems:
         raise _combined(source, problems)
     return definition
@@ -87,10 +90,13 @@ def load_catalog(
 
 
 def _yaml_path(loc: tuple[int | str, ...]) -> Path_:
-    """Pydantic's loc → the path in the YAML: a field's type-specific keys sit inline, not under settings."""
+    """Pydantic's loc → the path in the YAML: a field's type-specific keys sit inline, not under settings, and
+    the kind of fee pydantic names in the location is not written."""
     path: list[str | int] = []
     for index, part in enumerate(loc):
         if part == "settings" and index >= 2 and loc[index - 2] == "fields":
+            continue
+        if part in fees.TAGS and loc[:index] == ("fee",):
             continue
         path.append(part)
     return tuple(path)
@@ -121,6 +127,8 @@ def _unknown_key(source: Source, loc: tuple[int | str, ...]) -> str:
         settings = input_keys(registry.get(type_name).settings_model) if type_name in registry.field_types() else []
         known = [k for k in input_keys(FieldDef) if k not in _NOT_WRITTEN] + settings
         return unknown_key(str(key), known, f"この型（{type_name}）")
+    if place[-1:] and (fee_kind := fees.TAGS.get(str(place[-1]))) is not None:
+        return unknown_key(str(key), input_keys(fee_kind))
     known = [k for k in keys_at(ProcedureDefinition, place) or [] if k not in _NOT_WRITTEN]
     return unknown_key(str(key), known)
 

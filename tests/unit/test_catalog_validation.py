@@ -38,12 +38,13 @@ APPLICANT = {
     "phone": ["０３－１２３４－５６７８"],
 }
 REQUEST = {"scope": ["self"], "copies": ["2"], "purpose": ["employment"]}
+METHODS = {"receipt_method": ["counter"], "payment_method": ["online"]}  # the generated last page
 # The recorded household the web layer supplies as the choices of 世帯の一部 (members).
 HOUSEHOLD = [("P0001", "山田 太郎（世帯主）"), ("P0002", "山田 優子（妻）")]
 
 
 def answers(**changes: list[str]) -> dict[str, list[str]]:
-    return {**APPLICANT, **REQUEST, **changes}
+    return {**APPLICANT, **REQUEST, **METHODS, **changes}
 
 
 def test_full_answers_are_normalised(juminhyo: ProcedureDefinition) -> None:
@@ -62,6 +63,8 @@ def test_full_answers_are_normalised(juminhyo: ProcedureDefinition) -> None:
         "items": None,  # optional and left empty
         "copies": 2,
         "purpose": "employment",
+        "receipt_method": "counter",
+        "payment_method": "online",
     }
 
 
@@ -100,6 +103,8 @@ def test_required_messages_in_field_order(juminhyo: ProcedureDefinition) -> None
         "scope",
         "copies",
         "purpose",
+        "receipt_method",
+        "payment_method",
     ]
     assert str(result.errors["family_name"]) == "氏を入力してください"
     assert str(result.errors["scope"]) == "必要な方を選択してください"
@@ -211,6 +216,8 @@ def test_prefill_from_profile(juminhyo: ProcedureDefinition) -> None:
         "birthdate": "1980-03-14",
         "postal_code": "1000001",
         "address": "東京都千代田区千代田1-1",
+        "delivery_postal_code": "1000001",  # where a certificate is mailed, from the same claims
+        "delivery_address": "東京都千代田区千代田1-1",
     }
 
 
@@ -251,7 +258,7 @@ def test_display_answers_translates_titles_labels_and_options(juminhyo: Procedur
     pages = display_answers(
         juminhyo, values, lambda s: {"請求者": "Applicant", "氏": "Surname", "続柄": "Relationship"}.get(s, s)
     )
-    (first_title, first_rows), (second_title, second_rows) = pages
+    (first_title, first_rows), (second_title, second_rows), (third_title, third_rows) = pages
     assert first_title == "Applicant" and ("Surname", "山田") in first_rows
     assert ("生年月日", "昭和55年3月14日(1980年)") in first_rows
     assert ("郵便番号", "〒100-0001") in first_rows
@@ -262,6 +269,10 @@ def test_display_answers_translates_titles_labels_and_options(juminhyo: Procedur
         "必要な通数": "2",
         "使いみち": "勤務先への提出",
     }
+    assert (third_title, third_rows) == (
+        "受取方法・支払方法",
+        [("受取方法", "窓口で受け取る"), ("支払方法", "オンライン決済")],
+    )
 
 
 # --- 世帯の一部: members chosen from the recorded household ------------------------------------------
