@@ -12,7 +12,14 @@ import sys
 
 from portal.config import ROOT
 
-CORE_PACKAGES = ("portal.catalog", "portal.workflow", "portal.certificates", "portal.records", "portal.japan")
+CORE_PACKAGES = (
+    "portal.catalog",
+    "portal.workflow",
+    "portal.certificates",
+    "portal.records",
+    "portal.japan",
+    "portal.payments",
+)
 CORE_MODULES = ("portal.identity", "portal.roles", "portal.messages")
 WEB_ONLY = ("flask", "werkzeug", "flask_babel", "flask_wtf", "flask_session")
 
