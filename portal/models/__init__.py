@@ -3,6 +3,7 @@
 from portal.models.audit import AuditAction, AuditActorKind, AuditEntry
 from portal.models.base import Base
 from portal.models.certificate import Certificate, NumberSequence, SequenceKind
+from portal.models.payment import Payment, PaymentStatus
 from portal.models.people import Resident, Staff
 from portal.models.records import DemoHousehold, DemoPerson, LinkMethod, ResidentRecordLink
 from portal.models.submission import ActorKind, Submission, TransitionRecord
@@ -23,6 +24,8 @@ __all__ = [
     "Municipality",
     "MunicipalityProcedure",
     "NumberSequence",
+    "Payment",
+    "PaymentStatus",
     "PendingSeal",
     "Resident",
     "ResidentRecordLink",

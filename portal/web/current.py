@@ -7,11 +7,13 @@ from pathlib import Path
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
+from portal.payments import PaymentProvider
 from portal.procedures import EXTENSION, Procedures, Published
 from portal.records.backend import ResidentRecords
 from portal.records.registry import RecordsDirectory
 
 RECORDS_EXTENSION = "madoguchi.records"
+PAYMENTS_EXTENSION = "madoguchi.payments"
 
 
 def current_procedures() -> Procedures:
@@ -41,3 +43,9 @@ def current_records(session: Session) -> dict[str, ResidentRecords]:
 def seals_dir() -> Path:
     """Where seal images live (static/seals/), read by the certificate renderer and served to pages."""
     return Path(current_app.static_folder or "static") / "seals"
+
+
+def current_payment_provider() -> PaymentProvider | None:
+    """The configured payment provider (built once at start), or None when the deployment has none."""
+    provider: PaymentProvider | None = current_app.extensions[PAYMENTS_EXTENSION]
+    return provider

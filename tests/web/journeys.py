@@ -39,6 +39,8 @@ JUMINHYO_ANSWERS = {
     "items": ["relationship"],
     "copies": "2",
     "purpose": "employment",
+    "receipt_method": "counter",
+    "payment_method": "counter",
 }
 
 SODAI_GOMI_ANSWERS = {

@@ -163,7 +163,7 @@ def test_empty_form_names_every_required_field(resident: FlaskClient, db_session
     assert response.status_code == 200
     page = response.text
     required = ["family_name", "given_name", "family_name_kana", "given_name_kana", "birthdate", "postal_code",
-                "address", "phone", "scope", "copies", "purpose"]  # fmt: skip
+                "address", "phone", "scope", "copies", "purpose", "receipt_method", "payment_method"]  # fmt: skip
     assert _summary_links(page) == [f"field-{name}" for name in required]
     for label in (
         "氏を入力してください",

@@ -22,6 +22,7 @@ from portal.records.matching import Outcome
 from portal.roles import Permission, permissions_of
 from portal.services import tenancy
 from portal.services.certificates import certificate_of, delivered_certificate
+from portal.services.payments import awaits_payment, payment_facts, payments_of
 from portal.services.review import RecordReview, review_record
 from portal.services.revocation import RevocationRefused, RevocationService, certificates_of
 from portal.services.submissions import QueueFilter, SubmissionService
@@ -30,7 +31,7 @@ from portal.web.current import current_procedures, current_published, current_re
 from portal.web.formview import household_choices
 from portal.web.responses import pdf_response, refused
 from portal.web.templating import wareki_date
-from portal.workflow import TransitionRefused
+from portal.workflow import Condition, TransitionRefused
 
 bp = Blueprint("backoffice", __name__, url_prefix="/backoffice")
 
@@ -171,6 +172,7 @@ def submission(reference: str) -> str:
     definition, workflow = case.definition, case.workflow
     review = _review(found, definition)
     choices = household_choices(definition, review.recorded.household)
+    facts = review.facts | payment_facts(db.session, found)
     return render_template(
         "backoffice/submission.html",
         submission=found,
@@ -181,7 +183,9 @@ def submission(reference: str) -> str:
         no_record=_(NO_RECORD[review.recorded.outcome]) if review.recorded.person is None else None,
         comparison=_comparison(review),
         members=_members(review),
-        transitions=_service().available_transitions(found, review.facts),
+        transitions=_service().available_transitions(found, facts),
+        payments=payments_of(db.session, found),
+        awaiting_payment=Condition.PAID not in facts and awaits_payment(workflow, found.state),
         certificate=certificate_of(db.session, found),
         certificates=certificates_of(db.session, found),
         may_revoke=Permission.REVOKE_CERTIFICATE in permissions_of(staff_actor().roles),
@@ -197,7 +201,7 @@ def fire(reference: str, name: str) -> Any:
     case = _case(found)
     definition, workflow = case.definition, case.workflow
     needs_facts = workflow.has_transition(name) and workflow.transition(name).requires
-    facts = _review(found, definition).facts if needs_facts else frozenset()
+    facts = _review(found, definition).facts | payment_facts(db.session, found) if needs_facts else frozenset()
     try:
         outcome = _service().fire(found, name, request.form.get("comment"), facts)
     except TransitionRefused as refusal:
