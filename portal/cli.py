@@ -254,15 +254,16 @@ def register_catalog_commands(app: Flask) -> None:
     @catalog.command("publish")
     @click.option("--by", default=None, help="who publishes, for the record (default: the login name)")
     def publish(by: str | None) -> None:
-        """Check the files and store each changed one as a new version; running it again stores nothing."""
-        import getpass
-
+        """Check the files and store each changed one as a new version; running it again stores nothing. Each
+        version is written to the audit log, naming who published it."""
         from portal.database import db
         from portal.services import publishing
+        from portal.services.actors import Administrator
 
         if _checked(app):
             raise click.ClickException("nothing published: fix the errors above first")
-        published = _refusing_broken(lambda: publishing.publish(db.session, _sources(app), by or getpass.getuser()))
+        actor = Administrator.command_line(by)
+        published = _refusing_broken(lambda: publishing.publish(db.session, _sources(app), actor))
         db.session.commit()
         if not published:
             click.echo("nothing to publish: every file is its latest published version")

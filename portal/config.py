@@ -21,6 +21,7 @@ from portal.clientkeys import KeyFileError, SigningKey, load_signing_key
 from portal.japan.municipality_code import is_valid as is_valid_municipality_code
 from portal.payments.registry import ProviderSettings, provider_names
 from portal.records.registry import RecordsSource, backend_names
+from portal.storage.registry import StorageConfig, storage_names
 
 if TYPE_CHECKING:
     from portal.definitions import SourceDirs
@@ -107,6 +108,9 @@ class Settings:
     # A certificate still unrendered this long after its 交付 is rendered again (the sweep), and a task a
     # lost worker had taken goes to another worker after as long (the broker's visibility timeout).
     certificate_retry_seconds: int
+    # An application in progress (portal.models.drafts) is kept this many days after its last save, then
+    # no longer shown and removed by beat's periodic purge.
+    draft_days: int
     session_dir: Path
     resident_idle_minutes: int
     staff_idle_minutes: int
@@ -126,6 +130,8 @@ class Settings:
     dev_idp_url: str
     records_backends: Mapping[str, RecordsSource]
     payment_provider: ProviderSettings | None  # None: online payment is refused with a reason
+    attachment_storage: StorageConfig  # where attachments' bytes live (portal.storage)
+    clamd_address: str | None  # a clamd socket path or host:port; None: uploads are not scanned for viruses
     certificate_hmac_key: str
     signing_dir: Path  # <code>.key.pem, <code>.cert.pem and ca.pem per municipality (portal.certificates.signing)
     log_format: LogFormat
@@ -346,6 +352,40 @@ def _payment_provider(env: Mapping[str, str], production: bool, problems: list[s
     return ProviderSettings(name, url, key)
 
 
+def _attachment_storage(env: Mapping[str, str], instance: Path, production: bool, problems: list[str]) -> StorageConfig:
+    """ATTACHMENT_STORAGE names the storage; ``s3`` needs ATTACHMENT_S3_BUCKET (credentials: the AWS variables)."""
+    backend = env.get("ATTACHMENT_STORAGE", "local")
+    known = storage_names()
+    if backend not in known:
+        problems.append(f"ATTACHMENT_STORAGE: unknown storage {backend!r}; known storages: {', '.join(sorted(known))}")
+    value = env.get("ATTACHMENT_DIR", str(instance / "attachments"))
+    directory = Path(value)  # created at start when missing
+    if not value or (directory.exists() and not directory.is_dir()):  # Path("") would be the current directory
+        problems.append(f"ATTACHMENT_DIR: {value!r} is not a directory")
+    if backend != "s3":
+        return StorageConfig(backend, directory)
+    bucket = env.get("ATTACHMENT_S3_BUCKET", "")
+    if not bucket:
+        problems.append("ATTACHMENT_S3_BUCKET: required with ATTACHMENT_STORAGE=s3")
+    prefix = env.get("ATTACHMENT_S3_PREFIX", "").strip("/")
+    endpoint_url = env.get("ATTACHMENT_S3_ENDPOINT_URL") or None
+    if endpoint_url and production and urlsplit(endpoint_url).scheme != "https":
+        problems.append(f"ATTACHMENT_S3_ENDPOINT_URL: {endpoint_url!r} must be an https URL in production")
+    elif endpoint_url:
+        _url("ATTACHMENT_S3_ENDPOINT_URL", endpoint_url, problems)
+    return StorageConfig(backend, directory, bucket, f"{prefix}/" if prefix else "", endpoint_url)
+
+
+def _clamd_address(env: Mapping[str, str], problems: list[str]) -> str | None:
+    """CLAMD_SOCKET: a unix socket's absolute path or host:port; unset, uploads are not scanned."""
+    address = env.get("CLAMD_SOCKET") or None
+    if address and not address.startswith("/"):
+        host, _, port = address.rpartition(":")
+        if not host or not port.isascii() or not port.isdigit() or not 0 < int(port) < 65536:
+            problems.append(f"CLAMD_SOCKET: {address!r} is neither an absolute socket path nor host:port")
+    return address
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate the environment; raise :class:`ConfigError` naming every bad variable."""
     env = dict(os.environ if environ is None else environ)
@@ -454,6 +494,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         redis_url=redis_url,
         celery_broker_url=celery_broker_url,
         certificate_retry_seconds=whole("CERTIFICATE_RETRY_SECONDS", 300),
+        draft_days=whole("DRAFT_DAYS", 30),
         session_dir=Path(env.get("SESSION_DIR", instance / "sessions")),
         resident_idle_minutes=whole("RESIDENT_IDLE_MINUTES", 30),
         staff_idle_minutes=whole("STAFF_IDLE_MINUTES", 60),
@@ -477,6 +518,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         request_id_header=request_id_header,
         records_backends=_records_backends(env, production, problems),
         payment_provider=_payment_provider(env, production, problems),
+        attachment_storage=_attachment_storage(env, instance, production, problems),
+        clamd_address=_clamd_address(env, problems),
     )
     if problems:
         raise ConfigError(problems)

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 import portal.certificates
-from portal.catalog import methods, registry
+from portal.catalog import methods, registry, rules
 from portal.catalog.fees import PerCount, PriceTable
 from portal.catalog.model import FieldDef, ProcedureDefinition
 from portal.identity import PROFILE_KEYS
@@ -28,7 +28,20 @@ def definition_schema() -> dict[str, Any]:
     """forms_catalog/*.yaml: a field's keys are the common ones plus those of its ``type``."""
     schema = ProcedureDefinition.model_json_schema(by_alias=True)
     _drop(schema, *_DERIVED)
-    defs = schema["$defs"]
+    _typed_fields(schema["$defs"])
+    return {"$schema": DIALECT, "title": "Madoguchi procedure definition", **schema}
+
+
+def workflow_schema() -> dict[str, Any]:
+    """workflows/*.yaml: a transition's fields are written like a definition's."""
+    schema = WorkflowSpec.model_json_schema(by_alias=True)
+    _typed_fields(schema["$defs"])
+    return {"$schema": DIALECT, "title": "Madoguchi workflow", **schema}
+
+
+def _typed_fields(defs: dict[str, Any]) -> None:
+    """Replace pydantic's FieldDef (with its ``settings``) by the keys written inline: the common ones plus, by
+    ``type``, those of the type."""
     common = defs.pop("FieldDef")
     _drop(common, "settings")
     common["properties"]["type"] = {"enum": sorted(registry.field_types()), "description": "the field type"}
@@ -52,12 +65,6 @@ def definition_schema() -> dict[str, Any]:
         "required": common["required"],
         "allOf": branches,
     }
-    return {"$schema": DIALECT, "title": "Madoguchi procedure definition", **schema}
-
-
-def workflow_schema() -> dict[str, Any]:
-    """workflows/*.yaml."""
-    return {"$schema": DIALECT, "title": "Madoguchi workflow", **WorkflowSpec.model_json_schema(by_alias=True)}
 
 
 def dumps(schema: dict[str, Any]) -> str:
@@ -129,14 +136,21 @@ def reference() -> str:
         + ", ".join(f"`{name}`" for name in methods.RESERVED)
         + " are reserved.",
         "With `online`, the case waits for the payment in the states a `requires: [paid]` transition leaves.",
+        "## Rules (rules[])",
+        "",
+        _paragraph(rules),
+    ]
+    for kind, model in rules.KINDS.items():
+        lines += ["", f"### `kind: {kind}`", "", _paragraph(model), "", *_table(model)]
+    lines += [
         "",
         "## Field types",
         "",
         "Each type's own keys are written inline next to the common ones.",
     ]
     for name, field_type in sorted(registry.field_types().items()):
-        doc = inspect.cleandoc(type(field_type).__doc__ or "")  # its own, not the base class's
-        lines += ["", f"### `{name}`", ""] + ([doc.split("\n\n")[0].replace("\n", " "), ""] if doc else [])
+        doc = _paragraph(type(field_type))  # its own, not the base class's
+        lines += ["", f"### `{name}`", ""] + ([doc, ""] if doc else [])
         if field_type.settings_model.model_fields:
             lines += _table(field_type.settings_model)
         else:
@@ -156,9 +170,22 @@ def reference() -> str:
         "",
         *_table(spec["states"].annotation.__args__[1]),  # type: ignore[union-attr]
         "",
+        "### numbering",
+        "",
+        *_table(_model(WorkflowSpec, "numbering")),
+        "",
+        "A transition with `effects: [assign_number]` gives the case its number, once: the next of the series "
+        "`name` in the municipality for the calendar year (JST), without gaps, shown with `label` on the case "
+        "pages and the receipt and printed by certificates (`number`). Workflows naming the same series share it.",
+        "",
         "### transitions[]",
         "",
         *_table(spec["transitions"].annotation.__args__[0]),  # type: ignore[union-attr]
+        "",
+        "`fields` are written like `pages[].fields[]` (any field type but `household_members`, without "
+        "`prefill` or `fills`); staff fill them when firing the transition, only staff transitions take them. "
+        "They are checked like a resident's answers, stored with the history row, shown to whom "
+        "`comment_visible_to` names, and printed by certificates (`inputs`).",
         "",
         "## Certificate template context",
         "",
@@ -170,6 +197,11 @@ def reference() -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _paragraph(documented: object) -> str:
+    """The first paragraph of a class's or module's own docstring, on one line."""
+    return inspect.cleandoc(documented.__doc__ or "").split("\n\n")[0].replace("\n", " ")
 
 
 def _model(model: type[BaseModel], key: str) -> type[BaseModel]:
@@ -200,6 +232,9 @@ def _type(prop: dict[str, Any], schema: dict[str, Any]) -> str:
         if "enum" in target:
             return " \\| ".join(f"`{v}`" for v in target["enum"])
         return f"mapping ({', '.join(f'`{key}`' for key in target.get('properties', {}))})"
+    if "discriminator" in prop:
+        kinds = ", ".join(f"`{kind}`" for kind in prop["discriminator"]["mapping"])
+        return f"mapping by `{prop['discriminator']['propertyName']}` ({kinds})"
     for alternatives in ("anyOf", "oneOf"):
         if alternatives in prop:
             return " or ".join(_type(p, schema) for p in prop[alternatives] if p.get("type") != "null") or "any"
@@ -208,7 +243,9 @@ def _type(prop: dict[str, Any], schema: dict[str, Any]) -> str:
         return f"list of {_type(prop.get('items', {}), schema)}"
     if kind == "object":
         return f"mapping to {_type(prop.get('additionalProperties', {}), schema)}"
-    extra = f" matching `{prop['pattern']}`" if "pattern" in prop else ""
+    if "const" in prop:
+        return f"`{prop['const']}`"
+    extra = f" matching `{prop['pattern']}`".replace("|", "\\|") if "pattern" in prop else ""
     return f"{kind}{extra}" if kind else "any"
 
 

@@ -105,10 +105,14 @@ class Procedures:
         """The versions ``submission`` references, whatever has been published or withdrawn since."""
         template = submission.certificate_version
         return Case(
-            definition=self.parsed.definition(*_named(submission.definition_version)),
+            definition=self.definition(submission.definition_version),
             workflow=self.parsed.workflow(*_named(submission.workflow_version)),
             template=self.parsed.template(*_named(template)) if template is not None else None,
         )
+
+    def definition(self, version: CatalogVersion) -> ProcedureDefinition:
+        """The definition stored as ``version`` (a case's, a draft's), whatever has been published since."""
+        return self.parsed.definition(*_named(version))
 
 
 def _content(session: Session, version_id: int) -> Callable[[], str]:

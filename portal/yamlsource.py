@@ -20,23 +20,25 @@ import yaml
 
 Path_ = tuple[str | int, ...]
 
-# Keys whose string value people read (``confirm`` is a workflow action's confirmation text), and keys
-# holding a list of such strings. Babel extracts them (portal.babel_yaml); loaders check them.
+# Keys whose string value people read (``confirm`` is a workflow action's confirmation text, ``message`` a
+# definition rule's error), and keys holding a list of such strings. Babel extracts them (portal.babel_yaml);
+# loaders check them.
 TRANSLATABLE_KEYS = frozenset(
-    {"title", "summary", "description", "label", "help", "fee_note", "pattern_message", "confirm"}
+    {"title", "summary", "description", "label", "help", "fee_note", "pattern_message", "confirm", "message"}
 )
 TRANSLATABLE_LISTS = frozenset({"requirements"})
 
 EMPTY = "the file is empty"
 
 
-def unknown_key(key: str, known: Collection[str], where: str = "ここ") -> str:
-    """「不明なキー」 with the closest known key as a suggestion and every key valid at that place."""
-    message = f"不明なキー {key!r} です。"
+def unknown_key(key: str, known: Collection[str], where: str = "ここ", noun: str = "キー") -> str:
+    """「不明なキー」 (or another ``noun``: 項目 for field names) with the closest known one as a suggestion and
+    every one valid at that place."""
+    message = f"不明な{noun} {key!r} です。"
     close = difflib.get_close_matches(key, known, n=1)
     if close:
         message += f"{close[0]} のことですか？ "
-    return message + f"{where}で使えるキー: {', '.join(sorted(known))}"
+    return message + f"{where}で使える{noun}: {', '.join(sorted(known)) or 'なし'}"
 
 
 def format_path(path: Iterable[str | int]) -> str:

@@ -1,7 +1,7 @@
 """fees and online payments are stored with submissions
 
 Revision ID: 9c4560dee7f0
-Revises: ffe91430af5d
+Revises: 6ccce71e4769
 Create Date: 2026-11-27 20:14:48.423839
 
 COMPATIBILITY: adds three nullable columns to submission (the fee charged, the 受取方法 and 支払方法 chosen)
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "9c4560dee7f0"
-down_revision: str | Sequence[str] | None = "ffe91430af5d"
+down_revision: str | Sequence[str] | None = "6ccce71e4769"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

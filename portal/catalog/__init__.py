@@ -20,10 +20,23 @@ from portal.catalog.loader import load_catalog, load_definition
 from portal.catalog.model import Catalog, FieldDef, Page, ProcedureDefinition, ShowIf
 from portal.catalog.postal import PostalAddress, lookup_postal_code, normalise_postal_code
 from portal.catalog.registry import field_types, get, register
-from portal.catalog.validation import ValidationResult, display_answers, prefill, to_raw, validate
+from portal.catalog.validation import (
+    Answer,
+    AnsweredPage,
+    ValidationResult,
+    answers_by_page,
+    display_answers,
+    display_fields,
+    prefill,
+    to_raw,
+    validate,
+    validate_fields,
+)
 from portal.yamlsource import DefinitionError
 
 __all__ = [
+    "Answer",
+    "AnsweredPage",
     "ERA_CHOICES",
     "Catalog",
     "Choices",
@@ -41,7 +54,9 @@ __all__ = [
     "SuppliedChoicesType",
     "Translate",
     "ValidationResult",
+    "answers_by_page",
     "display_answers",
+    "display_fields",
     "field_types",
     "get",
     "load_catalog",
@@ -52,4 +67,5 @@ __all__ = [
     "register",
     "to_raw",
     "validate",
+    "validate_fields",
 ]

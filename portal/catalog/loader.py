@@ -2,20 +2,22 @@
 
 Every problem becomes a :class:`DefinitionError` naming the file, the path inside the definition and the
 line, whether pydantic found it (types, unknown keys) or the cross-field checks here did (duplicate names,
-show_if pointing forward, fills naming a non-address field, unknown workflow).
+show_if pointing forward, fills naming a non-address field, rules naming unknown fields, unknown workflow).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from portal.catalog import fees, methods, registry
+from portal.catalog.fieldtypes.base import Problem
 from portal.catalog.model import Catalog, FieldDef, ProcedureDefinition, ShowIf
+from portal.catalog.rules import KINDS
 from portal.modelkeys import input_keys, keys_at
 from portal.yamlsource import DefinitionError, Path_, Source, content_hash, format_path, parse, read_source, unknown_key
 
@@ -68,7 +70,11 @@ def parse_definition(
     problems = [*fees.problems(definition), *methods.problems(definition)]
     if not problems and (generated := methods.page(definition)) is not None:
         definition = definition.model_copy(update={"pages": (*definition.pages, generated)})
-    problems += [*_cross_field_problems(definition), *_reference_problems(definition, workflows, certificates)]
+    problems += [
+        *_cross_field_problems(definition),
+        *_rule_problems(definition),
+        *_reference_problems(definition, workflows, certificates),
+    ]
     if problems:
         raise _combined(source, problems)
     return definition
@@ -89,12 +95,13 @@ def load_catalog(
     )
 
 
-def _yaml_path(loc: tuple[int | str, ...]) -> Path_:
-    """Pydantic's loc → the path in the YAML: a field's type-specific keys sit inline, not under settings, and
-    the kind of fee pydantic names in the location is not written."""
+def yaml_path(loc: tuple[int | str, ...]) -> Path_:
+    """Pydantic's loc → the path in the YAML: a field's type-specific keys sit inline, not under settings, a
+    rule's keys directly in the rule, not under its kind, and the kind of fee pydantic names is not written."""
     path: list[str | int] = []
     for index, part in enumerate(loc):
-        if part == "settings" and index >= 2 and loc[index - 2] == "fields":
+        grandparent = loc[index - 2] if index >= 2 else None
+        if (grandparent == "fields" and part == "settings") or grandparent == "rules":  # rules[i].<kind>
             continue
         if part in fees.TAGS and loc[:index] == ("fee",):
             continue
@@ -102,12 +109,19 @@ def _yaml_path(loc: tuple[int | str, ...]) -> Path_:
     return tuple(path)
 
 
-def _error_message(source: Source, error: Any) -> str:
+def pydantic_problem(source: Source, error: Any, root: type[BaseModel] = ProcedureDefinition) -> Problem:
+    """One error pydantic found in a document whose model is ``root`` (a definition, or a workflow whose
+    transitions take fields), as the path in the YAML and a message for the administrator."""
+    path = yaml_path(error["loc"])
     if error["type"] == "extra_forbidden":
-        return _unknown_key(source, error["loc"])
+        return path, _unknown_key(source, error["loc"], root)
     if error["type"] == "missing":
-        return "this key is required"
-    return _PYDANTIC_PREFIX.sub("", error["msg"])
+        return path, "this key is required"
+    if error["type"] == "union_tag_invalid" and path[:1] == ("rules",):
+        return path + ("kind",), unknown_key(str(error["ctx"]["tag"]), list(KINDS), noun="規則の種類")
+    if error["type"] == "union_tag_not_found" and path[:1] == ("rules",):
+        return path, f"規則の種類を kind に書いてください（{', '.join(KINDS)}）"
+    return path, _PYDANTIC_PREFIX.sub("", error["msg"])
 
 
 def _definition_error(source: Source, exc: ValidationError) -> DefinitionError:
@@ -115,21 +129,24 @@ def _definition_error(source: Source, exc: ValidationError) -> DefinitionError:
     # pydantic also calls a list "too short" when its only items were invalid; the items' errors suffice.
     inner = {e["loc"][:n] for e in errors for n in range(len(e["loc"]))}
     kept = [e for e in errors if not (e["type"] == "too_short" and e["loc"] in inner)]
-    return _combined(source, [(_yaml_path(e["loc"]), _error_message(source, e)) for e in kept])
+    return _combined(source, [pydantic_problem(source, e) for e in kept])
 
 
-def _unknown_key(source: Source, loc: tuple[int | str, ...]) -> str:
-    """Suggest the key meant; a field lists its common keys plus its type's settings."""
+def _unknown_key(source: Source, loc: tuple[int | str, ...], root: type[BaseModel]) -> str:
+    """Suggest the key meant; a field lists its common keys plus its type's settings, a rule its kind's keys."""
     *place, key = loc
+    if place[:1] == ["rules"] and len(place) >= 3:
+        kind = str(place[2])
+        return unknown_key(str(key), keys_at(KINDS[kind], place[3:]) or [], f"この規則（{kind}）")
     if place[-1:] == ["settings"]:
-        field = _data_at(source.data, _yaml_path(tuple(place[:-1])))
+        field = _data_at(source.data, yaml_path(tuple(place[:-1])))
         type_name = field.get("type") if isinstance(field, dict) else None
         settings = input_keys(registry.get(type_name).settings_model) if type_name in registry.field_types() else []
         known = [k for k in input_keys(FieldDef) if k not in _NOT_WRITTEN] + settings
         return unknown_key(str(key), known, f"この型（{type_name}）")
     if place[-1:] and (fee_kind := fees.TAGS.get(str(place[-1]))) is not None:
         return unknown_key(str(key), input_keys(fee_kind))
-    known = [k for k in keys_at(ProcedureDefinition, place) or [] if k not in _NOT_WRITTEN]
+    known = [k for k in keys_at(root, place) or [] if k not in _NOT_WRITTEN]
     return unknown_key(str(key), known)
 
 
@@ -139,7 +156,7 @@ def _data_at(data: Any, path: Path_) -> Any:
     return data
 
 
-def _combined(source: Source, problems: list[tuple[Path_, str]]) -> DefinitionError:
+def _combined(source: Source, problems: list[Problem]) -> DefinitionError:
     """The first problem is the error; the others follow on their own lines, each with its line."""
     (path, message), *others = problems
     for other_path, other_message in others:
@@ -154,15 +171,22 @@ def _located_fields(definition: ProcedureDefinition) -> Iterator[tuple[Path_, Fi
             yield ("pages", p, "fields", f), field
 
 
-def _cross_field_problems(definition: ProcedureDefinition) -> Iterator[tuple[Path_, str]]:
+def _cross_field_problems(definition: ProcedureDefinition) -> Iterator[Problem]:
     page_keys: set[str] = set()
     for p, page in enumerate(definition.pages):
         if page.key in page_keys:
             yield ("pages", p, "key"), f"duplicate page key {page.key!r}"
         page_keys.add(page.key)
-    all_fields = {field.name: field for field in definition.fields}
+    yield from field_problems(_located_fields(definition))
+
+
+def field_problems(located: Iterable[tuple[Path_, FieldDef]]) -> Iterator[Problem]:
+    """What relates fields asked together (a definition's, or one workflow transition's): duplicate names,
+    ``show_if`` naming an earlier field and one of its options, each type's own checks (``fills``…)."""
+    located = list(located)
+    all_fields = {field.name: field for _, field in located}
     earlier: dict[str, FieldDef] = {}
-    for at, field in _located_fields(definition):
+    for at, field in located:
         if field.name in earlier:
             yield at + ("name",), f"duplicate field name {field.name!r}"
         if field.show_if is not None:
@@ -174,26 +198,29 @@ def _cross_field_problems(definition: ProcedureDefinition) -> Iterator[tuple[Pat
 
 def _show_if_problems(
     at: Path_, show_if: ShowIf, earlier: dict[str, FieldDef], all_fields: dict[str, FieldDef]
-) -> Iterator[tuple[Path_, str]]:
+) -> Iterator[Problem]:
     target = earlier.get(show_if.field)
     if target is None:
         where = "defined later" if show_if.field in all_fields else "not defined"
         yield at + ("field",), f"{show_if.field!r} is {where}: show_if must name an earlier field"
         return
-    allowed = target.field_type.option_values(target)
-    if allowed is None:
-        return
-    values = [("equals",)] if show_if.equals is not None else [("in", i) for i in range(len(show_if.accepted))]
-    for key, value in zip(values, show_if.accepted, strict=True):
-        if value not in allowed:
-            yield at + key, f"{value!r} is not an option of {target.name!r} (options: {', '.join(allowed)})"
+    for key, message in show_if.value_problems(target):
+        yield at + key, message
+
+
+def _rule_problems(definition: ProcedureDefinition) -> Iterator[tuple[Path_, str]]:
+    """Rules name fields of any page; each must exist and be of a type the rule can read."""
+    fields = {field.name: field for field in definition.fields}
+    for index, rule in enumerate(definition.rules):
+        for relative, message in rule.problems(fields):
+            yield ("rules", index, *relative), message
 
 
 def _reference_problems(
     definition: ProcedureDefinition,
     workflows: Collection[str] | None,
     certificates: Collection[str] | None,
-) -> Iterator[tuple[Path_, str]]:
+) -> Iterator[Problem]:
     if workflows is not None and definition.workflow not in workflows:
         yield ("workflow",), f"unknown workflow {definition.workflow!r}; known: {', '.join(sorted(workflows))}"
     if certificates is not None and definition.certificate is not None and definition.certificate not in certificates:

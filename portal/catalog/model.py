@@ -11,55 +11,22 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from portal.catalog import registry
+from portal.catalog.conditions import Frozen, Identifier, ShowIf
 from portal.catalog.fees import Fee
 from portal.catalog.fieldtypes.base import FieldType, Settings
 from portal.catalog.methods import PaymentMethod, ReceiptMethod
+from portal.catalog.rules import Rule
 from portal.identity import PROFILE_KEYS
 
-Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")]
 Text = Annotated[str, Field(min_length=1)]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ShowIf(_Frozen):
-    """Show a field only when an earlier field's answer is ``equals`` or one of ``in``."""
-
-    field: Identifier
-    equals: str | None = None
-    in_: tuple[str, ...] | None = Field(default=None, alias="in", min_length=1)
-
-    @model_validator(mode="after")
-    def _one_condition(self) -> ShowIf:
-        if (self.equals is None) == (self.in_ is None):
-            raise PydanticCustomError("show_if", "write exactly one of 'equals' and 'in'")
-        return self
-
-    @property
-    def accepted(self) -> tuple[str, ...]:
-        return (self.equals,) if self.equals is not None else self.in_ or ()
-
-    def matches(self, value: Any) -> bool:
-        """Whether the controlling field's parsed ``value`` shows the field (lists: any selected)."""
-        if value is None:
-            return False
-        if isinstance(value, bool):
-            answers = {"true" if value else "false"}
-        elif isinstance(value, list):
-            answers = {str(item) for item in value}
-        else:
-            answers = {str(value)}
-        return not answers.isdisjoint(self.accepted)
-
-
-class FieldDef(_Frozen):
+class FieldDef(Frozen):
     """One question. Keys other than the common ones are the type's settings (``options``, ``max``…)."""
 
     name: Identifier
@@ -126,7 +93,7 @@ class FieldDef(_Frozen):
         return registry.get(self.type)
 
 
-class Page(_Frozen):
+class Page(Frozen):
     """One step of the form wizard."""
 
     key: Identifier
@@ -135,7 +102,7 @@ class Page(_Frozen):
     fields: tuple[FieldDef, ...] = Field(min_length=1)
 
 
-class ProcedureDefinition(_Frozen):
+class ProcedureDefinition(Frozen):
     """A procedure residents can apply for: what it is, what it costs, and the questions it asks."""
 
     slug: Slug  # the file stem
@@ -155,6 +122,7 @@ class ProcedureDefinition(_Frozen):
     workflow: Slug  # workflows/<name>.yaml
     certificate: Slug | None = None  # a certificate template, or none
     pages: tuple[Page, ...] = Field(min_length=1)
+    rules: tuple[Rule, ...] = Field(default=(), description="checks relating fields to each other (see Rules)")
     version: str  # sha256 of the file: submissions record the definition they answered
 
     @property

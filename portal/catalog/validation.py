@@ -5,12 +5,13 @@ Works on plain mappings shaped like ``request.form.to_dict(flat=False)`` so it n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from portal.catalog.fieldtypes.base import Choices, FieldError, Raw, SuppliedChoicesType, Translate
 from portal.catalog.model import FieldDef, ProcedureDefinition
+from portal.catalog.rules import Rule, broken_rules
 from portal.messages import Message
 
 
@@ -18,6 +19,7 @@ from portal.messages import Message
 class ValidationResult:
     values: dict[str, Any] = field(default_factory=dict)  # visible fields only; None = left empty
     errors: dict[str, Message] = field(default_factory=dict)  # in field order
+    hidden: frozenset[str] = frozenset()  # fields whose show_if does not hold, on every page
 
     @property
     def ok(self) -> bool:
@@ -39,13 +41,32 @@ def validate(
     ``show_if`` may look back at earlier pages, so ``raw`` should hold their answers too, e.g.
     ``{**to_raw(definition, saved_other_pages), **form}`` (not this page's saved answers: an unticked box
     is absent from the form and would be revived). Only ``page``'s fields are reported and returned.
+
+    The definition's ``rules`` are checked once every field has been read; their errors join the fields'.
     """
-    checked = {f.name for f in (definition.page(page).fields if page is not None else definition.fields)}
-    parsed: dict[str, Any] = {}  # every visible field so far, for show_if
+    checked = definition.page(page).fields if page is not None else None
+    return validate_fields(definition.fields, raw, checked=checked, choices=choices, rules=definition.rules)
+
+
+def validate_fields(
+    fields: Sequence[FieldDef],
+    raw: Raw,
+    *,
+    checked: Sequence[FieldDef] | None = None,
+    choices: Mapping[str, Choices] | None = None,
+    rules: Sequence[Rule] = (),
+) -> ValidationResult:
+    """:func:`validate` for any list of fields (a definition's, a workflow transition's inputs), reporting and
+    returning only those in ``checked`` (default: all of them), with ``rules`` checked after the fields."""
+    reported = {f.name for f in (fields if checked is None else checked)}
+    parsed: dict[str, Any] = {}  # every visible field whose answer is valid, for show_if and the rules
+    invalid: set[str] = set()
     values: dict[str, Any] = {}
     errors: dict[str, Message] = {}
-    for field_def in definition.fields:
+    hidden: set[str] = set()
+    for field_def in fields:
         if field_def.show_if is not None and not field_def.show_if.matches(parsed.get(field_def.show_if.field)):
+            hidden.add(field_def.name)
             continue  # hidden: neither validated nor stored
         field_type = field_def.field_type
         try:
@@ -55,13 +76,19 @@ def validate(
             if value is None and field_def.required:
                 raise field_type.error(field_def, field_type.required_msgid)
         except FieldError as exc:
-            if field_def.name in checked:
+            invalid.add(field_def.name)
+            if field_def.name in reported:
                 errors[field_def.name] = exc.message
             continue
         parsed[field_def.name] = value
-        if field_def.name in checked:
+        if field_def.name in reported:
             values[field_def.name] = value
-    return ValidationResult(values=values, errors=errors)
+    by_name = {f.name: f for f in fields}
+    for name, message in broken_rules(rules, parsed, invalid, by_name).items():
+        if name in reported:
+            errors.setdefault(name, message)
+    in_field_order = {name: errors[name] for name in by_name if name in errors}
+    return ValidationResult(values=values, errors=in_field_order, hidden=frozenset(hidden))
 
 
 def prefill(definition: ProcedureDefinition, profile_values: Mapping[str, str]) -> dict[str, Any]:
@@ -90,25 +117,62 @@ def to_raw(definition: ProcedureDefinition, values: Mapping[str, Any]) -> dict[s
     return raw
 
 
+@dataclass(frozen=True)
+class Answer:
+    name: str
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class AnsweredPage:
+    key: str
+    title: str
+    answers: list[Answer]
+
+
+def answers_by_page(
+    definition: ProcedureDefinition,
+    values: Mapping[str, Any],
+    translate: Translate,
+    choices: Mapping[str, Choices] | None = None,
+) -> list[AnsweredPage]:
+    """The answered fields page by page, everything translated; pages without an answer are left out.
+
+    Fields whose choices are supplied show their answers by ``choices`` labels (names, not person ids)."""
+    pages = []
+    for page in definition.pages:
+        answers = [
+            Answer(f.name, translate(f.label), _display(f, values[f.name], translate, choices))
+            for f in page.fields
+            if f.name in values
+        ]
+        if answers:
+            pages.append(AnsweredPage(page.key, translate(page.title), answers))
+    return pages
+
+
 def display_answers(
     definition: ProcedureDefinition,
     values: Mapping[str, Any],
     translate: Translate,
     choices: Mapping[str, Choices] | None = None,
 ) -> list[tuple[str, list[tuple[str, str]]]]:
-    """(page title, [(field label, answer text)]) for the answered fields, everything translated.
+    """(page title, [(field label, answer text)]) for the answered fields (see :func:`answers_by_page`)."""
+    return [
+        (page.title, [(answer.label, answer.text) for answer in page.answers])
+        for page in answers_by_page(definition, values, translate, choices)
+    ]
 
-    Fields whose choices are supplied show their answers by ``choices`` labels (names, not person ids)."""
-    pages = []
-    for page in definition.pages:
-        rows = [
-            (translate(f.label), _display(f, values[f.name], translate, choices))
-            for f in page.fields
-            if f.name in values
-        ]
-        if rows:
-            pages.append((translate(page.title), rows))
-    return pages
+
+def display_fields(
+    fields: Sequence[FieldDef],
+    values: Mapping[str, Any],
+    translate: Translate,
+    choices: Mapping[str, Choices] | None = None,
+) -> list[tuple[str, str]]:
+    """[(field label, answer text)] of the ``fields`` that have a key in ``values``, translated."""
+    return [(translate(f.label), _display(f, values[f.name], translate, choices)) for f in fields if f.name in values]
 
 
 def _display(field_def: FieldDef, value: Any, translate: Translate, choices: Mapping[str, Choices] | None) -> str:

@@ -14,6 +14,11 @@ Context contract (every key is required: templates use StrictUndefined)::
     issue_number:    str, e.g. "999997-2026-000001" (発行番号)
     issued_on:       ISO date
     verify_url:      str, the public /verify address printed, and as a QR code, on every page
+    number:          str or null, the case's number from its workflow's ``numbering`` (e.g. "2026-00001"),
+                     null when the workflow numbers nothing or has not yet
+    inputs:          {transition name: {field name: value}}, what staff filled in each transition's ``fields``
+                     (the latest firing's), values stored as the field type keeps them (dates ISO strings); a
+                     transition not fired (yet) is absent, so guard it: {% if "register" in inputs %}
 
 juminhyo (住民票の写し) also reads what the 住民記録 held at issue time, never the applicant's answers::
 

@@ -1,6 +1,7 @@
 """What changes between two versions of a source, in the terms an administrator reviews before publishing.
 
-Definitions compare by page key, field name and option value; workflows by state key and transition name;
+Definitions compare by page key, field name, option value and rule position; workflows by state key, transition
+name and the name of each transition's field;
 templates by file, with the lines added and removed. A thing that appears or disappears is one line; a thing
 that stays shows each attribute that changed, old → new.
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from portal.catalog import ProcedureDefinition
+from portal.catalog import FieldDef, ProcedureDefinition
 from portal.certificates import TemplateSource
 from portal.workflow import WorkflowDefinition
 
@@ -44,7 +45,8 @@ def diff(old: Parsed | None, new: Parsed | None) -> list[Change]:
         subject = next(iter(whole), "")
         detail = _summary(whole[subject]) if subject else ""
         parts = sorted({key.split(" ")[0] for key in whole} - {subject})
-        counted = ", ".join(f"{sum(1 for k in whole if k.startswith(part + ' '))} {part}s" for part in parts)
+        counts = [(sum(1 for k in whole if k.startswith(part + " ")), part) for part in parts]
+        counted = ", ".join(f"{n} {part}{'' if n == 1 else 's'}" for n, part in counts)
         return [Change(sign, subject, f"{detail} ({counted})" if detail and counted else detail or counted)]
     return list(_changes(_entities(old), _entities(new)))
 
@@ -66,19 +68,27 @@ def _entities(parsed: Parsed | None) -> Entities:
 
 def _definition(definition: ProcedureDefinition) -> Entities:
     found: Entities = {
-        "procedure": definition.model_dump(mode="json", exclude={"slug", "version", "pages"}),
+        "procedure": definition.model_dump(mode="json", exclude={"slug", "version", "pages", "rules"}),
     }
     for page in definition.pages:
         found[f"page {page.key}"] = page.model_dump(mode="json", exclude={"key", "fields"})
         for field in page.fields:
-            attributes = field.model_dump(mode="json", exclude={"name", "settings"}, by_alias=True)
-            settings = field.settings.model_dump(mode="json", by_alias=True)
-            choices = [key for key, value in settings.items() if _is_choices(value)]  # options, items, …
-            kept = {key: value for key, value in settings.items() if key not in choices}
-            found[f"field {field.name}"] = {"page": page.key, **attributes, **kept}
-            for key in choices:
-                for choice in settings[key]:
-                    found[f"option {field.name}={choice['value']}"] = {k: v for k, v in choice.items() if k != "value"}
+            found |= _field(field, "field", field.name, {"page": page.key})
+    for number, rule in enumerate(definition.rules, 1):  # rules have no name: compared by position
+        found[f"rule {number}"] = rule.model_dump(mode="json", by_alias=True)
+    return found
+
+
+def _field(field: FieldDef, kind: str, name: str, place: dict[str, Any]) -> Entities:
+    """A field (a definition's, or a transition's ``kind`` input named ``name``) and each of its options."""
+    attributes = field.model_dump(mode="json", exclude={"name", "settings"}, by_alias=True)
+    settings = field.settings.model_dump(mode="json", by_alias=True)
+    choices = [key for key, value in settings.items() if _is_choices(value)]  # options, items, …
+    kept = {key: value for key, value in settings.items() if key not in choices}
+    found: Entities = {f"{kind} {name}": {**place, **attributes, **kept}}
+    for key in choices:
+        for choice in settings[key]:
+            found[f"option {name}={choice['value']}"] = {k: v for k, v in choice.items() if k != "value"}
     return found
 
 
@@ -88,7 +98,14 @@ def _is_choices(value: Any) -> bool:
 
 
 def _workflow(workflow: WorkflowDefinition) -> Entities:
-    found: Entities = {"workflow": {"title": workflow.title, "initial": workflow.initial}}
+    numbering = workflow.numbering
+    found: Entities = {
+        "workflow": {
+            "title": workflow.title,
+            "initial": workflow.initial,
+            "numbering": f"{numbering.name} 「{numbering.label}」 {numbering.format}" if numbering else None,
+        }
+    }
     for key, state in workflow.states.items():
         found[f"state {key}"] = {
             "label": state.label,
@@ -110,6 +127,9 @@ def _workflow(workflow: WorkflowDefinition) -> Entities:
             "style": transition.style.value,
             "confirm": transition.confirm,
         }
+        for field in transition.fields:
+            name = f"{transition.name}.{field.name}"
+            found |= _field(field, "input", name, {"transition": transition.name})
     return found
 
 
@@ -128,7 +148,8 @@ def _summary(attributes: Mapping[str, Any]) -> str:
     if "text" in attributes:
         return f"{len(attributes['text'].splitlines())} lines"
     shown = [_shown(attributes[k]) for k in ("label", "title") if attributes.get(k)]
-    return " ".join([attributes["type"], *shown] if attributes.get("type") else shown)
+    kind = attributes.get("type") or attributes.get("kind")  # a field's type, a rule's kind
+    return " ".join([kind, *shown] if kind else shown)
 
 
 def _attribute_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[str]:

@@ -25,6 +25,7 @@ from portal.demo import load_demo_data
 from portal.devidp import ProductionRefusedError, create_idp_app, default_clients, demo_users, serve_in_thread
 from portal.devpay import ProductionRefusedError as PaymentsProductionRefusedError
 from portal.devpay import create_payment_app
+from portal.services.actors import Administrator
 from portal.services.publishing import publish
 from portal.yamlsource import DefinitionError
 
@@ -104,7 +105,9 @@ def main() -> int:
     app = create_app(settings)
     with app.app_context():
         try:  # what you edit in forms_catalog/, workflows/ and the templates is what you see after a restart
-            published = publish(db.session, read_sources(settings.source_dirs), "scripts/dev")
+            published = publish(
+                db.session, read_sources(settings.source_dirs), Administrator.command_line("scripts/dev")
+            )
         except DefinitionError as error:
             print(f"error: the catalog cannot be published: {error}", file=sys.stderr)
             return 2

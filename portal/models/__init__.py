@@ -2,7 +2,8 @@
 
 from portal.models.audit import AuditAction, AuditActorKind, AuditEntry
 from portal.models.base import Base
-from portal.models.certificate import Certificate, NumberSequence, SequenceKind
+from portal.models.certificate import Certificate, NamedSequence, NumberSequence, SequenceKind
+from portal.models.drafts import Draft
 from portal.models.payment import Payment, PaymentStatus
 from portal.models.people import Resident, Staff
 from portal.models.records import DemoHousehold, DemoPerson, LinkMethod, ResidentRecordLink
@@ -20,9 +21,11 @@ __all__ = [
     "Certificate",
     "DemoHousehold",
     "DemoPerson",
+    "Draft",
     "LinkMethod",
     "Municipality",
     "MunicipalityProcedure",
+    "NamedSequence",
     "NumberSequence",
     "Payment",
     "PaymentStatus",

@@ -20,6 +20,7 @@ class AuditAction(StrEnum):
     PROCEDURE_ENABLED = "procedure_enabled"
     PROCEDURE_DISABLED = "procedure_disabled"
     PROCEDURE_CHANGED = "procedure_changed"  # its terms or window, offered or not as before
+    CATALOG_PUBLISHED = "catalog_published"  # a new version of a definition, workflow or certificate template
 
 
 class AuditActorKind(StrEnum):
@@ -41,7 +42,8 @@ class AuditEntry(Base):
     actor_name: Mapped[str] = mapped_column(String(100))  # as it was then: the log reads the same after a rename
     municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipality.code"))  # None: platform-wide
     action: Mapped[AuditAction] = mapped_column(str_enum(AuditAction, length=32))
-    target: Mapped[str] = mapped_column(String(200))  # "municipality:999962", "procedure:999962/sodai_gomi"
+    # "municipality:999962", "procedure:999962/sodai_gomi"; the catalog's "definition:sodai_gomi", "workflow:…"
+    target: Mapped[str] = mapped_column(String(200))
     before: Mapped[dict[str, Any] | None] = mapped_column()
     after: Mapped[dict[str, Any] | None] = mapped_column()
 

@@ -1,4 +1,4 @@
-"""Issued certificate PDFs and the per-municipality number sequences."""
+"""Issued certificate PDFs and the per-municipality number sequences (the portal's and the workflows' own)."""
 
 from __future__ import annotations
 
@@ -85,5 +85,17 @@ class NumberSequence(Base):
 
     municipality_code: Mapped[str] = mapped_column(ForeignKey("municipality.code"), primary_key=True)
     kind: Mapped[SequenceKind] = mapped_column(str_enum(SequenceKind), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_value: Mapped[int] = mapped_column(default=0)
+
+
+class NamedSequence(Base):
+    """The gap-free yearly series a workflow's ``numbering`` names (登録番号…), per municipality; locked like
+    :class:`NumberSequence` while a number is taken."""
+
+    __tablename__ = "named_sequence"
+
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipality.code"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
     last_value: Mapped[int] = mapped_column(default=0)

@@ -29,7 +29,7 @@ class Submission(CreatedAt, Base):
     against, and everything about the case uses them: a later publication never reinterprets what the
     resident sent, renames the state it sits in or changes what its certificate prints. It also keeps the
     one-time token of the confirmation page it came from, so pressing 申請する twice leads to this same
-    submission instead of a second one.
+    submission instead of a second one, and the number its workflow assigns it at most once.
     """
 
     __tablename__ = "submission"
@@ -37,6 +37,7 @@ class Submission(CreatedAt, Base):
         UniqueConstraint("municipality_code", "reference"),
         Index("ux_submission_token", "municipality_code", "resident_id", "submission_token", unique=True),
         Index("ix_submission_queue", "municipality_code", "state", "submitted_at"),
+        Index("ux_submission_number", "municipality_code", "number_series", "assigned_number", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +55,9 @@ class Submission(CreatedAt, Base):
     fee: Mapped[int | None] = mapped_column()
     receipt_method: Mapped[ReceiptMethod | None] = mapped_column(str_enum(ReceiptMethod))
     payment_method: Mapped[PaymentMethod | None] = mapped_column(str_enum(PaymentMethod))
+    # The number its workflow's ``numbering`` gave it (登録番号…), from that series; None until assign_number.
+    assigned_number: Mapped[str | None] = mapped_column(String(32))
+    number_series: Mapped[str | None] = mapped_column(String(64))
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -68,7 +72,8 @@ class Submission(CreatedAt, Base):
 
 
 class TransitionRecord(Base):
-    """One state change: who, when, from, to, why. Rows are never updated or deleted."""
+    """One state change: who, when, from, to, why, and what the staff member filled in the transition's fields.
+    Rows are never updated or deleted."""
 
     __tablename__ = "transition_record"
 
@@ -87,13 +92,21 @@ class TransitionRecord(Base):
         str_enum(CommentAudience), server_default=CommentAudience.STAFF.value
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The transition's fields as validated (field name → stored value); None when it has none. Read by the same
+    # audience as the comment.
+    inputs: Mapped[dict[str, Any] | None] = mapped_column()
 
     submission: Mapped[Submission] = relationship(back_populates="history")
 
     @property
     def applicant_comment(self) -> str | None:
         """The comment as the applicant may see it: nothing when it was written for staff only."""
-        return self.comment if self.comment_visible_to is CommentAudience.APPLICANT else None
+        return self.comment if self.for_applicant else None
+
+    @property
+    def for_applicant(self) -> bool:
+        """Whether the applicant may read the comment and inputs (fixed when the row was written)."""
+        return self.comment_visible_to is CommentAudience.APPLICANT
 
     @property
     def actor_ref(self) -> str:

@@ -55,13 +55,15 @@ class Administrator:
         return cls(AuditActorKind.STAFF, staff.id, staff.name, permissions_of(staff.roles), staff.municipality_code)
 
     @classmethod
-    def command_line(cls) -> Administrator:
-        """The shell holds the deployment's configuration and database: it has the platform's rights."""
-        try:
-            user = getpass.getuser()
-        except (OSError, KeyError):  # no login name in the environment nor in the password database
-            user = "unknown"
-        return cls(AuditActorKind.COMMAND_LINE, None, user[:100], frozenset({Permission.OPERATE_PLATFORM}))
+    def command_line(cls, name: str | None = None) -> Administrator:
+        """The shell holds the deployment's configuration and database: it has the platform's rights. It is
+        named ``name`` when the command says who acts (``catalog publish --by``), else by the login name."""
+        if name is None:
+            try:
+                name = getpass.getuser()
+            except (OSError, KeyError):  # no login name in the environment nor in the password database
+                name = "unknown"
+        return cls(AuditActorKind.COMMAND_LINE, None, name[:100], frozenset({Permission.OPERATE_PLATFORM}))
 
     @property
     def operates_platform(self) -> bool:

@@ -68,7 +68,14 @@ def reserve_certificate(
     issued_on = jst.today()
     number = next_number(session, submission.municipality_code, SequenceKind.CERTIFICATE, issued_on.year)
     issue_number = f"{submission.municipality_code}-{issued_on.year}-{number:06d}"
-    context = certificate_context(municipality, content, issue_number=issue_number, issued_on=issued_on)
+    context = certificate_context(
+        municipality,
+        content,
+        issue_number=issue_number,
+        issued_on=issued_on,
+        number=submission.assigned_number,
+        inputs=recorded_inputs(submission),
+    )
     code = signing.verification_code(issue_number, content_digest(context))
     context["verify_url"] = signing.verify_url(issue_number, code)
     try:  # the HTML only (milliseconds): a template or data error refuses the 交付 here, not in the worker
@@ -154,8 +161,20 @@ def certified_content(
     return content(session, records, submission) if content else {}
 
 
+def recorded_inputs(submission: Submission) -> dict[str, dict[str, Any]]:
+    """What staff filled in each transition's fields, by transition name: the latest firing's (a case sent back
+    and decided again prints what was decided last)."""
+    return {record.transition: dict(record.inputs) for record in submission.history if record.inputs is not None}
+
+
 def certificate_context(
-    municipality: Municipality, content: Mapping[str, Any], *, issue_number: str, issued_on: date
+    municipality: Municipality,
+    content: Mapping[str, Any],
+    *,
+    issue_number: str,
+    issued_on: date,
+    number: str | None = None,
+    inputs: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The template's inputs as JSON (contract: see portal.certificates), without the verify URL that is made
     from them. Official documents are always in Japanese, so nothing here is translated."""
@@ -171,6 +190,8 @@ def certificate_context(
         },
         "issue_number": issue_number,
         "issued_on": issued_on.isoformat(),
+        "number": number,
+        "inputs": {name: dict(values) for name, values in (inputs or {}).items()},
         **content,
     }
 

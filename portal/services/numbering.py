@@ -1,23 +1,46 @@
-"""受付番号 and 発行番号: yearly, per municipality, without gaps or duplicates under concurrency."""
+"""受付番号, 発行番号 and the numbers workflows give cases (登録番号…): yearly, per municipality, without gaps
+or duplicates under concurrency."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from portal.models import NumberSequence, SequenceKind
+from portal.japan import jst
+from portal.models import NamedSequence, NumberSequence, SequenceKind, Submission
+from portal.workflow import Numbering
 
 
 def next_number(session: Session, municipality_code: str, kind: SequenceKind, year: int) -> int:
+    """Take the next value of one of the portal's own series."""
+    return _take(session, NumberSequence, municipality_code=municipality_code, kind=kind, year=year)
+
+
+def assign_number(session: Session, submission: Submission, numbering: Numbering) -> str:
+    """The submission's number in ``numbering``'s series, taken the first time only: a case is numbered once
+    however often a transition assigning it is fired. The caller holds the submission's row lock."""
+    if submission.assigned_number is None:
+        year = jst.today().year
+        n = _take(
+            session, NamedSequence, municipality_code=submission.municipality_code, name=numbering.name, year=year
+        )
+        submission.assigned_number = numbering.number(year, n)
+        submission.number_series = numbering.name
+        session.flush()
+    return submission.assigned_number
+
+
+def _take(session: Session, counter_model: type[NumberSequence | NamedSequence], **key: Any) -> int:
     """Take the next value, locking the counter row until the transaction ends (SELECT … FOR UPDATE)."""
-    key = {"municipality_code": municipality_code, "kind": kind, "year": year}
-    query = select(NumberSequence).filter_by(**key).with_for_update()
+    query = select(counter_model).filter_by(**key).with_for_update()
     counter = session.scalars(query).one_or_none()
     if counter is None:
         try:
             with session.begin_nested():
-                session.add(NumberSequence(**key, last_value=0))
+                session.add(counter_model(**key, last_value=0))
         except IntegrityError:  # another transaction created it first
             pass
         counter = session.scalars(query).one()

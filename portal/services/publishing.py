@@ -2,7 +2,8 @@
 
 Publishing is idempotent (a file whose content is the latest version's stores nothing), a file taken out of
 the catalog is stored as a withdrawal, and nothing is stored unless every source parses and every reference
-(a procedure's workflow and certificate template) is to a source published with it.
+(a procedure's workflow and certificate template) is to a source published with it. Each published change is
+written to the audit log as a platform-wide entry: the catalog is every municipality's.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from sqlalchemy.orm import Session
 from portal.catalog import ProcedureDefinition
 from portal.definitions import Change, Kind, Parsed, Sources, diff, parse
 from portal.japan import jst
-from portal.models import CatalogVersion, Submission
+from portal.models import AuditAction, CatalogVersion, Submission
+from portal.services import audit
+from portal.services.actors import Administrator
 from portal.workflow import WorkflowDefinition
 from portal.yamlsource import DefinitionError
 
@@ -101,8 +104,15 @@ def pending(session: Session, sources: Sources, name: str | None = None) -> list
     return found
 
 
-def publish(session: Session, sources: Sources, published_by: str) -> list[Pending]:
-    """Store a new version of every changed source (flushed, not committed); an empty list when none changed."""
+class PublishingRefused(PermissionError):
+    """Only the platform publishes the shared catalog; nothing was stored."""
+
+
+def publish(session: Session, sources: Sources, actor: Administrator) -> list[Pending]:
+    """Store a new version of every changed source and its audit entry (flushed, not committed); an empty list
+    when none changed."""
+    if not actor.operates_platform:
+        raise PublishingRefused(f"{actor.name} may not publish the shared catalog")
     changes = pending(session, sources)
     now = jst.now()
     for change in changes:
@@ -112,11 +122,20 @@ def publish(session: Session, sources: Sources, published_by: str) -> list[Pendi
             number=change.number,
             content=change.content,
             content_hash=sources[change.kind, change.name].hash if change.content is not None else None,
-            published_by=published_by,
+            published_by=actor.name,
             published_at=now,
         )
         session.add(version)
         change.published = version
+        audit.record(
+            session,
+            actor,
+            AuditAction.CATALOG_PUBLISHED,
+            f"{change.kind.value}:{change.name}",
+            _version_setting(change.current),
+            _version_setting(version),
+            None,
+        )
     session.flush()
     return changes
 
@@ -125,6 +144,18 @@ def history(session: Session, kind: Kind, name: str) -> list[CatalogVersion]:
     """Every version of one source, newest first."""
     query = select(CatalogVersion).filter_by(kind=kind, name=name).order_by(CatalogVersion.number.desc())
     return list(session.scalars(query))
+
+
+def find_version(session: Session, kind: Kind, name: str, number: int) -> CatalogVersion | None:
+    """One version of one source, withdrawn or not; None when it was never published."""
+    return session.scalars(select(CatalogVersion).filter_by(kind=kind, name=name, number=number)).one_or_none()
+
+
+def _version_setting(version: CatalogVersion | None) -> dict[str, int | str] | None:
+    """How the audit log records a source's version: its number, "withdrawn", or None before the first."""
+    if version is None:
+        return None
+    return {"version": "withdrawn" if version.withdrawn else version.number}
 
 
 def _parse_all(sources: Sources) -> Mapping[tuple[Kind, str], Parsed]:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from portal.catalog import ProcedureDefinition, fees, methods
+from portal.catalog import ProcedureDefinition, Raw, fees, methods
 from portal.definitions import Kind
 from portal.japan import jst
 from portal.messages import N_, Message
@@ -23,7 +23,7 @@ from portal.procedures import Case, Procedures
 from portal.records.backend import ResidentRecords
 from portal.services.actors import ActingUser
 from portal.services.certificates import reserve_certificate
-from portal.services.numbering import next_number
+from portal.services.numbering import assign_number, next_number
 from portal.services.tenancy import on_terms_of
 from portal.workflow import (
     CommentAudience,
@@ -183,19 +183,25 @@ class SubmissionService:
         )
 
     def fire(
-        self, submission: Submission, name: str, comment: str | None, facts: frozenset[Condition] = frozenset()
+        self,
+        submission: Submission,
+        name: str,
+        comment: str | None,
+        facts: frozenset[Condition] = frozenset(),
+        inputs: Raw | None = None,
     ) -> Outcome:
         """Apply one transition or raise TransitionRefused; on success record it and run its effects.
 
         ``facts`` are the conditions established for this case (``services.review.review_record``); a
-        transition that ``requires`` one that is missing is refused.
+        transition that ``requires`` one that is missing is refused. ``inputs`` is the form of the transition's
+        fields: a bad value raises InputsRefused (its errors by field) and changes nothing.
 
         The submission is locked and re-read first, so of two people deciding at the same moment one
         succeeds and the other is refused with nothing changed. Handing a returned submission back for
         review needs corrected answers, so that transition only goes through :meth:`resubmit`.
         """
         self._lock(submission)
-        outcome = self._decide(submission, name, comment, facts)
+        outcome = self._decide(submission, name, comment, facts, inputs)
         workflow = self._case(submission).workflow
         if _hands_back(workflow, submission.state, outcome.transition):
             raise TransitionRefused(Message(N_("修正した内容は修正画面から再提出してください。")))
@@ -219,7 +225,12 @@ class SubmissionService:
             raise TransitionRefused(Message(N_("この申請は既に処理されています。")))
 
     def _decide(
-        self, submission: Submission, name: str, comment: str | None, facts: frozenset[Condition] = frozenset()
+        self,
+        submission: Submission,
+        name: str,
+        comment: str | None,
+        facts: frozenset[Condition] = frozenset(),
+        inputs: Raw | None = None,
     ) -> Outcome:
         """What the workflow engine says to firing ``name`` from the submission's locked state."""
         return apply_transition(
@@ -230,17 +241,20 @@ class SubmissionService:
             self._history(submission),
             comment,
             facts,
+            inputs,
         )
 
     def _apply(self, submission: Submission, outcome: Outcome, answers: Mapping[str, Any] | None = None) -> Outcome:
-        """Move to the outcome's state (with corrected ``answers``, for a resubmission), record it and run its
-        effects (a certificate at most once: the transition that issues it leaves its source state under the
-        lock).
+        """Move to the outcome's state (with corrected ``answers``, for a resubmission), record it with the
+        transition's inputs and run its effects: the number first, so that a certificate issued by the same
+        transition prints it; the number at most once per case (it is kept on the submission), a certificate at
+        most once (the transition that issues it leaves its source state under the lock).
 
         All of it in a savepoint: an effect that refuses (a municipality that cannot sign) leaves the case
-        exactly as it was, whatever the caller then commits.
+        exactly as it was, its number not taken, whatever the caller then commits.
         """
-        template = self._case(submission).template
+        case = self._case(submission)
+        effects = outcome.transition.effects
         with self.session.begin_nested():
             if answers is not None:  # corrected on the form of the version the case was made against
                 submission.answers = dict(answers)
@@ -255,9 +269,12 @@ class SubmissionService:
                 outcome.target,
                 outcome.comment,
                 outcome.transition.comment_visible_to,
+                outcome.inputs,
             )
-            if Effect.ISSUE_CERTIFICATE in outcome.transition.effects and template is not None:
-                reserve_certificate(self.session, self.procedures, self.records, submission, template)
+            if Effect.ASSIGN_NUMBER in effects and case.workflow.numbering is not None:
+                assign_number(self.session, submission, case.workflow.numbering)
+            if Effect.ISSUE_CERTIFICATE in effects and case.template is not None:
+                reserve_certificate(self.session, self.procedures, self.records, submission, case.template)
         return outcome
 
     def _case(self, submission: Submission) -> Case:
@@ -278,6 +295,7 @@ class SubmissionService:
         target: str,
         comment: str | None,
         audience: CommentAudience,
+        inputs: Mapping[str, Any] | None = None,
     ) -> None:
         record = TransitionRecord(
             transition=transition,
@@ -288,6 +306,7 @@ class SubmissionService:
             actor_name=self.actor.name,
             comment=comment,
             comment_visible_to=audience,
+            inputs=dict(inputs) if inputs is not None else None,
             created_at=jst.now(),
         )
         submission.history.append(record)

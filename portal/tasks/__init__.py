@@ -13,13 +13,14 @@ from typing import Any
 from celery import Celery
 from flask import Flask
 
-from portal.tasks import certificates
+from portal.tasks import certificates, drafts
 from portal.tasks.base import EXTENSION, make_celery
 
 
 def init_app(app: Flask) -> Celery:
     celery = make_celery(app)
     certificates.register(celery)
+    drafts.register(celery)
     app.extensions[EXTENSION] = celery
     return celery
 

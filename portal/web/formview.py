@@ -1,4 +1,5 @@
-"""What the field macros need to render a definition's form, already translated for the request.
+"""What the field macros need to render a definition's form, already translated for the request, and what a
+posted form gives back (its answers, the 「住所を検索」 button).
 
 The catalog knows fields; the templates know HTML. This module is the narrow bridge: one FieldView per
 field with ids, translated labels, raw values and the error, so templates contain no logic about types.
@@ -6,16 +7,30 @@ field with ids, translated labels, raw values and the error, so templates contai
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from flask import abort, flash
 from flask_babel import gettext
 
-from portal.catalog import ERA_CHOICES, Choices, FieldDef, ProcedureDefinition, SuppliedChoicesType, registry
+from portal.catalog import (
+    ERA_CHOICES,
+    Choices,
+    FieldDef,
+    Page,
+    ProcedureDefinition,
+    SuppliedChoicesType,
+    lookup_postal_code,
+    registry,
+    validate,
+)
+from portal.catalog.datebound import TODAY, DateBound
 from portal.catalog.fieldtypes.base import Raw
+from portal.japan import jst
 from portal.messages import Message
 from portal.records.model import Household
+from portal.workflow import Transition
 
 AUTOCOMPLETE_BY_PREFILL = {
     "family_name": "family-name",
@@ -24,6 +39,7 @@ AUTOCOMPLETE_BY_PREFILL = {
     "address": "street-address",
 }
 AUTOCOMPLETE_BY_WIDGET = {"phone": "tel", "email": "email"}
+NOT_ANSWERS = frozenset({"csrf_token", "lookup", "action"})  # the CSRF token, 「住所を検索」 and 次へ/戻る
 
 
 @dataclass(frozen=True)
@@ -67,12 +83,17 @@ def _era_options() -> list[tuple[str, str]]:
 
 
 def _bound(settings: Any, name: str) -> int | str | None:
-    """Number bounds as numbers; date bounds ("today" or a date) as text for the hint."""
+    """Number bounds as numbers; a date bound as "today" or, for the hint, the ISO date it is today."""
     value = getattr(settings, name, None)
-    return value if value is None or isinstance(value, int) else str(value)
+    if isinstance(value, DateBound):
+        return TODAY if value.text == TODAY else value.resolve(jst.today()).isoformat()
+    return value
 
 
-def field_view(f: FieldDef, raw: Raw, error: Message | None, choices: Choices | None = None) -> FieldView:
+def field_view(
+    f: FieldDef, raw: Raw, error: Message | None, choices: Choices | None = None, id_prefix: str = "field-"
+) -> FieldView:
+    """``id_prefix`` keeps ids unique where several forms share a page (a case's transitions)."""
     settings = f.settings
     widget = registry.get(f.type).widget
     supplied = isinstance(f.field_type, SuppliedChoicesType)
@@ -85,7 +106,7 @@ def field_view(f: FieldDef, raw: Raw, error: Message | None, choices: Choices | 
     return FieldView(
         name=f.name,
         widget=widget,
-        input_id=f"field-{f.name}",
+        input_id=f"{id_prefix}{f.name}",
         label=gettext(f.label),
         help=gettext(f.help) if f.help else None,
         required=f.required,
@@ -112,20 +133,65 @@ def page_views(
     errors: Mapping[str, Message],
     choices: Mapping[str, Choices] | None = None,
 ) -> list[PageView]:
+    """Every page at once (the correction form)."""
     return [
-        PageView(
-            key=page.key,
-            title=gettext(page.title),
-            help=gettext(page.help) if page.help else None,
-            fields=[field_view(f, raw, errors.get(f.name), (choices or {}).get(f.name)) for f in page.fields],
-        )
+        _page_view(page, [field_view(f, raw, errors.get(f.name), (choices or {}).get(f.name)) for f in page.fields])
         for page in definition.pages
     ]
 
 
+def transition_views(
+    transitions: Sequence[Transition],
+    refused: str = "",
+    raw: Raw | None = None,
+    errors: Mapping[str, Message] | None = None,
+) -> dict[str, list[FieldView]]:
+    """The fields of each transition that has any (transition name → views), their ids prefixed by its name: one
+    page shows every transition's form. The ``refused`` one shows what was typed (``raw``) and its ``errors``."""
+    views: dict[str, list[FieldView]] = {}
+    for t in transitions:
+        if t.fields:
+            typed, found = (raw or {}, errors or {}) if t.name == refused else ({}, {})
+            views[t.name] = [field_view(f, typed, found.get(f.name), id_prefix=f"field-{t.name}-") for f in t.fields]
+    return views
+
+
+def step_view(
+    definition: ProcedureDefinition,
+    key: str,
+    raw: Raw,
+    errors: Mapping[str, Message],
+    choices: Mapping[str, Choices] | None = None,
+) -> PageView:
+    """One page of the wizard. A field shown only for an answer given on another page is decided here from the
+    draft (that answer is not on this page for the script to watch): left out while hidden, else shown plainly."""
+    page = definition.page(key)
+    on_page = {f.name for f in page.fields}
+    hidden = validate(definition, raw, page=key, choices=choices).hidden
+    fields = []
+    for f in page.fields:
+        elsewhere = f.show_if is not None and f.show_if.field not in on_page
+        if elsewhere and f.name in hidden:
+            continue
+        view = field_view(f, raw, errors.get(f.name), (choices or {}).get(f.name))
+        fields.append(replace(view, show_if_field=None, show_if_values=[]) if elsewhere else view)
+    return _page_view(page, fields)
+
+
+def _page_view(page: Page, fields: list[FieldView]) -> PageView:
+    return PageView(
+        key=page.key, title=gettext(page.title), help=gettext(page.help) if page.help else None, fields=fields
+    )
+
+
+def page_asks_household(page: Page) -> bool:
+    """Whether the page has fields whose choices are the resident's recorded household."""
+    return any(isinstance(f.field_type, SuppliedChoicesType) for f in page.fields)
+
+
 def asks_household(definition: ProcedureDefinition) -> bool:
     """Whether the form has fields whose choices are the resident's recorded household."""
-    return any(isinstance(f.field_type, SuppliedChoicesType) for f in definition.fields)
+    return any(page_asks_household(page) for page in definition.pages)
 
 
 def household_choices(definition: ProcedureDefinition, household: Household | None) -> dict[str, Choices]:
@@ -146,6 +212,32 @@ def error_summary(pages: list[PageView]) -> list[tuple[str, str]]:
     return [(f.input_id, f.error) for page in pages for f in page.fields if f.error]
 
 
+def transition_errors(views: Mapping[str, list[FieldView]]) -> list[tuple[str, str]]:
+    """The error summary of a case page whose transition fields were refused."""
+    return [(f.input_id, f.error) for fields in views.values() for f in fields if f.error]
+
+
 def form_data(form: Mapping[str, Any]) -> dict[str, list[str]]:
     """A request form as the catalog's Raw mapping (every key to its list of values)."""
     return form.to_dict(flat=False)  # type: ignore[attr-defined, no-any-return]
+
+
+def answers_from(form: Mapping[str, Any]) -> dict[str, list[str]]:
+    """A posted procedure form's answers, without the inputs that are not."""
+    return {name: values for name, values in form_data(form).items() if name not in NOT_ANSWERS}
+
+
+def lookup_address(definition: ProcedureDefinition, raw: dict[str, list[str]], field_name: str) -> None:
+    """The no-JavaScript 「住所を検索」 button: fill the address field named by the postal code's ``fills``."""
+    try:
+        fills = getattr(definition.field(field_name).settings, "fills", None)
+    except KeyError:
+        fills = None
+    if not fills:
+        abort(400)
+    found = lookup_postal_code((raw.get(field_name) or [""])[0])
+    if found:
+        raw[fills] = [found.formatted]
+        flash(gettext("郵便番号から住所を入力しました。番地などを続けて入力してください。"), "info")
+    else:
+        flash(gettext("その郵便番号の住所が見つかりませんでした。住所を直接入力してください。"), "error")

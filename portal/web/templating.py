@@ -56,12 +56,15 @@ def _frame() -> dict[str, Any]:
 def _staff_nav(staff: Staff) -> list[tuple[str, str, bool]]:
     """(label, url, current) of the back office's sections the staff member may open."""
     permissions = permissions_of(staff.roles)
-    section = (request.endpoint or "").split(".")[0]
+    endpoint = request.endpoint or ""
+    section = endpoint.split(".")[0]
+    in_catalog = endpoint.startswith("admin.catalog.")  # the shared catalog: a section of its own
     nav = []
     if Permission.VIEW_QUEUE in permissions:
         nav.append((gettext("受付一覧"), url_for("backoffice.queue"), section == "backoffice"))
     if permissions & ADMINISTRATION:
-        nav.append((gettext("管理"), url_for("admin.index"), section == "admin"))
+        nav.append((gettext("管理"), url_for("admin.index"), section == "admin" and not in_catalog))
+        nav.append((gettext("共通カタログ"), url_for("admin.catalog.sources"), in_catalog))
     return nav
 
 

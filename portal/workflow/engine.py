@@ -6,9 +6,11 @@ its effects. The buttons shown and the check on POST share one rule, so they can
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from portal.catalog import Raw, validate_fields
 from portal.catalog.characters import code_point, refused_character
 from portal.messages import N_, Message
 from portal.roles import Role
@@ -45,6 +47,7 @@ class Outcome:
     source: str
     target: str
     comment: str | None = None  # stripped; None when blank, ready to store
+    inputs: Mapping[str, Any] | None = None  # the transition's fields, validated (None: it has none)
 
 
 class TransitionRefused(Exception):
@@ -53,6 +56,14 @@ class TransitionRefused(Exception):
     def __init__(self, reason: Message) -> None:
         super().__init__(reason.msgid)
         self.reason = reason
+
+
+class InputsRefused(TransitionRefused):
+    """The transition may be fired, but not with what was filled in: ``errors`` by field name, in field order."""
+
+    def __init__(self, errors: Mapping[str, Message]) -> None:
+        super().__init__(Message(N_("入力内容にエラーがあります")))
+        self.errors = errors
 
 
 def available_transitions(
@@ -74,11 +85,14 @@ def apply_transition(
     history: Sequence[HistoryEntry],
     comment: str | None,
     facts: frozenset[Condition] = frozenset(),
+    inputs: Raw | None = None,
 ) -> Outcome:
     """Fire ``name`` or raise :class:`TransitionRefused` saying why not.
 
     ``facts`` are the conditions the caller has established for this case (see ``Transition.requires``);
-    a condition not among them does not hold.
+    a condition not among them does not hold. ``inputs`` is what was filled in the transition's fields, shaped
+    like a form (``request.form.to_dict(flat=False)``); bad values raise :class:`InputsRefused`, checked like a
+    resident's answers (:func:`portal.catalog.validate_fields`) once the transition itself is allowed.
     """
     if state not in workflow.states:
         raise ValueError(f"state {state!r} is not part of workflow {workflow.name!r}")
@@ -88,7 +102,13 @@ def apply_transition(
     reason = _refusal(workflow, state, transition, actor, history, facts) or _comment_refusal(transition, comment)
     if reason is not None:
         raise TransitionRefused(reason)
-    return Outcome(transition, state, transition.target, (comment or "").strip() or None)
+    values = None
+    if transition.fields:
+        result = validate_fields(transition.fields, inputs or {})
+        if not result.ok:
+            raise InputsRefused(result.errors)
+        values = result.values
+    return Outcome(transition, state, transition.target, (comment or "").strip() or None, values)
 
 
 def _refusal(

@@ -13,9 +13,19 @@ from types import MappingProxyType
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from portal.catalog import SuppliedChoicesType
+from portal.catalog.loader import field_problems, pydantic_problem, yaml_path
 from portal.modelkeys import keys_at
 from portal.roles import Role
-from portal.workflow.model import CommentAudience, CommentRule, State, Transition, WorkflowDefinition
+from portal.workflow.model import (
+    CommentAudience,
+    CommentRule,
+    Effect,
+    Numbering,
+    State,
+    Transition,
+    WorkflowDefinition,
+)
 from portal.workflow.schema import TransitionSpec, WorkflowSpec
 from portal.yamlsource import DefinitionError, Source, content_hash, parse, read_source, unknown_key
 
@@ -63,10 +73,14 @@ def parse_workflow(text: str, name: str, file: str) -> WorkflowDefinition:
                 requires=frozenset(t.requires),
                 style=t.style,
                 confirm=t.confirm,
+                fields=tuple(t.fields),
             )
             for t in spec.transitions
         ),
         version=content_hash(text),
+        numbering=Numbering(spec.numbering.name, spec.numbering.label, spec.numbering.format)
+        if spec.numbering
+        else None,
     )
 
 
@@ -84,16 +98,18 @@ def _first_error(source: Source, errors: list[ErrorDetails]) -> DefinitionError:
     """The error earliest in the file: the one an administrator reading top-down meets first."""
 
     def path_of(error: ErrorDetails) -> tuple[str | int, ...]:
-        return tuple(part for part in error["loc"] if part != "[key]")
+        return yaml_path(tuple(part for part in error["loc"] if part != "[key]"))
 
     error = min(errors, key=lambda e: source.line_of(path_of(e)) or 0)
     path = path_of(error)
+    if path[:1] == ("transitions",) and path[2:3] == ("fields",):  # errors read as in a definition's fields
+        return source.error(*pydantic_problem(source, error, WorkflowSpec))
     if error["type"] == "extra_forbidden":
         message = unknown_key(str(path[-1]), keys_at(WorkflowSpec, path[:-1]) or [])
     elif error["type"] == "enum":
         message = f"unknown value {error['input']!r}; expected {error.get('ctx', {}).get('expected')}"
     else:
-        message = _ERROR_TEXT.get(error["type"], error["msg"])
+        message = _ERROR_TEXT.get(error["type"]) or pydantic_problem(source, error, WorkflowSpec)[1]
     return source.error(path, message)
 
 
@@ -117,9 +133,10 @@ def _check_graph(source: Source, spec: WorkflowSpec) -> None:
                 )
         if t.target not in states:
             raise source.error(("transitions", i, "to"), f"unknown state {t.target!r}")
-        if t.comment_visible_to is not None and t.comment is CommentRule.NONE:
+        if t.comment_visible_to is not None and t.comment is CommentRule.NONE and not t.fields:
             raise source.error(
-                ("transitions", i, "comment_visible_to"), "this transition takes no comment (add comment: optional)"
+                ("transitions", i, "comment_visible_to"),
+                "this transition takes no comment (add comment: optional) and no fields",
             )
         if t.requires and Role.APPLICANT in t.roles:
             raise source.error(
@@ -135,6 +152,8 @@ def _check_graph(source: Source, spec: WorkflowSpec) -> None:
         for j, earlier in enumerate(t.distinct_from):
             if earlier not in names:
                 raise source.error(("transitions", i, "distinct_from", j), f"unknown transition {earlier!r}")
+        _check_fields(source, i, t)
+    _check_numbering(source, spec)
 
     if not any(s.final for s in states.values()):
         raise source.error(("states",), "no state is final, so no submission could ever be finished")
@@ -149,9 +168,44 @@ def _check_graph(source: Source, spec: WorkflowSpec) -> None:
             raise source.error(("states", key), f"state {key!r} cannot be reached from {spec.initial!r}")
 
 
+# Inputs of every transition form besides its fields.
+RESERVED_NAMES = frozenset({"comment", "csrf_token"})
+
+
+def _check_fields(source: Source, i: int, t: TransitionSpec) -> None:
+    """A transition's fields are filled by staff in the back office, from nothing but what they type."""
+    at = ("transitions", i, "fields")
+    if t.fields and Role.APPLICANT in t.roles:
+        raise source.error(at, "only staff fill a transition's fields; the applicant answers on the application form")
+    for j, field in enumerate(t.fields):
+        if isinstance(field.field_type, SuppliedChoicesType):
+            raise source.error(at + (j, "type"), f"a {field.type} field's choices come from the applicant's record")
+        if field.prefill is not None:
+            raise source.error(at + (j, "prefill"), "staff fill a transition's fields: no profile prefills them")
+        if getattr(field.settings, "fills", None) is not None:
+            raise source.error(at + (j, "fills"), "the back office looks up no address: remove fills")
+        if field.name in RESERVED_NAMES:
+            raise source.error(at + (j, "name"), f"{field.name!r} is taken by the transition form; choose another")
+    for path, message in field_problems((at + (j,), field) for j, field in enumerate(t.fields)):
+        raise source.error(path, message)
+
+
+def _check_numbering(source: Source, spec: WorkflowSpec) -> None:
+    assigning = [i for i, t in enumerate(spec.transitions) if Effect.ASSIGN_NUMBER in t.effects]
+    if spec.numbering is None:
+        for i in assigning:
+            j = spec.transitions[i].effects.index(Effect.ASSIGN_NUMBER)
+            raise source.error(
+                ("transitions", i, "effects", j), "assign_number needs the workflow's numbering: {name, label, format}"
+            )
+    elif not assigning:
+        raise source.error(("numbering",), "no transition assigns this number: add effects: [assign_number] to one")
+
+
 def _audience(spec: WorkflowSpec, t: TransitionSpec) -> CommentAudience:
-    """``comment_visible_to``, or its default: a comment goes to the applicant when the transition is theirs,
-    hands the case to them (差戻し) or ends it (却下, 交付); between staff (決裁に回す, 審査に戻す) it stays."""
+    """``comment_visible_to``, or its default: a comment (and the fields filled) goes to the applicant when the
+    transition is theirs, hands the case to them (差戻し) or ends it (却下, 交付); between staff (決裁に回す,
+    審査に戻す) it stays."""
     if t.comment_visible_to is not None:
         return t.comment_visible_to
     target = spec.states[t.target]

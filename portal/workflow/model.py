@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from portal.catalog.model import FieldDef
 from portal.roles import Role
 
 
@@ -22,7 +23,8 @@ class CommentRule(StrEnum):
 
 
 class CommentAudience(StrEnum):
-    """Who reads a transition's comment: ``applicant`` means the applicant and staff, ``staff`` staff only.
+    """Who reads a transition's comment and inputs: ``applicant`` means the applicant and staff, ``staff`` staff
+    only.
 
     A note from the clerk to the approver (決裁に回す) is not for the resident; a reason for 差戻し is.
     """
@@ -35,6 +37,7 @@ class Effect(StrEnum):
     """Work the application must do once the state has changed; the engine itself does no I/O."""
 
     ISSUE_CERTIFICATE = "issue_certificate"
+    ASSIGN_NUMBER = "assign_number"  # the workflow's ``numbering``, once per case; before any certificate
 
 
 class Condition(StrEnum):
@@ -65,6 +68,19 @@ class State:
 
 
 @dataclass(frozen=True)
+class Numbering:
+    """A number the workflow gives each case once (登録番号…), from a gap-free series per municipality, ``name``
+    and calendar year (JST); ``format`` places ``{year}`` and ``{n}``, e.g. ``{year}-{n:05d}`` → 2026-00001."""
+
+    name: str
+    label: str
+    format: str
+
+    def number(self, year: int, n: int) -> str:
+        return self.format.format(year=year, n=n)
+
+
+@dataclass(frozen=True)
 class Transition:
     name: str
     label: str  # button text
@@ -79,6 +95,8 @@ class Transition:
     requires: frozenset[Condition] = frozenset()  # facts that must hold, or the transition is refused
     style: ButtonStyle = ButtonStyle.PRIMARY
     confirm: str | None = None  # asked before firing, e.g. 却下してよろしいですか？
+    # Typed like a form's fields: what the staff member fills when firing it (収集日…), stored with the history.
+    fields: tuple[FieldDef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,6 +107,7 @@ class WorkflowDefinition:
     states: Mapping[str, State]  # in file order, read-only
     transitions: tuple[Transition, ...]
     version: str  # sha256 of the file bytes, so a submission knows which rules it went through
+    numbering: Numbering | None = None  # what the ``assign_number`` effect issues
     _by_name: Mapping[str, Transition] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

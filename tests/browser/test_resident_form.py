@@ -23,6 +23,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 pytestmark = pytest.mark.browser
 
 FORM_PATH = "/999997/procedures/juminhyo/apply"
+REQUEST_PAGE = f"{FORM_PATH}?page=request"
 WAIT_SECONDS = 5
 
 T = TypeVar("T")
@@ -66,7 +67,40 @@ def test_login_through_the_provider_lands_on_the_prefilled_form(browser: WebDriv
     assert browser.find_element(By.CLASS_NAME, "site-header__user").text.startswith("ログイン中：山田")
 
 
+def step(driver: WebDriver) -> str:
+    """The label of the step the indicator marks as current."""
+    return driver.find_element(By.CSS_SELECTOR, '.steps [aria-current="step"] .steps__label').text
+
+
+def press(driver: WebDriver, label: str) -> None:
+    """Press the form's button ``label`` and wait for the next page."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.XPATH, f"//div[@class='form-actions']/button[normalize-space()='{label}']").click()
+    wait_for(driver, lambda d: old != d.find_element(By.TAG_NAME, "html"), f"{label} led to no new page")
+
+
+def test_next_and_back_move_between_pages_keeping_what_was_typed(form: WebDriver) -> None:
+    assert step(form) == "請求者"
+    phone = form.find_element(By.ID, "field-phone")
+    phone.send_keys("03-1234-5678")
+
+    press(form, "次へ")
+    assert step(form) == "請求内容" and urlsplit(form.current_url).query == "page=request"
+    copies = form.find_element(By.ID, "field-copies")
+    copies.clear()
+    copies.send_keys("4")
+
+    press(form, "戻る")
+    assert step(form) == "請求者"
+    assert form.find_element(By.ID, "field-phone").get_attribute("value") == "03-1234-5678"
+    assert not form.find_elements(By.CSS_SELECTOR, "[data-error-summary]")  # going back checks nothing
+
+    press(form, "次へ")
+    assert form.find_element(By.ID, "field-copies").get_attribute("value") == "4"
+
+
 def test_conditional_fields_are_shown_only_for_the_answer_that_needs_them(form: WebDriver) -> None:
+    form.get(form.current_url.replace(FORM_PATH, REQUEST_PAGE))
     members, detail = field(form, "members"), field(form, "purpose_detail")
     # The server renders them (for readers without JavaScript); portal.js hides them.
     assert members.get_attribute("hidden") is not None and not members.is_displayed()
@@ -121,7 +155,7 @@ def test_an_invalid_postal_code_is_announced_and_focused_without_a_request(form:
 
 def test_errors_focus_the_summary_whose_links_focus_the_fields(form: WebDriver) -> None:
     form.find_element(By.ID, "field-family_name").clear()
-    form.find_element(By.CSS_SELECTOR, ".form-actions button").click()
+    form.find_element(By.CSS_SELECTOR, ".form-actions button").click()  # 次へ
     summary = wait_for(
         form, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-error-summary]"), "no error summary after submitting"
     )[0]
@@ -129,18 +163,25 @@ def test_errors_focus_the_summary_whose_links_focus_the_fields(form: WebDriver) 
     assert active(form) == summary
     links = summary.find_elements(By.TAG_NAME, "a")
     targets = [link.get_attribute("href").partition("#")[2] for link in links]
-    assert "field-family_name" in targets and "field-phone" in targets and "field-scope" in targets
+    assert "field-family_name" in targets and "field-phone" in targets and "field-birthdate" not in targets
     for target in targets:
         assert form.find_elements(By.ID, target), f"error link #{target} points at no element"
 
     links[targets.index("field-phone")].click()
     assert active(form).get_attribute("id") == "field-phone"
-    links[targets.index("field-scope")].click()
-    assert active(form).get_attribute("id") == "field-scope"  # the first radio of the group
 
-    for input_id in ("field-family_name", "field-phone", "field-copies", "field-purpose"):
+    for input_id in ("field-family_name", "field-phone"):
         assert form.find_element(By.ID, input_id).get_attribute("aria-invalid") == "true", input_id
     assert form.find_element(By.ID, "field-given_name").get_attribute("aria-invalid") is None
+
+    form.get(form.current_url.split("?")[0] + "?page=request")
+    form.find_element(By.CSS_SELECTOR, ".form-actions button").click()  # 入力内容を確認する, nothing chosen
+    summary = wait_for(form, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-error-summary]"), "no summary")[0]
+    scope = summary.find_element(By.CSS_SELECTOR, 'a[href="#field-scope"]')
+    scope.click()
+    assert active(form).get_attribute("id") == "field-scope"  # the first radio of the group
+    for input_id in ("field-copies", "field-purpose"):
+        assert form.find_element(By.ID, input_id).get_attribute("aria-invalid") == "true", input_id
 
 
 def tab_until(driver: WebDriver, selector: str, most: int = 40) -> WebElement:

@@ -174,8 +174,8 @@ def _text(field: Any) -> st.SearchStrategy[str]:
 def _date(field: Any) -> st.SearchStrategy[str]:
     limits: DateSettings = field.settings
     today = jst.today()
-    earliest = today if limits.min == "today" else limits.min or date(1900, 1, 1)
-    latest = today if limits.max == "today" else limits.max or date(2099, 12, 31)
+    earliest = limits.min.resolve(today) if limits.min else date(1900, 1, 1)
+    latest = limits.max.resolve(today) if limits.max else date(2099, 12, 31)
     return st.dates(earliest, latest).map(date.isoformat)
 
 

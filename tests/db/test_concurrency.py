@@ -1,4 +1,4 @@
-"""Decisions and submitting under real concurrency: separate connections in threads, released together.
+"""Decisions, submitting and numbering under real concurrency: separate connections in threads, released together.
 
 Every case commits for real, so it works in the ``committing_engine`` database (history rows are
 append-only and could never be cleaned out of the shared one), in a municipality of its own. Each side loads the submission, then all
@@ -19,7 +19,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from portal.models import Certificate, Municipality, MunicipalityProcedure, Staff, Submission
+from portal.japan import jst
+from portal.models import Certificate, Municipality, MunicipalityProcedure, NamedSequence, Staff, Submission
 from portal.procedures import Procedures
 from portal.records.registry import RecordsSource, build_directory
 from portal.roles import Role
@@ -28,7 +29,7 @@ from portal.services.submissions import SubmissionService
 from portal.workflow import Condition, Outcome, TransitionRefused
 from tests.db.recorded import recorded_resident
 from tests.db.signing import shipped, signing_procedures
-from tests.web.journeys import JUMINHYO_ANSWERS, validated
+from tests.web.journeys import JUMINHYO_ANSWERS, SODAI_GOMI_ANSWERS, collection_date, validated
 
 CODE = "999954"  # this module's own municipality (check digit 4)
 ALREADY_HANDLED = "この申請は既に処理されています。"
@@ -70,14 +71,17 @@ def people(committing_engine: Engine) -> People:
         return People(ActingUser.of_resident(resident), *(ActingUser.of_staff(s) for s in staff))
 
 
-def _submitted(engine: Engine, procedures: Procedures, people: People, *steps: tuple[ActingUser, str, str]) -> int:
-    """A committed juminhyo submission moved through ``steps`` (actor, transition, comment)."""
+def _submitted(
+    engine: Engine, procedures: Procedures, people: People, *steps: tuple[ActingUser, str, str], slug: str = "juminhyo"
+) -> int:
+    """A committed submission of ``slug`` moved through ``steps`` (actor, transition, comment)."""
+    answers = {"juminhyo": JUMINHYO_ANSWERS, "sodai_gomi": SODAI_GOMI_ANSWERS}[slug]
     with Session(engine, expire_on_commit=False) as session:
         service = SubmissionService(session, procedures, people.resident)
-        definition = shipped("juminhyo")
+        definition = shipped(slug)
         assert definition is not None
         municipality = session.get_one(Municipality, CODE)
-        submission = service.submit(municipality, definition, validated(definition, JUMINHYO_ANSWERS), _token())
+        submission = service.submit(municipality, definition, validated(definition, answers), _token())
         for actor, name, comment in steps:
             SubmissionService(session, procedures, actor).fire(submission, name, comment or None, MATCHED)
         session.commit()
@@ -240,3 +244,67 @@ def test_two_confirms_with_one_token_make_one_submission(
         made = session.scalars(select(Submission).filter_by(municipality_code=CODE, submission_token=token)).all()
         assert [s.reference for s in made] == references[:1]
         assert [r.transition for r in made[0].history] == ["submit"]
+
+
+# The 収集日 sodai_gomi's 受付を完了する asks, as the case page's form sends it.
+COLLECTION = {key: [value] for key, value in collection_date(jst.today()).items()}
+
+
+def completing(procedures: Procedures, actor: ActingUser, submission_id: int) -> Act:
+    """受付を完了する on the sodai_gomi case ``submission_id`` (whichever case the race loaded), numbering it."""
+
+    def act(session: Session, _: Submission) -> Outcome:
+        submission = session.get_one(Submission, submission_id)
+        return SubmissionService(session, procedures, actor).fire(submission, "complete", None, inputs=COLLECTION)
+
+    return act
+
+
+def _last_number(engine: Engine) -> int:
+    """The last 収集番号 taken in this module's municipality this year (0: none yet)."""
+    with Session(engine) as session:
+        query = select(NamedSequence.last_value).filter_by(municipality_code=CODE, name="sodai_gomi")
+        return session.scalar(query.filter_by(year=jst.today().year)) or 0
+
+
+def _serials(engine: Engine, *submission_ids: int) -> list[int | None]:
+    """The serial part of each case's 収集番号 (``{year}-{n:05d}``); None when it has none."""
+    with Session(engine) as session:
+        numbers = [session.get_one(Submission, i).assigned_number for i in submission_ids]
+    return [int(number.removeprefix(f"{jst.today().year}-")) if number else None for number in numbers]
+
+
+def test_two_cases_completed_at_once_take_the_next_two_numbers(
+    committing_engine: Engine, procedures: Procedures, people: People
+) -> None:
+    first, second = (_submitted(committing_engine, procedures, people, slug="sodai_gomi") for _ in range(2))
+    before = _last_number(committing_engine)
+
+    results = race(
+        committing_engine,
+        first,
+        completing(procedures, people.clerk, first),
+        completing(procedures, people.other_clerk, second),
+    )
+
+    assert all(isinstance(r, Outcome) for r in results), results
+    assert sorted(_serials(committing_engine, first, second)) == [before + 1, before + 2]  # type: ignore[type-var]
+    assert _last_number(committing_engine) == before + 2
+
+
+def test_two_clerks_completing_one_case_number_it_once(
+    committing_engine: Engine, procedures: Procedures, people: People
+) -> None:
+    submission_id = _submitted(committing_engine, procedures, people, slug="sodai_gomi")
+    before = _last_number(committing_engine)
+
+    results = race(
+        committing_engine,
+        submission_id,
+        completing(procedures, people.clerk, submission_id),
+        completing(procedures, people.other_clerk, submission_id),
+    )
+
+    _check_one_won(results)
+    assert _serials(committing_engine, submission_id) == [before + 1]
+    assert _last_number(committing_engine) == before + 1

@@ -90,3 +90,12 @@ def test_works_through_babel_and_covers_every_label_of_the_real_catalog() -> Non
             expected |= {option.label for option in getattr(field.settings, "options", ())}
     assert expected <= msgids
     assert "juminhyo" not in msgids and "self" not in msgids  # names and values are not text
+
+
+def test_rule_messages_are_extracted_like_labels() -> None:
+    path = ROOT / "forms_catalog" / "sodai_gomi.yaml"
+    with path.open("rb") as fileobj:
+        msgids = {message for _, message, _, _ in extract(extract_yaml, fileobj)}
+    (rule,) = load_definition(path).rules
+    assert rule.message is not None and rule.message in msgids
+    assert "total_max" not in msgids and "items" not in msgids

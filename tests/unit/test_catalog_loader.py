@@ -290,3 +290,45 @@ def test_invalid_pattern_is_reported(tmp_path: Path) -> None:
     error = load_error(tmp_path, MINIMAL + "        pattern: '[0-9'\n")
     assert error.path == ("pages", 0, "fields", 0, "pattern")
     assert error.message.startswith("invalid regular expression")
+
+
+FILE_FIELD = MINIMAL.replace("type: text\n        label: 氏\n", "type: file\n        label: 写真\n")
+
+
+@pytest.mark.parametrize(
+    ("settings", "key", "line", "message"),
+    [
+        ("accept: [jpeg, svg]", ("accept", 1), 14, "Input should be 'jpeg', 'png' or 'pdf'"),
+        ("accept: [pdf, zip]", ("accept", 1), 14, "Input should be 'jpeg', 'png' or 'pdf'"),
+        ("accept: []", ("accept",), 14, "Tuple should have at least 1 item after validation, not 0"),
+        ("accept: [jpeg, jpeg]", ("accept",), 14, "each kind once: jpeg, jpeg"),
+        (
+            "accept: [pdf]\n        max_size: 25MB",
+            ("max_size",),
+            15,
+            "must be from 1 byte to 20MB (one upload at most)",
+        ),
+        ("accept: [pdf]\n        max_size: 0", ("max_size",), 15, "must be from 1 byte to 20MB (one upload at most)"),
+        (
+            "accept: [pdf]\n        max_size: lots",
+            ("max_size",),
+            15,
+            "'lots' is not a size: write bytes, or a size such as 5MB or 500KB",
+        ),
+        ("accept: [pdf]\n        max_count: 0", ("max_count",), 15, "Input should be greater than or equal to 1"),
+        ("accept: [pdf]\n        max_count: 11", ("max_count",), 15, "Input should be less than or equal to 10"),
+    ],
+)
+def test_bad_file_settings_name_file_key_and_line(
+    tmp_path: Path, settings: str, key: tuple[str | int, ...], line: int, message: str
+) -> None:
+    error = load_error(tmp_path, FILE_FIELD + f"        {settings}\n")
+    assert (error.path, error.line, error.message) == (("pages", 0, "fields", 0, *key), line, message)
+    assert str(error).startswith(f"{tmp_path.name}/proc.yaml:{line}: pages[0].fields[0].")
+
+
+def test_a_file_field_must_say_what_it_accepts_and_cannot_be_prefilled(tmp_path: Path) -> None:
+    error = load_error(tmp_path, FILE_FIELD)
+    assert (error.path, error.line, error.message) == (("pages", 0, "fields", 0, "accept"), 11, "this key is required")
+    error = load_error(tmp_path, FILE_FIELD + "        accept: [pdf]\n        prefill: family_name\n")
+    assert error.message == "a file field cannot be prefilled"

@@ -7,7 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from portal.catalog import ProcedureDefinition, display_answers, load_definition, prefill, to_raw, validate
+from portal.catalog import (
+    Answer,
+    FieldDef,
+    ProcedureDefinition,
+    answers_by_page,
+    display_answers,
+    display_fields,
+    load_definition,
+    prefill,
+    to_raw,
+    validate,
+    validate_fields,
+)
 from portal.identity import ResidentProfile
 from portal.japan import jst
 
@@ -275,6 +287,30 @@ def test_display_answers_translates_titles_labels_and_options(juminhyo: Procedur
     )
 
 
+def test_answers_by_page_name_each_page_and_field_for_a_change_link(juminhyo: ProcedureDefinition) -> None:
+    values = validate(juminhyo, answers(purpose=["other"], purpose_detail=["奨学金"])).values
+    applicant, request = answers_by_page(juminhyo, values, lambda s: {"使いみち": "Purpose"}.get(s, s))
+    assert (applicant.key, applicant.title, request.key) == ("applicant", "請求者", "request")
+    assert applicant.answers[0] == Answer("family_name", "氏", "山田")
+    assert [a.name for a in request.answers] == ["scope", "items", "copies", "purpose", "purpose_detail"]
+    assert Answer("purpose", "Purpose", "その他") in request.answers
+    assert display_answers(juminhyo, values, lambda s: s)[1] == (
+        "請求内容",
+        [(a.label, a.text) for a in answers_by_page(juminhyo, values, lambda s: s)[1].answers],
+    )
+
+
+def test_one_page_is_checked_while_show_if_reads_every_page(juminhyo: ProcedureDefinition) -> None:
+    """A wizard step checks only its page; which questions are hidden comes from the answers of all pages."""
+    second_page_only = validate(juminhyo, REQUEST | {"purpose": ["other"]}, page="request")
+    assert list(second_page_only.errors) == ["purpose_detail"]  # page one's empty fields are not its concern
+    assert second_page_only.hidden == frozenset({"members"})
+    first_page_only = validate(juminhyo, APPLICANT | {"family_name": [""]}, page="applicant")
+    assert list(first_page_only.errors) == ["family_name"]
+    assert first_page_only.hidden == frozenset({"members", "purpose_detail"})  # nothing chosen yet on page two
+    assert validate(juminhyo, answers(scope=["partial"], purpose=["other"])).hidden == frozenset()
+
+
 # --- 世帯の一部: members chosen from the recorded household ------------------------------------------
 
 
@@ -298,3 +334,25 @@ def test_members_are_displayed_by_name_and_unknown_ids_as_stored(juminhyo: Proce
     assert shown["必要な方"] == "山田 太郎（世帯主）、山田 優子（妻）"
     moved_out = dict(display_answers(juminhyo, values, lambda s: s, {"members": HOUSEHOLD[:1]})[1][1])
     assert moved_out["必要な方"] == "山田 太郎（世帯主）、P0002"
+
+
+DELIVERY = tuple(
+    FieldDef.model_validate(field)
+    for field in (
+        {"name": "method", "type": "radio", "label": "交付方法", "options": [{"value": "counter", "label": "窓口"}, {"value": "mail", "label": "郵送"}]},
+        {"name": "mailed_to", "type": "address", "label": "送付先", "show_if": {"field": "method", "equals": "mail"}},
+    )
+)  # fmt: skip
+
+
+def test_any_list_of_fields_is_checked_like_a_definitions() -> None:
+    """A workflow transition's fields, say: normalised, show_if among them, errors naming the label."""
+    mailed = validate_fields(DELIVERY, {"method": ["mail"], "mailed_to": ["東京都千代田区千代田１－１"]})
+    assert mailed.ok and mailed.values == {"method": "mail", "mailed_to": "東京都千代田区千代田1-1"}
+    assert validate_fields(DELIVERY, {"method": ["counter"], "mailed_to": ["どこか"]}).values == {"method": "counter"}
+
+    refused = validate_fields(DELIVERY, {"method": ["mail"]})
+    assert {name: message.render() for name, message in refused.errors.items()} == {
+        "mailed_to": "送付先を入力してください"
+    }
+    assert display_fields(DELIVERY, mailed.values, str) == [("交付方法", "郵送"), ("送付先", "東京都千代田区千代田1-1")]

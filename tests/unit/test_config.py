@@ -468,3 +468,13 @@ def test_bad_certificate_retry_seconds(value: str) -> None:
     assert problems({"CERTIFICATE_RETRY_SECONDS": value}) == [
         f"CERTIFICATE_RETRY_SECONDS: {value!r} is not a whole number of at least 1"
     ]
+
+
+def test_drafts_are_kept_30_days_unless_set() -> None:
+    assert load_settings({}).draft_days == 30
+    assert load_settings({"DRAFT_DAYS": "7"}).draft_days == 7
+
+
+@pytest.mark.parametrize("value", ["0", "a month", "-30", "1.5"])
+def test_bad_draft_days(value: str) -> None:
+    assert problems({"DRAFT_DAYS": value}) == [f"DRAFT_DAYS: {value!r} is not a whole number of at least 1"]

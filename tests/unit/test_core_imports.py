@@ -19,6 +19,8 @@ CORE_PACKAGES = (
     "portal.records",
     "portal.japan",
     "portal.payments",
+    "portal.attachments",
+    "portal.storage",
 )
 CORE_MODULES = ("portal.identity", "portal.roles", "portal.messages")
 WEB_ONLY = ("flask", "werkzeug", "flask_babel", "flask_wtf", "flask_session")
@@ -80,6 +82,9 @@ def test_no_core_module_imports_a_web_framework() -> None:
         "portal.certificates.devpki",
         "portal.records.http",
         "portal.records.demo",
+        "portal.attachments.pdfs",
+        "portal.attachments.scan",
+        "portal.storage.s3",
         "portal.japan.wareki",
         "portal.roles",
         "portal.messages",

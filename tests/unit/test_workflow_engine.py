@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from portal.japan import jst
+from portal.japan.wareki import format_date
 from portal.roles import Role
 from portal.workflow import (
     MAX_COMMENT_LENGTH,
@@ -11,6 +14,7 @@ from portal.workflow import (
     Condition,
     Effect,
     HistoryEntry,
+    InputsRefused,
     Outcome,
     TransitionRefused,
     WorkflowDefinition,
@@ -168,7 +172,7 @@ def test_comment_is_stripped_into_the_outcome() -> None:
 
 
 def test_optional_comment_may_be_omitted() -> None:
-    outcome = apply_transition(GOMI, "received", "complete", CLERK_A, (), "  ")
+    outcome = apply_transition(GOMI, "received", "complete", CLERK_A, (), "  ", inputs=collection_on(TOMORROW))
 
     assert (outcome.target, outcome.comment) == ("completed", None)
 
@@ -321,3 +325,70 @@ def test_transitions_without_requirements_ignore_the_facts() -> None:
     assert names(GOMI, "received", CLERK_A, facts=frozenset()) == names(GOMI, "received", CLERK_A)
     assert JUMINHYO.transition("start_review").requires == frozenset()
     assert JUMINHYO.transition("approve").requires == MATCHED
+
+
+# --- fields: what staff fill when firing a transition -----------------------------------------------------------
+
+TOMORROW = jst.today() + timedelta(days=1)
+
+
+def collection_on(day: date) -> dict[str, list[str]]:
+    """The 収集日 of sodai_gomi's 受付を完了する as the back office's form sends it (西暦)."""
+    parts = {"era": "seireki", "year": str(day.year), "month": str(day.month), "day": str(day.day)}
+    return {f"collection_date-{part}": [value] for part, value in parts.items()}
+
+
+def inputs_refusal(inputs: dict[str, list[str]]) -> dict[str, str]:
+    with pytest.raises(InputsRefused) as caught:
+        apply_transition(GOMI, "received", "complete", CLERK_A, (), None, inputs=inputs)
+    assert caught.value.reason.msgid == "入力内容にエラーがあります"
+    return {name: message.render() for name, message in caught.value.errors.items()}
+
+
+def test_fields_filled_when_firing_come_out_validated() -> None:
+    outcome = apply_transition(GOMI, "received", "complete", CLERK_A, (), None, inputs=collection_on(TOMORROW))
+
+    assert outcome.inputs == {"collection_date": TOMORROW.isoformat()}
+    today = apply_transition(GOMI, "received", "complete", CLERK_A, (), None, inputs=collection_on(jst.today()))
+    assert today.inputs == {"collection_date": jst.today().isoformat()}  # min: today includes today
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expected"),
+    [
+        ({}, "収集日を入力してください"),
+        ({**collection_on(TOMORROW), "collection_date-day": [""]}, "収集日の年・月・日をすべて入力してください"),
+        ({**collection_on(TOMORROW), "collection_date-month": ["13"]}, "収集日に存在しない日付が入力されています"),
+        ({**collection_on(TOMORROW), "collection_date-year": ["二千"]}, "収集日の年・月・日は数字で入力してください"),
+        (
+            collection_on(jst.today() - timedelta(days=1)),
+            f"収集日は{format_date(jst.today())}以降の日付を入力してください",
+        ),
+    ],
+    ids=["missing", "incomplete", "no such day", "not digits", "yesterday"],
+)
+def test_each_bad_field_is_refused_with_its_message(inputs: dict[str, list[str]], expected: str) -> None:
+    errors = inputs_refusal(inputs)
+
+    assert errors == {"collection_date": expected}
+
+
+def test_a_transition_that_may_not_be_fired_is_refused_before_its_fields_are_read() -> None:
+    for state, actor in (("completed", CLERK_A), ("received", APPROVER)):
+        with pytest.raises(TransitionRefused) as caught:
+            apply_transition(GOMI, state, "complete", actor, (), None, inputs={})
+        assert not isinstance(caught.value, InputsRefused)
+
+
+def test_a_transition_without_fields_records_no_inputs() -> None:
+    outcome = apply_transition(
+        GOMI, "received", "reject", CLERK_A, (), "収集できません", inputs=collection_on(TOMORROW)
+    )
+
+    assert outcome.inputs is None
+
+
+def test_assigning_a_number_is_an_effect_of_the_transition() -> None:
+    outcome = apply_transition(GOMI, "received", "complete", CLERK_A, (), None, inputs=collection_on(TOMORROW))
+
+    assert outcome.transition.effects == (Effect.ASSIGN_NUMBER,)

@@ -194,12 +194,12 @@ BAD_DEFINITIONS = {
     "unknown top-level key": (
         VALID + "colour: red  # <-\n",
         ("colour",),
-        "不明なキー 'colour' です。ここで使えるキー: initial, states, title, transitions",
+        "不明なキー 'colour' です。ここで使えるキー: initial, numbering, states, title, transitions",
     ),
     "unknown transition key": (
         VALID + "    when: always  # <-\n",
         ("transitions", 0, "when"),
-        "不明なキー 'when' です。ここで使えるキー: comment, comment_visible_to, confirm, distinct_from, effects, from,",
+        "不明なキー 'when' です。ここで使えるキー: comment, comment_visible_to, confirm, distinct_from, effects, fields, from,",
     ),
     "misspelt transition key": (
         VALID + "    comment_visibile_to: staff  # <-\n",
@@ -387,3 +387,217 @@ def test_requirements_are_read_from_the_yaml(tmp_path: Path) -> None:
 
     assert workflow.transition("finish").requires == frozenset({Condition.RECORD_MATCH})
     assert load_workflow(write(tmp_path, VALID, "plain.yaml")).transition("finish").requires == frozenset()
+
+
+# -- transition fields and numbering ------------------------------------------------------------------------------
+
+REGISTER = """\
+title: 登録
+initial: open
+numbering:
+  name: dog_registration
+  label: 登録番号
+  format: "{year}-{n:05d}"
+states:
+  open: {label: 受付}
+  done: {label: 登録済み, final: true}
+transitions:
+  - name: register
+    label: 登録する
+    from: [open]
+    to: done
+    roles: [clerk]
+    effects: [assign_number]
+    comment_visible_to: applicant
+    fields:
+      - name: tag_number
+        type: text
+        label: 鑑札番号
+        pattern: "[0-9]{6}"
+        pattern_message: 鑑札番号は6桁の数字で入力してください
+      - name: issued_on
+        type: date
+        label: 交付日
+        max: today
+"""
+FIELD = "      - name: tag_number\n"
+
+
+def test_transition_fields_and_numbering_are_read_from_the_yaml(tmp_path: Path) -> None:
+    workflow = load_workflow(write(tmp_path, REGISTER))
+
+    register = workflow.transition("register")
+    assert [(f.name, f.type, f.label, f.required) for f in register.fields] == [
+        ("tag_number", "text", "鑑札番号", True),
+        ("issued_on", "date", "交付日", True),
+    ]
+    assert register.fields[0].settings.pattern == "[0-9]{6}"  # type: ignore[attr-defined]
+    assert register.effects == (Effect.ASSIGN_NUMBER,)
+    # A transition without a comment may still say who reads what it records.
+    assert register.comment is CommentRule.NONE and register.comment_visible_to is CommentAudience.APPLICANT
+    assert workflow.numbering is not None
+    assert (workflow.numbering.name, workflow.numbering.label) == ("dog_registration", "登録番号")
+    assert workflow.numbering.number(2026, 7) == "2026-00007"
+    assert load_workflow(write(tmp_path, VALID, "plain.yaml")).numbering is None
+
+
+def test_shipped_sodai_gomi_asks_the_collection_date_and_numbers_the_collection() -> None:
+    gomi = load_workflow(WORKFLOWS / "sodai_gomi.yaml")
+
+    [collection_date] = gomi.transition("complete").fields
+    assert (collection_date.name, collection_date.type, collection_date.required) == ("collection_date", "date", True)
+    assert collection_date.settings.min.text == "today"  # type: ignore[attr-defined]
+    assert gomi.transition("complete").effects == (Effect.ASSIGN_NUMBER,)
+    assert gomi.numbering is not None and gomi.numbering.label == "収集番号"
+
+
+def _field_line(text: str) -> str:
+    """REGISTER with ``text`` added to its first field (the marker goes on the added line)."""
+    return REGISTER.replace(FIELD, FIELD + text)
+
+
+BAD_INPUTS = {
+    "unknown field type": (
+        REGISTER.replace("        type: text\n", "        type: colour  # <-\n"),
+        ("transitions", 0, "fields", 0, "type"),
+        "unknown field type 'colour'; known types:",
+    ),
+    "misspelt setting of the type": (
+        _field_line("        max_lenght: 10  # <-\n"),
+        ("transitions", 0, "fields", 0, "max_lenght"),
+        "不明なキー 'max_lenght' です。max_length のことですか？",
+    ),
+    "pattern that does not compile": (
+        REGISTER.replace('pattern: "[0-9]{6}"', 'pattern: "[0-9"  # <-'),
+        ("transitions", 0, "fields", 0, "pattern"),
+        "invalid regular expression",
+    ),
+    "date bound that is not a date": (
+        REGISTER.replace("max: today", "max: yesterday  # <-"),
+        ("transitions", 0, "fields", 1, "max"),
+        "は日付の範囲として読めません",
+    ),
+    "field without a label": (
+        REGISTER.replace("      - name: issued_on\n", "      - name: issued_on  # <-\n").replace(
+            "        label: 交付日\n", ""
+        ),
+        ("transitions", 0, "fields", 1, "label"),
+        "this key is required",
+    ),
+    "duplicate field name": (
+        REGISTER.replace("      - name: issued_on", "      - name: tag_number  # <-"),
+        ("transitions", 0, "fields", 1, "name"),
+        "duplicate field name 'tag_number'",
+    ),
+    "show_if naming a later field": (
+        _field_line("        show_if: {field: issued_on, equals: x}  # <-\n"),
+        ("transitions", 0, "fields", 0, "show_if", "field"),
+        "'issued_on' is defined later: show_if must name an earlier field",
+    ),
+    "choices from the applicant's record": (
+        REGISTER.replace("        type: text\n", "        type: household_members  # <-\n").replace(
+            '        pattern: "[0-9]{6}"\n        pattern_message: 鑑札番号は6桁の数字で入力してください\n', ""
+        ),
+        ("transitions", 0, "fields", 0, "type"),
+        "a household_members field's choices come from the applicant's record",
+    ),
+    "prefill from a profile": (
+        _field_line("        prefill: family_name  # <-\n"),
+        ("transitions", 0, "fields", 0, "prefill"),
+        "staff fill a transition's fields: no profile prefills them",
+    ),
+    "postal code filling an address": (
+        REGISTER.replace(
+            "      - name: issued_on\n        type: date\n        label: 交付日\n        max: today\n",
+            "      - {name: postal, type: postal_code, label: 郵便番号, fills: address}  # <-\n"
+            "      - {name: address, type: address, label: 住所}\n",
+        ),
+        ("transitions", 0, "fields", 1, "fills"),
+        "the back office looks up no address: remove fills",
+    ),
+    "name of the comment box": (
+        REGISTER.replace("      - name: issued_on", "      - name: comment  # <-"),
+        ("transitions", 0, "fields", 1, "name"),
+        "'comment' is taken by the transition form; choose another",
+    ),
+    "fields on the applicant's transition": (
+        REGISTER.replace("    roles: [clerk]", "    roles: [applicant]").replace(
+            "    fields:\n", "    fields:  # <-\n"
+        ),
+        ("transitions", 0, "fields"),
+        "only staff fill a transition's fields; the applicant answers on the application form",
+    ),
+    "assign_number without numbering": (
+        VALID + "    effects: [assign_number]  # <-\n",
+        ("transitions", 0, "effects", 0),
+        "assign_number needs the workflow's numbering: {name, label, format}",
+    ),
+    "numbering nobody assigns": (
+        REGISTER.replace("numbering:\n", "numbering:  # <-\n").replace("    effects: [assign_number]\n", ""),
+        ("numbering",),
+        "no transition assigns this number: add effects: [assign_number] to one",
+    ),
+    "numbering without a label": (
+        REGISTER.replace("numbering:\n", "numbering:  # <-\n").replace("  label: 登録番号\n", ""),
+        ("numbering", "label"),
+        "required key is missing",
+    ),
+    "series name that cannot be stored": (
+        REGISTER.replace("name: dog_registration", "name: Dog-Registration  # <-"),
+        ("numbering", "name"),
+        "must be lowercase letters, digits and _",
+    ),
+    "format reaching an attribute": (
+        REGISTER.replace('format: "{year}-{n:05d}"', 'format: "{n.__class__}"  # <-'),
+        ("numbering", "format"),
+        "{n.__class__} is not allowed: only {year} and {n}, e.g. {year}-{n:05d}",
+    ),
+    "format with a conversion": (
+        REGISTER.replace('format: "{year}-{n:05d}"', 'format: "{n!r}"  # <-'),
+        ("numbering", "format"),
+        "{n!r}: no conversion; write a format spec, e.g. {n:05d}",
+    ),
+    "format with a nested field": (
+        REGISTER.replace('format: "{year}-{n:05d}"', 'format: "{n:{width}}"  # <-'),
+        ("numbering", "format"),
+        "{n:{width}}: a format spec cannot hold another field",
+    ),
+    "format without the number": (
+        REGISTER.replace('format: "{year}-{n:05d}"', 'format: "{year}"  # <-'),
+        ("numbering", "format"),
+        "the format needs {n}, the number in the series",
+    ),
+    "format spec that is not for numbers": (
+        REGISTER.replace('format: "{year}-{n:05d}"', 'format: "{n:s}"  # <-'),
+        ("numbering", "format"),
+        "cannot format a number with it: Unknown format code 's'",
+    ),
+    "format with an unclosed brace": (
+        REGISTER.replace('format: "{year}-{n:05d}"', 'format: "{year-{n}"  # <-'),
+        ("numbering", "format"),
+        "not a format:",
+    ),
+    "format with a width that would fill memory": (
+        REGISTER.replace('format: "{year}-{n:05d}"', 'format: "{n:999999999d}"  # <-'),
+        ("numbering", "format"),
+        "{n:999999999d}: no width or precision above 32",
+    ),
+    "format making numbers too long": (
+        REGISTER.replace('format: "{year}-{n:05d}"', 'format: "{year}-{n:030d}"  # <-'),
+        ("numbering", "format"),
+        "makes numbers longer than 32 characters",
+    ),
+}
+
+
+@pytest.mark.parametrize("text, path, message", BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
+def test_bad_transition_fields_and_numbering_name_file_path_and_line(
+    tmp_path: Path, text: str, path: tuple[str | int, ...], message: str
+) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        load_workflow(write(tmp_path, text))
+
+    error = caught.value
+    assert (error.file, error.path, error.line) == ("workflows/bad.yaml", path, marked_line(text))
+    assert message in error.message
+    assert not error.message.startswith(("Value error", "Assertion failed"))  # pydantic's prefix is not for people

@@ -1,7 +1,9 @@
-"""The portal app, a test client, the development identity provider on a loopback port, and logins."""
+"""The portal app, a test client, the development identity provider on a loopback port, logins, and a copy of
+the catalog to publish."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -9,19 +11,21 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from portal import create_app
 from portal.certificates.devpki import create_dev_pki
-from portal.config import DEV_PAYMENT_KEY, load_settings
+from portal.config import DEV_PAYMENT_KEY, ROOT, load_settings
 from portal.database import db
 from portal.demo import load_demo_data
 from portal.devidp import RunningServer, create_idp_app, default_clients, serve_in_thread
 from portal.devpay import create_payment_app
 from portal.models import Municipality
 from portal.web import limits
+from tests.web.catalogcopy import DIRECTORIES
 
 PORTAL_URL = "http://localhost"  # what the Flask test client calls itself
 PUBLIC_URL = PORTAL_URL  # where browsers reach the portal: redirect URIs and the certificates' verify URL
@@ -102,6 +106,25 @@ def build_app(
         return built
 
     return build
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    """A copy of the shipped catalog (published as version 1 by the migration) that a test may change."""
+    for directory in DIRECTORIES.values():
+        shutil.copytree(ROOT / directory, tmp_path / directory)
+    return tmp_path
+
+
+@pytest.fixture
+def catalog(build_app: Callable[..., Flask], sources: Path) -> Callable[..., Result]:
+    """``catalog("publish")``: the command run on the copy, in the test's transaction."""
+    app = build_app(**{variable: str(sources / directory) for variable, directory in DIRECTORIES.items()})
+
+    def run(*args: str) -> Result:
+        return app.test_cli_runner().invoke(args=["catalog", *args])
+
+    return run
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -18,8 +19,11 @@ from sqlalchemy.orm import Session
 from portal import catalog
 from portal.catalog import ProcedureDefinition
 from portal.certificates import CertificateRenderer, TemplateSource
-from portal.models import Certificate, Submission, TransitionRecord
+from portal.database import db
+from portal.japan import jst
+from portal.models import Certificate, NamedSequence, Submission, TransitionRecord
 from portal.procedures import EXTENSION
+from portal.web.current import current_published
 from portal.web.sessions import LAST_SEEN, LOGGED_IN_AT
 from tests.web.conftest import login
 
@@ -43,6 +47,7 @@ JUMINHYO_ANSWERS = {
     "payment_method": "counter",
 }
 
+COLLECTION_DAY = jst.today() + timedelta(days=14)  # within the 3 months ahead sodai_gomi accepts
 SODAI_GOMI_ANSWERS = {
     "family_name": "佐藤",
     "given_name": "花子",
@@ -52,9 +57,9 @@ SODAI_GOMI_ANSWERS = {
     "items-sofa": "1",
     "items-bicycle": "2",
     "preferred_date-era": "seireki",
-    "preferred_date-year": "2099",
-    "preferred_date-month": "1",
-    "preferred_date-day": "15",
+    "preferred_date-year": str(COLLECTION_DAY.year),
+    "preferred_date-month": str(COLLECTION_DAY.month),
+    "preferred_date-day": str(COLLECTION_DAY.day),
 }
 
 
@@ -102,9 +107,29 @@ def hidden_inputs(client: FlaskClient, path: str) -> dict[str, str]:
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
 
 
+def form_pages(client: FlaskClient, slug: str) -> list[str]:
+    """The keys of the form's pages, in order, as published now for ``client``'s portal."""
+    with client.application.app_context():
+        definition = current_published(db.session).definition(slug)
+        assert definition is not None, f"{slug} is not published"
+        return [page.key for page in definition.pages]
+
+
+def fill_in(client: FlaskClient, code: str, slug: str, answers: dict):  # type: ignore[no-untyped-def]
+    """Answer the form page by page from the first, pressing 次へ on each and sending it ``answers`` (a page keeps
+    only its own inputs). Returns the response of the first page that does not move on (its errors, a refusal),
+    else the last page's redirect to the confirmation page."""
+    path = f"/{code}/procedures/{slug}/apply"
+    for page in form_pages(client, slug):
+        response = post_form(client, f"{path}?page={page}", {**answers, "action": "next"})
+        if response.status_code != 302 or not response.headers["Location"].startswith(f"{path}?page="):
+            return response
+    return response
+
+
 def apply(client: FlaskClient, code: str, slug: str, answers: dict) -> str:
-    """Fill the form, confirm, submit; return the 受付番号."""
-    form = post_form(client, f"/{code}/procedures/{slug}/apply", answers)
+    """Fill in every page, confirm, submit; return the 受付番号."""
+    form = fill_in(client, code, slug, answers)
     assert form.status_code == 302, form.text
     confirm_path = f"/{code}/procedures/{slug}/confirm"
     assert form.headers["Location"] == confirm_path
@@ -120,10 +145,17 @@ def receipt_reference(code: str, response: Any) -> str:
     return match.group(1)
 
 
-def fire(client: FlaskClient, reference: str, transition: str, comment: str | None = None):  # type: ignore[no-untyped-def]
+def fire(client: FlaskClient, reference: str, transition: str, comment: str | None = None, **inputs: str):  # type: ignore[no-untyped-def]
+    """Press a transition's button on the case page, with its comment and ``inputs`` (the fields' form keys)."""
     page = f"/backoffice/submissions/{reference}"
-    data = {"comment": comment} if comment is not None else {}
+    data = {**({"comment": comment} if comment is not None else {}), **inputs}
     return post_form(client, f"{page}/transitions/{transition}", data, token_from=page)
+
+
+def collection_date(day: date) -> dict[str, str]:
+    """sodai_gomi's 収集日 (filled when completing) as the case page's form sends it, in 西暦."""
+    parts = {"era": "seireki", "year": str(day.year), "month": str(day.month), "day": str(day.day)}
+    return {f"collection_date-{part}": value for part, value in parts.items()}
 
 
 def approve_juminhyo(make_client: Any, reference: str, *, clerk: str, approver: str) -> FlaskClient:
@@ -163,22 +195,35 @@ def state_of(db_session, code: str, reference: str) -> str:  # type: ignore[no-u
 
 
 def db_state(db_session: Session) -> tuple[Any, ...]:
-    """Everything a refused request must leave alone: submissions (state, answers), history, certificates."""
+    """Everything a refused request must leave alone: submissions (state, answers, number), history (with its
+    inputs), certificates and the workflows' number series."""
     db_session.expire_all()
     submissions = db_session.execute(
-        select(Submission.municipality_code, Submission.reference, Submission.state, Submission.answers).order_by(
-            Submission.id
-        )
+        select(
+            Submission.municipality_code,
+            Submission.reference,
+            Submission.state,
+            Submission.answers,
+            Submission.assigned_number,
+        ).order_by(Submission.id)
     ).all()
     history = db_session.execute(
-        select(TransitionRecord.id, TransitionRecord.transition, TransitionRecord.to_state).order_by(
-            TransitionRecord.id
-        )
+        select(
+            TransitionRecord.id, TransitionRecord.transition, TransitionRecord.to_state, TransitionRecord.inputs
+        ).order_by(TransitionRecord.id)
     ).all()
     certificates = db_session.execute(
         select(Certificate.issue_number, Certificate.revoked_at, Certificate.revocation_reason).order_by(Certificate.id)
     ).all()
-    return tuple(map(tuple, submissions)), tuple(map(tuple, history)), tuple(map(tuple, certificates))
+    series = db_session.execute(
+        select(NamedSequence.municipality_code, NamedSequence.name, NamedSequence.year, NamedSequence.last_value)
+    ).all()
+    return (
+        tuple(map(tuple, submissions)),
+        tuple(map(tuple, history)),
+        tuple(map(tuple, certificates)),
+        tuple(sorted(map(tuple, series))),
+    )
 
 
 def flashed(client: FlaskClient, response: Any) -> str:

@@ -25,6 +25,7 @@ from tests.web.journeys import (
     SODAI_GOMI_ANSWERS,
     apply,
     db_state,
+    fill_in,
     fire,
     flashed,
     post_form,
@@ -102,7 +103,7 @@ def test_malformed_value_is_named_on_the_form_and_nothing_is_submitted(
     resident: FlaskClient, db_session: Session, changes: dict[str, str], field: str, message: str
 ) -> None:
     before = db_state(db_session)
-    response = post_form(resident, APPLY, {**JUMINHYO_ANSWERS, **changes})
+    response = fill_in(resident, CODE, "juminhyo", {**JUMINHYO_ANSWERS, **changes})
 
     assert response.status_code == 200
     page = html.unescape(response.text)
@@ -117,63 +118,62 @@ def test_malformed_value_is_named_on_the_form_and_nothing_is_submitted(
     # What the resident typed is kept so they can fix it.
     assert all(html.escape(value, quote=True) in response.text for value in changes.values() if value != "everyone")
     assert db_state(db_session) == before
-    assert resident.get(f"/{CODE}/procedures/juminhyo/confirm").headers["Location"] == APPLY
+    assert resident.get(f"/{CODE}/procedures/juminhyo/confirm").headers["Location"].startswith(f"{APPLY}?page=")
 
 
 def test_a_name_reordered_by_a_bidi_control_never_reaches_a_submission(
     resident: FlaskClient, db_session: Session
 ) -> None:
     """A valid draft stays unconfirmable once the name is edited to carry U+202E: nothing can be submitted."""
-    assert post_form(resident, APPLY, JUMINHYO_ANSWERS).status_code == 302
+    assert fill_in(resident, CODE, "juminhyo", JUMINHYO_ANSWERS).status_code == 302
     before = db_state(db_session)
-    response = post_form(resident, APPLY, {**JUMINHYO_ANSWERS, "family_name": "\u202e田山"})
+    response = fill_in(resident, CODE, "juminhyo", {**JUMINHYO_ANSWERS, "family_name": "\u202e田山"})
     assert response.status_code == 200 and _summary_links(response.text) == ["field-family_name"]
     confirm = f"/{CODE}/procedures/juminhyo/confirm"
-    assert resident.get(confirm).headers["Location"] == APPLY
-    assert post_form(resident, confirm, {}, token_from=APPLY).headers["Location"] == APPLY
+    assert resident.get(confirm).headers["Location"] == f"{APPLY}?page=applicant"
+    assert post_form(resident, confirm, {}, token_from=APPLY).headers["Location"] == f"{APPLY}?page=applicant"
     assert db_state(db_session) == before
 
 
 def test_item_count_too_long_is_named_and_nothing_is_submitted(resident: FlaskClient, db_session: Session) -> None:
     before = db_state(db_session)
     path = f"/{CODE}/procedures/sodai_gomi/apply"
-    response = post_form(resident, path, {**SODAI_GOMI_ANSWERS, "items-bed": "1" * 5000})
+    response = fill_in(resident, CODE, "sodai_gomi", {**SODAI_GOMI_ANSWERS, "items-bed": "1" * 5000})
     assert response.status_code == 200
     assert _summary_links(response.text) == ["field-items"]
     assert "品目と個数の数字が長すぎます。15桁以内で入力してください" in response.text
     assert "field-items" in _invalid_ids(response.text)
     assert f'value="{"1" * 5000}"' in response.text  # kept so the resident can fix it
     assert db_state(db_session) == before
-    assert resident.get(f"/{CODE}/procedures/sodai_gomi/confirm").headers["Location"] == path
+    assert resident.get(f"/{CODE}/procedures/sodai_gomi/confirm").headers["Location"] == f"{path}?page=collection"
 
 
 @settings(max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(max_size=60) | st.text("0123456789０１", min_size=4301, max_size=4400))
 def test_any_text_in_any_field_is_answered_never_a_500(resident: FlaskClient, text: str) -> None:
     fields = ("family_name", "family_name_kana", "address", "phone", "copies", "birthdate-year", "postal_code")
-    response = post_form(resident, APPLY, {**JUMINHYO_ANSWERS, **dict.fromkeys(fields, text)})
+    response = fill_in(resident, CODE, "juminhyo", {**JUMINHYO_ANSWERS, **dict.fromkeys(fields, text)})
     expected = {400} if "\x00" in text else {200, 302}  # NUL is refused for the whole request
     assert response.status_code in expected, (text, response.status_code)
 
 
-def test_empty_form_names_every_required_field(resident: FlaskClient, db_session: Session) -> None:
+def test_an_empty_page_names_every_required_field_of_that_page_only(resident: FlaskClient, db_session: Session) -> None:
     before = db_state(db_session)
     response = post_form(resident, APPLY, {})
 
     assert response.status_code == 200
     page = response.text
     required = ["family_name", "given_name", "family_name_kana", "given_name_kana", "birthdate", "postal_code",
-                "address", "phone", "scope", "copies", "purpose", "receipt_method", "payment_method"]  # fmt: skip
+                "address", "phone"]  # fmt: skip
     assert _summary_links(page) == [f"field-{name}" for name in required]
-    for label in (
-        "氏を入力してください",
-        "生年月日を入力してください",
-        "必要な方を選択してください",
-        "使いみちを選択してください",
-    ):
+    for label in ("氏を入力してください", "生年月日を入力してください"):
         assert label in page
-    assert {"field-family_name", "field-address", "field-copies", "field-purpose"} <= _invalid_ids(page)
+    assert {"field-family_name", "field-address", "field-phone"} <= _invalid_ids(page)
     assert "<title>エラー: " in page
+
+    second = post_form(resident, f"{APPLY}?page=request", {})
+    assert _summary_links(second.text) == ["field-scope", "field-copies", "field-purpose"]
+    assert "必要な方を選択してください" in second.text and "使いみちを選択してください" in second.text
     assert db_state(db_session) == before
 
 
@@ -238,7 +238,7 @@ def test_every_post_without_csrf_token_is_refused(client: FlaskClient, make_clie
     fire(clerk, returned, "start_review")
     fire(clerk, returned, "return_to_applicant", "住所を確認してください。")
     # A draft ready to confirm, so that only the missing token stands in the way.
-    assert post_form(client, APPLY, JUMINHYO_ANSWERS).status_code == 302
+    assert fill_in(client, CODE, "juminhyo", JUMINHYO_ANSWERS).status_code == 302
     before = db_state(db_session)
 
     refused = [

@@ -31,6 +31,8 @@ def problems(schema: dict[str, Any], value: Any, root: dict[str, Any], at: str =
         found.append(f"{at}: {value!r} not in enum")
     if "anyOf" in schema and all(problems(option, value, root, at) for option in schema["anyOf"]):
         found.append(f"{at}: matches no alternative")
+    if "oneOf" in schema and sum(not problems(option, value, root, at) for option in schema["oneOf"]) != 1:
+        found.append(f"{at}: matches not exactly one alternative")
     for part in schema.get("allOf", ()):
         if "if" in part and not problems(part["if"], value, root, at):
             found += problems(part["then"], value, root, at)
@@ -92,6 +94,29 @@ def test_schema_refuses_a_misspelt_setting(schemas: dict[str, dict[str, Any]]) -
     assert any(p.endswith(".max_lenght: not allowed") for p in found)
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "says"),
+    [("max_lenght", 5, ".max_lenght: not allowed"), ("type", "colour", ".type: 'colour' not in enum")],
+)
+def test_workflow_schema_types_a_transitions_fields_like_a_definitions(
+    schemas: dict[str, dict[str, Any]], key: str, value: Any, says: str
+) -> None:
+    data = yaml.safe_load((ROOT / "workflows" / "sodai_gomi.yaml").read_text(encoding="utf-8"))
+    complete = next(t for t in data["transitions"] if t["name"] == "complete")
+    complete["fields"][0][key] = value  # the 収集日, a date
+    found = problems(schemas["workflow"], data, schemas["workflow"])
+    assert any(p.endswith(f"fields[0]{says}") for p in found), found
+
+
+def test_schema_checks_each_rule_by_its_kind(schemas: dict[str, dict[str, Any]]) -> None:
+    data = yaml.safe_load((ROOT / "forms_catalog" / "sodai_gomi.yaml").read_text(encoding="utf-8"))
+    assert data["rules"] and problems(schemas["definition"], data, schemas["definition"]) == []
+    for wrong in ({"max_total": 3}, {"kind": "total_maximum"}, {"kind": "date_after"}):
+        rule = {**data["rules"][0], **wrong}
+        found = problems(schemas["definition"], {**data, "rules": [rule]}, schemas["definition"])
+        assert found == [".rules[0]: matches not exactly one alternative"], wrong
+
+
 def test_docs_command_writes_the_reference(app: Flask, tmp_path: Path) -> None:
     result = app.test_cli_runner().invoke(args=["catalog", "docs", str(tmp_path / "definitions.md")])
     assert result.exit_code == 0, result.output
@@ -110,10 +135,17 @@ def test_reference_covers_every_field_type_and_the_certificate_context() -> None
     for key in (
         "processing_days",
         "show_if",
+        "### `kind: required_if`",
+        "### `kind: total_min`",
+        "`min_days`",
         "comment_visible_to",
         "`from`",
         "issue_number",
         "verify_url",
         "mayor_name",
+        "### numbering",
+        "assign_number",
+        "`fields`",
+        "inputs:",
     ):
         assert key in text

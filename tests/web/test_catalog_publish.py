@@ -5,60 +5,35 @@ withdrawn procedure never turns a page into a 404 or 500."""
 from __future__ import annotations
 
 import io
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import Result
-from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from portal.config import ROOT
 from portal.definitions import Kind
+from portal.japan import jst
 from portal.models import CatalogVersion, Certificate, Submission
+from tests.web.catalogcopy import change_sodai_gomi, edit
 from tests.web.conftest import login
-from tests.web.journeys import JUMINHYO_ANSWERS, SODAI_GOMI_ANSWERS, apply, decide_juminhyo, fire, state_of
+from tests.web.journeys import (
+    JUMINHYO_ANSWERS,
+    SODAI_GOMI_ANSWERS,
+    apply,
+    collection_date,
+    decide_juminhyo,
+    fire,
+    state_of,
+)
 
 MIHON = "999997"
 STAFF = {"clerk": "staff-mihon-clerk", "approver": "staff-mihon-approver"}
-DIRECTORIES = {
-    "CATALOG_DIR": "forms_catalog",
-    "WORKFLOWS_DIR": "workflows",
-    "CERTIFICATES_DIR": "certificate_templates",
-}
-
-
-@pytest.fixture
-def sources(tmp_path: Path) -> Path:
-    """A copy of the shipped catalog (published as version 1 by the migration) that a test may change."""
-    for directory in DIRECTORIES.values():
-        shutil.copytree(ROOT / directory, tmp_path / directory)
-    return tmp_path
-
-
-@pytest.fixture
-def catalog(build_app: Callable[..., Flask], sources: Path) -> Callable[..., Result]:
-    """``catalog("publish")``: the command run on the copy, in the test's transaction."""
-    app = build_app(**{variable: str(sources / directory) for variable, directory in DIRECTORIES.items()})
-
-    def run(*args: str) -> Result:
-        return app.test_cli_runner().invoke(args=["catalog", *args])
-
-    return run
-
-
-def edit(file: Path, old: str, new: str) -> int:
-    """Replace ``old`` (once) in ``file``; the 1-based line of the change."""
-    content = file.read_text(encoding="utf-8")
-    assert content.count(old) == 1, old
-    file.write_text(content.replace(old, new), encoding="utf-8")
-    return content[: content.index(old)].count("\n") + 1
 
 
 def versions(db_session: Session) -> list[tuple[str, str, int]]:
@@ -74,20 +49,6 @@ SHIPPED = [
     ("workflow", "juminhyo", 1),
     ("workflow", "sodai_gomi", 1),
 ]
-
-
-def change_sodai_gomi(sources: Path) -> None:
-    """Version 2 of 粗大ごみ: a relabelled option, a removed one, a renamed field and a renamed state."""
-    definition = sources / "forms_catalog/sodai_gomi.yaml"
-    edit(definition, "{value: sofa, label: ソファ}", "{value: sofa, label: ソファー}")
-    edit(definition, "          - {value: bicycle, label: 自転車}\n", "")
-    edit(definition, " bicycle: 500,", "")  # its price goes with it
-    edit(definition, "      - name: phone\n        type: phone\n        label: 日中連絡先", "      - name: daytime_phone\n        type: phone\n        label: 連絡先電話番号")  # fmt: skip
-    workflow = sources / "workflows/sodai_gomi.yaml"
-    content = workflow.read_text(encoding="utf-8")
-    content = content.replace("initial: received", "initial: accepted")
-    content = content.replace("  received: {label: 受付}", "  accepted: {label: 受付済み}")
-    workflow.write_text(content.replace("from: [received]", "from: [accepted]"), encoding="utf-8")
 
 
 # -- the commands ---------------------------------------------------------------------------------
@@ -254,7 +215,7 @@ def test_old_cases_keep_their_labels_options_and_states_while_new_applications_u
     case = clerk.get(f"/backoffice/submissions/{old}")
     assert case.status_code == 200 and "日中連絡先" in case.text and "自転車" in case.text
     # The old case moves on its own workflow version: its 「受付」 state is gone from the new one.
-    assert fire(clerk, old, "complete").status_code == 302
+    assert fire(clerk, old, "complete", **collection_date(jst.today())).status_code == 302
     assert state_of(db_session, MIHON, old) == "completed"
 
     def version_of(reference: str) -> tuple[int, int]:

@@ -79,7 +79,7 @@ def test_lang_en_switches_to_english_and_sticks(client: FlaskClient) -> None:
         ("/", 200, "Choose your local government", "/?lang=ja"),
         (f"/{CODE}/", 200, "View your applications", f"/{CODE}/?lang=ja"),
         (PROCEDURE, 200, TITLE_EN, f"{PROCEDURE}?lang=ja"),
-        (f"{PROCEDURE}/apply", 200, "Continue to check your answers", f"{PROCEDURE}/apply?lang=ja"),
+        (f"{PROCEDURE}/apply", 200, ">Next</button>", f"{PROCEDURE}/apply?lang=ja"),
         (f"/{CODE}/applications", 200, "Your applications", f"/{CODE}/applications?lang=ja"),
         # No endpoint matched, so the switch leads to the top page.
         (f"/{CODE}/procedures/nothing/apply/x", 404, "Page not found", "/?lang=ja"),
@@ -144,14 +144,17 @@ def test_validation_errors_are_in_english_with_the_translated_field_label(client
     login(client, "resident", "resident-yamada")
     apply_path = f"{PROCEDURE}/apply"
     token = csrf_token(client, f"{apply_path}?lang=en")
-    response = client.post(apply_path, data={"csrf_token": token, "family_name": "", "copies": "99", "phone": "12"})
+    response = client.post(apply_path, data={"csrf_token": token, "family_name": "", "phone": "12"})
     assert response.status_code == 200
     assert html_lang(response.text) == "en"
     assert "There is a problem" in response.text
     assert "Family name is required" in response.text
-    assert "Number of copies must be a number from 1 to 10" in response.text
     assert "Daytime phone number must be a valid phone number, including the area code" in response.text
     assert "入力してください" not in response.text
+    second = client.post(f"{apply_path}?page=request", data={"csrf_token": token, "copies": "99"})
+    assert "Number of copies must be a number from 1 to 10" in second.text
+    assert "Continue to check your answers" in second.text and ">Back</button>" in second.text
+    assert "入力してください" not in second.text
 
 
 def test_dates_and_day_counts_follow_the_language(client: FlaskClient) -> None:

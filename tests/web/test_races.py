@@ -20,7 +20,7 @@ from portal.database import db
 from portal.demo import load_demo_data
 from portal.models import Submission
 from tests.web.conftest import login
-from tests.web.journeys import JUMINHYO_ANSWERS, apply, hidden_inputs, post_form, receipt_reference
+from tests.web.journeys import JUMINHYO_ANSWERS, apply, fill_in, hidden_inputs, receipt_reference
 
 CODE = "999997"
 ALREADY_HANDLED = "この申請は既に処理されています。"
@@ -55,8 +55,8 @@ def test_double_submit_through_the_web_leads_both_presses_to_one_receipt(
 ) -> None:
     resident = race_app.test_client()
     login(resident, "resident", "resident-sato")
-    apply_path, confirm_path = f"/{CODE}/procedures/juminhyo/apply", f"/{CODE}/procedures/juminhyo/confirm"
-    assert post_form(resident, apply_path, JUMINHYO_ANSWERS).headers["Location"] == confirm_path
+    confirm_path = f"/{CODE}/procedures/juminhyo/confirm"
+    assert fill_in(resident, CODE, "juminhyo", JUMINHYO_ANSWERS).headers["Location"] == confirm_path
     form = hidden_inputs(resident, confirm_path)
     second_tab = race_app.test_client()  # the same browser session, a second connection
     second_tab.set_cookie("session", resident.get_cookie("session").value)  # type: ignore[union-attr]

@@ -8,7 +8,7 @@ import re
 
 from portal.models import Submission
 from tests.web.conftest import login
-from tests.web.journeys import JUMINHYO_ANSWERS, apply, db_state, fire, flashed, post_form, state_of
+from tests.web.journeys import JUMINHYO_ANSWERS, apply, db_state, fill_in, fire, flashed, state_of
 
 CODE = "999997"
 NO_RECORD = "住民記録と照合できていないため、この操作はできません。差戻しまたは却下してください。"
@@ -77,13 +77,13 @@ def test_without_a_match_the_case_cannot_be_approved_but_is_returned_with_a_reas
 
 def test_household_members_are_checkboxes_of_the_recorded_household(client, make_client, db_session):
     login(client, "resident", "resident-yamada")
-    form = html.unescape(client.get(f"/{CODE}/procedures/juminhyo/apply").text)
+    form = html.unescape(client.get(f"/{CODE}/procedures/juminhyo/apply?page=request").text)
     boxes = re.findall(r'<input class="choice__input" type="checkbox" id="[^"]+" name="members" value="([^"]+)"', form)
     assert boxes == ["P0001", "P0002", "P0003", "P0011", "P0012"]  # a plain form: nothing here needs JavaScript
     assert "山田 優子（妻）" in form and "山田 翔太（子）" in form
 
     answers = {**JUMINHYO_ANSWERS, "scope": "partial", "members": ["P0003", "P0002"]}
-    assert post_form(client, f"/{CODE}/procedures/juminhyo/apply", answers).status_code == 302
+    assert fill_in(client, CODE, "juminhyo", answers).status_code == 302
     confirm = html.unescape(client.get(f"/{CODE}/procedures/juminhyo/confirm").text)
     assert "山田 優子（妻）、山田 翔太（子）" in confirm
     reference = apply(client, CODE, "juminhyo", answers)
@@ -99,7 +99,7 @@ def test_a_person_from_another_household_is_refused_and_nothing_is_kept(client, 
     before = db_state(db_session)
     answers = {**JUMINHYO_ANSWERS, "scope": "partial", "members": ["P0002", "P0004"]}  # P0004: 佐藤 花子
 
-    response = post_form(client, f"/{CODE}/procedures/juminhyo/apply", answers)
+    response = fill_in(client, CODE, "juminhyo", answers)
 
     assert response.status_code == 200
     assert "必要な方は世帯の方の一覧から選んでください" in html.unescape(response.text)
@@ -110,12 +110,12 @@ def test_a_person_from_another_household_is_refused_and_nothing_is_kept(client, 
 
 def test_a_resident_without_a_record_is_told_and_cannot_pick_members(client, db_session):
     login(client, "resident", "resident-tanaka")
-    form = html.unescape(client.get(f"/{CODE}/procedures/juminhyo/apply").text)
+    form = html.unescape(client.get(f"/{CODE}/procedures/juminhyo/apply?page=request").text)
     assert "住民記録であなたの世帯を確認できませんでした。" in form
     assert 'name="members"' not in form and "世帯の方を選べません" in form
 
     before = db_state(db_session)
     answers = {**TANAKA_ANSWERS, "scope": "partial", "members": ["P0001"]}
-    response = post_form(client, f"/{CODE}/procedures/juminhyo/apply", answers)
+    response = fill_in(client, CODE, "juminhyo", answers)
     assert "住民記録で世帯を確認できないため、必要な方を選べません" in html.unescape(response.text)
     assert db_state(db_session) == before

@@ -32,7 +32,7 @@ def logged_in(client: FlaskClient) -> bool:
         return RESIDENT_KEY in session
 
 
-FORM = "/{code}/procedures/juminhyo/apply"  # asks for household members: it reads the recorded household
+FORM = "/{code}/procedures/juminhyo/apply?page=request"  # asks for household members: reads the recorded household
 
 
 def test_login_asks_no_records_and_the_first_form_links_in_that_municipality_only(

@@ -23,7 +23,7 @@ from portal.models import NumberSequence, Resident, SequenceKind, Submission
 from portal.web import requestlog
 from tests.db.signing import version_ids
 from tests.web.conftest import login
-from tests.web.journeys import JUMINHYO_ANSWERS, apply, db_state, fire, hidden_inputs, post_form
+from tests.web.journeys import JUMINHYO_ANSWERS, apply, db_state, fill_in, fire, hidden_inputs
 
 CODE = "999997"
 PERSONAL_ANSWERS = (
@@ -137,7 +137,7 @@ def test_a_whole_journey_and_a_database_error_leave_no_personal_data_in_the_logs
     db_session.add(taken)
     db_session.flush()
     before = db_state(db_session)
-    assert post_form(client, f"/{CODE}/procedures/juminhyo/apply", JUMINHYO_ANSWERS).status_code == 302
+    assert fill_in(client, CODE, "juminhyo", JUMINHYO_ANSWERS).status_code == 302
     confirm = f"/{CODE}/procedures/juminhyo/confirm"
     failed = client.post(confirm, data=hidden_inputs(client, confirm))
     assert failed.status_code == 500

@@ -22,7 +22,16 @@ from sqlalchemy.orm import Session
 
 from portal.web.sessions import LAST_SEEN
 from tests.web.conftest import create_testing_app, login
-from tests.web.journeys import JUMINHYO_ANSWERS, db_state, issued, move_clock, post_form, request_in_flight, verify_path
+from tests.web.journeys import (
+    JUMINHYO_ANSWERS,
+    db_state,
+    fill_in,
+    issued,
+    move_clock,
+    post_form,
+    request_in_flight,
+    verify_path,
+)
 
 CODE = "999997"
 APPLICATIONS = f"/{CODE}/applications"
@@ -224,8 +233,7 @@ def test_a_form_sent_after_the_timeout_does_nothing_and_leads_back_to_its_page(
     client: FlaskClient, db_session: Session
 ) -> None:
     login(client, "resident", "resident-yamada")
-    form = f"/{CODE}/procedures/juminhyo/apply"
-    assert post_form(client, form, JUMINHYO_ANSWERS).status_code == 302
+    assert fill_in(client, CODE, "juminhyo", JUMINHYO_ANSWERS).status_code == 302
     before = db_state(db_session)
     confirm = f"/{CODE}/procedures/juminhyo/confirm"
     token = client.get(confirm).text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]

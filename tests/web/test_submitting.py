@@ -1,4 +1,4 @@
-"""Submitting exactly once, drafts that hold only the form's inputs, and 再提出 only with corrected answers.
+"""Submitting exactly once, and 再提出 only with corrected answers (drafts: tests/web/test_drafts.py).
 
 The races themselves (two requests at the same moment) are in tests/web/test_races.py and
 tests/db/test_concurrency.py; these are the same requests one after the other, and hostile ones.
@@ -9,21 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from flask import Flask, session
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.models import Submission
-from portal.web.resident import drafts
-from portal.web.resident.drafts import DRAFTS, MAX_DRAFTS
-from tests.db.signing import shipped
+from portal.models import Draft, Submission
 from tests.web.conftest import login
 from tests.web.journeys import (
     JUMINHYO_ANSWERS,
     SODAI_GOMI_ANSWERS,
     apply,
     db_state,
+    fill_in,
     fire,
     flashed,
     hidden_inputs,
@@ -33,7 +30,6 @@ from tests.web.journeys import (
 )
 
 CODE = "999997"
-APPLY = f"/{CODE}/procedures/juminhyo/apply"
 CONFIRM = f"/{CODE}/procedures/juminhyo/confirm"
 REFUSED_TOKEN = "この確認画面からは申請できません。内容を確認して、もう一度「申請する」を押してください。"
 
@@ -49,16 +45,18 @@ def _count(db_session: Session) -> int:
     return db_session.scalar(select(func.count()).select_from(Submission)) or 0
 
 
-def _draft(client: FlaskClient, slug: str = "juminhyo") -> dict[str, Any] | None:
-    with client.session_transaction() as session:
-        return session.get(DRAFTS, {}).get(f"{CODE}/{slug}")
+def _draft(db_session: Session) -> tuple[str, dict[str, Any]] | None:
+    """The token and answers of the one draft there is, if any."""
+    db_session.expire_all()
+    found = db_session.scalars(select(Draft)).one_or_none()
+    return (found.submission_token, found.answers) if found else None
 
 
 # -- 申請する twice --------------------------------------------------------------------------------
 
 
 def test_pressing_submit_twice_leads_both_presses_to_one_receipt(resident: FlaskClient, db_session: Session) -> None:
-    assert post_form(resident, APPLY, JUMINHYO_ANSWERS).headers["Location"] == CONFIRM
+    assert fill_in(resident, CODE, "juminhyo", JUMINHYO_ANSWERS).headers["Location"] == CONFIRM
     form = hidden_inputs(resident, CONFIRM)
     before = _count(db_session)
 
@@ -78,19 +76,19 @@ def test_pressing_submit_twice_leads_both_presses_to_one_receipt(resident: Flask
 def test_an_old_confirmation_page_leads_to_its_receipt_and_keeps_the_new_draft(
     resident: FlaskClient, db_session: Session
 ) -> None:
-    post_form(resident, APPLY, JUMINHYO_ANSWERS)
+    fill_in(resident, CODE, "juminhyo", JUMINHYO_ANSWERS)
     old_page = hidden_inputs(resident, CONFIRM)
     reference = receipt_reference(CODE, resident.post(CONFIRM, data=old_page))
-    post_form(resident, APPLY, {**JUMINHYO_ANSWERS, "copies": "3"})  # a second application, in progress
-    new_draft = _draft(resident)
+    fill_in(resident, CODE, "juminhyo", {**JUMINHYO_ANSWERS, "copies": "3"})  # a second application, in progress
+    new_draft = _draft(db_session)
     before = db_state(db_session)
 
     back = resident.post(CONFIRM, data=old_page)  # the browser's back button, and 申請する again
 
     assert receipt_reference(CODE, back) == reference
     assert db_state(db_session) == before
-    assert _draft(resident) == new_draft and new_draft is not None
-    assert new_draft["token"] != old_page["submission_token"]
+    assert _draft(db_session) == new_draft and new_draft is not None
+    assert new_draft[0] != old_page["submission_token"]
 
 
 def test_a_new_application_gets_a_new_token(resident: FlaskClient, db_session: Session) -> None:
@@ -105,7 +103,7 @@ def test_a_new_application_gets_a_new_token(resident: FlaskClient, db_session: S
 def test_confirm_without_its_token_is_refused_and_nothing_is_made(
     resident: FlaskClient, db_session: Session, token: str | None
 ) -> None:
-    post_form(resident, APPLY, JUMINHYO_ANSWERS)
+    fill_in(resident, CODE, "juminhyo", JUMINHYO_ANSWERS)
     form = hidden_inputs(resident, CONFIRM)
     form.pop("submission_token")
     if token is not None:
@@ -117,17 +115,17 @@ def test_confirm_without_its_token_is_refused_and_nothing_is_made(
     assert refused.status_code == 303 and refused.headers["Location"] == CONFIRM
     assert REFUSED_TOKEN in flashed(resident, refused)
     assert db_state(db_session) == before
-    assert _draft(resident) is not None  # the resident can still press the real button
+    assert _draft(db_session) is not None  # the resident can still press the real button
     assert receipt_reference(CODE, resident.post(CONFIRM, data=hidden_inputs(resident, CONFIRM)))
 
 
 def test_someone_elses_token_is_refused(client: FlaskClient, make_client: Any, db_session: Session) -> None:
     sato = make_client("resident", "resident-sato")
-    post_form(sato, APPLY, JUMINHYO_ANSWERS)
+    fill_in(sato, CODE, "juminhyo", JUMINHYO_ANSWERS)
     sato_token = hidden_inputs(sato, CONFIRM)["submission_token"]
     sato_reference = receipt_reference(CODE, sato.post(CONFIRM, data=hidden_inputs(sato, CONFIRM)))
     login(client, "resident", "resident-yamada")
-    post_form(client, APPLY, JUMINHYO_ANSWERS)
+    fill_in(client, CODE, "juminhyo", JUMINHYO_ANSWERS)
     before = db_state(db_session)
 
     refused = client.post(CONFIRM, data={**hidden_inputs(client, CONFIRM), "submission_token": sato_token})
@@ -139,63 +137,15 @@ def test_someone_elses_token_is_refused(client: FlaskClient, make_client: Any, d
 
 
 def test_a_token_from_another_procedure_is_refused(resident: FlaskClient, db_session: Session) -> None:
-    post_form(resident, f"/{CODE}/procedures/sodai_gomi/apply", SODAI_GOMI_ANSWERS)
+    fill_in(resident, CODE, "sodai_gomi", SODAI_GOMI_ANSWERS)
     other = hidden_inputs(resident, f"/{CODE}/procedures/sodai_gomi/confirm")["submission_token"]
-    post_form(resident, APPLY, JUMINHYO_ANSWERS)
+    fill_in(resident, CODE, "juminhyo", JUMINHYO_ANSWERS)
     before = db_state(db_session)
 
     refused = resident.post(CONFIRM, data={**hidden_inputs(resident, CONFIRM), "submission_token": other})
 
     assert REFUSED_TOKEN in flashed(resident, refused)
     assert db_state(db_session) == before
-
-
-# -- drafts ----------------------------------------------------------------------------------------
-
-
-def test_a_draft_keeps_only_the_forms_inputs(resident: FlaskClient, db_session: Session) -> None:
-    junk = {f"junk-{i}": "x" * 1000 for i in range(400)}  # ~400 kB of keys no field reads
-    response = post_form(resident, APPLY, {**JUMINHYO_ANSWERS, **junk, "state": "issued", "resident_id": "99"})
-
-    assert response.headers["Location"] == CONFIRM
-    draft = _draft(resident)
-    assert draft is not None
-    assert set(draft["raw"]) == set(JUMINHYO_ANSWERS)  # date parts and checkbox lists included
-    assert draft["raw"]["birthdate-era"] == ["showa"] and draft["raw"]["items"] == ["relationship"]
-    reference = receipt_reference(CODE, resident.post(CONFIRM, data=hidden_inputs(resident, CONFIRM)))
-    answers = db_session.scalars(select(Submission.answers).filter_by(reference=reference)).one()
-    assert not {"state", "resident_id"} & answers.keys()
-
-
-def test_a_draft_of_item_counts_keeps_each_item(resident: FlaskClient) -> None:
-    post_form(resident, f"/{CODE}/procedures/sodai_gomi/apply", {**SODAI_GOMI_ANSWERS, "items-piano": "1"})
-    draft = _draft(resident, "sodai_gomi")
-    assert draft is not None
-    assert draft["raw"]["items-sofa"] == ["1"] and draft["raw"]["items-bicycle"] == ["2"]
-    assert "items-piano" not in draft["raw"]
-
-
-def test_an_oversize_draft_is_refused_and_nothing_is_stored(resident: FlaskClient, db_session: Session) -> None:
-    post_form(resident, APPLY, JUMINHYO_ANSWERS)
-    kept = _draft(resident)
-    before = db_state(db_session)
-
-    huge = post_form(resident, APPLY, {**JUMINHYO_ANSWERS, "address": "千" * 30_000})  # 90 kB in UTF-8
-
-    assert huge.status_code == 413
-    assert "入力内容が大きすぎるため保存できませんでした。" in huge.text
-    assert '<form method="post"' in huge.text  # the form again, to shorten what was typed
-    assert _draft(resident) == kept
-    assert db_state(db_session) == before
-
-
-def test_a_session_keeps_a_handful_of_drafts(app: Flask, db_session: Session, demo: Any) -> None:
-    definition = shipped("juminhyo")
-    with app.test_request_context():
-        for n in range(MAX_DRAFTS + 3):
-            drafts.save(f"{CODE}/draft-{n}", definition, {"family_name": [str(n)]})
-        kept = list(session[DRAFTS])
-    assert kept == [f"{CODE}/draft-{n}" for n in range(3, MAX_DRAFTS + 3)]
 
 
 # -- 再提出 -----------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from portal.catalog.fieldtypes import (  # noqa: F401  (imported to register)
     choice,
     contact,
     date,
+    file,
     household,
     item_counts,
     kana,

@@ -58,6 +58,7 @@ class FieldType(Generic[S]):
     prefillable: ClassVar[bool] = True  # may name a profile key in ``prefill:``
     multiline: ClassVar[bool] = False  # line breaks are part of the answer (a textarea)
     printed: ClassVar[bool] = False  # free text a certificate may print: every character needs a glyph
+    adds_up: ClassVar[bool] = False  # a quantity total_min/total_max rules add (see ``amount``)
 
     def settings(self, field: FieldDef) -> S:
         return field.settings  # type: ignore[return-value]  # validated against settings_model on load
@@ -89,6 +90,10 @@ class FieldType(Generic[S]):
     def option_values(self, field: FieldDef) -> tuple[str, ...] | None:
         """The values a ``show_if`` may compare against, for types with a closed set of answers."""
         return None
+
+    def amount(self, field: FieldDef, value: Any) -> int:
+        """What a total rule adds for an answer (not None); only types that set ``adds_up``."""
+        raise NotImplementedError
 
     def check(self, field: FieldDef, fields: Mapping[str, FieldDef]) -> Iterator[Problem]:
         """Problems that need the other fields of the definition (e.g. ``fills:`` naming one)."""

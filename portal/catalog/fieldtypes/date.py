@@ -1,17 +1,17 @@
 """Dates entered the way Japanese paper forms ask for them: 元号 + 年 + 月 + 日 (or 西暦).
 
-Stored as ISO ``YYYY-MM-DD``; shown as 令和6年4月1日(2024年). Bounds (``min``/``max``) are ISO dates or
-``today``, resolved when the answer is checked.
+Stored as ISO ``YYYY-MM-DD``; shown as 令和6年4月1日(2024年). Bounds (``min``/``max``) are ISO dates, ``today``
+or offsets from today (:mod:`portal.catalog.datebound`), resolved when the answer is checked.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
-from pydantic import PlainValidator
-from pydantic_core import PydanticCustomError
+from pydantic import model_validator
 
+from portal.catalog.datebound import Bound
 from portal.catalog.fieldtypes.base import FieldType, Raw, Settings, Translate
 from portal.catalog.normalize import half_width_ascii
 from portal.catalog.registry import register
@@ -34,32 +34,21 @@ _MAX_DIGITS = 4  # a year of 西暦; months, days and years of an era need fewer
 _NOT_BEFORE = N_("%(label)sは%(date)s以降の日付を入力してください")
 
 
-def _bound(value: Any) -> date | Literal["today"]:
-    if value == "today":
-        return "today"
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise PydanticCustomError("date_bound", "write an ISO date (2024-04-01) or today")
-
-
-Bound = Annotated[date | Literal["today"], PlainValidator(_bound)]
-
-
 class DateSettings(Settings):
     min: Bound | None = None
     max: Bound | None = None
 
-
-def _resolve(bound: date | Literal["today"] | None) -> date | None:
-    return jst.today() if bound == "today" else bound
+    @model_validator(mode="after")
+    def _ordered(self) -> DateSettings:
+        if self.min is not None and self.max is not None and self.min.always_later_than(self.max):
+            raise ValueError(f"min（{self.min}）が max（{self.max}）より後の日付なので、どの日も入力できません")
+        return self
 
 
 class DateType(FieldType[DateSettings]):
+    """元号・年・月・日. ``min`` and ``max`` take a date (``2024-04-01``), ``today``, or an offset from today:
+    ``-1y``, ``+30d``, ``-6w``, ``+2m`` (months and years keep the day, or end on the month's last day)."""
+
     name = "date"
     widget = "date"
     settings_model = DateSettings
@@ -80,10 +69,10 @@ class DateType(FieldType[DateSettings]):
         year, month, day = (int(self.check_digits(field, number, _MAX_DIGITS)) for number in numbers)
         result = self._to_date(field, era_key, year, month, day)
         settings = self.settings(field)
-        earliest, latest = _resolve(settings.min), _resolve(settings.max)
-        if earliest is not None and result < earliest:
+        today = jst.today()
+        if settings.min is not None and result < (earliest := settings.min.resolve(today)):
             raise self.error(field, _NOT_BEFORE, date=format_date(earliest))
-        if latest is not None and result > latest:
+        if settings.max is not None and result > (latest := settings.max.resolve(today)):
             raise self.error(field, N_("%(label)sは%(date)s以前の日付を入力してください"), date=format_date(latest))
         return result.isoformat()
 

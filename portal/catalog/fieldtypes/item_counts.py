@@ -32,6 +32,10 @@ class ItemCountsType(FieldType[ItemCountsSettings]):
     settings_model = ItemCountsSettings
     required_msgid = N_("%(label)sを1つ以上入力してください")
     prefillable = False
+    adds_up = True  # the total of every item's count
+
+    def amount(self, field: FieldDef, value: Any) -> int:
+        return sum(value.values())
 
     def input_names(self, field: FieldDef) -> tuple[str, ...]:
         return tuple(f"{field.name}-{item.value}" for item in self.settings(field).items)

@@ -44,6 +44,10 @@ class NumberType(FieldType[NumberSettings]):
     name = "number"
     widget = "number"
     settings_model = NumberSettings
+    adds_up = True
+
+    def amount(self, field: FieldDef, value: Any) -> int:
+        return int(value)
 
     def parse_present(self, field: FieldDef, raw: Raw) -> int:
         settings = self.settings(field)

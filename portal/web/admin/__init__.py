@@ -1,5 +1,9 @@
-"""Administration in the back office: municipality details and seal, the procedures offered, the audit log."""
+"""Administration in the back office: municipality details and seal, the procedures offered, the audit log, and the
+shared catalog's versions (nested: its pages pass the same check)."""
 
+from portal.web.admin.catalog_views import bp as catalog_bp
 from portal.web.admin.views import bp
+
+bp.register_blueprint(catalog_bp)
 
 __all__ = ["bp"]

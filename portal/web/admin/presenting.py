@@ -1,5 +1,5 @@
 """What the administration pages show, already translated: procedures as a municipality offers them, and audit
-entries as who, when, what and before → after."""
+entries (a municipality's settings, the catalog's publications) as who, when, what and before → after."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from typing import Any
 from flask_babel import gettext as _
 
 from portal.catalog import ProcedureDefinition, fees
+from portal.definitions import Kind
 from portal.japan import jst
 from portal.messages import N_
 from portal.models import AuditAction, AuditActorKind, AuditEntry, MunicipalityProcedure
 from portal.procedures import Published
 from portal.services.municipalities import LABELS
+from portal.web.admin.catalog_presenting import source_name, version_name
 from portal.web.fees import fee_formula
 from portal.web.i18n import has_translation
 from portal.web.templating import wareki_date
@@ -27,8 +29,10 @@ ACTIONS = {
     AuditAction.PROCEDURE_ENABLED: N_("手続きの提供開始"),
     AuditAction.PROCEDURE_DISABLED: N_("手続きの提供停止"),
     AuditAction.PROCEDURE_CHANGED: N_("手続きの設定の変更"),
+    AuditAction.CATALOG_PUBLISHED: N_("カタログを公開"),
 }
 ACTOR_KINDS = {AuditActorKind.STAFF: N_("職員"), AuditActorKind.COMMAND_LINE: N_("コマンドライン")}
+SETTINGS = {**LABELS, "version": N_("版")}  # a municipality's settings, and a catalog source's version
 TERM_SETTINGS = frozenset({"fee", "processing_days", "contact_name", "contact_phone", "contact_hours", "help"})
 WINDOW = frozenset({"available_from", "available_until"})
 
@@ -113,7 +117,7 @@ def audit_rows(entries: list[AuditEntry], published: Published) -> list[AuditRow
             target=_target(entry.target, published),
             changes=[
                 (
-                    _(LABELS.get(key, key)),
+                    _(SETTINGS.get(key, key)),
                     _shown(key, (entry.before or {}).get(key), entry.before is None),
                     _shown(key, value, False),
                 )
@@ -126,6 +130,8 @@ def audit_rows(entries: list[AuditEntry], published: Published) -> list[AuditRow
 
 def _target(target: str, published: Published) -> str:
     kind, _sep, name = target.partition(":")
+    if kind in {k.value for k in Kind}:  # a catalog source: "definition:sodai_gomi"
+        return source_name(Kind(kind), name)
     if kind == "procedure":
         slug = name.rpartition("/")[2]
         definition = published.definition(slug)
@@ -142,6 +148,8 @@ def _shown(key: str, value: Any, nothing_before: bool) -> str:
         return _("制限なし") if key in WINDOW else _("なし")
     if key == "enabled":
         return _("提供する") if value else _("提供しない")
+    if key == "version":
+        return _("取り下げ") if value == "withdrawn" else version_name(value)
     if key in WINDOW:
         return wareki_date(date.fromisoformat(value))
     if key == "fee":

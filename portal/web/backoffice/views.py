@@ -3,6 +3,7 @@ municipality's submission is simply not found (404), never forbidden, so its exi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -14,7 +15,7 @@ from portal import catalog
 from portal.catalog import ProcedureDefinition
 from portal.database import db
 from portal.japan import jst
-from portal.messages import N_
+from portal.messages import N_, Message
 from portal.models import Submission
 from portal.procedures import Case
 from portal.records.compare import Compared, Item
@@ -28,10 +29,11 @@ from portal.services.revocation import RevocationRefused, RevocationService, cer
 from portal.services.submissions import QueueFilter, SubmissionService
 from portal.web.access import current_staff, staff_actor, staff_required
 from portal.web.current import current_procedures, current_published, current_records, municipality_records
-from portal.web.formview import household_choices
+from portal.web.formview import form_data, household_choices, transition_errors, transition_views
+from portal.web.history import history_inputs
 from portal.web.responses import pdf_response, refused
 from portal.web.templating import wareki_date
-from portal.workflow import Condition, TransitionRefused
+from portal.workflow import Condition, InputsRefused, TransitionRefused
 
 bp = Blueprint("backoffice", __name__, url_prefix="/backoffice")
 
@@ -164,15 +166,33 @@ def _members(review: RecordReview) -> list[MemberRow]:
     ]
 
 
+@dataclass(frozen=True)
+class RefusedInputs:
+    """A transition whose fields were refused: the case page shows it again with what was typed and why."""
+
+    transition: str
+    raw: dict[str, list[str]]
+    errors: Mapping[str, Message]
+    comment: str
+
+
+NOTHING_REFUSED = RefusedInputs("", {}, {}, "")
+
+
 @bp.get("/submissions/<reference>")
 @staff_required(Permission.VIEW_SUBMISSION)
 def submission(reference: str) -> str:
-    found = _staff_submission(reference)
+    return _case_page(_staff_submission(reference))
+
+
+def _case_page(found: Submission, refused_inputs: RefusedInputs = NOTHING_REFUSED) -> str:
     case = _case(found)
     definition, workflow = case.definition, case.workflow
     review = _review(found, definition)
     choices = household_choices(definition, review.recorded.household)
     facts = review.facts | payment_facts(db.session, found)
+    transitions = _service().available_transitions(found, facts)
+    fields = transition_views(transitions, refused_inputs.transition, refused_inputs.raw, refused_inputs.errors)
     return render_template(
         "backoffice/submission.html",
         submission=found,
@@ -183,14 +203,18 @@ def submission(reference: str) -> str:
         no_record=_(NO_RECORD[review.recorded.outcome]) if review.recorded.person is None else None,
         comparison=_comparison(review),
         members=_members(review),
-        transitions=_service().available_transitions(found, facts),
+        transitions=transitions,
+        transition_fields=fields,
+        errors=transition_errors(fields),
+        filled_comment={refused_inputs.transition: refused_inputs.comment},
+        history_inputs=history_inputs(workflow, found.history, staff_view=True),
         payments=payments_of(db.session, found),
         awaiting_payment=Condition.PAID not in facts and awaits_payment(workflow, found.state),
         certificate=certificate_of(db.session, found),
         certificates=certificates_of(db.session, found),
         may_revoke=Permission.REVOKE_CERTIFICATE in permissions_of(staff_actor().roles),
         row=_row(found, jst.now()),
-        action=lambda name: url_for(".fire", reference=reference, name=name),
+        action=lambda name: url_for(".fire", reference=found.reference, name=name),
     )
 
 
@@ -202,8 +226,12 @@ def fire(reference: str, name: str) -> Any:
     definition, workflow = case.definition, case.workflow
     needs_facts = workflow.has_transition(name) and workflow.transition(name).requires
     facts = _review(found, definition).facts | payment_facts(db.session, found) if needs_facts else frozenset()
+    raw = form_data(request.form)
+    comment = request.form.get("comment")
     try:
-        outcome = _service().fire(found, name, request.form.get("comment"), facts)
+        outcome = _service().fire(found, name, comment, facts, raw)
+    except InputsRefused as refusal:  # shown on the case page like a form's errors; nothing changed
+        return _case_page(found, RefusedInputs(name, raw, refusal.errors, comment or ""))
     except TransitionRefused as refusal:
         return refused(refusal.reason, url_for(".submission", reference=reference))
     flash(_("「%(label)s」を実行しました。", label=_(outcome.transition.label)), "success")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
@@ -10,20 +12,32 @@ from flask_babel import gettext as _
 from werkzeug.routing import BaseConverter
 
 from portal import catalog
-from portal.catalog import ProcedureDefinition, fees
+from portal.catalog import Page, ProcedureDefinition, fees
 from portal.database import db
+from portal.definitions import Kind
 from portal.messages import N_
-from portal.models import Submission
+from portal.models import Draft, Submission
 from portal.services import tenancy
 from portal.services.certificates import certificate_of, delivered_certificate
+from portal.services.drafts import DraftService, DraftTooLarge, well_formed
 from portal.services.payments import PaymentRefused, PaymentService, PaymentState, Returned
 from portal.services.records import RecordedHousehold, recorded_household
 from portal.services.submissions import SubmissionService
 from portal.web.access import current_resident, resident_actor, resident_required
 from portal.web.auth.oidc import external_url
 from portal.web.current import current_payment_provider, current_procedures, current_published, municipality_records
-from portal.web.formview import asks_household, error_summary, form_data, household_choices, page_views
-from portal.web.resident import drafts
+from portal.web.formview import (
+    answers_from,
+    asks_household,
+    error_summary,
+    household_choices,
+    lookup_address,
+    page_asks_household,
+    page_views,
+    step_view,
+)
+from portal.web.history import history_inputs
+from portal.web.resident import wizard
 from portal.web.responses import pdf_response, refused
 from portal.workflow import TransitionRefused
 
@@ -42,7 +56,6 @@ def _register_converter(state: BlueprintSetupState) -> None:
 
 
 SUBMISSION_TOKEN = "submission_token"  # the confirmation page's hidden input
-NOT_ANSWERS = frozenset({"csrf_token", "lookup"})
 
 
 @bp.url_value_preprocessor
@@ -94,33 +107,9 @@ def procedure(code: str, slug: str) -> str:
 # -- applying ------------------------------------------------------------------------------------
 
 
-def _draft_key(slug: str) -> str:
-    return f"{g.municipality.code}/{slug}"
-
-
-def _answers_from(form: Any) -> dict[str, list[str]]:
-    return {name: values for name, values in form_data(form).items() if name not in NOT_ANSWERS}
-
-
-def _lookup_address(definition: ProcedureDefinition, raw: dict[str, list[str]], field_name: str) -> None:
-    """The no-JavaScript 「住所を検索」 button: fill the address field named by the postal code's ``fills``."""
-    try:
-        fills = getattr(definition.field(field_name).settings, "fills", None)
-    except KeyError:
-        fills = None
-    if not fills:
-        abort(400)
-    found = catalog.lookup_postal_code((raw.get(field_name) or [""])[0])
-    if found:
-        raw[fills] = [found.formatted]
-        flash(_("郵便番号から住所を入力しました。番地などを続けて入力してください。"), "info")
-    else:
-        flash(_("その郵便番号の住所が見つかりませんでした。住所を直接入力してください。"), "error")
-
-
-def _household(definition: ProcedureDefinition) -> RecordedHousehold | None:
-    """The resident's household as recorded, read only for a form that asks who in it (世帯の一部)."""
-    if not asks_household(definition):
+def _household(definition: ProcedureDefinition, page: Page | None = None) -> RecordedHousehold | None:
+    """The resident's household as recorded, read only for a form (or ``page``) that asks who in it (世帯の一部)."""
+    if not (page_asks_household(page) if page is not None else asks_household(definition)):
         return None
     resident = current_resident()
     assert resident is not None
@@ -138,6 +127,7 @@ def _render_form(
     recorded: RecordedHousehold | None,
     **extra: Any,
 ) -> str:
+    """The correction form: every page at once."""
     pages = page_views(definition, raw, errors, _choices(definition, recorded))
     return render_template(
         "resident/form.html",
@@ -149,68 +139,158 @@ def _render_form(
     )
 
 
+def _drafts() -> DraftService:
+    return DraftService(db.session, resident_actor(), current_app.config["DRAFT_DAYS"])
+
+
+def _version_id(definition: ProcedureDefinition) -> int:
+    return current_published(db.session).version_ids[Kind.DEFINITION, definition.slug]
+
+
+def _resumed(definition: ProcedureDefinition) -> Draft | None:
+    """The resident's draft, on the version published now; says so when the form changed since its last save."""
+    resumed = _drafts().resume(g.municipality, definition, _version_id(definition))
+    if resumed is None:
+        return None
+    if resumed.form_changed:
+        flash(
+            _(
+                "下書きを保存した後に、この手続きの入力画面が変更されました。"
+                "なくなった項目の入力内容は削除しました。入力内容を確認してください。"
+            ),
+            "warning",
+        )
+    return resumed.draft
+
+
+def _prefilled(definition: ProcedureDefinition) -> dict[str, list[str]]:
+    resident = current_resident()
+    assert resident is not None
+    return catalog.to_raw(definition, catalog.prefill(definition, resident.resident_profile().prefill_values()))
+
+
+def _render_step(
+    definition: ProcedureDefinition, page: Page, raw: catalog.Raw, errors: dict, returning: bool, **extra: Any
+) -> str:
+    recorded = _household(definition, page)
+    step = step_view(definition, page.key, raw, errors, _choices(definition, recorded))
+    number = definition.pages.index(page) + 1
+    return render_template(
+        "resident/form.html",
+        definition=definition,
+        pages=[step],
+        errors=error_summary([step]),
+        steps=wizard.step_labels(definition),
+        step_number=number,
+        last=number == len(definition.pages),
+        returning=returning,
+        action=url_for(".apply", slug=definition.slug, page=page.key, **_returning(returning)),
+        household_unknown=recorded is not None and recorded.household is None,
+        **extra,
+    )
+
+
+def _returning(returning: bool) -> dict[str, str]:
+    return {wizard.RETURN_TO: wizard.CONFIRM} if returning else {}
+
+
 @bp.route("/<municipality:code>/procedures/<slug>/apply", methods=["GET", "POST"])
 @resident_required
 def apply(code: str, slug: str) -> Any:
+    """One page of the form. 次へ checks this page only and saves the draft; 戻る saves without checking."""
     definition = _procedure(slug)
-    resident = current_resident()
-    assert resident is not None
-    recorded = _household(definition)
+    draft = _resumed(definition)
+    page = wizard.page(definition, request.args.get(wizard.PAGE) or (draft.page if draft else None)) or abort(404)
+    returning = request.args.get(wizard.RETURN_TO) == wizard.CONFIRM
+    saved = draft.answers if draft else _prefilled(definition)
     if request.method == "GET":
-        profile = resident.resident_profile()
-        draft = drafts.load(_draft_key(slug))
-        if draft is not None:
-            raw = draft.raw
-        else:
-            raw = catalog.to_raw(definition, catalog.prefill(definition, profile.prefill_values()))
-        return _render_form(definition, raw, {}, recorded, name_needs_split=profile.name_needs_split)
+        resident = current_resident()
+        assert resident is not None
+        splits_name = any(f.prefill in ("family_name", "given_name") for f in page.fields)
+        needs_split = splits_name and resident.resident_profile().name_needs_split
+        return _render_step(definition, page, saved, {}, returning, name_needs_split=needs_split)
 
-    raw = _answers_from(request.form)
+    raw = wizard.merged(page, saved, answers_from(request.form))
+    errors: dict = {}
+    going_back = request.form.get("action") == "back"
     if "lookup" in request.form:
-        _lookup_address(definition, raw, request.form["lookup"])
+        lookup_address(definition, raw, request.form["lookup"])
+        destination: Page | None = page
+    elif going_back:
+        destination = wizard.neighbour(definition, page, -1) or page
+    else:
+        choices = _choices(definition, _household(definition, page))
+        errors = dict(catalog.validate(definition, raw, page=page.key, choices=choices).errors)
+        destination = page if errors else wizard.neighbour(definition, page, +1)
     try:
-        draft = drafts.save(_draft_key(slug), definition, raw)
-    except drafts.DraftTooLarge:
+        _drafts().save(g.municipality, definition, _version_id(definition), raw, (destination or page).key)
+    except DraftTooLarge:
         flash(_("入力内容が大きすぎるため保存できませんでした。入力内容を見直してください。"), "error")
-        return _render_form(definition, raw, {}, recorded), 413
-    if "lookup" in request.form:
-        return _render_form(definition, draft.raw, {}, recorded)
-    result = catalog.validate(definition, draft.raw, choices=_choices(definition, recorded))
-    if not result.ok:
-        return _render_form(definition, draft.raw, dict(result.errors), recorded)
-    return redirect(url_for(".confirm", slug=slug))
+        return _render_step(definition, page, raw, {}, returning), 413
+    if destination is page:
+        return _render_step(definition, page, raw, errors, returning)
+    if destination is None or (returning and not going_back):
+        return redirect(url_for(".confirm", slug=slug))
+    return redirect(url_for(".apply", slug=slug, page=destination.key))
 
 
 @bp.route("/<municipality:code>/procedures/<slug>/confirm", methods=["GET", "POST"])
 @resident_required
 def confirm(code: str, slug: str) -> Any:
+    """Check your answers, each with a 変更 link to its page; 申請する submits the draft once."""
     definition = _procedure(slug)
-    key = _draft_key(slug)
     token = request.form.get(SUBMISSION_TOKEN, "")
-    if request.method == "POST" and drafts.well_formed(token):
+    if request.method == "POST" and well_formed(token):
         earlier = _service().submitted_with(g.municipality, token)
         if earlier is not None:  # 申請する pressed again (or retried): where the first press led
-            drafts.discard(key, token)
+            _drafts().discard(g.municipality, slug, token)
             return redirect(url_for(".receipt", reference=earlier.reference))
-    draft = drafts.load(key)
-    choices = _choices(definition, _household(definition))
-    if draft is None or not (result := catalog.validate(definition, draft.raw, choices=choices)).ok:
+    draft = _resumed(definition)
+    if draft is None:
         return redirect(url_for(".apply", slug=slug))
+    choices = _choices(definition, _household(definition))
+    result = catalog.validate(definition, draft.answers, choices=choices)
+    if not result.ok:
+        flash(_("まだ入力されていない項目や、正しくない項目があります。入力内容を確認してください。"), "info")
+        first = wizard.page_of_field(definition, next(iter(result.errors)))
+        return redirect(url_for(".apply", slug=slug, page=first.key))
     if request.method == "GET":
-        answers = catalog.display_answers(definition, result.values, _, choices)
+        answers = [
+            (
+                page.title,
+                [(answer.label, answer.text, _change_url(slug, page.key, answer.name)) for answer in page.answers],
+            )
+            for page in catalog.answers_by_page(definition, result.values, _, choices)
+        ]
         return render_template(
             "resident/confirm.html",
             definition=definition,
             answers=answers,
-            submission_token=draft.token,
+            steps=wizard.step_labels(definition),
+            last_page=definition.pages[-1].key,
+            submission_token=draft.submission_token,
             fee=fees.total(definition, result.values),
         )
-    if token != draft.token:
+    if token != draft.submission_token:
         flash(_("この確認画面からは申請できません。内容を確認して、もう一度「申請する」を押してください。"), "error")
         return redirect(url_for(".confirm", slug=slug)), 303
-    submission = _service().submit(g.municipality, definition, result.values, draft.token)
-    drafts.discard(key, draft.token)
+    submission = _service().submit(g.municipality, definition, result.values, draft.submission_token)
+    _drafts().discard(g.municipality, slug, draft.submission_token)
     return redirect(url_for(".receipt", reference=submission.reference))
+
+
+def _change_url(slug: str, page: str, field_name: str) -> str:
+    """A 変更 link: the answer's page, which returns to 確認 once saved, scrolled to the answer's field."""
+    return url_for(".apply", slug=slug, page=page, _anchor=f"field-{field_name}", **_returning(True))
+
+
+@bp.post("/<municipality:code>/drafts/<slug>/delete")
+@resident_required
+def delete_draft(code: str, slug: str) -> Any:
+    if not _drafts().delete(g.municipality, slug):
+        abort(404)
+    flash(_("下書きを削除しました。"), "success")
+    return redirect(url_for(".applications"), 303)
 
 
 # -- my applications -----------------------------------------------------------------------------
@@ -222,14 +302,36 @@ def receipt(code: str, reference: str) -> str:
     submission = _own(reference)
     definition = tenancy.on_terms_of(g.municipality, _definition_of(submission))
     offer = g.municipality.procedure(definition.slug)
-    return render_template("resident/receipt.html", submission=submission, definition=definition, offer=offer)
+    return render_template(
+        "resident/receipt.html",
+        submission=submission,
+        definition=definition,
+        workflow=current_procedures().case(submission).workflow,
+        offer=offer,
+        steps=wizard.step_labels(definition),
+    )
+
+
+@dataclass(frozen=True)
+class DraftRow:
+    draft: Draft
+    title: str
+    offered: bool  # still taking applications: the draft can be continued
+    expires_at: datetime
 
 
 @bp.get("/<municipality:code>/applications")
 @resident_required
 def applications(code: str) -> str:
     submissions = _service().own_submissions(g.municipality)
-    return render_template("resident/applications.html", submissions=submissions, lookup=_lookup_labels())
+    published = current_published(db.session)
+    drafts = _drafts()
+    rows = []
+    for draft in drafts.own_drafts(g.municipality):
+        offered = tenancy.offered_procedure(g.municipality, published, draft.procedure)
+        title = (offered or current_procedures().definition(draft.definition_version)).title
+        rows.append(DraftRow(draft, _(title), offered is not None, drafts.expires_at(draft)))
+    return render_template("resident/applications.html", submissions=submissions, lookup=_lookup_labels(), drafts=rows)
 
 
 def _definition_of(submission: Submission) -> ProcedureDefinition:
@@ -256,11 +358,13 @@ def application(code: str, reference: str) -> str:
     definition = _definition_of(submission)
     service = _service()
     resubmission = service.resubmission(submission)
+    workflow = current_procedures().case(submission).workflow
     return render_template(
         "resident/application.html",
         submission=submission,
         definition=definition,
-        workflow=current_procedures().case(submission).workflow,
+        workflow=workflow,
+        history_inputs=history_inputs(workflow, submission.history, staff_view=False),
         answers=catalog.display_answers(
             definition, submission.answers, _, _choices(definition, _household(definition))
         ),
@@ -285,9 +389,9 @@ def correct(code: str, reference: str) -> Any:
     if request.method == "GET":
         raw = catalog.to_raw(definition, submission.answers)
         return _render_form(definition, raw, {}, recorded, submission=submission, returned=returned)
-    raw = _answers_from(request.form)
+    raw = answers_from(request.form)
     if "lookup" in request.form:
-        _lookup_address(definition, raw, request.form["lookup"])
+        lookup_address(definition, raw, request.form["lookup"])
         return _render_form(definition, raw, {}, recorded, submission=submission, returned=returned)
     result = catalog.validate(definition, raw, choices=_choices(definition, recorded))
     if not result.ok:

@@ -49,8 +49,9 @@ def test_a_certificate_source_carries_the_shared_layouts_and_changes_with_them(d
 def test_a_whole_source_added_or_withdrawn_is_one_line(dirs: SourceDirs) -> None:
     source = read_sources(dirs)[Kind.WORKFLOW, "sodai_gomi"]
     workflow = parse(Kind.WORKFLOW, "sodai_gomi", source.content)
-    assert [str(c) for c in diff(None, workflow)] == ["+ workflow: 「粗大ごみ収集の申込み」 (4 states, 3 transitions)"]
-    assert [str(c) for c in diff(workflow, None)] == ["- workflow: 「粗大ごみ収集の申込み」 (4 states, 3 transitions)"]
+    whole = "workflow: 「粗大ごみ収集の申込み」 (1 input, 4 states, 3 transitions)"
+    assert [str(c) for c in diff(None, workflow)] == [f"+ {whole}"]
+    assert [str(c) for c in diff(workflow, None)] == [f"- {whole}"]
 
 
 def test_unchanged_versions_have_no_diff(dirs: SourceDirs) -> None:
@@ -68,6 +69,34 @@ def test_a_state_label_and_a_transitions_roles_show_old_and_new(dirs: SourceDirs
     assert [str(c) for c in changes] == [
         "~ state completed: label 「完了」 → 「収集済み」",
         "~ transition complete: roles ['clerk'] → ['approver', 'clerk']",
+    ]
+
+
+def test_a_transitions_inputs_and_the_numbering_show_old_and_new(dirs: SourceDirs) -> None:
+    source = read_sources(dirs)[Kind.WORKFLOW, "sodai_gomi"].content
+    changed = source.replace('format: "{year}-{n:05d}"', 'format: "{year}-{n:06d}"')
+    changed = changed.replace("        label: 収集日\n", "        label: 収集予定日\n")
+    changed = changed.replace(
+        "        min: today\n",
+        "        min: today\n      - {name: place, type: text, label: 排出場所, required: false}\n",
+    )
+    changes = diff(parse(Kind.WORKFLOW, "sodai_gomi", source), parse(Kind.WORKFLOW, "sodai_gomi", changed))
+    assert [str(c) for c in changes] == [
+        "~ workflow: numbering 「sodai_gomi 「収集番号」 {year}-{n:05d}」 → 「sodai_gomi 「収集番号」 {year}-{n:06d}」",
+        "~ input complete.collection_date: label 「収集日」 → 「収集予定日」",
+        "+ input complete.place: text 「排出場所」",
+    ]
+
+
+def test_rules_and_date_bounds_show_old_and_new(dirs: SourceDirs) -> None:
+    source = read_sources(dirs)[Kind.DEFINITION, "sodai_gomi"].content
+    changed = source.replace("    max: 10\n", "    max: 8\n").replace("max: +3m", "max: +2m")
+    changed += "  - kind: required_if\n    field: notes\n    when: {field: preferred_date, equals: x}\n"
+    changes = diff(parse(Kind.DEFINITION, "sodai_gomi", source), parse(Kind.DEFINITION, "sodai_gomi", changed))
+    assert [str(c) for c in changes] == [
+        "~ field preferred_date: max 「+3m」 → 「+2m」",
+        "~ rule 1: max 10 → 8",
+        "+ rule 2: required_if",
     ]
 
 
