@@ -22,6 +22,7 @@ from tests.web.journeys import (
     apply,
     approve_juminhyo,
     db_state,
+    fill_in,
     fire,
     flashed,
     hidden_inputs,
@@ -32,6 +33,7 @@ from tests.web.journeys import (
 CODE = "999997"
 APPLY = f"/{CODE}/procedures/juminhyo/apply"
 CONFIRM = f"/{CODE}/procedures/juminhyo/confirm"
+METHODS = f"{APPLY}?page=receipt_and_payment"  # the page receipt_methods and payment_methods generate
 ONLINE = {**JUMINHYO_ANSWERS, "payment_method": "online"}
 NOT_PAID = "申請者のオンライン決済による手数料の支払いが完了していないため、この操作はできません。"
 
@@ -73,7 +75,7 @@ def test_two_copies_cost_600_yen_on_confirm_receipt_and_in_the_back_office(clien
     form = text(client.get(APPLY))
     assert "300円 × 必要な通数" in form and "合計額は確認画面に表示します。" in form
 
-    assert post_form(client, APPLY, JUMINHYO_ANSWERS).status_code == 302
+    assert fill_in(client, CODE, "juminhyo", JUMINHYO_ANSWERS).headers["Location"] == CONFIRM
     confirm = text(client.get(CONFIRM))
     assert re.search(
         r'<strong class="fee-total">600円</strong> <span class="hint">（300円 × 必要な通数）</span>', confirm
@@ -98,7 +100,7 @@ def test_a_municipalitys_own_fee_is_the_unit_price(client, db_session):
     set_own_fee(db_session, "juminhyo", 350)
     assert "350円 × 必要な通数" in text(client.get(f"/{CODE}/procedures/juminhyo"))
     login(client, "resident", "resident-yamada")
-    post_form(client, APPLY, {**JUMINHYO_ANSWERS, "copies": "3"})
+    assert fill_in(client, CODE, "juminhyo", {**JUMINHYO_ANSWERS, "copies": "3"}).headers["Location"] == CONFIRM
     assert '<strong class="fee-total">1,050円</strong>' in text(client.get(CONFIRM))
     reference = apply(client, CODE, "juminhyo", {**JUMINHYO_ANSWERS, "copies": "3"})
     assert submission(db_session, reference).fee == 1050
@@ -122,8 +124,9 @@ def test_sodai_gomi_adds_the_price_of_each_item(client, make_client, db_session)
     assert "品目ごと（ソファ 1,000円、ベッド 1,500円、タンス 1,500円、自転車 500円、布団 300円、机 1,000円）" in form
 
     answers = {**SODAI_GOMI_ANSWERS, "items-bed": "1"}  # a sofa, two bicycles and a bed
-    assert post_form(client, form_path, answers).status_code == 302
-    confirm = text(client.get(f"/{CODE}/procedures/sodai_gomi/confirm"))
+    sodai_gomi_confirm = f"/{CODE}/procedures/sodai_gomi/confirm"
+    assert fill_in(client, CODE, "sodai_gomi", answers).headers["Location"] == sodai_gomi_confirm
+    confirm = text(client.get(sodai_gomi_confirm))
     assert '<strong class="fee-total">3,500円</strong>' in confirm
     assert "支払方法" not in confirm  # one method (the counter): not asked
 
@@ -136,15 +139,15 @@ def test_sodai_gomi_adds_the_price_of_each_item(client, make_client, db_session)
 
 def test_mail_requires_a_delivery_address_prefilled_from_the_residents(client, db_session):
     login(client, "resident", "resident-yamada")
-    form = text(client.get(APPLY))
+    form = text(client.get(METHODS))
     assert re.search(r'id="field-delivery_address"[^>]*value="東京都千代田区千代田1-1"', form) or re.search(
         r'value="東京都千代田区千代田1-1"[^>]*id="field-delivery_address"', form
     )
     before = everything(db_session)
-    refused = post_form(client, APPLY, {**JUMINHYO_ANSWERS, "receipt_method": "mail", "delivery_address": ""})
+    refused = fill_in(client, CODE, "juminhyo", {**JUMINHYO_ANSWERS, "receipt_method": "mail", "delivery_address": ""})
     assert refused.status_code == 200
     assert '<a href="#field-delivery_address">送付先の住所を入力してください</a>' in text(refused)
-    assert client.get(CONFIRM).headers["Location"] == APPLY  # nothing to confirm
+    assert client.get(CONFIRM).headers["Location"] == METHODS  # nothing to confirm
     assert everything(db_session) == before
 
     by_mail = {
@@ -153,7 +156,7 @@ def test_mail_requires_a_delivery_address_prefilled_from_the_residents(client, d
         "delivery_postal_code": "1500001",
         "delivery_address": "東京都渋谷区神宮前1-1",
     }
-    assert post_form(client, APPLY, by_mail).status_code == 302
+    assert fill_in(client, CODE, "juminhyo", by_mail).headers["Location"] == CONFIRM
     confirm = text(client.get(CONFIRM))
     assert "郵送で受け取る" in confirm and "東京都渋谷区神宮前1-1" in confirm
     reference = apply(client, CODE, "juminhyo", by_mail)
@@ -355,7 +358,7 @@ def test_without_a_provider_online_payment_is_refused_with_a_reason(unconfigured
 
 def test_submit_stores_the_hidden_inputs_total_not_a_posted_one(client, db_session):
     login(client, "resident", "resident-yamada")
-    post_form(client, APPLY, JUMINHYO_ANSWERS)
+    assert fill_in(client, CODE, "juminhyo", JUMINHYO_ANSWERS).headers["Location"] == CONFIRM
     submitted = client.post(CONFIRM, data={**hidden_inputs(client, CONFIRM), "fee": "1"})
     reference = urlsplit(submitted.headers["Location"]).path.split("/")[3]
     assert submission(db_session, reference).fee == 600
