@@ -289,8 +289,12 @@ def test_display_answers_translates_titles_labels_and_options(juminhyo: Procedur
 
 def test_answers_by_page_name_each_page_and_field_for_a_change_link(juminhyo: ProcedureDefinition) -> None:
     values = validate(juminhyo, answers(purpose=["other"], purpose_detail=["奨学金"])).values
-    applicant, request = answers_by_page(juminhyo, values, lambda s: {"使いみち": "Purpose"}.get(s, s))
+    applicant, request, methods = answers_by_page(juminhyo, values, lambda s: {"使いみち": "Purpose"}.get(s, s))
     assert (applicant.key, applicant.title, request.key) == ("applicant", "請求者", "request")
+    assert (methods.key, [a.name for a in methods.answers]) == (
+        "receipt_and_payment",
+        ["receipt_method", "payment_method"],
+    )
     assert applicant.answers[0] == Answer("family_name", "氏", "山田")
     assert [a.name for a in request.answers] == ["scope", "items", "copies", "purpose", "purpose_detail"]
     assert Answer("purpose", "Purpose", "その他") in request.answers
@@ -304,11 +308,13 @@ def test_one_page_is_checked_while_show_if_reads_every_page(juminhyo: ProcedureD
     """A wizard step checks only its page; which questions are hidden comes from the answers of all pages."""
     second_page_only = validate(juminhyo, REQUEST | {"purpose": ["other"]}, page="request")
     assert list(second_page_only.errors) == ["purpose_detail"]  # page one's empty fields are not its concern
-    assert second_page_only.hidden == frozenset({"members"})
+    delivery = {"delivery_postal_code", "delivery_address"}  # 郵送 not chosen (yet) on the last page
+    assert second_page_only.hidden == frozenset({"members", *delivery})
     first_page_only = validate(juminhyo, APPLICANT | {"family_name": [""]}, page="applicant")
     assert list(first_page_only.errors) == ["family_name"]
-    assert first_page_only.hidden == frozenset({"members", "purpose_detail"})  # nothing chosen yet on page two
-    assert validate(juminhyo, answers(scope=["partial"], purpose=["other"])).hidden == frozenset()
+    assert first_page_only.hidden == frozenset({"members", "purpose_detail", *delivery})  # nothing chosen yet
+    by_mail = answers(scope=["partial"], purpose=["other"], receipt_method=["mail"])
+    assert validate(juminhyo, by_mail, page="request").hidden == frozenset()
 
 
 # --- 世帯の一部: members chosen from the recorded household ------------------------------------------
