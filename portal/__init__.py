@@ -21,13 +21,14 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     from portal.certificates.signing import CertificateSigning
     from portal.cli import register_commands
     from portal.database import db
+    from portal.payments import build_provider
     from portal.procedures import EXTENSION, Procedures
     from portal.records.registry import build_directory
     from portal.tasks import init_app as init_tasks
-    from portal.web import auth, errors, i18n, limits, requestlog, security, sessions, templating
+    from portal.web import auth, errors, fees, i18n, limits, requestlog, security, sessions, templating
     from portal.web.admin import bp as admin_bp
     from portal.web.backoffice import bp as backoffice_bp
-    from portal.web.current import ATTACHMENTS_EXTENSION, RECORDS_EXTENSION, Attachments
+    from portal.web.current import ATTACHMENTS_EXTENSION, PAYMENTS_EXTENSION, RECORDS_EXTENSION, Attachments
     from portal.web.resident import bp as resident_bp
     from portal.web.verify import bp as verify_bp
 
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     certificate_glyphs()  # answers are checked against the certificate fonts: without them, refuse to start
     app.extensions[RECORDS_EXTENSION] = build_directory(settings.records_backends)
     app.extensions[ATTACHMENTS_EXTENSION] = Attachments.configured(settings)
+    app.extensions[PAYMENTS_EXTENSION] = build_provider(settings.payment_provider)
     requestlog.init_app(app)  # before the database: its record follows the commit
     db.init_app(app)
     init_tasks(app)
@@ -52,6 +54,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     security.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
+    fees.init_app(app)
     auth.init_app(app)
     app.register_blueprint(resident_bp)
     app.register_blueprint(backoffice_bp)

@@ -19,13 +19,14 @@ from typing import Any
 from babel.messages.pofile import read_po
 from jinja2 import TemplateSyntaxError
 
-from portal.catalog import load_definition
+from portal.catalog import ProcedureDefinition, load_definition
+from portal.catalog.methods import PaymentMethod
 from portal.certificates import CertificateRenderer, CertificateRenderingError
 from portal.demo import DEMO_MUNICIPALITIES, demo_households
 from portal.models import Municipality
 from portal.services.certificates import certificate_context
 from portal.services.juminhyo import OPTIONAL_ITEMS, household_content
-from portal.workflow import load_workflow
+from portal.workflow import Condition, WorkflowDefinition, load_workflow
 from portal.yamlsource import DefinitionError, load
 
 TRANSLATION_LOCALES = ("en",)
@@ -49,9 +50,10 @@ def check_catalog(
     """Every error and warning, files in name order; empty when the catalog is ready to ship."""
     problems: list[Problem] = []
     workflows = sorted(workflows_dir.glob("*.yaml"))
+    loaded: dict[str, WorkflowDefinition] = {}
     for file in workflows:
         try:
-            load_workflow(file, _shown(workflows_dir, file))
+            loaded[file.stem] = load_workflow(file, _shown(workflows_dir, file))
         except DefinitionError as error:
             problems.append(_problem(error))
     renderer = CertificateRenderer(templates_dir=certificates_dir)
@@ -71,6 +73,7 @@ def check_catalog(
         except DefinitionError as error:
             problems.append(_problem(error))
             continue
+        problems += _unpaid_online(file, _shown(catalog_dir, file), definition, loaded.get(definition.workflow))
         template = definition.certificate
         if (
             template
@@ -81,6 +84,21 @@ def check_catalog(
             problems += _render_samples(renderer, certificates_dir, template)
     problems += _untranslated([*workflows, *definitions], translations_dir)
     return problems
+
+
+def _unpaid_online(
+    file: Path, shown: str, definition: ProcedureDefinition, workflow: WorkflowDefinition | None
+) -> Iterator[Problem]:
+    """Online payment offered on a workflow that never waits for it: the resident could never pay."""
+    if workflow is None or PaymentMethod.ONLINE not in definition.payment_methods:
+        return
+    if not any(Condition.PAID in transition.requires for transition in workflow.transitions):
+        yield Problem(
+            shown,
+            load(file, shown).line_of(("payment_methods",)),
+            f"payment_methods offers online, but workflow {workflow.name!r} never waits for the payment: "
+            "give the transition that must wait for it (交付) requires: [paid]",
+        )
 
 
 def _shown(directory: Path, file: Path) -> str:

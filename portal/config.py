@@ -19,6 +19,7 @@ from limits import parse_many
 
 from portal.clientkeys import KeyFileError, SigningKey, load_signing_key
 from portal.japan.municipality_code import is_valid as is_valid_municipality_code
+from portal.payments.registry import ProviderSettings, provider_names
 from portal.records.registry import RecordsSource, backend_names
 from portal.storage.registry import StorageConfig, storage_names
 
@@ -44,6 +45,9 @@ RATE_LIMITS = {
 }
 DEMO_RECORDS_BACKENDS = "999997=demo,999989=demo"  # the demo municipalities (portal.demo)
 DEV_CELERY_BROKER_URL = "redis://127.0.0.1:6379/1"  # development: the worker's queue beside the portal
+# The development payment provider (portal.devpay), which scripts/dev starts beside the portal.
+DEV_PAYMENT_PROVIDER, DEV_PAYMENT_URL = "dev", "http://127.0.0.1:5002"
+DEV_PAYMENT_KEY = "development-only-payment-provider-key"
 
 
 class Environment(StrEnum):
@@ -125,6 +129,7 @@ class Settings:
     trusted_proxies: int
     dev_idp_url: str
     records_backends: Mapping[str, RecordsSource]
+    payment_provider: ProviderSettings | None  # None: online payment is refused with a reason
     attachment_storage: StorageConfig  # where attachments' bytes live (portal.storage)
     clamd_address: str | None  # a clamd socket path or host:port; None: uploads are not scanned for viruses
     certificate_hmac_key: str
@@ -322,6 +327,31 @@ def _records_backends(env: Mapping[str, str], production: bool, problems: list[s
     return sources
 
 
+def _payment_provider(env: Mapping[str, str], production: bool, problems: list[str]) -> ProviderSettings | None:
+    """PAYMENT_PROVIDER names a registered provider (none by default in production, the development one
+    elsewhere); PAYMENT_PROVIDER_URL and PAYMENT_PROVIDER_KEY say how the portal reaches it."""
+    name = env.get("PAYMENT_PROVIDER", "" if production else DEV_PAYMENT_PROVIDER).strip()
+    if not name:
+        return None
+    if name not in (known := provider_names()):
+        problems.append(f"PAYMENT_PROVIDER: unknown provider {name!r}; known providers: {', '.join(sorted(known))}")
+        return None
+    if production and name == DEV_PAYMENT_PROVIDER:
+        problems.append("PAYMENT_PROVIDER: the development provider must never be used in production")
+        return None
+    url = env.get("PAYMENT_PROVIDER_URL", "" if production else DEV_PAYMENT_URL).rstrip("/")
+    key = env.get("PAYMENT_PROVIDER_KEY", "" if production else DEV_PAYMENT_KEY)
+    if not url:
+        problems.append(f"PAYMENT_PROVIDER_URL: required for the payment provider {name!r}")
+    elif production and urlsplit(url).scheme != "https":
+        problems.append(f"PAYMENT_PROVIDER_URL: {url!r} must be an https URL in production")
+    else:
+        _url("PAYMENT_PROVIDER_URL", url, problems)
+    if len(key) < 16:
+        problems.append(f"PAYMENT_PROVIDER_KEY: the payment provider {name!r} needs its key (at least 16 characters)")
+    return ProviderSettings(name, url, key)
+
+
 def _attachment_storage(env: Mapping[str, str], instance: Path, production: bool, problems: list[str]) -> StorageConfig:
     """ATTACHMENT_STORAGE names the storage; ``s3`` needs ATTACHMENT_S3_BUCKET (credentials: the AWS variables)."""
     backend = env.get("ATTACHMENT_STORAGE", "local")
@@ -487,6 +517,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_format=log_format,
         request_id_header=request_id_header,
         records_backends=_records_backends(env, production, problems),
+        payment_provider=_payment_provider(env, production, problems),
         attachment_storage=_attachment_storage(env, instance, production, problems),
         clamd_address=_clamd_address(env, problems),
     )

@@ -14,7 +14,8 @@ from typing import Any
 from pydantic import BaseModel
 
 import portal.certificates
-from portal.catalog import registry, rules
+from portal.catalog import methods, registry, rules
+from portal.catalog.fees import PerCount, PriceTable
 from portal.catalog.model import FieldDef, ProcedureDefinition
 from portal.identity import PROFILE_KEYS
 from portal.workflow.schema import WorkflowSpec
@@ -106,6 +107,35 @@ def reference() -> str:
         "",
         *_table(_model(FieldDef, "show_if")),
         "",
+        "### fee",
+        "",
+        "Whole yen: a number (`fee: 300`; 0 is free), or computed from the validated answers and stored with the",
+        "submission (a later change of the definition or the municipality's fee never changes what was charged):",
+        "",
+        "`fee: {per: <number field>, unit: <yen>}`: the unit price times the number answered (the field needs `min`",
+        "of 0 or more and `max`; hidden or empty counts 0).",
+        "",
+        *_table(PerCount),
+        "",
+        "`fee: {items: <item_counts field>, prices: {<item>: <yen>, ...}}`: each item's price times its count, added up.",
+        "",
+        *_table(PriceTable),
+        "",
+        "A municipality's own fee (`municipality enable --fee`, the administration's 手数料) is the unit price of a",
+        "`per` fee and a flat fee otherwise (it replaces a price table).",
+        "",
+        "### receipt_methods, payment_methods",
+        "",
+        f"受取方法: {', '.join(f'`{m.value}`' for m in methods.ReceiptMethod)}; "
+        f"支払方法: {', '.join(f'`{m.value}`' for m in methods.PaymentMethod)}.",
+        "Listing two or more asks the resident on a last page of its own (`"
+        + methods.PAGE
+        + "`), with radio buttons; `mail` also asks",
+        "for a delivery address, prefilled from the resident's. One method is not asked, and a procedure listing",
+        "none is received and paid at the counter. The field names "
+        + ", ".join(f"`{name}`" for name in methods.RESERVED)
+        + " are reserved.",
+        "With `online`, the case waits for the payment in the states a `requires: [paid]` transition leaves.",
         "## Rules (rules[])",
         "",
         _paragraph(rules),
@@ -205,8 +235,9 @@ def _type(prop: dict[str, Any], schema: dict[str, Any]) -> str:
     if "discriminator" in prop:
         kinds = ", ".join(f"`{kind}`" for kind in prop["discriminator"]["mapping"])
         return f"mapping by `{prop['discriminator']['propertyName']}` ({kinds})"
-    if "anyOf" in prop:
-        return " or ".join(_type(p, schema) for p in prop["anyOf"] if p.get("type") != "null") or "any"
+    for alternatives in ("anyOf", "oneOf"):
+        if alternatives in prop:
+            return " or ".join(_type(p, schema) for p in prop[alternatives] if p.get("type") != "null") or "any"
     kind = prop.get("type")
     if kind == "array":
         return f"list of {_type(prop.get('items', {}), schema)}"

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from portal.catalog import registry
+from portal.catalog import fees, methods, registry
 from portal.catalog.fieldtypes.base import Problem
 from portal.catalog.model import Catalog, FieldDef, ProcedureDefinition, ShowIf
 from portal.catalog.rules import KINDS
@@ -67,7 +67,10 @@ def parse_definition(
         definition = ProcedureDefinition.model_validate(data)
     except ValidationError as exc:
         raise _definition_error(source, exc) from None
-    problems = [
+    problems = [*fees.problems(definition), *methods.problems(definition)]
+    if not problems and (generated := methods.page(definition)) is not None:
+        definition = definition.model_copy(update={"pages": (*definition.pages, generated)})
+    problems += [
         *_cross_field_problems(definition),
         *_rule_problems(definition),
         *_reference_problems(definition, workflows, certificates),
@@ -93,12 +96,14 @@ def load_catalog(
 
 
 def yaml_path(loc: tuple[int | str, ...]) -> Path_:
-    """Pydantic's loc → the path in the YAML: a field's type-specific keys sit inline, not under settings, and a
-    rule's keys directly in the rule, not under its kind."""
+    """Pydantic's loc → the path in the YAML: a field's type-specific keys sit inline, not under settings, a
+    rule's keys directly in the rule, not under its kind, and the kind of fee pydantic names is not written."""
     path: list[str | int] = []
     for index, part in enumerate(loc):
         grandparent = loc[index - 2] if index >= 2 else None
         if (grandparent == "fields" and part == "settings") or grandparent == "rules":  # rules[i].<kind>
+            continue
+        if part in fees.TAGS and loc[:index] == ("fee",):
             continue
         path.append(part)
     return tuple(path)
@@ -139,6 +144,8 @@ def _unknown_key(source: Source, loc: tuple[int | str, ...], root: type[BaseMode
         settings = input_keys(registry.get(type_name).settings_model) if type_name in registry.field_types() else []
         known = [k for k in input_keys(FieldDef) if k not in _NOT_WRITTEN] + settings
         return unknown_key(str(key), known, f"この型（{type_name}）")
+    if place[-1:] and (fee_kind := fees.TAGS.get(str(place[-1]))) is not None:
+        return unknown_key(str(key), input_keys(fee_kind))
     known = [k for k in keys_at(root, place) or [] if k not in _NOT_WRITTEN]
     return unknown_key(str(key), known)
 

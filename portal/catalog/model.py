@@ -16,7 +16,9 @@ from pydantic_core import PydanticCustomError
 
 from portal.catalog import registry
 from portal.catalog.conditions import Frozen, Identifier, ShowIf
+from portal.catalog.fees import Fee
 from portal.catalog.fieldtypes.base import FieldType, Settings
+from portal.catalog.methods import PaymentMethod, ReceiptMethod
 from portal.catalog.rules import Rule
 from portal.identity import PROFILE_KEYS
 
@@ -108,8 +110,14 @@ class ProcedureDefinition(Frozen):
     summary: Text
     description: Text
     requirements: tuple[Text, ...] = ()
-    fee: int = Field(ge=0)  # yen; 0 = free
+    fee: Fee = Field(description="yen (0 = free), or computed from the answers: see fee below")
     fee_note: str | None = None
+    receipt_methods: tuple[ReceiptMethod, ...] = Field(
+        default=(ReceiptMethod.COUNTER,), min_length=1, description="受取方法 offered; asked when more than one"
+    )
+    payment_methods: tuple[PaymentMethod, ...] = Field(
+        default=(PaymentMethod.COUNTER,), min_length=1, description="支払方法 offered; asked when more than one"
+    )
     processing_days: int = Field(ge=1)  # 標準処理期間 in calendar days
     workflow: Slug  # workflows/<name>.yaml
     certificate: Slug | None = None  # a certificate template, or none

@@ -1,5 +1,5 @@
-"""``python -m portal.devtools.devserver``: the portal, its development identity provider, demo data and one
-Celery worker with beat, on one machine. For trying Madoguchi out; production runs ``gunicorn wsgi:app``
+"""``python -m portal.devtools.devserver``: the portal, its development identity provider and payment provider,
+demo data and one Celery worker with beat, on one machine. For trying Madoguchi out; production runs ``gunicorn wsgi:app``
 against a real provider and the worker and beat as services of their own (README, Production)."""
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ from werkzeug.serving import WSGIRequestHandler, run_simple
 from portal import create_app
 from portal.certificates.devpki import create_dev_pki
 from portal.cli import upgrade_database
-from portal.config import ConfigError, Environment, load_settings
+from portal.config import DEV_PAYMENT_KEY, ConfigError, Environment, load_settings
 from portal.database import db
 from portal.definitions import read_sources
 from portal.demo import load_demo_data
 from portal.devidp import ProductionRefusedError, create_idp_app, default_clients, demo_users, serve_in_thread
+from portal.devpay import ProductionRefusedError as PaymentsProductionRefusedError
+from portal.devpay import create_payment_app
 from portal.services.actors import Administrator
 from portal.services.publishing import publish
 from portal.yamlsource import DefinitionError
@@ -78,15 +80,20 @@ def main() -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--idp-port", type=int, default=5001)
+    parser.add_argument("--payment-port", type=int, default=5002)
     args = parser.parse_args()
 
     portal_url = f"http://{args.host}:{args.port}"
     idp_url = f"http://{args.host}:{args.idp_port}"
+    payment_url = f"http://{args.host}:{args.payment_port}"
     os.environ.setdefault("DEV_IDP_URL", idp_url)
+    os.environ.setdefault("PAYMENT_PROVIDER_URL", payment_url)
     try:
         settings = load_settings()
         idp = create_idp_app(issuer=idp_url, clients=default_clients(portal_url), environment=settings.environment)
-    except (ConfigError, ProductionRefusedError) as error:
+        key = settings.payment_provider.key if settings.payment_provider else DEV_PAYMENT_KEY  # the portal's own
+        payments = create_payment_app(api_key=key, environment=settings.environment)
+    except (ConfigError, ProductionRefusedError, PaymentsProductionRefusedError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     assert settings.environment is not Environment.PRODUCTION
@@ -111,9 +118,11 @@ def main() -> int:
     create_dev_pki(settings.signing_dir, [(m.code, f"{m.prefecture}{m.name}") for m in demo])
 
     serve_in_thread(idp, args.host, args.idp_port)
+    serve_in_thread(payments, args.host, args.payment_port)
     print(f"\n  Madoguchi portal:        {portal_url}/")
     print(f"  Back office (staff):     {portal_url}/backoffice/")
-    print(f"  Development identity provider: {idp_url}/  (never in production)\n")
+    print(f"  Development identity provider: {idp_url}/  (never in production)")
+    print(f"  Development payment provider:  {payment_url}/  (never in production; PAYMENT_PROVIDER=dev)\n")
     print("  Demo accounts (pick one on the provider's login page):")
     for user in demo_users():
         print(f"    [{user.kind:8}] {user.display_name} — {user.note}")

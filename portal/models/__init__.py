@@ -4,6 +4,7 @@ from portal.models.audit import AuditAction, AuditActorKind, AuditEntry
 from portal.models.base import Base
 from portal.models.certificate import Certificate, NamedSequence, NumberSequence, SequenceKind
 from portal.models.drafts import Draft
+from portal.models.payment import Payment, PaymentStatus
 from portal.models.people import Resident, Staff
 from portal.models.records import DemoHousehold, DemoPerson, LinkMethod, ResidentRecordLink
 from portal.models.submission import ActorKind, Submission, TransitionRecord
@@ -26,6 +27,8 @@ __all__ = [
     "MunicipalityProcedure",
     "NamedSequence",
     "NumberSequence",
+    "Payment",
+    "PaymentStatus",
     "PendingSeal",
     "Resident",
     "ResidentRecordLink",

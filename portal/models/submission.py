@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.catalog.methods import PaymentMethod, ReceiptMethod
 from portal.models.base import Base, CreatedAt, str_enum, utcnow
 from portal.models.people import Resident
 from portal.models.tenancy import Municipality
@@ -50,6 +51,10 @@ class Submission(CreatedAt, Base):
     certificate_version_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_version.id", ondelete="RESTRICT"))
     answers: Mapped[dict[str, Any]] = mapped_column()
     submission_token: Mapped[str | None] = mapped_column(String(64))  # None: made before tokens existed
+    # The fee charged in yen and the 受取方法 / 支払方法 chosen; None: made before they were stored.
+    fee: Mapped[int | None] = mapped_column()
+    receipt_method: Mapped[ReceiptMethod | None] = mapped_column(str_enum(ReceiptMethod))
+    payment_method: Mapped[PaymentMethod | None] = mapped_column(str_enum(PaymentMethod))
     # The number its workflow's ``numbering`` gave it (登録番号…), from that series; None until assign_number.
     assigned_number: Mapped[str | None] = mapped_column(String(32))
     number_series: Mapped[str | None] = mapped_column(String(64))

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from portal.catalog import ProcedureDefinition, Raw
+from portal.catalog import ProcedureDefinition, Raw, fees, methods
 from portal.definitions import Kind
 from portal.japan import jst
 from portal.messages import N_, Message
@@ -24,6 +24,7 @@ from portal.records.backend import ResidentRecords
 from portal.services.actors import ActingUser
 from portal.services.certificates import reserve_certificate
 from portal.services.numbering import assign_number, next_number
+from portal.services.tenancy import on_terms_of
 from portal.workflow import (
     CommentAudience,
     Condition,
@@ -71,7 +72,8 @@ class SubmissionService:
         answers: Mapping[str, Any],
         token: str,
     ) -> Submission:
-        """Record validated answers against the exact definition and workflow versions in force.
+        """Record validated answers against the exact definition and workflow versions in force, with the fee
+        they cost on ``definition``'s terms (the municipality's, as offered) and the methods chosen.
 
         ``token`` is the confirmation page's one-time token: a second call with it (a double click, a
         retried request, even a concurrent one) returns the submission the first call made and creates
@@ -98,6 +100,7 @@ class SubmissionService:
             certificate_version_id=published.version_ids.get((Kind.CERTIFICATE, definition.certificate or "")),
             answers=dict(answers),
             submission_token=token,
+            **_charge(definition, answers),
         )
         self.session.add(submission)
         self.session.flush()
@@ -255,6 +258,9 @@ class SubmissionService:
         with self.session.begin_nested():
             if answers is not None:  # corrected on the form of the version the case was made against
                 submission.answers = dict(answers)
+                terms = on_terms_of(submission.municipality, self._case(submission).definition)
+                for key, value in _charge(terms, answers).items():  # charged again for what was corrected
+                    setattr(submission, key, value)
             submission.state = outcome.target
             self._record(
                 submission,
@@ -305,6 +311,12 @@ class SubmissionService:
         )
         submission.history.append(record)
         self.session.flush()
+
+
+def _charge(definition: ProcedureDefinition, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The fee the answers cost and the 受取方法 / 支払方法 they chose, as stored with the submission."""
+    receipt, payment = methods.chosen(definition, answers)
+    return {"fee": fees.total(definition, answers), "receipt_method": receipt, "payment_method": payment}
 
 
 def _hands_back(workflow: WorkflowDefinition, state: str, transition: Transition) -> bool:

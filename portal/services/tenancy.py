@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.catalog import ProcedureDefinition
+from portal.catalog import ProcedureDefinition, fees
 from portal.japan import jst, municipality_code
 from portal.models import Municipality
 from portal.procedures import Published
@@ -22,13 +22,16 @@ def municipality(session: Session, code: str) -> Municipality | None:
 
 def on_terms_of(municipality: Municipality, definition: ProcedureDefinition) -> ProcedureDefinition:
     """The definition with the municipality's fee and 標準処理期間 where it set its own, so every page, queue
-    and receipt that reads ``definition.fee`` or ``processing_days`` shows what this municipality charges."""
+    and receipt that reads ``definition.fee`` or ``processing_days`` shows what this municipality charges.
+
+    An own fee is the unit price of a fee per count (300円 × 通数 becomes 350円 × 通数) and a flat fee
+    otherwise (it replaces a price table too)."""
     offer = municipality.procedure(definition.slug)
     if offer is None:
         return definition
     overrides: dict[str, object] = {}
     if offer.fee is not None:  # the catalog's fee note describes the catalog's fee (「1通につき300円」)
-        overrides |= {"fee": offer.fee, "fee_note": None}
+        overrides |= {"fee": fees.with_own_fee(definition.fee, offer.fee), "fee_note": None}
     if offer.processing_days is not None:
         overrides["processing_days"] = offer.processing_days
     return definition.model_copy(update=overrides)

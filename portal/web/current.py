@@ -10,6 +10,7 @@ from flask import current_app, g
 from sqlalchemy.orm import Session
 
 from portal.attachments import ClamdScanner, VirusScanner
+from portal.payments import PaymentProvider
 from portal.procedures import EXTENSION, Procedures, Published
 from portal.records.backend import ResidentRecords
 from portal.records.registry import RecordsDirectory
@@ -33,6 +34,9 @@ class Attachments:
     def configured(cls, settings: Settings) -> Attachments:
         scanner = ClamdScanner(settings.clamd_address) if settings.clamd_address else None
         return cls(build_storage(settings.attachment_storage), scanner)
+
+
+PAYMENTS_EXTENSION = "madoguchi.payments"
 
 
 def current_procedures() -> Procedures:
@@ -66,3 +70,9 @@ def current_attachments() -> Attachments:
 def seals_dir() -> Path:
     """Where seal images live (static/seals/), read by the certificate renderer and served to pages."""
     return Path(current_app.static_folder or "static") / "seals"
+
+
+def current_payment_provider() -> PaymentProvider | None:
+    """The configured payment provider (built once at start), or None when the deployment has none."""
+    provider: PaymentProvider | None = current_app.extensions[PAYMENTS_EXTENSION]
+    return provider

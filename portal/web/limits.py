@@ -71,7 +71,12 @@ RULES = (
         ("resident.confirm", "resident.correct"),
         lambda: request.method == "POST" and not _postal_button(),
     ),
-    Rule("RATELIMIT_TRANSITION", _person, ("resident.fire", "backoffice.fire"), _always),
+    Rule(
+        "RATELIMIT_TRANSITION",
+        _person,
+        ("resident.fire", "backoffice.fire", "resident.pay", "resident.payment_return"),
+        _always,
+    ),
     Rule(
         "RATELIMIT_POSTAL",
         _address,

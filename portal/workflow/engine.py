@@ -21,6 +21,7 @@ MAX_COMMENT_LENGTH = 2000
 # Why a transition that ``requires`` a condition is refused while the condition does not hold.
 UNMET = {
     Condition.RECORD_MATCH: N_("住民記録と照合できていないため、この操作はできません。差戻しまたは却下してください。"),
+    Condition.PAID: N_("申請者のオンライン決済による手数料の支払いが完了していないため、この操作はできません。"),
 }
 
 
@@ -126,8 +127,8 @@ def _refusal(
         return Message(N_("この操作を行う権限がありません。"))
     if any(_last_actor(history, earlier) == actor.id for earlier in transition.distinct_from):
         return Message(N_("この申請の審査などを行った職員は、この操作を行えません。別の職員が行ってください。"))
-    if unmet := sorted(transition.requires - facts):
-        return Message(UNMET[unmet[0]])
+    if unmet := [condition for condition in Condition if condition in transition.requires - facts]:
+        return Message(UNMET[unmet[0]])  # in the vocabulary's order: the record before the payment
     return None
 
 

@@ -47,6 +47,9 @@ class Condition(StrEnum):
     """
 
     RECORD_MATCH = "record_match"  # the applicant (and anyone requested) is found in the 住民記録
+    # No online payment is outstanding: the resident chose another 支払方法, there is no fee, or the provider
+    # confirmed the stored fee paid. The states a ``requires: [paid]`` transition leaves are where they pay.
+    PAID = "paid"
 
 
 class ButtonStyle(StrEnum):

@@ -175,7 +175,7 @@ def test_errors_focus_the_summary_whose_links_focus_the_fields(form: WebDriver) 
     assert form.find_element(By.ID, "field-given_name").get_attribute("aria-invalid") is None
 
     form.get(form.current_url.split("?")[0] + "?page=request")
-    form.find_element(By.CSS_SELECTOR, ".form-actions button").click()  # 入力内容を確認する, nothing chosen
+    form.find_element(By.CSS_SELECTOR, ".form-actions button").click()  # 次へ, nothing chosen
     summary = wait_for(form, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-error-summary]"), "no summary")[0]
     scope = summary.find_element(By.CSS_SELECTOR, 'a[href="#field-scope"]')
     scope.click()

@@ -27,10 +27,21 @@ from sqlalchemy.orm import Session
 from portal import catalog
 from portal.catalog import ProcedureDefinition, SuppliedChoicesType
 from portal.catalog.fieldtypes.date import DateSettings
+from portal.catalog.methods import PaymentMethod
 from portal.certificates.fonts import certificate_glyphs
 from portal.demo import DEMO_MUNICIPALITIES, load_demo_data
 from portal.japan import jst
-from portal.models import Certificate, Municipality, NumberSequence, Resident, SequenceKind, Staff, Submission
+from portal.models import (
+    Certificate,
+    Municipality,
+    NumberSequence,
+    Payment,
+    PaymentStatus,
+    Resident,
+    SequenceKind,
+    Staff,
+    Submission,
+)
 from portal.procedures import Procedures
 from portal.records.http import HttpRecords
 from portal.records.model import Household
@@ -38,6 +49,7 @@ from portal.records.registry import RecordsSource, build_directory
 from portal.roles import Role
 from portal.services.actors import ActingUser
 from portal.services.certificates import certificate_of, render_certificate
+from portal.services.payments import payment_facts
 from portal.services.records import find_person
 from portal.services.review import review_record
 from portal.services.submissions import SubmissionService
@@ -53,7 +65,8 @@ OFFERED = {m["code"]: m["procedures"] for m in DEMO_MUNICIPALITIES}
 # Demo residents whose claims match a person of the records, and where.
 RECORDED = {"resident-yamada": "999997", "resident-sato": "999997", "resident-yoshida": "999997", "resident-garcia": "999989"}  # fmt: skip
 DECISIONS = (("clerk", "start_review"), ("clerk", "request_approval"), ("approver", "approve"))
-MATCHED = frozenset({Condition.RECORD_MATCH})  # what a review found, before the record changed
+# What a review found, before the record changed, of a case paid at the counter (no online payment due).
+MATCHED = frozenset({Condition.RECORD_MATCH, Condition.PAID})
 
 
 @pytest.fixture(scope="module")
@@ -90,10 +103,12 @@ _tokens = itertools.count()
 
 
 def reviewed(session: Session, procedures: Procedures, submission: Submission) -> frozenset[Condition]:
-    """The facts the case page's review against the record establishes, as the back office passes them."""
+    """The facts the case page's review against the record and its payments establish, as the back office
+    passes them."""
     definition = shipped(submission.procedure)
     assert definition is not None
-    return review_record(session, RECORDS.open(submission.municipality_code, session), submission, definition).facts
+    review = review_record(session, RECORDS.open(submission.municipality_code, session), submission, definition)
+    return review.facts | payment_facts(session, submission)
 
 
 def approved(
@@ -242,6 +257,10 @@ def test_any_valid_application_is_issued(
         assert household is not None
         chosen = data.draw(answers(definition, household), label="answers")
         submission = approved(db_session, procedures, offices[code], applicant, code, slug, chosen)
+        if submission.payment_method is PaymentMethod.ONLINE:  # paid at the provider, as the return records it
+            db_session.add(Payment(submission=submission, municipality_code=code, provider="dev",
+                                   provider_reference=f"checkout-{submission.id}", amount=submission.fee,
+                                   status=PaymentStatus.PAID, settled_at=jst.now()))  # fmt: skip
 
         certificate = issue(db_session, procedures, offices[code], submission)
 

@@ -33,8 +33,9 @@ from tests.web.journeys import JUMINHYO_ANSWERS, SODAI_GOMI_ANSWERS, collection_
 
 CODE = "999954"  # this module's own municipality (check digit 4)
 ALREADY_HANDLED = "この申請は既に処理されています。"
-# The facts the case page establishes from the 住民記録 (services.review); this module races the locks only.
-MATCHED = frozenset({Condition.RECORD_MATCH})
+# The facts the case page establishes from the 住民記録 (services.review) and, for a case paid at the counter, its
+# payments (services.payments); this module races the locks only.
+MATCHED = frozenset({Condition.RECORD_MATCH, Condition.PAID})
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from textwrap import dedent
 import pytest
 
 from portal.catalog import Catalog, DefinitionError, load_catalog, load_definition
+from portal.catalog.fees import PerCount, PriceTable
 
 CATALOG = Path(__file__).resolve().parents[2] / "forms_catalog"
 
@@ -49,14 +50,22 @@ def test_real_catalog_loads_against_the_workflows_it_names() -> None:
     assert isinstance(catalog, Catalog)
     assert list(catalog) == ["juminhyo", "sodai_gomi"]  # 住民票… sorts before 粗大ごみ…
     juminhyo = catalog["juminhyo"]
-    assert (juminhyo.fee, juminhyo.fee_note, juminhyo.processing_days) == (300, "1通につき300円", 3)
+    assert (juminhyo.fee, juminhyo.fee_note, juminhyo.processing_days) == (
+        PerCount(per="copies", unit=300),
+        "1通につき300円",
+        3,
+    )
     assert (juminhyo.workflow, juminhyo.certificate) == ("juminhyo", "juminhyo")
-    assert [page.key for page in juminhyo.pages] == ["applicant", "request"]
+    assert [page.key for page in juminhyo.pages] == [
+        "applicant",
+        "request",
+        "receipt_and_payment",
+    ]  # the last generated
     assert juminhyo.version == hashlib.sha256((CATALOG / "juminhyo.yaml").read_bytes()).hexdigest()
     assert juminhyo.field("members").show_if is not None
     assert juminhyo.field("postal_code").settings.fills == "address"
     sodai = catalog.get("sodai_gomi")
-    assert sodai is not None and sodai.certificate is None and sodai.fee == 0
+    assert sodai is not None and sodai.certificate is None and isinstance(sodai.fee, PriceTable)
     assert sodai.field("items").settings.max_each == 5
     assert [item.value for item in sodai.field("items").settings.items] == [
         "sofa",

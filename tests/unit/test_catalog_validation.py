@@ -50,12 +50,13 @@ APPLICANT = {
     "phone": ["０３－１２３４－５６７８"],
 }
 REQUEST = {"scope": ["self"], "copies": ["2"], "purpose": ["employment"]}
+METHODS = {"receipt_method": ["counter"], "payment_method": ["online"]}  # the generated last page
 # The recorded household the web layer supplies as the choices of 世帯の一部 (members).
 HOUSEHOLD = [("P0001", "山田 太郎（世帯主）"), ("P0002", "山田 優子（妻）")]
 
 
 def answers(**changes: list[str]) -> dict[str, list[str]]:
-    return {**APPLICANT, **REQUEST, **changes}
+    return {**APPLICANT, **REQUEST, **METHODS, **changes}
 
 
 def test_full_answers_are_normalised(juminhyo: ProcedureDefinition) -> None:
@@ -74,6 +75,8 @@ def test_full_answers_are_normalised(juminhyo: ProcedureDefinition) -> None:
         "items": None,  # optional and left empty
         "copies": 2,
         "purpose": "employment",
+        "receipt_method": "counter",
+        "payment_method": "online",
     }
 
 
@@ -112,6 +115,8 @@ def test_required_messages_in_field_order(juminhyo: ProcedureDefinition) -> None
         "scope",
         "copies",
         "purpose",
+        "receipt_method",
+        "payment_method",
     ]
     assert str(result.errors["family_name"]) == "氏を入力してください"
     assert str(result.errors["scope"]) == "必要な方を選択してください"
@@ -223,6 +228,8 @@ def test_prefill_from_profile(juminhyo: ProcedureDefinition) -> None:
         "birthdate": "1980-03-14",
         "postal_code": "1000001",
         "address": "東京都千代田区千代田1-1",
+        "delivery_postal_code": "1000001",  # where a certificate is mailed, from the same claims
+        "delivery_address": "東京都千代田区千代田1-1",
     }
 
 
@@ -263,7 +270,7 @@ def test_display_answers_translates_titles_labels_and_options(juminhyo: Procedur
     pages = display_answers(
         juminhyo, values, lambda s: {"請求者": "Applicant", "氏": "Surname", "続柄": "Relationship"}.get(s, s)
     )
-    (first_title, first_rows), (second_title, second_rows) = pages
+    (first_title, first_rows), (second_title, second_rows), (third_title, third_rows) = pages
     assert first_title == "Applicant" and ("Surname", "山田") in first_rows
     assert ("生年月日", "昭和55年3月14日(1980年)") in first_rows
     assert ("郵便番号", "〒100-0001") in first_rows
@@ -274,12 +281,20 @@ def test_display_answers_translates_titles_labels_and_options(juminhyo: Procedur
         "必要な通数": "2",
         "使いみち": "勤務先への提出",
     }
+    assert (third_title, third_rows) == (
+        "受取方法・支払方法",
+        [("受取方法", "窓口で受け取る"), ("支払方法", "オンライン決済")],
+    )
 
 
 def test_answers_by_page_name_each_page_and_field_for_a_change_link(juminhyo: ProcedureDefinition) -> None:
     values = validate(juminhyo, answers(purpose=["other"], purpose_detail=["奨学金"])).values
-    applicant, request = answers_by_page(juminhyo, values, lambda s: {"使いみち": "Purpose"}.get(s, s))
+    applicant, request, methods = answers_by_page(juminhyo, values, lambda s: {"使いみち": "Purpose"}.get(s, s))
     assert (applicant.key, applicant.title, request.key) == ("applicant", "請求者", "request")
+    assert (methods.key, [a.name for a in methods.answers]) == (
+        "receipt_and_payment",
+        ["receipt_method", "payment_method"],
+    )
     assert applicant.answers[0] == Answer("family_name", "氏", "山田")
     assert [a.name for a in request.answers] == ["scope", "items", "copies", "purpose", "purpose_detail"]
     assert Answer("purpose", "Purpose", "その他") in request.answers
@@ -293,11 +308,13 @@ def test_one_page_is_checked_while_show_if_reads_every_page(juminhyo: ProcedureD
     """A wizard step checks only its page; which questions are hidden comes from the answers of all pages."""
     second_page_only = validate(juminhyo, REQUEST | {"purpose": ["other"]}, page="request")
     assert list(second_page_only.errors) == ["purpose_detail"]  # page one's empty fields are not its concern
-    assert second_page_only.hidden == frozenset({"members"})
+    delivery = {"delivery_postal_code", "delivery_address"}  # 郵送 not chosen (yet) on the last page
+    assert second_page_only.hidden == frozenset({"members", *delivery})
     first_page_only = validate(juminhyo, APPLICANT | {"family_name": [""]}, page="applicant")
     assert list(first_page_only.errors) == ["family_name"]
-    assert first_page_only.hidden == frozenset({"members", "purpose_detail"})  # nothing chosen yet on page two
-    assert validate(juminhyo, answers(scope=["partial"], purpose=["other"])).hidden == frozenset()
+    assert first_page_only.hidden == frozenset({"members", "purpose_detail", *delivery})  # nothing chosen yet
+    by_mail = answers(scope=["partial"], purpose=["other"], receipt_method=["mail"])
+    assert validate(juminhyo, by_mail, page="request").hidden == frozenset()
 
 
 # --- 世帯の一部: members chosen from the recorded household ------------------------------------------

@@ -18,6 +18,7 @@ CORE_PACKAGES = (
     "portal.certificates",
     "portal.records",
     "portal.japan",
+    "portal.payments",
     "portal.attachments",
     "portal.storage",
 )

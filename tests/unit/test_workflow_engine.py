@@ -46,8 +46,11 @@ FINISHED = "この申請は既に完了しているため、これ以上操作�
 NO_PERMISSION = "この操作を行う権限がありません。"
 COMMENT_REQUIRED = "この操作には理由（コメント）の入力が必要です。"
 NO_RECORD = "住民記録と照合できていないため、この操作はできません。差戻しまたは却下してください。"
+NOT_PAID = "申請者のオンライン決済による手数料の支払いが完了していないため、この操作はできません。"
 # The applicant was found in the 住民記録: what the service establishes for a reviewable case.
 MATCHED = frozenset({Condition.RECORD_MATCH})
+# ... and no online payment is outstanding (paid, or paid otherwise): what a case ready for 交付 has.
+SETTLED = MATCHED | {Condition.PAID}
 
 
 def names(
@@ -55,7 +58,7 @@ def names(
     state: str,
     actor: Actor,
     history: tuple[HistoryEntry, ...] = (),
-    facts: frozenset[Condition] = MATCHED,
+    facts: frozenset[Condition] = SETTLED,
 ) -> list[str]:
     return [t.name for t in available_transitions(workflow, state, actor, history, facts)]
 
@@ -66,7 +69,7 @@ def refusal(
     actor: Actor,
     history: tuple[HistoryEntry, ...] = (),
     comment: str | None = None,
-    facts: frozenset[Condition] = MATCHED,
+    facts: frozenset[Condition] = SETTLED,
 ) -> TransitionRefused:
     with pytest.raises(TransitionRefused) as caught:
         apply_transition(JUMINHYO, state, name, actor, history, comment, facts)
@@ -223,7 +226,7 @@ def test_clerk_rejects_in_review_and_approver_rejects_awaiting_approval() -> Non
 
 
 def test_issuing_tells_the_application_to_issue_the_certificate() -> None:
-    outcome = apply_transition(JUMINHYO, "approved", "issue", CLERK_B, REVIEWED_BY_CHIEF, None, MATCHED)
+    outcome = apply_transition(JUMINHYO, "approved", "issue", CLERK_B, REVIEWED_BY_CHIEF, None, SETTLED)
 
     assert outcome.target == "issued"
     assert outcome.transition.effects == (Effect.ISSUE_CERTIFICATE,)
@@ -245,7 +248,7 @@ def test_full_juminhyo_path_from_submission_to_issue() -> None:
     history: tuple[HistoryEntry, ...] = ()
     visited = [state]
     for name, actor, comment in steps:
-        outcome = apply_transition(JUMINHYO, state, name, actor, history, comment, MATCHED)
+        outcome = apply_transition(JUMINHYO, state, name, actor, history, comment, SETTLED)
         state, history = outcome.target, history + (HistoryEntry(name, actor.id),)
         visited.append(state)
 
@@ -300,6 +303,22 @@ def test_the_requirement_is_checked_after_role_and_state() -> None:
     """Someone who may not act at all hears that, not about the record."""
     assert refusal("awaiting_approval", "approve", CLERK_A, facts=frozenset()).reason.msgid == NO_PERMISSION
     assert refusal("submitted", "approve", APPROVER, facts=frozenset()).reason.msgid == WRONG_STATE
+
+
+def test_issuing_waits_for_an_outstanding_online_payment() -> None:
+    assert names(JUMINHYO, "approved", CLERK_A, facts=MATCHED) == []
+    assert refusal("approved", "issue", CLERK_A, REVIEWED_BY_CHIEF, facts=MATCHED).reason.msgid == NOT_PAID
+    assert names(JUMINHYO, "approved", CLERK_A, facts=SETTLED) == ["issue"]
+    assert JUMINHYO.transition("issue").requires == SETTLED
+
+
+def test_the_record_is_named_first_when_neither_holds() -> None:
+    """Conditions are reported in the vocabulary's order: a case matching nobody is not to be paid for."""
+    assert refusal("approved", "issue", CLERK_A, REVIEWED_BY_CHIEF, facts=frozenset()).reason.msgid == NO_RECORD
+    assert (
+        refusal("approved", "issue", CLERK_A, REVIEWED_BY_CHIEF, facts=frozenset({Condition.PAID})).reason.msgid
+        == NO_RECORD
+    )
 
 
 def test_transitions_without_requirements_ignore_the_facts() -> None:

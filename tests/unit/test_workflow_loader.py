@@ -315,9 +315,9 @@ BAD_DEFINITIONS = {
         "the applicant fires this transition, so its comment cannot be hidden from the applicant",
     ),
     "requirement outside the vocabulary": (
-        VALID + "    requires: [record_match, paid]  # <-\n",
+        VALID + "    requires: [record_match, payment]  # <-\n",
         ("transitions", 0, "requires", 1),
-        "unknown value 'paid'; expected 'record_match'",
+        "unknown value 'payment'; expected 'record_match' or 'paid'",
     ),
     "requirement on the applicant's own transition": (
         VALID.replace("roles: [clerk]", "roles: [applicant]") + "    requires: [record_match]  # <-\n",

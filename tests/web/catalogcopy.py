@@ -25,6 +25,7 @@ def change_sodai_gomi(sources: Path) -> None:
     definition = sources / "forms_catalog/sodai_gomi.yaml"
     edit(definition, "{value: sofa, label: ソファ}", "{value: sofa, label: ソファー}")
     edit(definition, "          - {value: bicycle, label: 自転車}\n", "")
+    edit(definition, " bicycle: 500,", "")  # its price goes with it
     edit(definition, "      - name: phone\n        type: phone\n        label: 日中連絡先", "      - name: daytime_phone\n        type: phone\n        label: 連絡先電話番号")  # fmt: skip
     workflow = sources / "workflows/sodai_gomi.yaml"
     content = workflow.read_text(encoding="utf-8")

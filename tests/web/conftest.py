@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 
 from portal import create_app
 from portal.certificates.devpki import create_dev_pki
-from portal.config import ROOT, load_settings
+from portal.config import DEV_PAYMENT_KEY, ROOT, load_settings
 from portal.database import db
 from portal.demo import load_demo_data
 from portal.devidp import RunningServer, create_idp_app, default_clients, serve_in_thread
+from portal.devpay import create_payment_app
 from portal.models import Municipality
 from portal.web import limits
 from tests.web.catalogcopy import DIRECTORIES
@@ -35,6 +36,14 @@ SIGNING_CODE = "999997"
 def idp() -> Iterator[RunningServer]:
     running = serve_in_thread(None)
     running.mount(create_idp_app(issuer=running.url, clients=default_clients(PORTAL_URL), environment="testing"))
+    yield running
+    running.shutdown()
+
+
+@pytest.fixture(scope="session")
+def payment_provider() -> Iterator[RunningServer]:
+    """The development payment provider on a loopback port, as scripts/dev runs it beside the portal."""
+    running = serve_in_thread(create_payment_app(api_key=DEV_PAYMENT_KEY, environment="testing"))
     yield running
     running.shutdown()
 
@@ -61,7 +70,12 @@ def signing_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def app(
-    idp: RunningServer, database_url: str, engine: object, signing_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    idp: RunningServer,
+    payment_provider: RunningServer,
+    database_url: str,
+    engine: object,
+    signing_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Flask:
     return create_testing_app(
         idp,
@@ -69,18 +83,25 @@ def app(
         SESSION_DIR=str(tmp_path_factory.mktemp("sessions")),
         SIGNING_DIR=str(signing_dir),
         PUBLIC_URL=PUBLIC_URL,
+        PAYMENT_PROVIDER_URL=payment_provider.url,
     )
 
 
 @pytest.fixture
 def build_app(
-    idp: RunningServer, database_url: str, engine: object, tmp_path: Path, db_session: Session
+    idp: RunningServer,
+    payment_provider: RunningServer,
+    database_url: str,
+    engine: object,
+    tmp_path: Path,
+    db_session: Session,
 ) -> Callable[..., Flask]:
     """``build_app(**env)``: another portal built inside a test (see create_testing_app), in its transaction."""
 
     def build(**env: str) -> Flask:
         test_sessions = db.sessionmaker  # create_app binds a new engine: keep the test's rolled-back session
-        built = create_testing_app(idp, database_url, **{"SESSION_DIR": str(tmp_path), **env})
+        defaults = {"SESSION_DIR": str(tmp_path), "PAYMENT_PROVIDER_URL": payment_provider.url}
+        built = create_testing_app(idp, database_url, **{**defaults, **env})
         db.sessionmaker = test_sessions
         return built
 

@@ -43,6 +43,8 @@ JUMINHYO_ANSWERS = {
     "items": ["relationship"],
     "copies": "2",
     "purpose": "employment",
+    "receipt_method": "counter",
+    "payment_method": "counter",
 }
 
 COLLECTION_DAY = jst.today() + timedelta(days=14)  # within the 3 months ahead sodai_gomi accepts

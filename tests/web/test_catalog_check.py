@@ -85,6 +85,18 @@ def test_every_broken_file_is_reported_at_once(catalog: Path) -> None:
     assert lines[-1] == "catalog check: 3 error(s), 0 warning(s)"
 
 
+def test_online_payment_on_a_workflow_that_never_waits_for_it_is_an_error(catalog: Path) -> None:
+    replace(catalog / "workflows/juminhyo.yaml", "requires: [record_match, paid]", "requires: [record_match]")
+    line = replace(catalog / "forms_catalog/juminhyo.yaml", "payment_methods: [", "payment_methods: [")
+    result = check(catalog)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"forms_catalog/juminhyo.yaml:{line}: payment_methods offers online, but workflow 'juminhyo' never waits "
+        "for the payment: give the transition that must wait for it (交付) requires: [paid]",
+        "catalog check: 1 error(s), 0 warning(s)",
+    ]
+
+
 def test_a_label_without_english_is_a_warning(catalog: Path) -> None:
     line = replace(catalog / "workflows/sodai_gomi.yaml", "label: 受付を完了する", "label: 受付を完了にする")
     result = check(catalog)
@@ -110,4 +122,4 @@ def test_the_flask_command_lists_the_problems(catalog: Path, tmp_path: Path) -> 
         [flask, "--app", "wsgi", "catalog", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert checked.returncode == 1
-    assert "forms_catalog/juminhyo.yaml:35: certificate: unknown certificate template 'jumin'" in checked.stdout
+    assert "forms_catalog/juminhyo.yaml:44: certificate: unknown certificate template 'jumin'" in checked.stdout

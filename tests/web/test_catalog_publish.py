@@ -71,6 +71,9 @@ def test_diff_shows_fields_options_labels_states_and_transitions_and_stores_noth
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         "definition sodai_gomi: v1 → v2",
+        "    ~ procedure: fee {'items': 'items', 'prices': {'sofa': 1000, 'bed': 1500, 'wardrobe': 1500, 'bicycle': 500, "
+        "'futon': 300, 'desk': 1000}} → {'items': 'items', 'prices': {'sofa': 1000, 'bed': 1500, 'wardrobe': 1500, "
+        "'futon': 300, 'desk': 1000}}",
         "    - field phone: phone 「日中連絡先」",
         "    ~ option items=sofa: label 「ソファ」 → 「ソファー」",
         "    - option items=bicycle: 「自転車」",
@@ -174,7 +177,7 @@ def test_a_missing_workflow_file_is_reported_against_the_definition(
     (sources / "workflows/sodai_gomi.yaml").unlink()
     result = catalog("publish")
     assert result.exit_code == 1
-    assert "forms_catalog/sodai_gomi.yaml:19: workflow: unknown workflow 'sodai_gomi'" in result.output
+    assert "forms_catalog/sodai_gomi.yaml:22: workflow: unknown workflow 'sodai_gomi'" in result.output
     assert versions(db_session) == SHIPPED
 
 

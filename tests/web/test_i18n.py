@@ -153,8 +153,15 @@ def test_validation_errors_are_in_english_with_the_translated_field_label(client
     assert "入力してください" not in response.text
     second = client.post(f"{apply_path}?page=request", data={"csrf_token": token, "copies": "99"})
     assert "Number of copies must be a number from 1 to 10" in second.text
-    assert "Continue to check your answers" in second.text and ">Back</button>" in second.text
+    assert ">Next</button>" in second.text and ">Back</button>" in second.text
     assert "入力してください" not in second.text
+    last = client.post(
+        f"{apply_path}?page=receipt_and_payment",
+        data={"csrf_token": token, "receipt_method": "mail", "delivery_address": ""},
+    )
+    assert "Address to send it to is required" in last.text  # a generated question's label, translated
+    assert "Continue to check your answers" in last.text and ">Back</button>" in last.text
+    assert "入力してください" not in last.text
 
 
 def test_dates_and_day_counts_follow_the_language(client: FlaskClient) -> None:

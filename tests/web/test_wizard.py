@@ -27,8 +27,10 @@ CODE = "999997"
 APPLY = f"/{CODE}/procedures/juminhyo/apply"
 CONFIRM = f"/{CODE}/procedures/juminhyo/confirm"
 APPLICANT, REQUEST = f"{APPLY}?page=applicant", f"{APPLY}?page=request"
-PAGE_ONE = {key: value for key, value in JUMINHYO_ANSWERS.items() if key not in ("scope", "items", "copies", "purpose")}
+METHODS = f"{APPLY}?page=receipt_and_payment"  # generated from receipt_methods and payment_methods
 PAGE_TWO = {key: JUMINHYO_ANSWERS[key] for key in ("scope", "items", "copies", "purpose")}
+PAGE_THREE = {key: JUMINHYO_ANSWERS[key] for key in ("receipt_method", "payment_method")}
+PAGE_ONE = {key: value for key, value in JUMINHYO_ANSWERS.items() if key not in {**PAGE_TWO, **PAGE_THREE}}
 
 
 @pytest.fixture
@@ -75,6 +77,7 @@ def test_the_form_shows_one_page_with_the_step_indicator(resident: FlaskClient) 
     assert re.findall(r'<span class="steps__label">(?:<span[^>]*>[^<]*</span>)?([^<]+)</span>', first) == [
         "請求者",
         "請求内容",
+        "受取方法・支払方法",
         "確認",
         "完了",
     ]
@@ -86,7 +89,13 @@ def test_the_form_shows_one_page_with_the_step_indicator(resident: FlaskClient) 
     assert current_step(second) == ("2", "請求内容")
     assert '<span class="visually-hidden">完了：</span>請求者' in second
     assert 'name="copies"' in second and 'name="family_name"' not in second
-    assert ">入力内容を確認する</button>" in second and ">戻る</button>" in second
+    assert ">次へ</button>" in second and ">戻る</button>" in second
+
+    third = text_of(resident.get(METHODS))
+    assert current_step(third) == ("3", "受取方法・支払方法")
+    assert '<span class="visually-hidden">完了：</span>請求内容' in third
+    assert 'name="receipt_method"' in third and 'name="copies"' not in third
+    assert ">入力内容を確認する</button>" in third and ">戻る</button>" in third
 
 
 def test_next_and_back_keep_what_was_typed_on_each_page(resident: FlaskClient, db_session: Session) -> None:
@@ -107,7 +116,9 @@ def test_next_and_back_keep_what_was_typed_on_each_page(resident: FlaskClient, d
     assert '<option value="other" selected>' in second
     assert draft_answers(db_session)["phone"] == ["03-1111-2222"]
 
-    done = post_form(resident, REQUEST, {**PAGE_TWO, "action": "next"})
+    to_methods = post_form(resident, REQUEST, {**PAGE_TWO, "action": "next"})
+    assert to_methods.status_code == 302 and to_methods.headers["Location"] == METHODS
+    done = post_form(resident, METHODS, {**PAGE_THREE, "action": "next"})
     assert done.status_code == 302 and done.headers["Location"] == CONFIRM
     confirm = text_of(resident.get(CONFIRM))
     assert "03-1111-2222" in confirm and "勤務先への提出" in confirm
@@ -176,12 +187,13 @@ def test_each_answer_has_a_change_link_to_its_page_that_returns_to_the_confirmat
 ) -> None:
     fill_in(resident, CODE, "juminhyo", JUMINHYO_ANSWERS)
     confirm = resident.get(CONFIRM).text
-    assert current_step(confirm) == ("3", "確認")
+    assert current_step(confirm) == ("4", "確認")
     links = dict(re.findall(r'<a href="([^"]+)">変更<span class="visually-hidden">（([^<]+)）</span>', confirm))
-    assert len(links) == 12  # every answer of both pages; members and purpose_detail are not asked
+    assert len(links) == 14  # every answer of the three pages; members, purpose_detail and 送付先 are not asked
     phone = f"{APPLY}?page=applicant&amp;return=confirm#field-phone"
     copies = f"{APPLY}?page=request&amp;return=confirm#field-copies"
-    assert {phone: "日中連絡先", copies: "必要な通数"}.items() <= links.items()
+    paying = f"{APPLY}?page=receipt_and_payment&amp;return=confirm#field-payment_method"
+    assert {phone: "日中連絡先", copies: "必要な通数", paying: "支払方法"}.items() <= links.items()
 
     change = text_of(resident.get(html.unescape(phone).partition("#")[0]))
     assert current_step(change) == ("1", "請求者")
@@ -212,7 +224,7 @@ def test_a_change_that_makes_a_later_question_needed_is_asked_before_confirming(
 
 def test_the_confirmation_page_goes_back_to_the_last_page(resident: FlaskClient) -> None:
     fill_in(resident, CODE, "juminhyo", JUMINHYO_ANSWERS)
-    assert f'href="{REQUEST}">入力画面に戻る</a>' in resident.get(CONFIRM).text
+    assert f'href="{METHODS}">入力画面に戻る</a>' in resident.get(CONFIRM).text
 
 
 # -- show_if across pages ----------------------------------------------------------------------------
@@ -248,10 +260,12 @@ def test_a_question_shown_for_an_answer_on_an_earlier_page_follows_the_draft(res
     assert 'data-field="email" data-show-if' not in second  # decided by the server: the script cannot see page one
     refused = post_form(resident, REQUEST, {**PAGE_TWO, "action": "next"})
     assert summary_links(refused.text) == ["field-email"]
-    assert post_form(resident, REQUEST, {**PAGE_TWO, "email": "taro@example.jp"}).headers["Location"] == CONFIRM
+    assert post_form(resident, REQUEST, {**PAGE_TWO, "email": "taro@example.jp"}).headers["Location"] == METHODS
+    assert post_form(resident, METHODS, {**PAGE_THREE, "action": "next"}).headers["Location"] == CONFIRM
     assert "taro@example.jp" in resident.get(CONFIRM).text
 
     post_form(resident, APPLICANT, {**PAGE_ONE, "contact_by": "phone", "action": "next"})
     assert 'name="email"' not in resident.get(REQUEST).text
-    assert post_form(resident, REQUEST, {**PAGE_TWO, "action": "next"}).headers["Location"] == CONFIRM
+    assert post_form(resident, REQUEST, {**PAGE_TWO, "action": "next"}).headers["Location"] == METHODS
+    assert resident.get(CONFIRM).status_code == 200  # page three's answers are still in the draft
     assert "taro@example.jp" not in resident.get(CONFIRM).text  # hidden: neither asked nor sent

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from portal.catalog import ProcedureDefinition
+from portal.catalog import ProcedureDefinition, fees
 from portal.definitions import Kind
 from portal.japan import jst
 from portal.messages import N_
@@ -17,6 +17,7 @@ from portal.models import AuditAction, AuditActorKind, AuditEntry, MunicipalityP
 from portal.procedures import Published
 from portal.services.municipalities import LABELS
 from portal.web.admin.catalog_presenting import source_name, version_name
+from portal.web.fees import fee_formula
 from portal.web.i18n import has_translation
 from portal.web.templating import wareki_date
 from portal.yamlsource import translatable
@@ -51,7 +52,7 @@ class ProcedureRow:
     offered_now: bool
     available_from: date | None
     available_until: date | None
-    fee: int
+    fee: str  # how it is reckoned, the municipality's own fee applied
     own_fee: bool
     processing_days: int
     own_processing_days: bool
@@ -81,7 +82,11 @@ def procedure_rows(published: Published, offers: dict[str, MunicipalityProcedure
                 offered_now=offer is not None and offer.available_on(today),
                 available_from=offer.available_from if offer else None,
                 available_until=offer.available_until if offer else None,
-                fee=offer.fee if offer and offer.fee is not None else definition.fee,
+                fee=fee_formula(
+                    definition.model_copy(update={"fee": fees.with_own_fee(definition.fee, offer.fee)})
+                    if offer and offer.fee is not None
+                    else definition
+                ),
                 own_fee=offer is not None and offer.fee is not None,
                 processing_days=(
                     offer.processing_days if offer and offer.processing_days is not None else definition.processing_days

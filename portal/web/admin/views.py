@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from portal.catalog import ProcedureDefinition
+from portal.catalog.fees import PerCount, PriceTable
 from portal.database import db
 from portal.messages import N_, Message
 from portal.models import Municipality, PendingSeal
@@ -27,6 +28,7 @@ from portal.web.access import current_staff
 from portal.web.admin.forms import DETAILS, NEW_MUNICIPALITY, TERMS, error_summary, problem_errors
 from portal.web.admin.presenting import audit_rows, procedure_rows, untranslated
 from portal.web.current import current_procedures, current_published, seals_dir
+from portal.web.fees import fee_formula
 from portal.web.formview import form_data
 from portal.web.responses import refused
 
@@ -231,9 +233,19 @@ def _definition(slug: str) -> ProcedureDefinition:
     return current_published(db.session).definition(slug) or abort(404)
 
 
+def _fee_hint(definition: ProcedureDefinition) -> str:
+    """What an own fee means for this procedure's kind of fee (tenancy.on_terms_of)."""
+    hint = _("空欄ならカタログの手数料（%(fee)s）です。0は無料です。", fee=fee_formula(definition))
+    if isinstance(definition.fee, PerCount):
+        return hint + _("入力した金額が単価になります。")
+    if isinstance(definition.fee, PriceTable):
+        return hint + _("入力すると、品目にかかわらずその金額の定額になります。")
+    return hint
+
+
 def _procedure_page(definition: ProcedureDefinition, raw: dict[str, list[str]], errors: dict[str, Message]) -> str:
     hints = {
-        "fee": _("空欄ならカタログの手数料（%(fee)d円）です。0は無料です。", fee=definition.fee),
+        "fee": _fee_hint(definition),
         "processing_days": _("空欄ならカタログの標準処理期間（%(days)d日）です。", days=definition.processing_days),
         "contact_name": _("手続きの案内と受付票に表示します。空欄なら表示しません。"),
         "help": _("手続きの案内ページに表示します。"),

@@ -23,6 +23,7 @@ from portal.records.matching import Outcome
 from portal.roles import Permission, permissions_of
 from portal.services import tenancy
 from portal.services.certificates import certificate_of, delivered_certificate
+from portal.services.payments import awaits_payment, payment_facts, payments_of
 from portal.services.review import RecordReview, review_record
 from portal.services.revocation import RevocationRefused, RevocationService, certificates_of
 from portal.services.submissions import QueueFilter, SubmissionService
@@ -33,7 +34,7 @@ from portal.web.formview import form_data, household_choices, transition_errors,
 from portal.web.history import history_inputs
 from portal.web.responses import pdf_response, refused
 from portal.web.templating import wareki_date
-from portal.workflow import InputsRefused, TransitionRefused
+from portal.workflow import Condition, InputsRefused, TransitionRefused
 
 bp = Blueprint("backoffice", __name__, url_prefix="/backoffice")
 
@@ -190,7 +191,8 @@ def _case_page(found: Submission, refused_inputs: RefusedInputs = NOTHING_REFUSE
     definition, workflow = case.definition, case.workflow
     review = _review(found, definition)
     choices = household_choices(definition, review.recorded.household)
-    transitions = _service().available_transitions(found, review.facts)
+    facts = review.facts | payment_facts(db.session, found)
+    transitions = _service().available_transitions(found, facts)
     fields = transition_views(transitions, refused_inputs.transition, refused_inputs.raw, refused_inputs.errors)
     return render_template(
         "backoffice/submission.html",
@@ -207,6 +209,8 @@ def _case_page(found: Submission, refused_inputs: RefusedInputs = NOTHING_REFUSE
         errors=transition_errors(fields),
         filled_comment={refused_inputs.transition: refused_inputs.comment},
         history_inputs=history_inputs(workflow, found.history, staff_view=True),
+        payments=payments_of(db.session, found),
+        awaiting_payment=Condition.PAID not in facts and awaits_payment(workflow, found.state),
         certificate=certificate_of(db.session, found),
         certificates=certificates_of(db.session, found),
         may_revoke=Permission.REVOKE_CERTIFICATE in permissions_of(staff_actor().roles),
@@ -231,7 +235,7 @@ def fire(reference: str, name: str) -> Any:
     case = _case(found)
     definition, workflow = case.definition, case.workflow
     needs_facts = workflow.has_transition(name) and workflow.transition(name).requires
-    facts = _review(found, definition).facts if needs_facts else frozenset()
+    facts = _review(found, definition).facts | payment_facts(db.session, found) if needs_facts else frozenset()
     raw = form_data(request.form)
     comment = request.form.get("comment")
     try:

@@ -12,18 +12,21 @@ from flask_babel import gettext as _
 from werkzeug.routing import BaseConverter
 
 from portal import catalog
-from portal.catalog import Page, ProcedureDefinition
+from portal.catalog import Page, ProcedureDefinition, fees
 from portal.database import db
 from portal.definitions import Kind
+from portal.messages import N_
 from portal.models import Draft, Submission
 from portal.services import tenancy
 from portal.services.certificates import certificate_of, delivered_certificate
 from portal.services.drafts import DraftService, DraftTooLarge, well_formed
+from portal.services.payments import PaymentRefused, PaymentService, PaymentState, Returned
 from portal.services.records import RecordedHousehold, recorded_household
 from portal.services.submissions import SubmissionService
 from portal.web import attachments
 from portal.web.access import current_resident, resident_actor, resident_required
-from portal.web.current import current_procedures, current_published, municipality_records
+from portal.web.auth.oidc import external_url
+from portal.web.current import current_payment_provider, current_procedures, current_published, municipality_records
 from portal.web.formview import (
     answers_from,
     asks_household,
@@ -288,6 +291,7 @@ def confirm(code: str, slug: str) -> Any:
             steps=wizard.step_labels(definition),
             last_page=definition.pages[-1].key,
             submission_token=draft.submission_token,
+            fee=fees.total(definition, result.values),
         )
     if token != draft.submission_token:
         flash(_("この確認画面からは申請できません。内容を確認して、もう一度「申請する」を押してください。"), "error")
@@ -391,6 +395,7 @@ def application(code: str, reference: str) -> str:
         certificate=certificate_of(db.session, submission),
         attachment_links=attachments.links(definition, submission.answers, ".attachment", reference=reference),
         action=lambda name: url_for(".fire", reference=reference, name=name),
+        payment=_payment_state(submission),
     )
 
 
@@ -443,6 +448,56 @@ def fire(code: str, reference: str, name: str) -> Any:
         return refused(refusal.reason, url_for(".application", reference=reference))
     flash(_("手続きを更新しました。"), "success")
     return redirect(url_for(".application", reference=reference))
+
+
+# -- paying online ------------------------------------------------------------------------------
+
+
+def _payments() -> PaymentService:
+    return PaymentService(db.session, current_procedures(), current_payment_provider())
+
+
+def _payment_state(submission: Submission) -> PaymentState:
+    """What the application page says about paying. Its 「オンラインで支払う」 form is answered with a redirect
+    to the provider, which the page's CSP must allow (form-action covers redirects)."""
+    state = _payments().state(submission)
+    provider = current_payment_provider()
+    if state.due and provider is not None:
+        g.form_action_origins = [provider.checkout_origin]
+    return state
+
+
+@bp.post("/<municipality:code>/applications/<reference>/payment")
+@resident_required
+def pay(code: str, reference: str) -> Any:
+    submission = _own(reference)
+    try:
+        checkout = _payments().start(submission, external_url(".payment_return", reference=reference))
+    except PaymentRefused as refusal:
+        return refused(refusal.reason, url_for(".application", reference=reference))
+    return redirect(checkout, 303)
+
+
+PAYMENT_RETURNED = {
+    Returned.PAID: ("success", N_("お支払いを確認しました。交付までしばらくお待ちください。")),
+    Returned.ALREADY_PAID: ("info", N_("お支払いは既に完了しています。")),
+    Returned.CANCELLED: ("info", N_("お支払いはキャンセルされました。お支払いいただくまで交付できません。")),
+    Returned.NOT_PAID: ("info", N_("お支払いはまだ完了していません。")),
+}
+
+
+@bp.get("/<municipality:code>/applications/<reference>/payment/return")
+@resident_required
+def payment_return(code: str, reference: str) -> Any:
+    """Where the provider sends the browser back; what it carries only names the checkout to ask about."""
+    submission = _own(reference)
+    try:
+        returned = _payments().finish(submission, request.args.to_dict())
+    except PaymentRefused as refusal:
+        return refused(refusal.reason, url_for(".application", reference=reference))
+    category, message = PAYMENT_RETURNED[returned]
+    flash(_(message), category)
+    return redirect(url_for(".application", reference=reference), 303)
 
 
 @bp.get("/<municipality:code>/applications/<reference>/certificate.pdf")

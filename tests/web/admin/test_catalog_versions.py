@@ -138,7 +138,10 @@ def test_the_history_is_newest_first_with_each_versions_changes_in_words(
     page = operator.get(HISTORY).text
     assert page.index('id="version-2"') < page.index('id="version-1"')
     assert PUBLISHER in text_row(page, 'id="version-2"') and MIGRATION in text_row(page, 'id="version-1"')
+    before = "'sofa': 1000, 'bed': 1500, 'wardrobe': 1500, 'bicycle': 500, 'futon': 300, 'desk': 1000"
+    after = before.replace(" 'bicycle': 500,", "")  # the removed option's price went with it
     assert changes_of(page, 2) == [
+        f"変更 手続き：fee {{'items': 'items', 'prices': {{{before}}}}} → {{'items': 'items', 'prices': {{{after}}}}}",
         "削除 項目 phone ：phone 「日中連絡先」",
         "変更 選択肢 items=sofa ：label 「ソファ」 → 「ソファー」",
         "削除 選択肢 items=bicycle ：「自転車」",

@@ -111,7 +111,7 @@ def test_the_form_shows_the_current_terms_and_the_catalogs_values(admin: FlaskCl
     submit(admin, FORM, TERMS)
     page = admin.get(FORM).text
     assert 'value="450"' in page and 'value="市民課 住民記録係"' in page and "checked" in page
-    assert "空欄ならカタログの手数料（300円）です。" in page
+    assert "空欄ならカタログの手数料（300円 × 必要な通数）です。0は無料です。入力した金額が単価になります。" in page
     assert "空欄ならカタログの標準処理期間（3日）です。" in page
 
 
