@@ -214,7 +214,7 @@ def register_catalog_commands(app: Flask) -> None:
     @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
     def schema(directory: Path) -> None:
         """Write definition.schema.json and workflow.schema.json to DIRECTORY for editors' completion."""
-        from portal.formats import definition_schema, dumps, workflow_schema
+        from portal.definitions.formats import definition_schema, dumps, workflow_schema
 
         directory.mkdir(parents=True, exist_ok=True)
         for name, generated in (("definition", definition_schema()), ("workflow", workflow_schema())):
@@ -225,7 +225,7 @@ def register_catalog_commands(app: Flask) -> None:
     @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default=ROOT / "docs" / "definitions.md")
     def docs(path: Path) -> None:
         """Write the format reference (default docs/definitions.md) generated from the models."""
-        from portal.formats import reference
+        from portal.definitions.formats import reference
 
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(reference(), encoding="utf-8")
@@ -280,7 +280,7 @@ def _sources(app: Flask) -> Sources:
 
 def _checked(app: Flask) -> int:
     """Print ``catalog check``'s problems; the number of errors (warnings do not count)."""
-    from portal.catalogcheck import check_catalog
+    from portal.definitions.check import check_catalog
 
     config = app.config
     directories = config["CATALOG_DIR"], config["WORKFLOWS_DIR"], config["CERTIFICATES_DIR"]

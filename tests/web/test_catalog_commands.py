@@ -12,7 +12,7 @@ from flask import Flask
 
 from portal.catalog import registry
 from portal.config import ROOT
-from portal.formats import reference
+from portal.definitions.formats import reference
 
 TYPES = {"object": dict, "array": list, "string": str, "integer": int, "boolean": bool, "null": type(None)}
 

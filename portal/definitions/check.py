@@ -1,7 +1,7 @@
 """``flask catalog check``: every problem of the shared standard catalog at once, before anyone deploys it.
 
-The app stops at the first broken file when it starts (:class:`portal.procedures.Procedures`); an author
-fixing the catalog wants them all. This loads each workflow and definition on its own the way the app does
+Parsing for publication stops at the first broken file (:mod:`portal.services.publishing`); an author fixing
+the catalog wants them all, so ``catalog publish`` runs this first and stores nothing on an error. This loads each workflow and definition on its own the way the app does
 (so cross references, ``show_if`` targets and prefill keys are checked by the same code), compiles every
 certificate template, prints each certificate a procedure names with sample contexts made from the demo
 住民記録 (HTML only: WeasyPrint is the fixed cost, not the template's logic) and warns of labels without an
