@@ -31,7 +31,6 @@ class Published:
 
     catalog: Catalog
     workflows: Mapping[str, WorkflowDefinition]
-    templates: Mapping[str, TemplateSource]
     version_ids: Mapping[tuple[Kind, str], int]
 
     def definition(self, slug: str) -> ProcedureDefinition | None:
@@ -80,12 +79,10 @@ class Procedures:
         }
         workflows = {name: self.parsed.workflow(name, *found) for name, found in current[Kind.WORKFLOW].items()}
         definitions = {slug: self.parsed.definition(slug, *found) for slug, found in current[Kind.DEFINITION].items()}
-        templates = {name: self.parsed.template(name, *found) for name, found in current[Kind.CERTIFICATE].items()}
         return Published(
             # publishing checks references; a definition is only offered with its workflow all the same
             catalog=Catalog({slug: d for slug, d in definitions.items() if d.workflow in workflows}),
             workflows=MappingProxyType(workflows),
-            templates=MappingProxyType(templates),
             version_ids=MappingProxyType({(row.kind, row.name): row.id for row in rows}),
         )
 
