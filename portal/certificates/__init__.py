@@ -19,6 +19,10 @@ Context contract (every key is required: templates use StrictUndefined)::
     inputs:          {transition name: {field name: value}}, what staff filled in each transition's ``fields``
                      (the latest firing's), values stored as the field type keeps them (dates ISO strings); a
                      transition not fired (yet) is absent, so guard it: {% if "register" in inputs %}
+    answers:         {field name: value}, the application's answers as stored (dates ISO strings, a repeating
+                     group a list of {field name: value} rows); a field left empty or hidden is absent. What
+                     the municipality certifies from the application, after staff checked it (a 転出先, the
+                     damaged property's address); a record's facts come from the record, never from here
 
 juminhyo (住民票の写し) also reads what the 住民記録 held at issue time, never the applicant's answers::
 

@@ -75,6 +75,7 @@ def reserve_certificate(
         issued_on=issued_on,
         number=submission.assigned_number,
         inputs=recorded_inputs(submission),
+        answers=submission.answers,
     )
     code = signing.verification_code(issue_number, content_digest(context))
     context["verify_url"] = signing.verify_url(issue_number, code)
@@ -175,6 +176,7 @@ def certificate_context(
     issued_on: date,
     number: str | None = None,
     inputs: Mapping[str, Mapping[str, Any]] | None = None,
+    answers: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The template's inputs as JSON (contract: see portal.certificates), without the verify URL that is made
     from them. Official documents are always in Japanese, so nothing here is translated."""
@@ -192,6 +194,7 @@ def certificate_context(
         "issued_on": issued_on.isoformat(),
         "number": number,
         "inputs": {name: dict(values) for name, values in (inputs or {}).items()},
+        "answers": dict(answers or {}),
         **content,
     }
 

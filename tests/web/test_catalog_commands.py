@@ -147,5 +147,6 @@ def test_reference_covers_every_field_type_and_the_certificate_context() -> None
         "assign_number",
         "`fields`",
         "inputs:",
+        "answers:",
     ):
         assert key in text
