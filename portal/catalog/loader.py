@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from portal.catalog import fees, methods, registry
 from portal.catalog.fieldtypes.base import Problem
+from portal.catalog.fieldtypes.household import HouseholdMembersType
 from portal.catalog.model import Catalog, FieldDef, ProcedureDefinition, ShowIf
 from portal.catalog.rules import KINDS
 from portal.modelkeys import input_keys, keys_at
@@ -74,6 +75,7 @@ def parse_definition(
         *_cross_field_problems(definition),
         *_rule_problems(definition),
         *_reference_problems(definition, workflows, certificates),
+        *_certified_persons_problems(definition),
     ]
     if problems:
         raise _combined(source, problems)
@@ -226,3 +228,21 @@ def _reference_problems(
     if certificates is not None and definition.certificate is not None and definition.certificate not in certificates:
         known = ", ".join(sorted(certificates))
         yield ("certificate",), f"unknown certificate template {definition.certificate!r}; known: {known}"
+
+
+def _certified_persons_problems(definition: ProcedureDefinition) -> Iterator[Problem]:
+    """``certified_persons`` names a household_members field of a procedure that issues a certificate."""
+    name = definition.certified_persons
+    if name is None:
+        return
+    if definition.certificate is None:
+        yield ("certified_persons",), "certified_persons is printed by a certificate: name one in certificate"
+    fields = {field.name: field for field in definition.fields}
+    field = fields.get(name)
+    if field is None or not isinstance(field.field_type, HouseholdMembersType):
+        candidates = ", ".join(n for n, f in fields.items() if isinstance(f.field_type, HouseholdMembersType))
+        what = f"a {field.type} field" if field is not None else "not a field"
+        yield (
+            ("certified_persons",),
+            f"{name!r} is {what}: certified_persons names a household_members field (here: {candidates or 'none'})",
+        )

@@ -24,7 +24,9 @@ from portal.catalog.methods import PaymentMethod
 from portal.certificates import CertificateRenderer, CertificateRenderingError
 from portal.demo import DEMO_MUNICIPALITIES, demo_households
 from portal.models import Municipality
+from portal.records.model import Household
 from portal.services.certificates import certificate_context
+from portal.services.certified import record
 from portal.services.juminhyo import OPTIONAL_ITEMS, household_content
 from portal.workflow import Condition, WorkflowDefinition, load_workflow
 from portal.yamlsource import DefinitionError, load
@@ -60,7 +62,7 @@ def check_catalog(
     problems += _compile_templates(renderer, certificates_dir)
     compiled = {p.file for p in problems}
     templates = renderer.available_templates()
-    checked: set[str] = set()
+    checked: set[tuple[str, bool]] = set()  # templates rendered, with or without certified_persons
     definitions = sorted(catalog_dir.glob("*.yaml"))
     for file in definitions:
         try:  # a broken workflow still exists: its name is not reported again in every definition using it
@@ -75,13 +77,14 @@ def check_catalog(
             continue
         problems += _unpaid_online(file, _shown(catalog_dir, file), definition, loaded.get(definition.workflow))
         template = definition.certificate
+        sampled = (template or "", definition.certified_persons is not None)
         if (
             template
-            and template not in checked
+            and sampled not in checked
             and _shown(certificates_dir, certificates_dir / f"{template}.html") not in compiled
         ):
-            checked.add(template)
-            problems += _render_samples(renderer, certificates_dir, template)
+            checked.add(sampled)
+            problems += _render_samples(renderer, certificates_dir, template, definition)
     problems += _untranslated([*workflows, *definitions], translations_dir)
     return problems
 
@@ -122,9 +125,11 @@ def _compile_templates(renderer: CertificateRenderer, directory: Path) -> Iterat
             yield Problem(_shown(directory, file), error.lineno, f"template syntax: {error.message}")
 
 
-def _render_samples(renderer: CertificateRenderer, directory: Path, template: str) -> Iterator[Problem]:
+def _render_samples(
+    renderer: CertificateRenderer, directory: Path, template: str, definition: ProcedureDefinition
+) -> Iterator[Problem]:
     """The first failure of the template against each sample context (one is enough to fix it)."""
-    for label, context in _sample_contexts(template):
+    for label, context in _sample_contexts(template, definition):
         try:
             renderer.render_html(template, context)
         except CertificateRenderingError as error:
@@ -137,14 +142,31 @@ def _render_samples(renderer: CertificateRenderer, directory: Path, template: st
             return
 
 
+def _largest_household() -> Household:
+    return max((h for hs in demo_households().values() for h in hs), key=lambda h: len(h.members))
+
+
 def _juminhyo_samples(base: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """A 個人票 with nothing optional and a 世帯連記式 with everything: both branches of every ``if``."""
-    household = max((h for hs in demo_households().values() for h in hs), key=lambda h: len(h.members))
+    household = _largest_household()
     for label, persons, requested in (
         ("a 個人票 sample", household.members[:1], False),
         ("a 世帯連記式 sample", household.members, True),
     ):
         yield label, dict(base, **household_content(household, persons, dict.fromkeys(OPTIONAL_ITEMS, requested)))
+
+
+def _certified_persons_samples(base: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """One person, the largest household, and a foreign resident (国籍・地域 instead of 本籍), every item."""
+    households = [h for hs in demo_households().values() for h in hs]
+    household = _largest_household()
+    foreign = next(h for h in households if any(person.foreign for person in h.members))
+    for label, chosen, persons in (
+        ("a sample of one person", household, household.members[:1]),
+        ("a sample of a whole household", household, household.members),
+        ("a foreign resident's sample", foreign, foreign.members),
+    ):
+        yield label, dict(base, record=record(chosen, persons))
 
 
 SAMPLES: Mapping[str, Callable[[Mapping[str, Any]], Iterator[tuple[str, dict[str, Any]]]]] = {
@@ -153,12 +175,12 @@ SAMPLES: Mapping[str, Callable[[Mapping[str, Any]], Iterator[tuple[str, dict[str
 """Per template, sample contents as portal.services.certificates.CERTIFIED_CONTENT builds them."""
 
 
-def _sample_contexts(template: str) -> Iterator[tuple[str, dict[str, Any]]]:
+def _sample_contexts(template: str, definition: ProcedureDefinition) -> Iterator[tuple[str, dict[str, Any]]]:
     data = DEMO_MUNICIPALITIES[0]
     municipality = Municipality(**{k: v for k, v in data.items() if k != "procedures"}, demo=True)
     base = certificate_context(municipality, {}, issue_number=f"{data['code']}-2026-000001", issued_on=date(2026, 4, 1))
     base["verify_url"] = "https://madoguchi.example.jp/verify/sample"
-    samples = SAMPLES.get(template)
+    samples = _certified_persons_samples if definition.certified_persons is not None else SAMPLES.get(template)
     yield from samples(base) if samples else [("the sample", base)]
 
 

@@ -118,7 +118,7 @@ def test_unknown_field_type_lists_the_known_ones(tmp_path: Path) -> None:
 def test_unknown_top_level_key(tmp_path: Path) -> None:
     error = load_error(tmp_path, MINIMAL + "colour: blue\n")
     assert (error.path, error.line) == (("colour",), 14)
-    assert error.message.startswith("不明なキー 'colour' です。ここで使えるキー: certificate, description, fee, ")
+    assert error.message.startswith("不明なキー 'colour' です。ここで使えるキー: certificate, certified_persons, description, fee, ")
     assert "slug" not in error.message and "version" not in error.message  # derived, never written
 
 
@@ -284,6 +284,39 @@ def test_unknown_workflow_and_certificate_when_names_are_known(tmp_path: Path) -
     error = load_error(tmp_path, MINIMAL + "certificate: koseki\n", workflows={"simple"}, certificates={"juminhyo"})
     assert (error.path, error.line) == (("certificate",), 14)
     assert error.message == "unknown certificate template 'koseki'; known: juminhyo"
+
+
+MEMBERS = MINIMAL + "      - {name: movers, type: household_members, label: 転出する人}\n"
+
+
+def test_certified_persons_names_the_household_members_field_whose_choice_is_printed(tmp_path: Path) -> None:
+    definition = load_definition(write(tmp_path, MEMBERS + "certificate: tenshutsu\ncertified_persons: movers\n"))
+    assert (definition.certificate, definition.certified_persons) == ("tenshutsu", "movers")
+    assert load_definition(write(tmp_path, MINIMAL)).certified_persons is None
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        (
+            "certified_persons: mover\n",
+            "'mover' is not a field: certified_persons names a household_members field (here: movers)",
+        ),
+        (
+            "certified_persons: family_name\n",
+            "'family_name' is a text field: certified_persons names a household_members field (here: movers)",
+        ),
+    ],
+)
+def test_certified_persons_must_name_a_household_members_field(tmp_path: Path, written: str, message: str) -> None:
+    error = load_error(tmp_path, MEMBERS + "certificate: tenshutsu\n" + written)
+    assert (error.path, error.line, error.message) == (("certified_persons",), 16, message)
+
+
+def test_certified_persons_needs_a_certificate(tmp_path: Path) -> None:
+    error = load_error(tmp_path, MEMBERS + "certified_persons: movers\n")
+    assert (error.path, error.line) == (("certified_persons",), 15)
+    assert error.message == "certified_persons is printed by a certificate: name one in certificate"
 
 
 def test_invalid_pattern_is_reported(tmp_path: Path) -> None:
