@@ -46,9 +46,11 @@ def load_error(tmp_path: Path, text: str, name: str = "proc.yaml", **known: set[
 
 
 def test_real_catalog_loads_against_the_workflows_it_names() -> None:
-    catalog = load_catalog(CATALOG, workflows={"juminhyo", "sodai_gomi"}, certificates={"juminhyo"})
+    catalog = load_catalog(
+        CATALOG, workflows={"juminhyo", "sodai_gomi", "tenshutsu"}, certificates={"juminhyo", "tenshutsu"}
+    )
     assert isinstance(catalog, Catalog)
-    assert list(catalog) == ["juminhyo", "sodai_gomi"]  # 住民票… sorts before 粗大ごみ…
+    assert list(catalog) == ["juminhyo", "sodai_gomi", "tenshutsu"]  # 住民票…, 粗大ごみ…, 転出届 by title
     juminhyo = catalog["juminhyo"]
     assert (juminhyo.fee, juminhyo.fee_note, juminhyo.processing_days) == (
         PerCount(per="copies", unit=300),
@@ -118,7 +120,9 @@ def test_unknown_field_type_lists_the_known_ones(tmp_path: Path) -> None:
 def test_unknown_top_level_key(tmp_path: Path) -> None:
     error = load_error(tmp_path, MINIMAL + "colour: blue\n")
     assert (error.path, error.line) == (("colour",), 14)
-    assert error.message.startswith("不明なキー 'colour' です。ここで使えるキー: certificate, certified_persons, description, fee, ")
+    assert error.message.startswith(
+        "不明なキー 'colour' です。ここで使えるキー: certificate, certified_persons, description, fee, "
+    )
     assert "slug" not in error.message and "version" not in error.message  # derived, never written
 
 

@@ -63,6 +63,19 @@ def test_a_template_printing_an_undefined_variable(catalog: Path) -> None:
     ]
 
 
+def test_a_certified_persons_template_is_rendered_with_persons_of_the_record(catalog: Path) -> None:
+    """tenshutsu declares certified_persons: its template gets record's persons, a foreign resident's too."""
+    template = catalog / "certificate_templates/tenshutsu.html"
+    line = replace(template, "{{ foreign.nationality }}", "{{ foreign.nationalty }}")
+    result = check(catalog)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"certificate_templates/tenshutsu.html:{line}: rendering a foreign resident's sample: "
+        "UndefinedError: 'dict object' has no attribute 'nationalty'",
+        "catalog check: 1 error(s), 0 warning(s)",
+    ]
+
+
 def test_a_template_syntax_error(catalog: Path) -> None:
     line = replace(catalog / "certificate_templates/_base.html", "{{ issue_number }}", "{{ issue_number }")
     result = check(catalog)
