@@ -44,10 +44,13 @@ def versions(db_session: Session) -> list[tuple[str, str, int]]:
 
 SHIPPED = [
     ("certificate", "juminhyo", 1),
+    ("certificate", "tenshutsu", 1),
     ("definition", "juminhyo", 1),
     ("definition", "sodai_gomi", 1),
+    ("definition", "tenshutsu", 1),
     ("workflow", "juminhyo", 1),
     ("workflow", "sodai_gomi", 1),
+    ("workflow", "tenshutsu", 1),
 ]
 
 
