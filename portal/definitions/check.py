@@ -10,6 +10,7 @@ English translation.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -84,7 +85,9 @@ def check_catalog(
             and _shown(certificates_dir, certificates_dir / f"{template}.html") not in compiled
         ):
             checked.add(sampled)
-            problems += _render_samples(renderer, certificates_dir, template, definition)
+            answers = _sample_answers(definition)
+            inputs = _sample_inputs(loaded.get(definition.workflow))
+            problems += _render_samples(renderer, certificates_dir, definition, answers, inputs)
     problems += _untranslated([*workflows, *definitions], translations_dir)
     return problems
 
@@ -125,11 +128,31 @@ def _compile_templates(renderer: CertificateRenderer, directory: Path) -> Iterat
             yield Problem(_shown(directory, file), error.lineno, f"template syntax: {error.message}")
 
 
+def _sample_answers(definition: ProcedureDefinition) -> list[tuple[str, dict[str, Any]]]:
+    """Every field answered, then only the required ones that are always asked: both sides of a template's ``if``."""
+    every = {f.name: f.field_type.sample(f) for f in definition.fields}
+    required = {f.name: every[f.name] for f in definition.fields if f.required and f.show_if is None}
+    return [("every answer", every), ("the required answers only", required)]
+
+
+def _sample_inputs(workflow: WorkflowDefinition | None) -> dict[str, dict[str, Any]]:
+    """Every transition's fields filled, as when the case reached 交付 through each of them."""
+    transitions = workflow.transitions if workflow is not None else ()
+    return {t.name: {f.name: f.field_type.sample(f) for f in t.fields} for t in transitions if t.fields}
+
+
 def _render_samples(
-    renderer: CertificateRenderer, directory: Path, template: str, definition: ProcedureDefinition
+    renderer: CertificateRenderer,
+    directory: Path,
+    definition: ProcedureDefinition,
+    answers: list[tuple[str, dict[str, Any]]],
+    inputs: dict[str, dict[str, Any]],
 ) -> Iterator[Problem]:
-    """The first failure of the template against each sample context (one is enough to fix it)."""
-    for label, context in _sample_contexts(template, definition):
+    """The first failure of the definition's template against each sample context (one is enough to fix it)."""
+    template = definition.certificate
+    assert template is not None
+    samples = _sample_contexts(template, definition, answers, inputs)
+    for label, context in samples:
         try:
             renderer.render_html(template, context)
         except CertificateRenderingError as error:
@@ -156,7 +179,7 @@ def _juminhyo_samples(base: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, 
         yield label, dict(base, **household_content(household, persons, dict.fromkeys(OPTIONAL_ITEMS, requested)))
 
 
-def _certified_persons_samples(base: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+def _certified_persons_samples() -> Iterator[tuple[str, dict[str, Any]]]:
     """One person, the largest household, and a foreign resident (国籍・地域 instead of 本籍), every item."""
     households = [h for hs in demo_households().values() for h in hs]
     household = _largest_household()
@@ -166,7 +189,7 @@ def _certified_persons_samples(base: Mapping[str, Any]) -> Iterator[tuple[str, d
         ("a sample of a whole household", household, household.members),
         ("a foreign resident's sample", foreign, foreign.members),
     ):
-        yield label, dict(base, record=record(chosen, persons))
+        yield label, {"record": record(chosen, persons)}
 
 
 SAMPLES: Mapping[str, Callable[[Mapping[str, Any]], Iterator[tuple[str, dict[str, Any]]]]] = {
@@ -175,13 +198,29 @@ SAMPLES: Mapping[str, Callable[[Mapping[str, Any]], Iterator[tuple[str, dict[str
 """Per template, sample contents as portal.services.certificates.CERTIFIED_CONTENT builds them."""
 
 
-def _sample_contexts(template: str, definition: ProcedureDefinition) -> Iterator[tuple[str, dict[str, Any]]]:
+def _sample_contexts(
+    template: str,
+    definition: ProcedureDefinition,
+    answers: list[tuple[str, dict[str, Any]]],
+    inputs: dict[str, dict[str, Any]],
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A template certifying a record gets its record samples: juminhyo's with no answers; a definition's
+    ``certified_persons`` with each sample of the answers too (a 転出証明書 prints the notified 転出先)."""
     data = DEMO_MUNICIPALITIES[0]
     municipality = Municipality(**{k: v for k, v in data.items() if k != "procedures"}, demo=True)
-    base = certificate_context(municipality, {}, issue_number=f"{data['code']}-2026-000001", issued_on=date(2026, 4, 1))
+    base = certificate_context(
+        municipality, {}, issue_number=f"{data['code']}-2026-000001", issued_on=date(2026, 4, 1), inputs=inputs
+    )
     base["verify_url"] = "https://madoguchi.example.jp/verify/sample"
-    samples = _certified_persons_samples if definition.certified_persons is not None else SAMPLES.get(template)
-    yield from samples(base) if samples else [("the sample", base)]
+    if definition.certified_persons is not None:
+        for (persons, recorded), (answered, values) in itertools.product(_certified_persons_samples(), answers):
+            yield f"{persons} with {answered}", dict(base, answers=values, **recorded)
+        return
+    samples = SAMPLES.get(template)
+    if samples:
+        yield from samples(base)
+    else:
+        yield from ((f"the sample with {answered}", dict(base, answers=values)) for answered, values in answers)
 
 
 def _untranslated(files: list[Path], translations_dir: Path) -> Iterator[Problem]:

@@ -65,6 +65,7 @@ def test_registry_knows_every_type_with_its_widget() -> None:
         "address": "address",
         "item_counts": "item_counts",
         "household_members": "household_members",
+        "group": "group",
     }
 
 

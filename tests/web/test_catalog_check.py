@@ -70,7 +70,7 @@ def test_a_certified_persons_template_is_rendered_with_persons_of_the_record(cat
     result = check(catalog)
     assert result.exit_code == 1
     assert result.output.splitlines() == [
-        f"certificate_templates/tenshutsu.html:{line}: rendering a foreign resident's sample: "
+        f"certificate_templates/tenshutsu.html:{line}: rendering a foreign resident's sample with every answer: "
         "UndefinedError: 'dict object' has no attribute 'nationalty'",
         "catalog check: 1 error(s), 0 warning(s)",
     ]
