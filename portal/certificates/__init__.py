@@ -22,8 +22,9 @@ Context contract (every key is required: templates use StrictUndefined)::
     answers:         {field name: value}, the application's answers as stored (dates ISO strings, a repeating
                      group a list of {field name: value} rows); a field left empty or hidden is absent. What
                      the municipality certifies from the application, after staff checked it (a 転出先, the
-                     damaged property's address). Absent for a template that certifies a record (juminhyo):
-                     a record's facts come from the record, never from what the applicant typed
+                     damaged property's address). Absent for juminhyo, which certifies the record only: a
+                     record's facts come from the record, never from what the applicant typed (a template of a
+                     ``certified_persons`` definition gets both: the persons in ``record``, the 転出先 here)
 
 What the 住民記録 held at issue time, never the applicant's answers, for a definition that declares
 ``certified_persons: <household_members field>`` (the persons chosen there; tenshutsu's 転出証明書) and for the
