@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from portal.catalog import fees, methods, registry
 from portal.catalog.fieldtypes.base import Problem
-from portal.catalog.fieldtypes.household import HouseholdMembersType
+from portal.catalog.fieldtypes.household import HouseholdMembersType, otherwise
 from portal.catalog.model import Catalog, FieldDef, ProcedureDefinition, ShowIf
 from portal.catalog.rules import KINDS
 from portal.modelkeys import input_keys, keys_at
@@ -180,6 +180,21 @@ def _cross_field_problems(definition: ProcedureDefinition) -> Iterator[Problem]:
             yield ("pages", p, "key"), f"duplicate page key {page.key!r}"
         page_keys.add(page.key)
     yield from field_problems(_located_fields(definition))
+    yield from _otherwise_problems(definition)
+
+
+def _otherwise_problems(definition: ProcedureDefinition) -> Iterator[Problem]:
+    """A group asked in place of a household_members field comes after it on its page: the page that reads the
+    household shows one or the other."""
+    for p, page in enumerate(definition.pages):
+        names = [field.name for field in page.fields]
+        for f, field in enumerate(page.fields):
+            group = otherwise(field)
+            if group is not None and group not in names[f + 1 :] and group in {d.name for d in definition.fields}:
+                yield (
+                    ("pages", p, "fields", f, "otherwise"),
+                    f"{group!r} is not later on this page: a group asked otherwise comes after {field.name!r}",
+                )
 
 
 def field_problems(located: Iterable[tuple[Path_, FieldDef]]) -> Iterator[Problem]:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from portal import catalog
 from portal.catalog import ProcedureDefinition, SuppliedChoicesType
 from portal.catalog.fieldtypes.date import DateSettings
+from portal.catalog.fieldtypes.household import not_asked
 from portal.catalog.methods import PaymentMethod
 from portal.certificates.fonts import certificate_glyphs
 from portal.demo import DEMO_MUNICIPALITIES, load_demo_data
@@ -211,14 +212,18 @@ VALUES: dict[str, Strategy] = {
 
 def answers(definition: ProcedureDefinition, household: Household) -> st.SearchStrategy[dict[str, Any]]:
     """Valid answers for ``definition``: each field's value, or nothing at all for an optional one; fields
-    chosen from the household as recorded (世帯の一部) get it as their choices, as the web layer gives them."""
+    chosen from the household as recorded (世帯の一部) get it as their choices, as the web layer gives them (so a
+    group asked otherwise, when the household is unknown, is not asked)."""
     members = [(person.person_id, person.name.full) for person in household.members]
     choices = {f.name: members for f in definition.fields if isinstance(f.field_type, SuppliedChoicesType)}
+    unasked = not_asked(definition.fields, choices)
 
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for field in definition.fields:
+            if field.name in unasked:
+                continue
             if field.name in choices:
                 ids = [person_id for person_id, _name in choices[field.name]]
                 value = draw(st.lists(st.sampled_from(ids), unique=True, min_size=1))

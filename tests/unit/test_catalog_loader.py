@@ -323,6 +323,52 @@ def test_certified_persons_needs_a_certificate(tmp_path: Path) -> None:
     assert error.message == "certified_persons is printed by a certificate: name one in certificate"
 
 
+OTHERWISE = MINIMAL + "      - {{name: movers, type: household_members, label: 転出する人, otherwise: {}}}\n"
+GROUP = "      - {name: typed, type: group, label: 転出する人, item_label: 人, max: 3, fields: [{name: who, type: text, label: 氏名}]}\n"  # fmt: skip
+
+
+def test_otherwise_names_a_later_group_of_the_same_page(tmp_path: Path) -> None:
+    definition = load_definition(write(tmp_path, OTHERWISE.format("typed") + GROUP))
+    assert definition.field("movers").settings.otherwise == "typed"
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "message"),
+    [
+        (
+            OTHERWISE.format("typd") + GROUP,
+            ("pages", 0, "fields", 1, "otherwise"),
+            "'typd' is not a field: otherwise names a group field (here: typed)",
+        ),
+        (
+            OTHERWISE.format("family_name") + GROUP,
+            ("pages", 0, "fields", 1, "otherwise"),
+            "'family_name' is a text field: otherwise names a group field (here: typed)",
+        ),
+        (
+            OTHERWISE.format("typed") + GROUP.replace("}]}\n", "}], show_if: {field: family_name, equals: 山田}}\n"),
+            ("pages", 0, "fields", 1, "otherwise"),
+            "'typed' has a show_if: a group asked otherwise is shown when 'movers' is",
+        ),
+        (
+            MINIMAL + GROUP + "      - {name: movers, type: household_members, label: 転出する人, otherwise: typed}\n",
+            ("pages", 0, "fields", 2, "otherwise"),
+            "'typed' is not later on this page: a group asked otherwise comes after 'movers'",
+        ),
+        (
+            OTHERWISE.format("typed") + GROUP
+            + "      - {name: others, type: household_members, label: 他の方, otherwise: typed}\n",
+            ("pages", 0, "fields", 1, "otherwise"),
+            "'typed' is asked otherwise for more than one field",
+        ),
+    ],
+    ids=["unknown", "not-a-group", "group-with-show_if", "group-before", "twice"],
+)  # fmt: skip
+def test_otherwise_mistakes_name_the_key(tmp_path: Path, text: str, path: tuple, message: str) -> None:
+    error = load_error(tmp_path, text)
+    assert (error.path, error.message.split("\n")[0]) == (path, message)
+
+
 def test_invalid_pattern_is_reported(tmp_path: Path) -> None:
     error = load_error(tmp_path, MINIMAL + "        pattern: '[0-9'\n")
     assert error.path == ("pages", 0, "fields", 0, "pattern")

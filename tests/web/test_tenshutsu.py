@@ -7,11 +7,12 @@ from __future__ import annotations
 import html
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -20,6 +21,9 @@ from sqlalchemy.orm import Session
 from portal.japan import jst
 from portal.japan.wareki import format_date
 from portal.models import Certificate, DemoHousehold, DemoPerson, Submission
+from portal.records.registry import RecordsSource, build_directory
+from portal.web.current import RECORDS_EXTENSION
+from tests.unit.records.stub_core import unreachable_url
 from tests.unit.test_certificates_render import flat
 from tests.web.conftest import login
 from tests.web.journeys import (
@@ -30,6 +34,7 @@ from tests.web.journeys import (
     db_state,
     decide_juminhyo,
     fill_in,
+    fire,
     flashed,
     post_form,
     state_of,
@@ -188,3 +193,110 @@ def test_a_reissue_for_a_person_who_left_the_household_is_refused(
         in flashed(admin, refused)
     )
     assert db_state(db_session) == before
+
+
+# --- the household cannot be read: the persons who move are typed instead (otherwise: movers_typed) ---------
+
+TYPED_NOTICE = (
+    "住民記録であなたの世帯を確認できなかったため、世帯の方を一覧から選ぶ代わりに、氏名などを入力していただきます。"
+)
+CLERK_NOTICE = "「転出する人」は、申請の時点で住民記録から世帯を確認できなかったため、申請者が入力しました"
+NO_RECORD = "住民記録と照合できていないため、この操作はできません。差戻しまたは却下してください。"
+
+
+def typed(*persons: tuple[str, str, str, str, date, str]) -> dict[str, Any]:
+    """The movers_typed group's inputs, a row per (氏, 名, 氏カナ, 名カナ, 生年月日, 続柄), as the form sends them."""
+    inputs: dict[str, Any] = {"movers_typed-rows": str(len(persons))}
+    for number, (family, given, family_kana, given_kana, born, relationship) in enumerate(persons, start=1):
+        row = f"movers_typed-{number}-"
+        inputs |= {f"{row}family_name": family, f"{row}given_name": given, f"{row}relationship": relationship}
+        inputs |= {f"{row}family_name_kana": family_kana, f"{row}given_name_kana": given_kana}
+        inputs |= date_inputs(f"{row}birthdate", born)
+    return inputs
+
+
+CHOSEN = {key: value for key, value in TENSHUTSU_ANSWERS.items() if key != "movers"}
+TYPED_WIFE_AND_SON = typed(
+    ("山田", "優子", "ヤマダ", "ユウコ", date(1987, 8, 23), "妻"),
+    ("山田", "翔太", "ヤマダ", "ショウタ", date(2018, 5, 5), "子"),
+)
+TANAKA = {**CHOSEN, "family_name": "田中", "given_name": "次郎"}
+
+
+def test_without_a_recorded_household_the_movers_are_typed_and_the_clerk_cannot_issue(
+    client: FlaskClient, make_client: Any, db_session: Session
+) -> None:
+    """resident-tanaka matches nobody in the 住民記録: the form asks the group; staff see why it cannot go on."""
+    login(client, "resident", "resident-tanaka")
+    page = text_of(client.get(f"{APPLY}?page=movers"))
+    assert TYPED_NOTICE in page and "「世帯の一部」は選べません" not in page
+    assert 'name="movers"' not in page and 'name="movers_typed-1-family_name"' in page and "転出する人 1" in page
+
+    before = db_state(db_session)
+    missing = fill_in(client, CODE, "tenshutsu", TANAKA)
+    assert "転出する人を入力してください" in text_of(missing) and 'href="#field-movers_typed"' in missing.text
+    bad_row = fill_in(client, CODE, "tenshutsu", {**TANAKA, **TYPED_WIFE_AND_SON, "movers_typed-2-given_name": ""})
+    assert "転出する人 2：名を入力してください" in text_of(bad_row)
+    assert 'href="#field-movers_typed-2-given_name"' in bad_row.text
+    assert db_state(db_session) == before
+
+    moving = {**TANAKA, **TYPED_WIFE_AND_SON, "movers": ["P0001"]}  # a forged choice is not read: not asked
+    assert fill_in(client, CODE, "tenshutsu", moving).status_code == 302
+    confirm = text_of(client.get(f"/{CODE}/procedures/tenshutsu/confirm"))
+    assert "転出する人 1" in confirm and "優子" in confirm and "翔太" in confirm
+    reference = apply(client, CODE, "tenshutsu", moving)
+    answers = db_session.scalars(select(Submission).filter_by(reference=reference)).one().answers
+    assert "movers" not in answers and [row["given_name"] for row in answers["movers_typed"]] == ["優子", "翔太"]
+
+    clerk = make_client("staff", STAFF["clerk"])
+    case = f"/backoffice/submissions/{reference}"
+    assert fire_ok(clerk, reference, "start_review")
+    page = text_of(clerk.get(case))
+    assert CLERK_NOTICE in page and "住民記録に、申請者の基本4情報" in page
+    assert "転出する人 2" in page and "翔太" in page  # what was typed, for the counter
+    assert "/transitions/request_approval" not in page and "/transitions/return_to_applicant" in page
+    before = db_state(db_session)
+    forced = fire(clerk, reference, "request_approval")
+    assert forced.status_code == 303 and NO_RECORD in flashed(clerk, forced)
+    assert db_state(db_session) == before
+
+
+def test_movers_typed_while_the_records_were_down_are_chosen_from_the_record_after_a_return(
+    app: Flask, client: FlaskClient, make_client: Any, db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The records do not answer while 山田 太郎 applies; once they do, the clerk returns the notification, he
+    chooses the same persons from the record in the correction form, and the certificate is issued."""
+    records = app.extensions[RECORDS_EXTENSION]
+    monkeypatch.setitem(app.extensions, RECORDS_EXTENSION, build_directory({CODE: RecordsSource("http", unreachable_url(), "t")}))  # fmt: skip
+    login(client, "resident", "resident-yamada")
+    assert TYPED_NOTICE in text_of(client.get(f"{APPLY}?page=movers"))
+    reference = apply(client, CODE, "tenshutsu", {**CHOSEN, **TYPED_WIFE_AND_SON})
+    monkeypatch.setitem(app.extensions, RECORDS_EXTENSION, records)  # the core system answers again
+
+    clerk = make_client("staff", STAFF["clerk"])
+    assert fire_ok(clerk, reference, "start_review")
+    page = text_of(clerk.get(f"/backoffice/submissions/{reference}"))
+    assert CLERK_NOTICE in page and "山田 優子" in page  # the household as recorded, beside what was typed
+    assert "/transitions/request_approval" not in page
+    reason = "住民記録で世帯を確認できました。転出する方を一覧から選び直してください。"
+    assert fire_ok(clerk, reference, "return_to_applicant", reason)
+
+    correction = f"/{CODE}/applications/{reference}/correct"
+    form = text_of(client.get(correction))
+    assert reason in form and TYPED_NOTICE not in form
+    assert 'name="movers" value="P0002"' in form and 'name="movers_typed-1-family_name"' not in form
+    resubmitted = post_form(client, correction, {**TENSHUTSU_ANSWERS, **TYPED_WIFE_AND_SON})
+    assert resubmitted.status_code == 302, resubmitted.text
+    db_session.expire_all()
+    answers = db_session.scalars(select(Submission).filter_by(reference=reference)).one().answers
+    assert answers["movers"] == ["P0002", "P0003"] and "movers_typed" not in answers
+
+    assert CLERK_NOTICE not in text_of(clerk.get(f"/backoffice/submissions/{reference}"))
+    _, issued = decide_juminhyo(make_client, reference, **STAFF)
+    assert issued.status_code == 302 and state_of(db_session, CODE, reference) == "issued"
+    persons = issued_certificate(db_session, reference).context["record"]["persons"]
+    assert [p["name"]["given"] for p in persons] == ["優子", "翔太"]
+
+
+def fire_ok(client: FlaskClient, reference: str, transition: str, comment: str | None = None) -> bool:
+    return fire(client, reference, transition, comment).status_code == 302

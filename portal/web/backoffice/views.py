@@ -204,6 +204,7 @@ def _case_page(found: Submission, refused_inputs: RefusedInputs = NOTHING_REFUSE
         no_record=_(NO_RECORD[review.recorded.outcome]) if review.recorded.person is None else None,
         comparison=_comparison(review),
         members=_members(review),
+        typed=[_(field.label) for field in review.typed],
         transitions=transitions,
         transition_fields=fields,
         errors=transition_errors(fields),
