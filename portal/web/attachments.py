@@ -9,10 +9,11 @@ are all checked before any is stored, so a refused file leaves the storage and t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from flask import Response, abort, send_file, url_for
+from flask import Response, abort, current_app, request, send_file, url_for
 from flask_babel import gettext
 from werkzeug.datastructures import FileStorage, MultiDict
 
@@ -27,6 +28,7 @@ from portal.web.current import current_attachments
 REMOVE = "remove_attachment"  # the 削除 buttons: name=REMOVE, value=the attachment's key
 TOO_MANY = N_("%(label)sは%(max)d個まで添付できます")
 FORM_OVERHEAD = 1024 * 1024  # the step's other inputs besides its files
+V = TypeVar("V", bound=Callable[..., Any])
 
 
 def file_fields(fields: Iterable[FieldDef]) -> list[FieldDef]:
@@ -51,6 +53,34 @@ def answered_refs(definition: ProcedureDefinition, answers: Mapping[str, object]
         for f in file_fields(definition.fields)
         for value in answers.get(f.name) or ()  # type: ignore[attr-defined]
     ]
+
+
+def accepts_uploads(limit: Callable[..., int]) -> Callable[[V], V]:
+    """Mark a view that takes files: ``limit(**view_args)`` bytes is its request size limit. Put it under the
+    other decorators (functools.wraps carries the mark up to the registered view)."""
+
+    def mark(view: V) -> V:
+        view.upload_limit = limit  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def before_the_form_is_read() -> None:
+    """Before anything reads the form (the CSRF check does, first): a view marked by :func:`accepts_uploads` gets
+    its larger size limit, and a multipart request to it that Werkzeug could not read at all (a file name that is
+    not UTF-8, which no browser sends) is refused saying so, rather than as a missing CSRF token."""
+    limit = getattr(current_app.view_functions.get(request.endpoint or ""), "upload_limit", None)
+    if request.method != "POST" or limit is None:
+        return
+    request.max_content_length = limit(**(request.view_args or {}))
+    if request.mimetype == "multipart/form-data" and not (request.form or request.files):  # not even its token
+        abort(
+            400,
+            description=gettext(
+                "送信されたファイルの名前を読み取れませんでした。ファイル名を変えてから、もう一度選んでください。"
+            ),
+        )
 
 
 def upload_limit(fields: Iterable[FieldDef]) -> int:

@@ -72,7 +72,11 @@ transitions:
 @pytest.fixture
 def portal(build_app: Callable[..., Flask], sources: Path, demo: Any, tmp_path: Path) -> Flask:
     """A portal whose catalog has 写真の提出 (a required file field), offered by 見本市; its storage a directory."""
-    (sources / "forms_catalog/tenpu.yaml").write_text(DEFINITION, encoding="utf-8")
+    return tenpu_portal(build_app, sources, tmp_path, DEFINITION)
+
+
+def tenpu_portal(build_app: Callable[..., Flask], sources: Path, tmp_path: Path, definition: str) -> Flask:
+    (sources / "forms_catalog/tenpu.yaml").write_text(definition, encoding="utf-8")
     (sources / "workflows/tenpu.yaml").write_text(WORKFLOW, encoding="utf-8")
     app = build_app(
         CATALOG_DIR=str(sources / "forms_catalog"),
@@ -266,7 +270,7 @@ def test_a_path_traversal_name_is_stored_under_a_generated_key(
 
 def test_a_file_name_that_is_not_utf8_is_refused(yamada: FlaskClient, storage_dir: Path, db_session: Session) -> None:
     """Raw multipart bytes: the name in Shift_JIS, as no browser sends it. Werkzeug's parser then drops the
-    whole form, so the request is refused (its CSRF token is gone) rather than shown as a field error."""
+    whole form (its CSRF token with it), so no field can show the error: the page says what was wrong."""
     boundary = "boundary1234"
     body = b"".join(
         [
@@ -280,4 +284,24 @@ def test_a_file_name_that_is_not_utf8_is_refused(yamada: FlaskClient, storage_di
     )
     refused = yamada.post(PHOTOS, data=body, content_type=f"multipart/form-data; boundary={boundary}")
     assert refused.status_code == 400
+    assert "送信されたファイルの名前を読み取れませんでした。ファイル名を変えてから" in text_of(refused)
+    assert "時間が経ったため" not in text_of(refused)  # not the expired-form message of a missing CSRF token
     assert stored(storage_dir) == [] and draft(db_session) is None
+
+
+def test_a_file_larger_than_a_plain_form_is_taken_up_to_the_field_limit(
+    build_app: Callable[..., Flask], sources: Path, demo: Any, tmp_path: Path, storage_dir: Path
+) -> None:
+    """A photo of about 1.7 MB: more than any form without files may send, within the field's 3 MB. The limit is
+    raised before the CSRF check reads the form; a request beyond every file at its largest is still refused."""
+    app = tenpu_portal(build_app, sources, tmp_path, DEFINITION.replace(f"max_size: {MAX_SIZE}", "max_size: 3MB"))
+    client = logged_in(app, "resident", "resident-yamada")
+    photo = files.noise_png(1300)
+    assert len(photo) > 1024 * 1024
+    assert upload(client, [(photo, "large.png")]).status_code == 302
+    assert len(stored(storage_dir)) == 1
+
+    beyond = files.noise_png(2800)  # over 2 files × 3 MB + the form
+    assert len(beyond) > 7 * 1024 * 1024
+    assert upload(client, [(beyond, "huge.png")]).status_code == 413
+    assert len(stored(storage_dir)) == 1
