@@ -7,6 +7,7 @@ import html
 import io
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +15,15 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portal.models import Draft, Submission
+from portal.models.base import utcnow
+from portal.tasks.drafts import PURGE
 from tests.unit.attachments import files
 from tests.web.conftest import logged_in
-from tests.web.journeys import csrf_token, hidden_inputs, receipt_reference
+from tests.web.journeys import csrf_token, hidden_inputs, post_form, receipt_reference
 
 CODE = "999997"
 APPLY = f"/{CODE}/procedures/tenpu/apply"
@@ -305,3 +308,30 @@ def test_a_file_larger_than_a_plain_form_is_taken_up_to_the_field_limit(
     assert len(beyond) > 7 * 1024 * 1024
     assert upload(client, [(beyond, "huge.png")]).status_code == 413
     assert len(stored(storage_dir)) == 1
+
+
+def test_a_drafts_files_go_with_it_once_that_commits(
+    portal: Flask, yamada: FlaskClient, storage_dir: Path, db_session: Session
+) -> None:
+    """Deleted by the resident, or purged when expired: the bytes go too."""
+    upload(yamada, [(files.pdf(), "見積書.pdf")])
+    [kept] = stored(storage_dir)
+    deleted = post_form(yamada, f"/{CODE}/drafts/tenpu/delete", {}, token_from=f"/{CODE}/applications")
+    assert deleted.status_code == 303 and stored(storage_dir) == [] and draft(db_session) is None
+
+    upload(yamada, [(files.pdf(), "見積書.pdf")])
+    db_session.execute(update(Draft).values(updated_at=utcnow() - timedelta(days=31)))
+    db_session.flush()
+    assert len(stored(storage_dir)) == 1
+    portal.extensions["celery"].tasks[PURGE].apply().get()
+    assert stored(storage_dir) == [] and draft(db_session) is None
+    assert not kept.exists()
+
+
+def test_a_submitted_drafts_files_stay_with_the_submission(
+    yamada: FlaskClient, storage_dir: Path, db_session: Session
+) -> None:
+    upload(yamada, [(files.pdf(), "見積書.pdf")])
+    yamada.post(NOTE, data={"csrf_token": csrf_token(yamada, NOTE), "action": "next"})
+    receipt_reference(CODE, yamada.post(CONFIRM, data=hidden_inputs(yamada, CONFIRM)))
+    assert draft(db_session) is None and len(stored(storage_dir)) == 1

@@ -254,7 +254,6 @@ def apply(code: str, slug: str) -> Any:
     except DraftTooLarge:
         flash(_("入力内容が大きすぎるため保存できませんでした。入力内容を見直してください。"), "error")
         return _render_step(definition, page, raw, {}, returning), 413
-    attachments.forget(files.removed)
     for ref in files.removed:
         flash(_("「%(name)s」を削除しました。", name=ref.name), "success")
     if rows_changed is not None:  # to the row added, or the group a row left
