@@ -481,3 +481,21 @@ def test_certified_persons_the_record_does_not_hold_are_refused(
     submission = approved(db_session, procedures, offices["999997"], applicant, "999997", "tenshutsu", answers, MATCHED)  # fmt: skip
 
     refused_unchanged(db_session, procedures, offices["999997"], submission, message)
+
+
+def test_certified_persons_are_not_issued_while_the_records_do_not_answer(
+    db_session: Session, procedures: Procedures, offices: dict[str, Office]
+) -> None:
+    applicant = resident(db_session, "resident-yamada")
+    answers = moving(db_session, ["P0002"])
+    submission = approved(db_session, procedures, offices["999997"], applicant, "999997", "tenshutsu", answers)
+    down = {"999997": HttpRecords("999997", unreachable_url(), "t", timeout=(0.5, 0.5))}
+
+    refused_unchanged(
+        db_session,
+        procedures,
+        offices["999997"],
+        submission,
+        "住民記録システムから応答がないため、証明書を発行できません。しばらくしてからもう一度お試しください。",
+        records=down,
+    )
