@@ -74,6 +74,9 @@ class SelectType(_Choice[ChoiceSettings]):
     def display(self, field: FieldDef, value: Any, translate: Translate) -> str:
         return "" if value is None else self.label_of(field, value, translate)
 
+    def sample(self, field: FieldDef) -> str:
+        return self.option_values(field)[0]
+
 
 class RadioType(SelectType):
     name = "radio"
@@ -102,6 +105,9 @@ class CheckboxesType(_Choice[CheckboxesSettings]):
     def display(self, field: FieldDef, value: Any, translate: Translate) -> str:
         return translate(SEPARATOR).join(self.label_of(field, item, translate) for item in value or ())
 
+    def sample(self, field: FieldDef) -> list[str]:
+        return list(self.option_values(field))
+
 
 class CheckboxType(FieldType[NoSettings]):
     """A single yes/no, typically consent; ``required`` means it must be ticked."""
@@ -120,6 +126,9 @@ class CheckboxType(FieldType[NoSettings]):
 
     def display(self, field: FieldDef, value: Any, translate: Translate) -> str:
         return translate(N_("はい")) if value else translate(N_("いいえ"))
+
+    def sample(self, field: FieldDef) -> bool:
+        return True
 
     def option_values(self, field: FieldDef) -> tuple[str, ...]:
         return ("true",)  # an unticked box has no answer

@@ -114,5 +114,11 @@ class DateType(FieldType[DateSettings]):
     def display(self, field: FieldDef, value: Any, translate: Translate) -> str:
         return "" if value is None else format_date(date.fromisoformat(value), with_seireki=True)
 
+    def sample(self, field: FieldDef) -> str:
+        """Today, or the bound it is outside of."""
+        settings, today = self.settings(field), jst.today()
+        day = max(today, settings.min.resolve(today)) if settings.min is not None else today
+        return (min(day, settings.max.resolve(today)) if settings.max is not None else day).isoformat()
+
 
 register(DateType())

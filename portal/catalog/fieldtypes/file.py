@@ -101,5 +101,10 @@ class FileType(FieldType[FileSettings]):
     def display(self, field: FieldDef, value: Any, translate: Translate) -> str:
         return translate(SEPARATOR).join(ref["name"] for ref in value or ())
 
+    def sample(self, field: FieldDef) -> list[dict[str, Any]]:
+        kind = self.settings(field).accept[0]
+        ref = AttachmentRef("0" * 32, f"sample.{kind.value}", kind.media_type, 1000, "0" * 64)
+        return [ref.to_json()]
+
 
 register(FileType())

@@ -74,5 +74,8 @@ class ItemCountsType(FieldType[ItemCountsSettings]):
             for key, count in (value or {}).items()
         )
 
+    def sample(self, field: FieldDef) -> dict[str, int]:
+        return {item.value: 1 for item in self.settings(field).items}
+
 
 register(ItemCountsType())

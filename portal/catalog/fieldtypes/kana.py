@@ -36,5 +36,8 @@ class KanaType(FieldType[KanaSettings]):
             raise self.error(field, N_("%(label)sは全角カタカナで入力してください"))
         return self.check_length(field, text, settings.max_length)
 
+    def sample(self, field: FieldDef) -> str:
+        return "ミホン"
+
 
 register(KanaType())

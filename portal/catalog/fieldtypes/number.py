@@ -49,6 +49,11 @@ class NumberType(FieldType[NumberSettings]):
     def amount(self, field: FieldDef, value: Any) -> int:
         return int(value)
 
+    def sample(self, field: FieldDef) -> int:
+        settings = self.settings(field)
+        low = 1 if settings.min is None else settings.min
+        return low if settings.max is None else min(low, settings.max)
+
     def parse_present(self, field: FieldDef, raw: Raw) -> int:
         settings = self.settings(field)
         number = parse_int(self, field, self.first(raw, field.name))
