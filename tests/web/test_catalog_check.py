@@ -63,6 +63,48 @@ def test_a_template_printing_an_undefined_variable(catalog: Path) -> None:
     ]
 
 
+def test_a_template_is_printed_with_the_procedures_answers_and_its_staff_fields(catalog: Path) -> None:
+    """罹災証明書 prints what staff decided in the workflow's 判定 (inputs) and the application's answers: a
+    misspelt staff field is found with every question answered and every staff field filled."""
+    template = catalog / "certificate_templates/risai_shomei.html"
+    replace(template, "marks(levels, decision.damage_level)", "marks(levels, decision.damage_levl)")
+    # Jinja fails where the missing value is first used: in the macro marking the chosen level.
+    line = next(n for n, text in enumerate(template.read_text().splitlines(), 1) if "value == chosen" in text)
+    result = check(catalog)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"certificate_templates/risai_shomei.html:{line}: rendering the sample: UndefinedError: "
+        "'dict object' has no attribute 'damage_levl'",
+        "catalog check: 1 error(s), 0 warning(s)",
+    ]
+
+
+def test_an_optional_answer_printed_without_a_guard_is_an_error(catalog: Path) -> None:
+    """災害の名称 is optional: a template printing it unguarded fails on a case that left it out."""
+    template = catalog / "certificate_templates/risai_shomei.html"
+    line = replace(template, 'answers.get("disaster_name")', "answers.disaster_name")
+    result = check(catalog)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"certificate_templates/risai_shomei.html:{line}: rendering the sample with only the required answers: "
+        "UndefinedError: 'dict object' has no attribute 'disaster_name'",
+        "catalog check: 1 error(s), 0 warning(s)",
+    ]
+
+
+def test_a_template_two_procedures_print_is_reported_once(catalog: Path) -> None:
+    definitions = catalog / "forms_catalog"
+    shutil.copy(definitions / "risai_shomei.yaml", definitions / "risai_shomei_copy.yaml")
+    line = replace(catalog / "certificate_templates/risai_shomei.html", "{{ answers.address }}", "{{ answers.adress }}")
+    result = check(catalog)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"certificate_templates/risai_shomei.html:{line}: rendering the sample: UndefinedError: "
+        "'dict object' has no attribute 'adress'",
+        "catalog check: 1 error(s), 0 warning(s)",
+    ]
+
+
 def test_a_template_syntax_error(catalog: Path) -> None:
     line = replace(catalog / "certificate_templates/_base.html", "{{ issue_number }}", "{{ issue_number }")
     result = check(catalog)
