@@ -4,13 +4,13 @@ Parsing for publication stops at the first broken file (:mod:`portal.services.pu
 the catalog wants them all, so ``catalog publish`` runs this first and stores nothing on an error. This loads each workflow and definition on its own the way the app does
 (so cross references, ``show_if`` targets and prefill keys are checked by the same code), compiles every
 certificate template, prints each certificate a procedure names with sample contexts made from the demo
-住民記録 and from the procedure's own questions and its workflow's staff fields (HTML only: WeasyPrint is the
-fixed cost, not the template's logic) and warns of labels without an English translation.
+住民記録 (HTML only: WeasyPrint is the fixed cost, not the template's logic) and warns of labels without an
+English translation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Any
 from babel.messages.pofile import read_po
 from jinja2 import TemplateSyntaxError
 
-from portal.catalog import FieldDef, ProcedureDefinition, load_definition
+from portal.catalog import ProcedureDefinition, load_definition
 from portal.catalog.methods import PaymentMethod
 from portal.certificates import CertificateRenderer, CertificateRenderingError
 from portal.demo import DEMO_MUNICIPALITIES, demo_households
@@ -60,6 +60,7 @@ def check_catalog(
     problems += _compile_templates(renderer, certificates_dir)
     compiled = {p.file for p in problems}
     templates = renderer.available_templates()
+    checked: set[str] = set()
     definitions = sorted(catalog_dir.glob("*.yaml"))
     for file in definitions:
         try:  # a broken workflow still exists: its name is not reported again in every definition using it
@@ -74,10 +75,15 @@ def check_catalog(
             continue
         problems += _unpaid_online(file, _shown(catalog_dir, file), definition, loaded.get(definition.workflow))
         template = definition.certificate
-        if template and _shown(certificates_dir, certificates_dir / f"{template}.html") not in compiled:
-            samples = _sample_contexts(template, definition, loaded.get(definition.workflow))
-            # A template two procedures print fails the same way for both: reported once.
-            problems += [p for p in _render_samples(renderer, certificates_dir, samples) if p not in problems]
+        if (
+            template
+            and template not in checked
+            and _shown(certificates_dir, certificates_dir / f"{template}.html") not in compiled
+        ):
+            checked.add(template)
+            answers = _sample_answers(definition)
+            inputs = _sample_inputs(loaded.get(definition.workflow))
+            problems += _render_samples(renderer, certificates_dir, template, answers, inputs)
     problems += _untranslated([*workflows, *definitions], translations_dir)
     return problems
 
@@ -118,11 +124,29 @@ def _compile_templates(renderer: CertificateRenderer, directory: Path) -> Iterat
             yield Problem(_shown(directory, file), error.lineno, f"template syntax: {error.message}")
 
 
+def _sample_answers(definition: ProcedureDefinition) -> list[tuple[str, dict[str, Any]]]:
+    """Every field answered, then only the required ones that are always asked: both sides of a template's ``if``."""
+    every = {f.name: f.field_type.sample(f) for f in definition.fields}
+    required = {f.name: every[f.name] for f in definition.fields if f.required and f.show_if is None}
+    return [("every answer", every), ("the required answers only", required)]
+
+
+def _sample_inputs(workflow: WorkflowDefinition | None) -> dict[str, dict[str, Any]]:
+    """Every transition's fields filled, as when the case reached 交付 through each of them."""
+    transitions = workflow.transitions if workflow is not None else ()
+    return {t.name: {f.name: f.field_type.sample(f) for f in t.fields} for t in transitions if t.fields}
+
+
 def _render_samples(
-    renderer: CertificateRenderer, directory: Path, samples: Iterator[tuple[str, str, dict[str, Any]]]
+    renderer: CertificateRenderer,
+    directory: Path,
+    template: str,
+    answers: list[tuple[str, dict[str, Any]]],
+    inputs: dict[str, dict[str, Any]],
 ) -> Iterator[Problem]:
-    """The first failure of a template against its sample contexts (one is enough to fix it)."""
-    for template, label, context in samples:
+    """The first failure of the template against each sample context (one is enough to fix it)."""
+    samples = _sample_contexts(template, answers, inputs)
+    for label, context in samples:
         try:
             renderer.render_html(template, context)
         except CertificateRenderingError as error:
@@ -152,39 +176,20 @@ SAMPLES: Mapping[str, Callable[[Mapping[str, Any]], Iterator[tuple[str, dict[str
 
 
 def _sample_contexts(
-    template: str, definition: ProcedureDefinition, workflow: WorkflowDefinition | None
-) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """The template with every question answered and every staff field filled, then with only the required
-    ones (show_if decided on those answers): a template prints what a case may leave out only behind a guard.
-    """
+    template: str, answers: list[tuple[str, dict[str, Any]]], inputs: dict[str, dict[str, Any]]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A template certifying a record gets its record samples and no answers, as when it is issued."""
     data = DEMO_MUNICIPALITIES[0]
     municipality = Municipality(**{k: v for k, v in data.items() if k != "procedures"}, demo=True)
-    numbering = workflow.numbering if workflow is not None else None
-    staff_fields = [t for t in workflow.transitions if t.fields] if workflow is not None else []
-    for every, suffix in ((True, ""), (False, " with only the required answers")):
-        base = certificate_context(
-            municipality,
-            {},
-            issue_number=f"{data['code']}-2026-000001",
-            issued_on=date(2026, 4, 1),
-            number=numbering.number(2026, 1) if numbering else None,
-            inputs={t.name: _sample_answers(t.fields, every) for t in staff_fields},
-            answers=_sample_answers(definition.fields, every),
-        )
-        base["verify_url"] = "https://madoguchi.example.jp/verify/sample"
-        samples = SAMPLES.get(template)
-        for label, context in samples(base) if samples else [("the sample", base)]:
-            yield template, label + suffix, context
-
-
-def _sample_answers(fields: Iterable[FieldDef], every: bool) -> dict[str, Any]:
-    """Each field's sample answer (see FieldType.sample); only the required ones shown by those unless ``every``."""
-    answers: dict[str, Any] = {}
-    for field in fields:
-        shown = field.show_if is None or field.show_if.matches(answers.get(field.show_if.field))
-        if every or (field.required and shown):
-            answers[field.name] = field.field_type.sample(field)
-    return answers
+    base = certificate_context(
+        municipality, {}, issue_number=f"{data['code']}-2026-000001", issued_on=date(2026, 4, 1), inputs=inputs
+    )
+    base["verify_url"] = "https://madoguchi.example.jp/verify/sample"
+    samples = SAMPLES.get(template)
+    if samples:
+        yield from samples(base)
+    else:
+        yield from ((f"the sample with {answered}", dict(base, answers=values)) for answered, values in answers)
 
 
 def _untranslated(files: list[Path], translations_dir: Path) -> Iterator[Problem]:

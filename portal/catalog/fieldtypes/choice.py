@@ -59,6 +59,9 @@ class _Choice(FieldType[CS]):
     def unknown_option(self, field: FieldDef) -> Exception:
         return self.error(field, N_("%(label)sは選択肢から選んでください"))
 
+    def sample(self, field: FieldDef) -> Any:
+        return self.option_values(field)[0]
+
 
 class SelectType(_Choice[ChoiceSettings]):
     name = "select"
@@ -73,9 +76,6 @@ class SelectType(_Choice[ChoiceSettings]):
 
     def display(self, field: FieldDef, value: Any, translate: Translate) -> str:
         return "" if value is None else self.label_of(field, value, translate)
-
-    def sample(self, field: FieldDef) -> str:
-        return self.option_values(field)[0]
 
 
 class RadioType(SelectType):
@@ -106,7 +106,7 @@ class CheckboxesType(_Choice[CheckboxesSettings]):
         return translate(SEPARATOR).join(self.label_of(field, item, translate) for item in value or ())
 
     def sample(self, field: FieldDef) -> list[str]:
-        return list(self.option_values(field))
+        return list(self.option_values(field)[: self.settings(field).min_selected or 1])
 
 
 class CheckboxType(FieldType[NoSettings]):
@@ -127,11 +127,11 @@ class CheckboxType(FieldType[NoSettings]):
     def display(self, field: FieldDef, value: Any, translate: Translate) -> str:
         return translate(N_("はい")) if value else translate(N_("いいえ"))
 
-    def sample(self, field: FieldDef) -> bool:
-        return True
-
     def option_values(self, field: FieldDef) -> tuple[str, ...]:
         return ("true",)  # an unticked box has no answer
+
+    def sample(self, field: FieldDef) -> bool:
+        return True
 
 
 register(SelectType())

@@ -31,7 +31,7 @@ class EmailType(FieldType[NoSettings]):
             raise self.error(field, N_("%(label)sはメールアドレスの形式で入力してください")) from None
 
     def sample(self, field: FieldDef) -> str:
-        return "madoguchi@example.jp"
+        return "resident@example.jp"
 
 
 class PhoneType(FieldType[NoSettings]):

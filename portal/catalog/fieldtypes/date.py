@@ -115,10 +115,13 @@ class DateType(FieldType[DateSettings]):
         return "" if value is None else format_date(date.fromisoformat(value), with_seireki=True)
 
     def sample(self, field: FieldDef) -> str:
-        """Today, or the bound it is outside of."""
+        """Today, or the nearest day the bounds allow."""
         settings, today = self.settings(field), jst.today()
-        day = max(today, settings.min.resolve(today)) if settings.min is not None else today
-        return (min(day, settings.max.resolve(today)) if settings.max is not None else day).isoformat()
+        if settings.min is not None and today < (earliest := settings.min.resolve(today)):
+            return earliest.isoformat()
+        if settings.max is not None and today > (latest := settings.max.resolve(today)):
+            return latest.isoformat()
+        return today.isoformat()
 
 
 register(DateType())

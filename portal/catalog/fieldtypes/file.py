@@ -103,8 +103,8 @@ class FileType(FieldType[FileSettings]):
 
     def sample(self, field: FieldDef) -> list[dict[str, Any]]:
         kind = self.settings(field).accept[0]
-        ref = AttachmentRef("0" * 32, f"sample.{kind.value}", kind.media_type, 1000, "0" * 64)
-        return [ref.to_json()]
+        name = f"sample.{kind.value}"
+        return [AttachmentRef("0" * 32, name, kind.media_type, 1, "0" * 64).to_json()]
 
 
 register(FileType())

@@ -42,7 +42,7 @@ class HouseholdMembersType(SuppliedChoicesType):
         return self.display_among(field, value, translate, None)
 
     def sample(self, field: FieldDef) -> list[str]:
-        return []  # person ids come from a household read at request time; a definition has none
+        return ["sample-person"]
 
     def display_among(self, field: FieldDef, value: Any, translate: Translate, choices: Choices | None) -> str:
         """By name; an id the household no longer holds (or a household that cannot be read) as stored."""

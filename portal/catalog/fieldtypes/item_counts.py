@@ -37,6 +37,9 @@ class ItemCountsType(FieldType[ItemCountsSettings]):
     def amount(self, field: FieldDef, value: Any) -> int:
         return sum(value.values())
 
+    def sample(self, field: FieldDef) -> dict[str, int]:
+        return {self.settings(field).items[0].value: 1}
+
     def input_names(self, field: FieldDef) -> tuple[str, ...]:
         return tuple(f"{field.name}-{item.value}" for item in self.settings(field).items)
 
@@ -73,9 +76,6 @@ class ItemCountsType(FieldType[ItemCountsSettings]):
             Message(_COUNT, {"item": labels.get(key, key), "count": count}).render(translate)
             for key, count in (value or {}).items()
         )
-
-    def sample(self, field: FieldDef) -> dict[str, int]:
-        return {item.value: 1 for item in self.settings(field).items}
 
 
 register(ItemCountsType())

@@ -37,7 +37,7 @@ class KanaType(FieldType[KanaSettings]):
         return self.check_length(field, text, settings.max_length)
 
     def sample(self, field: FieldDef) -> str:
-        return "ミホン"
+        return "ミホン\u3000タロウ"
 
 
 register(KanaType())

@@ -49,11 +49,6 @@ class NumberType(FieldType[NumberSettings]):
     def amount(self, field: FieldDef, value: Any) -> int:
         return int(value)
 
-    def sample(self, field: FieldDef) -> int:
-        settings = self.settings(field)
-        low = 1 if settings.min is None else settings.min
-        return low if settings.max is None else min(low, settings.max)
-
     def parse_present(self, field: FieldDef, raw: Raw) -> int:
         settings = self.settings(field)
         number = parse_int(self, field, self.first(raw, field.name))
@@ -69,6 +64,10 @@ class NumberType(FieldType[NumberSettings]):
                 raise self.error(field, N_("%(label)sは%(min)d以上の数を入力してください"), min=low)
             raise self.error(field, N_("%(label)sは%(max)d以下の数を入力してください"), max=high)
         return number
+
+    def sample(self, field: FieldDef) -> int:
+        low, high = self.settings(field).min, self.settings(field).max
+        return low if low is not None else 1 if high is None or high >= 1 else high
 
 
 register(NumberType())

@@ -33,7 +33,7 @@ class PostalCodeType(FieldType[PostalCodeSettings]):
         return "" if value is None else f"〒{value[:3]}-{value[3:]}"
 
     def sample(self, field: FieldDef) -> str:
-        return "1000001"
+        return "1000013"
 
     def check(self, field: FieldDef, fields: Mapping[str, FieldDef]) -> Iterator[Problem]:
         target = self.settings(field).fills
