@@ -246,7 +246,10 @@ def _fee_hint(definition: ProcedureDefinition) -> str:
 def _procedure_page(definition: ProcedureDefinition, raw: dict[str, list[str]], errors: dict[str, Message]) -> str:
     hints = {
         "fee": _fee_hint(definition),
-        "processing_days": _("空欄ならカタログの標準処理期間（%(days)d日）です。", days=definition.processing_days),
+        "processing_days": _(
+            "開庁日（土日・祝日・年末年始・閉庁日を除く日）の数です。空欄ならカタログの標準処理期間（%(days)d日）です。",
+            days=definition.processing_days,
+        ),
         "contact_name": _("手続きの案内と受付票に表示します。空欄なら表示しません。"),
         "help": _("手続きの案内ページに表示します。"),
     }
