@@ -220,3 +220,31 @@ def test_only_the_municipalitys_administrators_close_its_offices(browser, db_ses
     clerk = browser("staff-mihon-clerk")
     assert submit(clerk, ADD, closing(day), token_from="/backoffice/").status_code == 403
     assert everything(db_session) == before
+
+
+def _cli(app, *args: str):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner().invoke(args=["municipality", *args])
+
+
+def test_the_command_line_closes_and_reopens_with_the_same_checks(app, client, db_session) -> None:
+    friday = a_friday_before_an_open_monday()
+    monday = friday + timedelta(days=3)
+    result = _cli(app, "close", MIHON, friday.isoformat(), "--until", monday.isoformat(), "--reason", "システム更新")
+    assert result.exit_code == 0, result.output
+    assert result.output == f"{MIHON} is closed on {friday.isoformat()}, {monday.isoformat()}\n"
+    assert [day for _, day, _ in closures(db_session)] == [friday, monday]
+    entry = audit_entries(db_session)[-1]
+    assert (entry.action, entry.actor_id) == (AuditAction.CLOSURE_ADDED, None)
+
+    before = everything(db_session)
+    refused = _cli(app, "close", MIHON, (friday + timedelta(days=1)).isoformat(), "--reason", " ")
+    assert refused.exit_code == 1
+    assert "--reason: 閉庁の理由は1文字以上100文字以内にしてください。" in refused.output
+    weekend = _cli(app, "close", MIHON, (friday + timedelta(days=1)).isoformat(), "--reason", "土曜")
+    assert "DAY: " in weekend.output and "もともと閉庁日です（土曜日・日曜日）" in weekend.output
+    assert everything(db_session) == before
+
+    assert _cli(app, "reopen", MIHON, friday.isoformat()).exit_code == 0
+    assert [day for _, day, _ in closures(db_session)] == [monday]
+    again = _cli(app, "reopen", MIHON, friday.isoformat())
+    assert again.exit_code == 1 and f"DAY: {friday.isoformat()} は閉庁日として登録されていません。" in again.output
