@@ -116,6 +116,7 @@ def test_every_broken_file_is_reported_at_once(catalog: Path) -> None:
 
 def test_online_payment_on_a_workflow_that_never_waits_for_it_is_an_error(catalog: Path) -> None:
     replace(catalog / "workflows/juminhyo.yaml", "requires: [record_match, paid]", "requires: [record_match]")
+    replace(catalog / "workflows/juminhyo.yaml", "clock: paused_until_paid", "clock: running")  # nothing to wait for
     line = replace(catalog / "forms_catalog/juminhyo.yaml", "payment_methods: [", "payment_methods: [")
     result = check(catalog)
     assert result.exit_code == 1
