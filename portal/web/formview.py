@@ -27,6 +27,7 @@ from portal.catalog import (
     validate,
 )
 from portal.catalog.datebound import TODAY, DateBound
+from portal.catalog.fieldtypes.bank_account import KIND_CHOICES
 from portal.catalog.fieldtypes.base import Raw
 from portal.japan import jst
 from portal.messages import Message
@@ -72,6 +73,8 @@ class FieldView:
     max_count: int | None = None  # a file field's files at most
     file_hint: str | None = None  # what a file field accepts
     locked: bool = False  # a file field shown without 削除 or a file input (the correction form)
+    invalid_input: str | None = None  # the input of a several-input field the error is about; None: all of them
+    invalid_id: str | None = None  # that input's id, which the error summary links to (else to input_id)
 
 
 @dataclass(frozen=True)
@@ -86,8 +89,8 @@ def _options(choices: Any) -> list[tuple[str, str]]:
     return [(option.value, gettext(option.label)) for option in choices or ()]
 
 
-def _era_options() -> list[tuple[str, str]]:
-    return [(key, gettext(label)) for key, label in ERA_CHOICES]
+def _translated(choices: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(key, gettext(label)) for key, label in choices]
 
 
 def _bound(settings: Any, name: str) -> int | str | None:
@@ -108,7 +111,9 @@ def field_view(
     if supplied:
         options = list(choices or ())
     elif widget == "date":
-        options = _era_options()
+        options = _translated(ERA_CHOICES)
+    elif widget == "bank_account":
+        options = _translated(KIND_CHOICES)
     else:
         options = _options(getattr(settings, "options", None))
     return FieldView(
@@ -132,8 +137,23 @@ def field_view(
         show_if_values=list(f.show_if.accepted) if f.show_if else [],
         fills=getattr(settings, "fills", None),
         unanswerable=supplied and choices is None,
+        **_invalid_input(f, raw, f"{id_prefix}{f.name}", error),
         **(_file_view(f, raw) if widget == "file" else {}),
     )
+
+
+def _invalid_input(f: FieldDef, raw: Raw, input_id: str, error: Message | None) -> dict[str, Any]:
+    """Which input of a several-input field the error concerns (when its type can tell), and the id linked to: the
+    field's first input has ``input_id``, the others ``input_id`` and their own name after the field's
+    (``field-account-branch``), as the macros write them."""
+    invalid = f.field_type.error_input(f, raw) if error else None
+    if invalid is None:
+        return {}
+    first = f.field_type.input_names(f)[0]
+    return {
+        "invalid_input": invalid,
+        "invalid_id": input_id if invalid == first else input_id + invalid.removeprefix(f.name),
+    }
 
 
 def _file_view(f: FieldDef, raw: Raw) -> dict[str, Any]:
@@ -232,12 +252,12 @@ def has_file_field(pages: list[PageView]) -> bool:
 
 
 def error_summary(pages: list[PageView]) -> list[tuple[str, str]]:
-    return [(f.input_id, f.error) for page in pages for f in page.fields if f.error]
+    return [(f.invalid_id or f.input_id, f.error) for page in pages for f in page.fields if f.error]
 
 
 def transition_errors(views: Mapping[str, list[FieldView]]) -> list[tuple[str, str]]:
     """The error summary of a case page whose transition fields were refused."""
-    return [(f.input_id, f.error) for fields in views.values() for f in fields if f.error]
+    return [(f.invalid_id or f.input_id, f.error) for fields in views.values() for f in fields if f.error]
 
 
 def form_data(form: Mapping[str, Any]) -> dict[str, list[str]]:

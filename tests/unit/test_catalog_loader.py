@@ -112,7 +112,10 @@ def test_error_names_the_directory_relative_file(tmp_path: Path) -> None:
 def test_unknown_field_type_lists_the_known_ones(tmp_path: Path) -> None:
     error = load_error(tmp_path, MINIMAL.replace("type: text", "type: signature"))
     assert (error.path, error.line) == (("pages", 0, "fields", 0, "type"), 12)
-    assert "unknown field type 'signature'; known types: address, checkbox, checkboxes, date" in error.message
+    assert (
+        "unknown field type 'signature'; known types: address, bank_account, checkbox, checkboxes, date"
+        in error.message
+    )
 
 
 def test_unknown_top_level_key(tmp_path: Path) -> None:
