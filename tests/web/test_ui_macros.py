@@ -450,12 +450,14 @@ def test_a_bank_account_error_marks_the_input_it_is_about(render: Any) -> None:
     assert described_by(doc.find_all("fieldset")[0]) == ["field-account-error"]
     invalid = [i["name"] for i in doc.find_all("input") if i.attrs.get("aria-invalid") == "true"]
     assert invalid == ["account-branch"]
+    assert "bank-account__kind--invalid" not in doc.find_all("fieldset")[1].classes()  # radios not outlined
 
 
 def test_a_bank_account_error_about_the_whole_marks_every_typed_input(render: Any) -> None:
     doc = field_html(render, view("account", "bank_account", error="受取口座を入力してください", options=BANK_KINDS))
     invalid = [i["name"] for i in doc.find_all("input") if i.attrs.get("aria-invalid") == "true"]
     assert invalid == ["account-bank", "account-branch", "account-number", "account-holder"]
+    assert "bank-account__kind--invalid" in doc.find_all("fieldset")[1].classes()
 
 
 # --- behaviour hooks for portal.js ---------------------------------------------------------------
