@@ -24,7 +24,18 @@ Path_ = tuple[str | int, ...]
 # definition rule's error), and keys holding a list of such strings. Babel extracts them (portal.babel_yaml);
 # loaders check them.
 TRANSLATABLE_KEYS = frozenset(
-    {"title", "summary", "description", "label", "help", "fee_note", "pattern_message", "confirm", "message"}
+    {
+        "title",
+        "summary",
+        "description",
+        "label",
+        "item_label",
+        "help",
+        "fee_note",
+        "pattern_message",
+        "confirm",
+        "message",
+    }
 )
 TRANSLATABLE_LISTS = frozenset({"requirements"})
 

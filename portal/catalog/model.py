@@ -18,6 +18,7 @@ from portal.catalog import registry
 from portal.catalog.conditions import Frozen, Identifier, ShowIf
 from portal.catalog.fees import Fee
 from portal.catalog.fieldtypes.base import FieldType, Settings
+from portal.catalog.fieldtypes.group import GroupSettings
 from portal.catalog.methods import PaymentMethod, ReceiptMethod
 from portal.catalog.rules import Rule
 from portal.identity import PROFILE_KEYS
@@ -91,6 +92,10 @@ class FieldDef(Frozen):
     @property
     def field_type(self) -> FieldType[Any]:
         return registry.get(self.type)
+
+
+# A repeating group's settings hold fields: resolved now that FieldDef exists.
+GroupSettings.model_rebuild(_types_namespace={"FieldDef": FieldDef})
 
 
 class Page(Frozen):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from portal.catalog.fieldtypes.base import Choices, FieldError, Raw, SuppliedChoicesType, Translate
+from portal.catalog.fieldtypes.group import GroupError, GroupType
 from portal.catalog.model import FieldDef, ProcedureDefinition
 from portal.catalog.rules import Rule, broken_rules
 from portal.messages import Message
@@ -18,7 +19,8 @@ from portal.messages import Message
 @dataclass(frozen=True)
 class ValidationResult:
     values: dict[str, Any] = field(default_factory=dict)  # visible fields only; None = left empty
-    errors: dict[str, Message] = field(default_factory=dict)  # in field order
+    # In field order, by field name; a repeating group's by row (``children-2-birth_date``, see error_field).
+    errors: dict[str, Message] = field(default_factory=dict)
     hidden: frozenset[str] = frozenset()  # fields whose show_if does not hold, on every page
 
     @property
@@ -75,6 +77,11 @@ def validate_fields(
                 value = field_type.choose(field_def, value, (choices or {}).get(field_def.name))
             if value is None and field_def.required:
                 raise field_type.error(field_def, field_type.required_msgid)
+        except GroupError as exc:
+            invalid.add(field_def.name)
+            if field_def.name in reported:
+                errors.update(exc.errors)
+            continue
         except FieldError as exc:
             invalid.add(field_def.name)
             if field_def.name in reported:
@@ -87,8 +94,13 @@ def validate_fields(
     for name, message in broken_rules(rules, parsed, invalid, by_name).items():
         if name in reported:
             errors.setdefault(name, message)
-    in_field_order = {name: errors[name] for name in by_name if name in errors}
+    in_field_order = {key: errors[key] for name in by_name for key in errors if error_field(key) == name}
     return ValidationResult(values=values, errors=in_field_order, hidden=frozenset(hidden))
+
+
+def error_field(key: str) -> str:
+    """The field an error key belongs to: itself, or the group of a row's (field names hold no "-")."""
+    return key.split("-", 1)[0]
 
 
 def prefill(definition: ProcedureDefinition, profile_values: Mapping[str, str]) -> dict[str, Any]:
@@ -122,6 +134,7 @@ class Answer:
     name: str
     label: str
     text: str
+    rows: list[tuple[str, list[tuple[str, str]]]] | None = None  # a repeating group's: (heading, [(label, text)])
 
 
 @dataclass(frozen=True)
@@ -142,14 +155,16 @@ def answers_by_page(
     Fields whose choices are supplied show their answers by ``choices`` labels (names, not person ids)."""
     pages = []
     for page in definition.pages:
-        answers = [
-            Answer(f.name, translate(f.label), _display(f, values[f.name], translate, choices))
-            for f in page.fields
-            if f.name in values
-        ]
+        answers = [_answer(f, values[f.name], translate, choices) for f in page.fields if f.name in values]
         if answers:
             pages.append(AnsweredPage(page.key, translate(page.title), answers))
     return pages
+
+
+def _answer(field_def: FieldDef, value: Any, translate: Translate, choices: Mapping[str, Choices] | None) -> Answer:
+    field_type = field_def.field_type
+    rows = field_type.rows_display(field_def, value, translate) if isinstance(field_type, GroupType) else None
+    return Answer(field_def.name, translate(field_def.label), _display(field_def, value, translate, choices), rows)
 
 
 def display_answers(
@@ -158,9 +173,10 @@ def display_answers(
     translate: Translate,
     choices: Mapping[str, Choices] | None = None,
 ) -> list[tuple[str, list[tuple[str, str]]]]:
-    """(page title, [(field label, answer text)]) for the answered fields (see :func:`answers_by_page`)."""
+    """(page title, [(field label, answer text)]) for the answered fields (see :func:`answers_by_page`); a repeating
+    group's answer is its rows instead of a text, [(row heading, [(label, text)])]."""
     return [
-        (page.title, [(answer.label, answer.text) for answer in page.answers])
+        (page.title, [(answer.label, answer.rows or answer.text) for answer in page.answers])
         for page in answers_by_page(definition, values, translate, choices)
     ]
 

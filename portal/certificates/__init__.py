@@ -22,7 +22,8 @@ Context contract (every key is required: templates use StrictUndefined)::
     answers:         {field name: value}, the application's answers as stored (dates ISO strings, a repeating
                      group a list of {field name: value} rows); a field left empty or hidden is absent. What
                      the municipality certifies from the application, after staff checked it (a 転出先, the
-                     damaged property's address); a record's facts come from the record, never from here
+                     damaged property's address). Absent for a template that certifies a record (juminhyo):
+                     a record's facts come from the record, never from what the applicant typed
 
 juminhyo (住民票の写し) also reads what the 住民記録 held at issue time, never the applicant's answers::
 

@@ -81,7 +81,9 @@ def check_catalog(
             and _shown(certificates_dir, certificates_dir / f"{template}.html") not in compiled
         ):
             checked.add(template)
-            problems += _render_samples(renderer, certificates_dir, template)
+            answers = _sample_answers(definition)
+            inputs = _sample_inputs(loaded.get(definition.workflow))
+            problems += _render_samples(renderer, certificates_dir, template, answers, inputs)
     problems += _untranslated([*workflows, *definitions], translations_dir)
     return problems
 
@@ -122,9 +124,29 @@ def _compile_templates(renderer: CertificateRenderer, directory: Path) -> Iterat
             yield Problem(_shown(directory, file), error.lineno, f"template syntax: {error.message}")
 
 
-def _render_samples(renderer: CertificateRenderer, directory: Path, template: str) -> Iterator[Problem]:
+def _sample_answers(definition: ProcedureDefinition) -> list[tuple[str, dict[str, Any]]]:
+    """Every field answered, then only the required ones that are always asked: both sides of a template's ``if``."""
+    every = {f.name: f.field_type.sample(f) for f in definition.fields}
+    required = {f.name: every[f.name] for f in definition.fields if f.required and f.show_if is None}
+    return [("every answer", every), ("the required answers only", required)]
+
+
+def _sample_inputs(workflow: WorkflowDefinition | None) -> dict[str, dict[str, Any]]:
+    """Every transition's fields filled, as when the case reached 交付 through each of them."""
+    transitions = workflow.transitions if workflow is not None else ()
+    return {t.name: {f.name: f.field_type.sample(f) for f in t.fields} for t in transitions if t.fields}
+
+
+def _render_samples(
+    renderer: CertificateRenderer,
+    directory: Path,
+    template: str,
+    answers: list[tuple[str, dict[str, Any]]],
+    inputs: dict[str, dict[str, Any]],
+) -> Iterator[Problem]:
     """The first failure of the template against each sample context (one is enough to fix it)."""
-    for label, context in _sample_contexts(template):
+    samples = _sample_contexts(template, answers, inputs)
+    for label, context in samples:
         try:
             renderer.render_html(template, context)
         except CertificateRenderingError as error:
@@ -153,13 +175,21 @@ SAMPLES: Mapping[str, Callable[[Mapping[str, Any]], Iterator[tuple[str, dict[str
 """Per template, sample contents as portal.services.certificates.CERTIFIED_CONTENT builds them."""
 
 
-def _sample_contexts(template: str) -> Iterator[tuple[str, dict[str, Any]]]:
+def _sample_contexts(
+    template: str, answers: list[tuple[str, dict[str, Any]]], inputs: dict[str, dict[str, Any]]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A template certifying a record gets its record samples and no answers, as when it is issued."""
     data = DEMO_MUNICIPALITIES[0]
     municipality = Municipality(**{k: v for k, v in data.items() if k != "procedures"}, demo=True)
-    base = certificate_context(municipality, {}, issue_number=f"{data['code']}-2026-000001", issued_on=date(2026, 4, 1))
+    base = certificate_context(
+        municipality, {}, issue_number=f"{data['code']}-2026-000001", issued_on=date(2026, 4, 1), inputs=inputs
+    )
     base["verify_url"] = "https://madoguchi.example.jp/verify/sample"
     samples = SAMPLES.get(template)
-    yield from samples(base) if samples else [("the sample", base)]
+    if samples:
+        yield from samples(base)
+    else:
+        yield from ((f"the sample with {answered}", dict(base, answers=values)) for answered, values in answers)
 
 
 def _untranslated(files: list[Path], translations_dir: Path) -> Iterator[Problem]:

@@ -82,10 +82,13 @@ def _definition(definition: ProcedureDefinition) -> Entities:
 def _field(field: FieldDef, kind: str, name: str, place: dict[str, Any]) -> Entities:
     """A field (a definition's, or a transition's ``kind`` input named ``name``) and each of its options."""
     attributes = field.model_dump(mode="json", exclude={"name", "settings"}, by_alias=True)
-    settings = field.settings.model_dump(mode="json", by_alias=True)
+    subs: tuple[FieldDef, ...] = getattr(field.settings, "fields", ())  # a repeating group's, each compared alone
+    settings = field.settings.model_dump(mode="json", by_alias=True, exclude={"fields"})
     choices = [key for key, value in settings.items() if _is_choices(value)]  # options, items, …
     kept = {key: value for key, value in settings.items() if key not in choices}
     found: Entities = {f"{kind} {name}": {**place, **attributes, **kept}}
+    for sub in subs:
+        found |= _field(sub, kind, f"{name}.{sub.name}", {"group": name})
     for key in choices:
         for choice in settings[key]:
             found[f"option {name}={choice['value']}"] = {k: v for k, v in choice.items() if k != "value"}

@@ -75,7 +75,7 @@ def reserve_certificate(
         issued_on=issued_on,
         number=submission.assigned_number,
         inputs=recorded_inputs(submission),
-        answers=submission.answers,
+        answers=None if template.name in CERTIFIED_CONTENT else submission.answers,  # a record's: the record only
     )
     code = signing.verification_code(issue_number, content_digest(context))
     context["verify_url"] = signing.verify_url(issue_number, code)
@@ -194,7 +194,7 @@ def certificate_context(
         "issued_on": issued_on.isoformat(),
         "number": number,
         "inputs": {name: dict(values) for name, values in (inputs or {}).items()},
-        "answers": dict(answers or {}),
+        **({"answers": dict(answers)} if answers is not None else {}),
         **content,
     }
 

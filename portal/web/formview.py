@@ -7,7 +7,7 @@ field with ids, translated labels, raw values and the error, so templates contai
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -29,6 +29,7 @@ from portal.catalog import (
 from portal.catalog.datebound import TODAY, DateBound
 from portal.catalog.fieldtypes.bank_account import KIND_CHOICES
 from portal.catalog.fieldtypes.base import Raw
+from portal.catalog.fieldtypes.group import GroupType
 from portal.japan import jst
 from portal.messages import Message
 from portal.records.model import Household
@@ -42,8 +43,11 @@ AUTOCOMPLETE_BY_PREFILL = {
     "address": "street-address",
 }
 AUTOCOMPLETE_BY_WIDGET = {"phone": "tel", "email": "email"}
-# The CSRF token, 「住所を検索」, 次へ/戻る and an attachment's 削除
-NOT_ANSWERS = frozenset({"csrf_token", "lookup", "action", attachments.REMOVE})
+GROUP_ADD = "group_add"  # a repeating group's 追加 button; its value names the group
+GROUP_REMOVE = "group_remove"  # a row's 削除 button; its value is "<group>-<row number>"
+ROW_PLACEHOLDER = "__N__"
+# The CSRF token, 「住所を検索」, 次へ/戻る, an attachment's 削除 and a group's 追加/削除
+NOT_ANSWERS = frozenset({"csrf_token", "lookup", "action", attachments.REMOVE, GROUP_ADD, GROUP_REMOVE})
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,19 @@ class FieldView:
     locked: bool = False  # a file field shown without 削除 or a file input (the correction form)
     invalid_input: str | None = None  # the input of a several-input field the error is about; None: all of them
     invalid_id: str | None = None  # that input's id, which the error summary links to (else to input_id)
+    group_rows: list[GroupRow] = field(default_factory=list)  # a repeating group's rows, each its fields' views
+    row_template: GroupRow | None = None  # a group's blank row numbered ROW_PLACEHOLDER, for portal.js
+    item_label: str | None = None  # what a group's row is (児童), for 「児童を追加」
+    least_rows: int = 0  # a group's rows that cannot be removed (its min when required)
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    number: int | str  # from 1, or ROW_PLACEHOLDER
+    heading: str  # 「児童 2」
+    input_id: str  # the row's fieldset, where 追加 leads
+    fields: list[FieldView]
+    removable: bool  # more rows are shown than the group needs
 
 
 @dataclass(frozen=True)
@@ -102,9 +119,15 @@ def _bound(settings: Any, name: str) -> int | str | None:
 
 
 def field_view(
-    f: FieldDef, raw: Raw, error: Message | None, choices: Choices | None = None, id_prefix: str = "field-"
+    f: FieldDef,
+    raw: Raw,
+    error: Message | None,
+    choices: Choices | None = None,
+    id_prefix: str = "field-",
+    errors: Mapping[str, Message] | None = None,
 ) -> FieldView:
-    """``id_prefix`` keeps ids unique where several forms share a page (a case's transitions)."""
+    """``id_prefix`` keeps ids unique where several forms share a page (a case's transitions); ``errors`` are the
+    whole form's, where a repeating group finds its rows'."""
     settings = f.settings
     widget = registry.get(f.type).widget
     supplied = isinstance(f.field_type, SuppliedChoicesType)
@@ -139,6 +162,7 @@ def field_view(
         unanswerable=supplied and choices is None,
         **_invalid_input(f, raw, f"{id_prefix}{f.name}", error),
         **(_file_view(f, raw) if widget == "file" else {}),
+        **(_group_view(f, raw, errors or {}, id_prefix) if widget == "group" else {}),
     )
 
 
@@ -153,6 +177,38 @@ def _invalid_input(f: FieldDef, raw: Raw, input_id: str, error: Message | None) 
     return {
         "invalid_input": invalid,
         "invalid_id": input_id if invalid == first else input_id + invalid.removeprefix(f.name),
+    }
+
+
+def _group_view(f: FieldDef, raw: Raw, errors: Mapping[str, Message], id_prefix: str) -> dict[str, Any]:
+    """Each shown row's fields, named and identified by row (``children-2-birth_date``), with their errors; and a
+    blank row numbered ``ROW_PLACEHOLDER`` that portal.js copies to add a row in the page."""
+    group = f.field_type
+    assert isinstance(group, GroupType)
+    settings = group.settings(f)
+    least = group.rows_shown_at_least(f)
+    shown = max(group.row_count(f, raw), least)
+
+    def row(number: int | str, raw: Raw) -> GroupRow:
+        prefix = f"{f.name}-{number}-"
+        # Each sub field as if named by its row, so that whatever reads its inputs by name reads the row's.
+        views = [
+            field_view(
+                sub.model_copy(update={"name": prefix + sub.name}),
+                raw,
+                errors.get(prefix + sub.name),
+                id_prefix=id_prefix,
+            )
+            for sub in settings.fields
+        ]
+        heading = gettext("%(item)s %(number)s", item=gettext(settings.item_label), number=number)
+        return GroupRow(number, heading, f"{id_prefix}{f.name}-{number}", views, shown > least)
+
+    return {
+        "group_rows": [row(number, raw) for number in range(1, shown + 1)],
+        "row_template": row(ROW_PLACEHOLDER, {}),
+        "item_label": gettext(settings.item_label),
+        "least_rows": least,
     }
 
 
@@ -173,7 +229,10 @@ def page_views(
 ) -> list[PageView]:
     """Every page at once (the correction form)."""
     return [
-        _page_view(page, [field_view(f, raw, errors.get(f.name), (choices or {}).get(f.name)) for f in page.fields])
+        _page_view(
+            page,
+            [field_view(f, raw, errors.get(f.name), (choices or {}).get(f.name), errors=errors) for f in page.fields],
+        )
         for page in definition.pages
     ]
 
@@ -211,7 +270,7 @@ def step_view(
         elsewhere = f.show_if is not None and f.show_if.field not in on_page
         if elsewhere and f.name in hidden:
             continue
-        view = field_view(f, raw, errors.get(f.name), (choices or {}).get(f.name))
+        view = field_view(f, raw, errors.get(f.name), (choices or {}).get(f.name), errors=errors)
         fields.append(replace(view, show_if_field=None, show_if_values=[]) if elsewhere else view)
     return _page_view(page, fields)
 
@@ -252,7 +311,20 @@ def has_file_field(pages: list[PageView]) -> bool:
 
 
 def error_summary(pages: list[PageView]) -> list[tuple[str, str]]:
-    return [(f.invalid_id or f.input_id, f.error) for page in pages for f in page.fields if f.error]
+    """(input id, message) of every error shown, a group's rows' in row order after the group's own."""
+    return [
+        (view.invalid_id or view.input_id, view.error)
+        for page in pages
+        for f in page.fields
+        for view in _with_rows(f)
+        if view.error
+    ]
+
+
+def _with_rows(view: FieldView) -> Iterator[FieldView]:
+    yield view
+    for row in view.group_rows:
+        yield from row.fields
 
 
 def transition_errors(views: Mapping[str, list[FieldView]]) -> list[tuple[str, str]]:
@@ -284,3 +356,27 @@ def lookup_address(definition: ProcedureDefinition, raw: dict[str, list[str]], f
         flash(gettext("郵便番号から住所を入力しました。番地などを続けて入力してください。"), "info")
     else:
         flash(gettext("その郵便番号の住所が見つかりませんでした。住所を直接入力してください。"), "error")
+
+
+def change_rows(
+    fields: Sequence[FieldDef], raw: Raw, form: Mapping[str, str]
+) -> tuple[dict[str, list[str]], str] | None:
+    """A repeating group's 追加 or 削除 button without JavaScript: ``raw`` with the row added or removed, and the id
+    of the element to show next (the new row, or the group); None when neither button was pressed."""
+    if GROUP_ADD in form:
+        name, number = form[GROUP_ADD], None
+    elif GROUP_REMOVE in form:
+        name, _dash, number = form[GROUP_REMOVE].rpartition("-")
+    else:
+        return None
+    group = next((f for f in fields if f.name == name and isinstance(f.field_type, GroupType)), None)
+    if group is None:
+        abort(400)
+    field_type = group.field_type
+    assert isinstance(field_type, GroupType)
+    if number is None:
+        added = field_type.with_row_added(group, raw)
+        return added, f"field-{name}-{field_type.row_count(group, added)}"
+    if not number.isdigit():
+        abort(400)
+    return field_type.with_row_removed(group, raw, int(number)), f"field-{name}"

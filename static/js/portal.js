@@ -2,7 +2,8 @@
  * 窓口 — progressive enhancement only, no framework and no build step.
  *
  * Every form works without this file: the server decides again which conditional fields apply, and
- * 「住所を検索」 is a real submit button (name="lookup") that the view answers with a re-rendered form.
+ * 「住所を検索」 is a real submit button (name="lookup") that the view answers with a re-rendered form, and so
+ * are a repeating group's 追加 and 削除.
  * Wording shown here comes from data-msg-* attributes rendered through Babel, so it is translated.
  */
 (function () {
@@ -121,12 +122,73 @@
     if (!input) {
       return false;
     }
-    var group = input.closest(".field__fieldset");
-    var caption = group
-      ? group.querySelector("legend")
-      : document.querySelector('label[for="' + CSS.escape(input.id) + '"]');
-    (caption || input).scrollIntoView();
+    // The field's own wrapper starts with its label or legend (a row's field: its own, not the group's).
+    (input.closest(".field") || input).scrollIntoView();
     input.focus({ preventScroll: true });
+    return true;
+  }
+
+  /* Repeating groups --------------------------------------------------------------------------
+     追加 copies the group's <template> row (numbered __N__) and 削除 takes a row out and renumbers the
+     rows after it, in the page; without this file both are submit buttons the server answers the same
+     way. The hidden "<group>-rows" input tells the server how many rows were shown. */
+
+  function rowsOf(group) {
+    return Array.prototype.filter.call(group.children, function (child) {
+      return child.hasAttribute("data-group-row");
+    });
+  }
+
+  function renumberRow(group, row, number) {
+    var pattern = new RegExp("(^|\\s|field-)" + group.dataset.group + "-\\d+(?=-|\\s|$)", "g");
+    var replacement = "$1" + group.dataset.group + "-" + number;
+    [row].concat(Array.prototype.slice.call(row.querySelectorAll("[id], [name], [for], [aria-describedby]")))
+      .forEach(function (element) {
+        ["id", "name", "for", "aria-describedby"].forEach(function (attribute) {
+          var value = element.getAttribute(attribute);
+          if (value) {
+            element.setAttribute(attribute, value.replace(pattern, replacement));
+          }
+        });
+      });
+    var heading = group.dataset.groupHeading.split("__N__").join(String(number));
+    row.querySelector(".group__heading").textContent = heading;
+    var remove = row.querySelector(".group__remove");
+    remove.value = group.dataset.group + "-" + number;
+    remove.textContent = group.dataset.groupRemoveLabel.split("__N__").join(String(number));
+  }
+
+  function updateGroup(group) {
+    var rows = rowsOf(group);
+    group.querySelector("[data-group-rows]").value = String(rows.length);
+    rows.forEach(function (row) {
+      row.querySelector(".group__remove").hidden = rows.length <= Number(group.dataset.groupLeast);
+    });
+    group.querySelector(".group__add").hidden = rows.length >= Number(group.dataset.groupMax);
+  }
+
+  function addRow(button) {
+    var group = button.closest("[data-group]");
+    var template = group.querySelector("template[data-group-template]");
+    var number = rowsOf(group).length + 1;
+    button.insertAdjacentHTML("beforebegin", template.innerHTML.split("__N__").join(String(number)));
+    var row = button.previousElementSibling;
+    updateGroup(group);
+    row.focus();
+    return true;
+  }
+
+  function removeRow(button) {
+    var group = button.closest("[data-group]");
+    var row = button.closest("[data-group-row]");
+    var rows = rowsOf(group);
+    var index = rows.indexOf(row);
+    row.remove();
+    rows.slice(index + 1).forEach(function (later, offset) {
+      renumberRow(group, later, index + 1 + offset);
+    });
+    updateGroup(group);
+    (rowsOf(group)[index] || group).focus();
     return true;
   }
 
@@ -137,6 +199,12 @@
   document.addEventListener("click", function (event) {
     var lookup = event.target.closest("[data-postal-lookup]");
     if (lookup && lookUpPostalCode(lookup)) {
+      event.preventDefault();
+      return;
+    }
+    var add = event.target.closest(".group__add");
+    var remove = event.target.closest(".group__remove");
+    if ((add && addRow(add)) || (remove && removeRow(remove))) {
       event.preventDefault();
       return;
     }

@@ -66,6 +66,7 @@ def test_registry_knows_every_type_with_its_widget() -> None:
         "item_counts": "item_counts",
         "household_members": "household_members",
         "bank_account": "bank_account",
+        "group": "group",
     }
 
 

@@ -6,6 +6,7 @@ from portal.catalog.fieldtypes import (  # noqa: F401  (imported to register)
     contact,
     date,
     file,
+    group,
     household,
     item_counts,
     kana,

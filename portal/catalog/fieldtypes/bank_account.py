@@ -160,6 +160,9 @@ class BankAccountType(FieldType[NoSettings]):
             return None
         return None
 
+    def sample(self, field: FieldDef) -> dict[str, str]:
+        return {BANK: "0001", BRANCH: "001", KIND: "1", NUMBER: "1234567", HOLDER: "ミホン\u3000タロウ"}
+
     def to_raw(self, field: FieldDef, value: Any) -> dict[str, list[str]]:
         if value is None:
             return {}

@@ -92,6 +92,10 @@ class FieldType(Generic[S]):
         """Text for people (confirmation page, back office, certificate); empty answers read as blank."""
         return "" if value is None else str(value)
 
+    def sample(self, field: FieldDef) -> Any:
+        """A stored answer as a resident could give it: ``catalog check`` prints each certificate with one."""
+        raise NotImplementedError
+
     def option_values(self, field: FieldDef) -> tuple[str, ...] | None:
         """The values a ``show_if`` may compare against, for types with a closed set of answers."""
         return None

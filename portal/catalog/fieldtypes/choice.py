@@ -59,6 +59,9 @@ class _Choice(FieldType[CS]):
     def unknown_option(self, field: FieldDef) -> Exception:
         return self.error(field, N_("%(label)sは選択肢から選んでください"))
 
+    def sample(self, field: FieldDef) -> Any:
+        return self.option_values(field)[0]
+
 
 class SelectType(_Choice[ChoiceSettings]):
     name = "select"
@@ -102,6 +105,9 @@ class CheckboxesType(_Choice[CheckboxesSettings]):
     def display(self, field: FieldDef, value: Any, translate: Translate) -> str:
         return translate(SEPARATOR).join(self.label_of(field, item, translate) for item in value or ())
 
+    def sample(self, field: FieldDef) -> list[str]:
+        return list(self.option_values(field)[: self.settings(field).min_selected or 1])
+
 
 class CheckboxType(FieldType[NoSettings]):
     """A single yes/no, typically consent; ``required`` means it must be ticked."""
@@ -123,6 +129,9 @@ class CheckboxType(FieldType[NoSettings]):
 
     def option_values(self, field: FieldDef) -> tuple[str, ...]:
         return ("true",)  # an unticked box has no answer
+
+    def sample(self, field: FieldDef) -> bool:
+        return True
 
 
 register(SelectType())

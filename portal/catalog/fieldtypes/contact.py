@@ -30,6 +30,9 @@ class EmailType(FieldType[NoSettings]):
         except EmailNotValidError:
             raise self.error(field, N_("%(label)sはメールアドレスの形式で入力してください")) from None
 
+    def sample(self, field: FieldDef) -> str:
+        return "resident@example.jp"
+
 
 class PhoneType(FieldType[NoSettings]):
     """Kept as the resident wrote it (03-1234-5678 reads better than +81312345678), half-width."""
@@ -49,6 +52,9 @@ class PhoneType(FieldType[NoSettings]):
         if not phonenumbers.is_valid_number(number):
             raise invalid
         return text
+
+    def sample(self, field: FieldDef) -> str:
+        return "03-1234-5678"
 
 
 register(EmailType())

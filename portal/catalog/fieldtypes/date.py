@@ -114,5 +114,14 @@ class DateType(FieldType[DateSettings]):
     def display(self, field: FieldDef, value: Any, translate: Translate) -> str:
         return "" if value is None else format_date(date.fromisoformat(value), with_seireki=True)
 
+    def sample(self, field: FieldDef) -> str:
+        """Today, or the nearest day the bounds allow."""
+        settings, today = self.settings(field), jst.today()
+        if settings.min is not None and today < (earliest := settings.min.resolve(today)):
+            return earliest.isoformat()
+        if settings.max is not None and today > (latest := settings.max.resolve(today)):
+            return latest.isoformat()
+        return today.isoformat()
+
 
 register(DateType())

@@ -101,5 +101,10 @@ class FileType(FieldType[FileSettings]):
     def display(self, field: FieldDef, value: Any, translate: Translate) -> str:
         return translate(SEPARATOR).join(ref["name"] for ref in value or ())
 
+    def sample(self, field: FieldDef) -> list[dict[str, Any]]:
+        kind = self.settings(field).accept[0]
+        name = f"sample.{kind.value}"
+        return [AttachmentRef("0" * 32, name, kind.media_type, 1, "0" * 64).to_json()]
+
 
 register(FileType())

@@ -41,6 +41,9 @@ class HouseholdMembersType(SuppliedChoicesType):
     def display(self, field: FieldDef, value: Any, translate: Translate) -> str:
         return self.display_among(field, value, translate, None)
 
+    def sample(self, field: FieldDef) -> list[str]:
+        return ["sample-person"]
+
     def display_among(self, field: FieldDef, value: Any, translate: Translate, choices: Choices | None) -> str:
         """By name; an id the household no longer holds (or a household that cannot be read) as stored."""
         labels = dict(choices or ())

@@ -37,6 +37,9 @@ class ItemCountsType(FieldType[ItemCountsSettings]):
     def amount(self, field: FieldDef, value: Any) -> int:
         return sum(value.values())
 
+    def sample(self, field: FieldDef) -> dict[str, int]:
+        return {self.settings(field).items[0].value: 1}
+
     def input_names(self, field: FieldDef) -> tuple[str, ...]:
         return tuple(f"{field.name}-{item.value}" for item in self.settings(field).items)
 

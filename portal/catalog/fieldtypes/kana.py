@@ -43,5 +43,8 @@ class KanaType(FieldType[KanaSettings]):
             raise self.error(field, N_("%(label)sは全角カタカナで入力してください"))
         return self.check_length(field, text, settings.max_length)
 
+    def sample(self, field: FieldDef) -> str:
+        return "ミホン\u3000タロウ"
+
 
 register(KanaType())

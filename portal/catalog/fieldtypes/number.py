@@ -65,5 +65,9 @@ class NumberType(FieldType[NumberSettings]):
             raise self.error(field, N_("%(label)sは%(max)d以下の数を入力してください"), max=high)
         return number
 
+    def sample(self, field: FieldDef) -> int:
+        low, high = self.settings(field).min, self.settings(field).max
+        return low if low is not None else 1 if high is None or high >= 1 else high
+
 
 register(NumberType())

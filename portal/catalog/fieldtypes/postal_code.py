@@ -32,6 +32,9 @@ class PostalCodeType(FieldType[PostalCodeSettings]):
     def display(self, field: FieldDef, value: Any, translate: Translate) -> str:
         return "" if value is None else f"〒{value[:3]}-{value[3:]}"
 
+    def sample(self, field: FieldDef) -> str:
+        return "1000013"
+
     def check(self, field: FieldDef, fields: Mapping[str, FieldDef]) -> Iterator[Problem]:
         target = self.settings(field).fills
         if target is not None and (target not in fields or fields[target].type != "address"):

@@ -66,6 +66,9 @@ class TextType(FieldType[TextSettings]):
             raise self.error(field, settings.pattern_message or N_("%(label)sの形式が正しくありません"))
         return text
 
+    def sample(self, field: FieldDef) -> str:
+        return field.label[: self.settings(field).max_length]
+
 
 class TextareaType(FieldType[TextareaSettings]):
     name = "textarea"
@@ -78,6 +81,9 @@ class TextareaType(FieldType[TextareaSettings]):
         settings = self.settings(field)
         return self.check_length(field, normalise_lines(self.first(raw, field.name)), settings.max_length)
 
+    def sample(self, field: FieldDef) -> str:
+        return field.label[: self.settings(field).max_length]
+
 
 class AddressType(FieldType[AddressSettings]):
     name = "address"
@@ -89,6 +95,9 @@ class AddressType(FieldType[AddressSettings]):
         settings = self.settings(field)
         text = dashes_between_digits(normalise_text(self.first(raw, field.name)))
         return self.check_length(field, text, settings.max_length)
+
+    def sample(self, field: FieldDef) -> str:
+        return "東京都千代田区霞が関1丁目1番1号"
 
 
 register(TextType())

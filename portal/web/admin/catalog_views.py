@@ -31,6 +31,7 @@ from portal.web.current import current_procedures
 from portal.web.formview import (
     answers_from,
     asks_household,
+    change_rows,
     error_summary,
     household_choices,
     lookup_address,
@@ -89,6 +90,9 @@ def preview(slug: str, number: int) -> Any:
     if request.method == "GET":
         return _preview_form(version, definition, {}, {})
     raw = answers_from(request.form)
+    rows_changed = change_rows(definition.fields, raw, request.form)
+    if rows_changed is not None:
+        return _preview_form(version, definition, rows_changed[0], {})
     if "lookup" in request.form:
         lookup_address(definition, raw, request.form["lookup"])
         return _preview_form(version, definition, raw, {})

@@ -28,8 +28,11 @@ from portal.web.access import current_resident, resident_actor, resident_require
 from portal.web.auth.oidc import external_url
 from portal.web.current import current_payment_provider, current_procedures, current_published, municipality_records
 from portal.web.formview import (
+    GROUP_ADD,
+    GROUP_REMOVE,
     answers_from,
     asks_household,
+    change_rows,
     error_summary,
     has_file_field,
     household_choices,
@@ -221,7 +224,8 @@ def apply(code: str, slug: str) -> Any:
     sent = {name: values for name, values in answers_from(request.form).items() if name not in file_names}
     going_back = request.form.get("action") == "back"
     remove = request.form.get(attachments.REMOVE)
-    upload = not going_back and remove is None and "lookup" not in request.form
+    changes_rows = GROUP_ADD in request.form or GROUP_REMOVE in request.form
+    upload = not going_back and remove is None and "lookup" not in request.form and not changes_rows
     files = attachments.attach(page.fields, saved, request.files, remove, upload)
     raw = {**wizard.merged(page, saved, sent), **files.raw}
     if files.errors:  # nothing stored, the draft left as it was
@@ -230,9 +234,13 @@ def apply(code: str, slug: str) -> Any:
         errors = {**catalog.validate(definition, raw, page=page.key, choices=choices).errors, **files.errors}
         return _render_step(definition, page, raw, errors, returning)
     errors: dict = {}
-    if "lookup" in request.form:
-        lookup_address(definition, raw, request.form["lookup"])
+    rows_changed = change_rows(page.fields, raw, request.form)
+    if rows_changed is not None:
+        raw, shown = rows_changed
         destination: Page | None = page
+    elif "lookup" in request.form:
+        lookup_address(definition, raw, request.form["lookup"])
+        destination = page
     elif remove is not None:
         destination = page
     elif going_back:
@@ -249,6 +257,8 @@ def apply(code: str, slug: str) -> Any:
     attachments.forget(files.removed)
     for ref in files.removed:
         flash(_("「%(name)s」を削除しました。", name=ref.name), "success")
+    if rows_changed is not None:  # to the row added, or the group a row left
+        return redirect(url_for(".apply", slug=slug, page=page.key, _anchor=shown, **_returning(returning)))
     if destination is page:
         return _render_step(definition, page, raw, errors, returning)
     if destination is None or (returning and not going_back):
@@ -274,13 +284,16 @@ def confirm(code: str, slug: str) -> Any:
     result = catalog.validate(definition, draft.answers, choices=choices)
     if not result.ok:
         flash(_("まだ入力されていない項目や、正しくない項目があります。入力内容を確認してください。"), "info")
-        first = wizard.page_of_field(definition, next(iter(result.errors)))
+        first = wizard.page_of_error(definition, next(iter(result.errors)))
         return redirect(url_for(".apply", slug=slug, page=first.key))
     if request.method == "GET":
         answers = [
             (
                 page.title,
-                [(answer.label, answer.text, _change_url(slug, page.key, answer.name)) for answer in page.answers],
+                [
+                    (answer.label, answer.rows or answer.text, _change_url(slug, page.key, answer.name))
+                    for answer in page.answers
+                ],
             )
             for page in catalog.answers_by_page(definition, result.values, _, choices)
         ]
@@ -424,6 +437,9 @@ def correct(code: str, reference: str) -> Any:
     # The attachments stay those of the submission, whatever the request sends under their names.
     kept = {f.name: stored.get(f.name, []) for f in attachments.file_fields(definition.fields)}
     raw = {**answers_from(request.form), **kept}
+    rows_changed = change_rows(definition.fields, raw, request.form)
+    if rows_changed is not None:
+        return _render_form(definition, rows_changed[0], {}, recorded, submission=submission, returned=returned)
     if "lookup" in request.form:
         lookup_address(definition, raw, request.form["lookup"])
         return _render_form(definition, raw, {}, recorded, submission=submission, returned=returned)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from flask_babel import gettext as _
 
-from portal.catalog import Page, ProcedureDefinition, Raw
+from portal.catalog import Page, ProcedureDefinition, Raw, error_field
 
 PAGE = "page"  # query argument: the key of the page shown
 RETURN_TO = "return"  # query argument: CONFIRM when a 変更 link on the confirmation page opened the page
@@ -30,7 +30,9 @@ def neighbour(definition: ProcedureDefinition, current: Page, offset: int) -> Pa
     return definition.pages[index] if 0 <= index < len(definition.pages) else None
 
 
-def page_of_field(definition: ProcedureDefinition, name: str) -> Page:
+def page_of_error(definition: ProcedureDefinition, key: str) -> Page:
+    """The page holding the field an error key of :func:`portal.catalog.validate` belongs to."""
+    name = error_field(key)
     return next(p for p in definition.pages if any(f.name == name for f in p.fields))
 
 
