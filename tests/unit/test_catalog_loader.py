@@ -46,9 +46,9 @@ def load_error(tmp_path: Path, text: str, name: str = "proc.yaml", **known: set[
 
 
 def test_real_catalog_loads_against_the_workflows_it_names() -> None:
-    catalog = load_catalog(CATALOG, workflows={"juminhyo", "sodai_gomi"}, certificates={"juminhyo"})
+    catalog = load_catalog(CATALOG, workflows={"jidou_teate", "juminhyo", "sodai_gomi"}, certificates={"juminhyo"})
     assert isinstance(catalog, Catalog)
-    assert list(catalog) == ["juminhyo", "sodai_gomi"]  # 住民票… sorts before 粗大ごみ…
+    assert list(catalog) == ["juminhyo", "jidou_teate", "sodai_gomi"]  # 住民票… sorts before 児童手当… and 粗大ごみ…
     juminhyo = catalog["juminhyo"]
     assert (juminhyo.fee, juminhyo.fee_note, juminhyo.processing_days) == (
         PerCount(per="copies", unit=300),
