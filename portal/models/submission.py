@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -38,6 +38,7 @@ class Submission(CreatedAt, Base):
         Index("ux_submission_token", "municipality_code", "resident_id", "submission_token", unique=True),
         Index("ix_submission_queue", "municipality_code", "state", "submitted_at"),
         Index("ux_submission_number", "municipality_code", "number_series", "assigned_number", unique=True),
+        Index("ix_submission_due", "municipality_code", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,6 +60,11 @@ class Submission(CreatedAt, Base):
     assigned_number: Mapped[str | None] = mapped_column(String(32))
     number_series: Mapped[str | None] = mapped_column(String(64))
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # 期限日: the 標準処理期間's last 開庁日, moved on by the 開庁日 the case waited in paused states (workflow
+    # ``clock``); None when it could not be known (see the migration that added it). ``clock_paused_on``: the JST
+    # day the clock stopped, while it is stopped.
+    due_on: Mapped[date | None] = mapped_column()
+    clock_paused_on: Mapped[date | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     municipality: Mapped[Municipality] = relationship()
