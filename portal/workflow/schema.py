@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from portal.catalog.model import FieldDef
 from portal.roles import Role
-from portal.workflow.model import ButtonStyle, CommentAudience, CommentRule, Condition, Effect
+from portal.workflow.model import ApplicantNotice, ButtonStyle, CommentAudience, CommentRule, Condition, Effect
 
 # State keys and transition names end up in URLs, form values and the database.
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -70,6 +70,11 @@ class StateSpec(_Spec):
     final: StrictBool = False
     applicant_edits: StrictBool = False
     description: Text | None = None
+    notify: ApplicantNotice | None = Field(
+        default=None,
+        description="the email the applicant gets when staff move the case here: issued, completed or rejected on a "
+        "final state; returned (the default of applicant_edits states)",
+    )
 
 
 class TransitionSpec(_Spec):
