@@ -7,6 +7,7 @@ their own. It never runs in production: nothing is delivered anywhere, every mes
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
@@ -20,6 +21,8 @@ from aiosmtpd.controller import Controller
 from portal.config import Environment
 
 DEFAULT_PORT = 8025
+# aiosmtpd logs every sender and recipient at INFO: addresses stay out of the logs, even in development.
+SMTP_LOG = "mail.log"
 
 
 class ProductionRefusedError(RuntimeError):
@@ -74,6 +77,7 @@ def start_mail_sink(
     if Environment(environment) is Environment.PRODUCTION:
         raise ProductionRefusedError("the development mail sink must never run in production")
     directory.mkdir(parents=True, exist_ok=True)
+    logging.getLogger(SMTP_LOG).setLevel(logging.WARNING)
     controller = Controller(
         EmlWriter(directory), hostname=host, port=port or free_port(host), enable_SMTPUTF8=True, ready_timeout=10
     )

@@ -5,11 +5,13 @@ personal: no name, address, phone, answers or message text."""
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import timedelta
 from typing import Any
 
 import itsdangerous.timed
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -54,8 +56,9 @@ def message(client: FlaskClient, page: str, body: str):  # type: ignore[no-untyp
 
 
 def test_a_juminhyo_case_tells_the_resident_and_the_clerk_by_email(
-    client: FlaskClient, make_client: Any, mailbox: Mailbox, db_session: Session
+    client: FlaskClient, make_client: Any, mailbox: Mailbox, db_session: Session, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)
     login(client, "resident", "resident-yamada")
     register_address(client, mailbox, YAMADA)
     [confirmation] = mailbox.to(YAMADA)
@@ -110,6 +113,8 @@ def test_a_juminhyo_case_tells_the_resident_and_the_clerk_by_email(
     ]  # nothing for the steps between staff (審査, 決裁), nor for the resident's own acts
     assert len(mailbox.to(CLERK)) == 2 and len(mailbox.received()) == 6
     assert_impersonal(mailbox.received(), note, reply, "090-0000-1111")
+    logged = "\n".join(record.getMessage() for record in caplog.records)  # the portal's, the worker's, the sink's
+    assert YAMADA not in logged and CLERK not in logged and reason not in logged
 
     db_session.expire_all()
     outbox = db_session.scalars(select(Notification).order_by(Notification.id)).all()
