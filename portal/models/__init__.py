@@ -3,7 +3,9 @@
 from portal.models.audit import AuditAction, AuditActorKind, AuditEntry
 from portal.models.base import Base
 from portal.models.certificate import Certificate, NamedSequence, NumberSequence, SequenceKind
+from portal.models.conversation import CaseMessage
 from portal.models.drafts import Draft
+from portal.models.notifications import MailSettings, Notification, NotificationKind, NotificationState
 from portal.models.payment import Payment, PaymentStatus
 from portal.models.people import Resident, Staff
 from portal.models.records import DemoHousehold, DemoPerson, LinkMethod, ResidentRecordLink
@@ -17,16 +19,21 @@ __all__ = [
     "AuditActorKind",
     "AuditEntry",
     "Base",
+    "CaseMessage",
     "CatalogVersion",
     "Certificate",
     "DemoHousehold",
     "DemoPerson",
     "Draft",
     "LinkMethod",
+    "MailSettings",
     "Municipality",
     "MunicipalityClosure",
     "MunicipalityProcedure",
     "NamedSequence",
+    "Notification",
+    "NotificationKind",
+    "NotificationState",
     "NumberSequence",
     "Payment",
     "PaymentStatus",

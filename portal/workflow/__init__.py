@@ -14,6 +14,7 @@ from portal.workflow.engine import (
 )
 from portal.workflow.loader import load_workflow, load_workflows
 from portal.workflow.model import (
+    ApplicantNotice,
     ButtonStyle,
     Clock,
     CommentAudience,
@@ -29,6 +30,7 @@ from portal.workflow.model import (
 __all__ = [
     "MAX_COMMENT_LENGTH",
     "Actor",
+    "ApplicantNotice",
     "ButtonStyle",
     "Clock",
     "CommentAudience",

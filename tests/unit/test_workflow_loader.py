@@ -8,6 +8,7 @@ import pytest
 
 from portal.roles import Role
 from portal.workflow import (
+    ApplicantNotice,
     ButtonStyle,
     Clock,
     CommentAudience,
@@ -387,6 +388,21 @@ BAD_DEFINITIONS = {
         ("states", "open", "clock"),
         "no transition leaving 'open' requires: [paid], so no payment is awaited here",
     ),
+    "an outcome notice on a state that is not final": (
+        VALID.replace("  open: {label: 受付}", "  open: {label: 受付, notify: completed}  # <-"),
+        ("states", "open", "notify"),
+        "completed tells the outcome: only a final state can say it",
+    ),
+    "a 差戻し notice on a state where the applicant edits nothing": (
+        VALID.replace("{label: 完了, final: true}", "{label: 完了, final: true, notify: returned}  # <-"),
+        ("states", "done", "notify"),
+        "returned asks for a correction: only an applicant_edits state can say it",
+    ),
+    "a notice outside the vocabulary": (
+        VALID.replace("{label: 完了, final: true}", "{label: 完了, final: true, notify: fax}  # <-"),
+        ("states", "done", "notify"),
+        "unknown value 'fax'; expected 'returned', 'issued', 'completed' or 'rejected'",
+    ),
     "document is a list": (
         "- title: テスト  # <-\n",
         (),
@@ -406,6 +422,19 @@ def test_bad_definition_names_file_path_and_line(
     assert (error.file, error.path, error.line) == ("workflows/bad.yaml", path, marked_line(text))
     assert message in error.message
     assert str(error).startswith(f"workflows/bad.yaml:{marked_line(text)}: ")
+
+
+def test_states_say_what_the_applicant_is_emailed_on_arriving(tmp_path: Path) -> None:
+    shipped = load_workflow(WORKFLOWS / "juminhyo.yaml")
+    assert {key: state.notify for key, state in shipped.states.items() if state.notify} == {
+        "returned": ApplicantNotice.RETURNED,  # applicant_edits: the default
+        "issued": ApplicantNotice.ISSUED,
+        "rejected": ApplicantNotice.REJECTED,
+    }
+    sodai_gomi = load_workflow(WORKFLOWS / "sodai_gomi.yaml")
+    assert sodai_gomi.state("completed").notify is ApplicantNotice.COMPLETED
+    assert sodai_gomi.state("withdrawn").notify is None  # the applicant's own act
+    assert load_workflow(write(tmp_path, VALID)).state("done").notify is None  # nothing unless declared
 
 
 def test_first_error_in_the_file_is_reported(tmp_path: Path) -> None:
