@@ -115,6 +115,7 @@ def _workflow(workflow: WorkflowDefinition) -> Entities:
             "final": state.final,
             "applicant_edits": state.applicant_edits,
             "description": state.description,
+            "resident_label": state.resident_label,
         }
     for transition in workflow.transitions:
         found[f"transition {transition.name}"] = {

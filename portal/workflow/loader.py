@@ -57,7 +57,10 @@ def parse_workflow(text: str, name: str, file: str) -> WorkflowDefinition:
         title=spec.title,
         initial=spec.initial,
         states=MappingProxyType(
-            {key: State(key, s.label, s.final, s.applicant_edits, s.description) for key, s in spec.states.items()}
+            {
+                key: State(key, s.label, s.final, s.applicant_edits, s.description, s.resident_label)
+                for key, s in spec.states.items()
+            }
         ),
         transitions=tuple(
             Transition(

@@ -65,6 +65,12 @@ class State:
     final: bool = False
     applicant_edits: bool = False  # the resident may correct the answers here (差戻し)
     description: str | None = None
+    resident_label: str | None = None  # what the applicant reads instead of ``label`` (決裁待ち → 審査中)
+
+    @property
+    def label_for_applicant(self) -> str:
+        """The name of the state on the resident's pages: staff words (決裁待ち, 決裁済み) stay in the back office."""
+        return self.resident_label or self.label
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,9 @@ class StateSpec(_Spec):
     final: StrictBool = False
     applicant_edits: StrictBool = False
     description: Text | None = None
+    resident_label: Text | None = Field(
+        default=None, description="what residents read instead of label (決裁待ち → 審査中); label when absent"
+    )
 
 
 class TransitionSpec(_Spec):
