@@ -33,7 +33,7 @@ def row(page: str, label: str) -> str:
     found = re.search(rf'<tr[^>]*>\s*<th scope="row">{label}</th>(.*?)</tr>', page, re.S)
     assert found, label
     return "|".join(
-        re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", found.group(1), re.S)
+        re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", found.group(1), re.S)
     )
 
 
