@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from portal.workflow.engine import (
+    COMMENT,
     MAX_COMMENT_LENGTH,
     Actor,
     HistoryEntry,
@@ -28,6 +29,7 @@ from portal.workflow.model import (
 )
 
 __all__ = [
+    "COMMENT",
     "MAX_COMMENT_LENGTH",
     "Actor",
     "ApplicantNotice",

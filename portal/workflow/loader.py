@@ -61,7 +61,9 @@ def parse_workflow(text: str, name: str, file: str) -> WorkflowDefinition:
         initial=spec.initial,
         states=MappingProxyType(
             {
-                key: State(key, s.label, s.final, s.applicant_edits, s.description, s.clock, _notice(s))
+                key: State(
+                    key, s.label, s.final, s.applicant_edits, s.description, s.clock, _notice(s), s.resident_label
+                )
                 for key, s in spec.states.items()
             }
         ),

@@ -94,6 +94,12 @@ class State:
     description: str | None = None
     clock: Clock = Clock.RUNNING  # whether the 標準処理期間 counts here
     notify: ApplicantNotice | None = None  # the email the applicant gets on arriving here; the loader resolves it
+    resident_label: str | None = None  # what the applicant reads instead of ``label`` (決裁待ち → 審査中)
+
+    @property
+    def label_for_applicant(self) -> str:
+        """The name of the state on the resident's pages: staff words (決裁待ち, 決裁済み) stay in the back office."""
+        return self.resident_label or self.label
 
 
 @dataclass(frozen=True)

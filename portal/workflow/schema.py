@@ -79,6 +79,9 @@ class StateSpec(_Spec):
         description="the email the applicant gets when staff move the case here: issued, completed or rejected on a "
         "final state; returned (the default of applicant_edits states)",
     )
+    resident_label: Text | None = Field(
+        default=None, description="what residents read instead of label (決裁待ち → 審査中); label when absent"
+    )
 
 
 class TransitionSpec(_Spec):

@@ -238,11 +238,13 @@ def answers(definition: ProcedureDefinition, household: Household) -> st.SearchS
 
 
 def issuing_procedures(procedures: Procedures) -> Iterator[tuple[str, str]]:
-    """(municipality code, slug) for every offered procedure that issues a certificate."""
+    """(municipality code, slug) for every offered procedure that prints persons from the record: a 住民票, or the
+    persons a definition's certified_persons chose (転出証明書). Others, such as 罹災証明書, have their own
+    journeys: what they print is not the record's household."""
     for code, slugs in OFFERED.items():
         for slug in slugs:
             definition = shipped(slug)
-            if definition is not None and definition.certificate:
+            if definition is not None and (definition.certificate == "juminhyo" or definition.certified_persons):
                 yield code, slug
 
 

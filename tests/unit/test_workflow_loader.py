@@ -214,6 +214,25 @@ def test_shipped_workflows_pause_the_clock_for_the_applicant_only() -> None:
     assert all(state.clock is Clock.RUNNING for state in sodai_gomi.states.values())
 
 
+def test_a_state_may_name_itself_otherwise_to_residents(tmp_path: Path) -> None:
+    text = VALID.replace("  open: {label: 受付}", "  open: {label: 決裁待ち, resident_label: 審査中}")
+    workflow = load_workflow(write(tmp_path, text))
+
+    assert (workflow.state("open").label, workflow.state("open").label_for_applicant) == ("決裁待ち", "審査中")
+    assert workflow.state("done").resident_label is None
+    assert workflow.state("done").label_for_applicant == "完了"  # the label, where the file names no other
+
+
+def test_shipped_workflows_show_residents_no_staff_words() -> None:
+    shown = {
+        (name, state.label_for_applicant)
+        for name, workflow in load_workflows(WORKFLOWS).items()
+        for state in workflow.states.values()
+    }
+    assert not {label for _, label in shown} & {"決裁待ち", "決裁済み"}
+    assert ("juminhyo", "審査中") in shown
+
+
 def test_missing_directory_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(NotADirectoryError):
         load_workflows(tmp_path / "absent")
@@ -238,7 +257,17 @@ BAD_DEFINITIONS = {
     "unknown state key": (
         VALID.replace("  open: {label: 受付}", "  open: {label: 受付, colour: red}  # <-"),
         ("states", "open", "colour"),
-        "不明なキー 'colour' です。ここで使えるキー: applicant_edits, clock, description, final, label",
+        "不明なキー 'colour' です。ここで使えるキー: applicant_edits, clock, description, final, label, notify, resident_label",
+    ),
+    "empty resident_label": (
+        VALID.replace("  open: {label: 受付}", "  open: {label: 受付, resident_label: ' '}  # <-"),
+        ("states", "open", "resident_label"),
+        "String should have at least 1 character",
+    ),
+    "half-width percent in resident_label": (
+        VALID.replace("  open: {label: 受付}", "  open: {label: 受付, resident_label: 100%確認中}  # <-"),
+        ("states", "open", "resident_label"),
+        "'%' cannot be used in displayed text",
     ),
     "missing title": (
         VALID.replace("title: テスト\n", "").replace("initial: open", "initial: open  # <- the document starts here"),
