@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from portal.catalog import fees, methods, registry
 from portal.catalog.fieldtypes.base import Problem
+from portal.catalog.fieldtypes.household import HouseholdMembersType, otherwise
 from portal.catalog.model import Catalog, FieldDef, ProcedureDefinition, ShowIf
 from portal.catalog.rules import KINDS
 from portal.modelkeys import input_keys, keys_at
@@ -74,6 +75,7 @@ def parse_definition(
         *_cross_field_problems(definition),
         *_rule_problems(definition),
         *_reference_problems(definition, workflows, certificates),
+        *_certified_persons_problems(definition),
     ]
     if problems:
         raise _combined(source, problems)
@@ -178,6 +180,21 @@ def _cross_field_problems(definition: ProcedureDefinition) -> Iterator[Problem]:
             yield ("pages", p, "key"), f"duplicate page key {page.key!r}"
         page_keys.add(page.key)
     yield from field_problems(_located_fields(definition))
+    yield from _otherwise_problems(definition)
+
+
+def _otherwise_problems(definition: ProcedureDefinition) -> Iterator[Problem]:
+    """A group asked in place of a household_members field comes after it on its page: the page that reads the
+    household shows one or the other."""
+    for p, page in enumerate(definition.pages):
+        names = [field.name for field in page.fields]
+        for f, field in enumerate(page.fields):
+            group = otherwise(field)
+            if group is not None and group not in names[f + 1 :] and group in {d.name for d in definition.fields}:
+                yield (
+                    ("pages", p, "fields", f, "otherwise"),
+                    f"{group!r} is not later on this page: a group asked otherwise comes after {field.name!r}",
+                )
 
 
 def field_problems(located: Iterable[tuple[Path_, FieldDef]]) -> Iterator[Problem]:
@@ -226,3 +243,21 @@ def _reference_problems(
     if certificates is not None and definition.certificate is not None and definition.certificate not in certificates:
         known = ", ".join(sorted(certificates))
         yield ("certificate",), f"unknown certificate template {definition.certificate!r}; known: {known}"
+
+
+def _certified_persons_problems(definition: ProcedureDefinition) -> Iterator[Problem]:
+    """``certified_persons`` names a household_members field of a procedure that issues a certificate."""
+    name = definition.certified_persons
+    if name is None:
+        return
+    if definition.certificate is None:
+        yield ("certified_persons",), "certified_persons is printed by a certificate: name one in certificate"
+    fields = {field.name: field for field in definition.fields}
+    field = fields.get(name)
+    if field is None or not isinstance(field.field_type, HouseholdMembersType):
+        candidates = ", ".join(n for n, f in fields.items() if isinstance(f.field_type, HouseholdMembersType))
+        what = f"a {field.type} field" if field is not None else "not a field"
+        yield (
+            ("certified_persons",),
+            f"{name!r} is {what}: certified_persons names a household_members field (here: {candidates or 'none'})",
+        )

@@ -130,6 +130,11 @@ class ProcedureDefinition(Frozen):
     )
     workflow: Slug  # workflows/<name>.yaml
     certificate: Slug | None = None  # a certificate template, or none
+    certified_persons: Identifier | None = Field(
+        default=None,
+        description="a household_members field: the certificate prints the persons chosen there as the 住民記録 "
+        "holds them when it is issued (the template's record)",
+    )
     pages: tuple[Page, ...] = Field(min_length=1)
     rules: tuple[Rule, ...] = Field(default=(), description="checks relating fields to each other (see Rules)")
     version: str  # sha256 of the file: submissions record the definition they answered

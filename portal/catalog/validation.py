@@ -11,6 +11,7 @@ from typing import Any
 
 from portal.catalog.fieldtypes.base import Choices, FieldError, Raw, SuppliedChoicesType, Translate
 from portal.catalog.fieldtypes.group import GroupError, GroupType
+from portal.catalog.fieldtypes.household import asked_otherwise, not_asked, shown_when
 from portal.catalog.model import FieldDef, ProcedureDefinition
 from portal.catalog.rules import Rule, broken_rules
 from portal.messages import Message
@@ -21,7 +22,7 @@ class ValidationResult:
     values: dict[str, Any] = field(default_factory=dict)  # visible fields only; None = left empty
     # In field order, by field name; a repeating group's by row (``children-2-birth_date``, see error_field).
     errors: dict[str, Message] = field(default_factory=dict)
-    hidden: frozenset[str] = frozenset()  # fields whose show_if does not hold, on every page
+    hidden: frozenset[str] = frozenset()  # fields whose show_if does not hold, or not asked (otherwise), on every page
 
     @property
     def ok(self) -> bool:
@@ -38,7 +39,8 @@ def validate(
     """Check all pages (the final submission) or only ``page``.
 
     ``choices`` holds, by field name, what the web layer supplies to fields whose choices are not in the
-    definition (the recorded household); such a field with no choices cannot be answered.
+    definition (the recorded household); such a field with no choices cannot be answered, or is hidden and its
+    ``otherwise`` group asked instead (hidden while the household is known).
 
     ``show_if`` may look back at earlier pages, so ``raw`` should hold their answers too, e.g.
     ``{**to_raw(definition, saved_other_pages), **form}`` (not this page's saved answers: an unticked box
@@ -66,8 +68,12 @@ def validate_fields(
     values: dict[str, Any] = {}
     errors: dict[str, Message] = {}
     hidden: set[str] = set()
+    instead_of = asked_otherwise(fields)
+    unasked = not_asked(fields, choices)
     for field_def in fields:
-        if field_def.show_if is not None and not field_def.show_if.matches(parsed.get(field_def.show_if.field)):
+        condition = shown_when(field_def, instead_of)
+        shown = condition is None or condition.matches(parsed.get(condition.field))
+        if not shown or field_def.name in unasked:
             hidden.add(field_def.name)
             continue  # hidden: neither validated nor stored
         field_type = field_def.field_type

@@ -22,21 +22,28 @@ Context contract (every key is required: templates use StrictUndefined)::
     answers:         {field name: value}, the application's answers as stored (dates ISO strings, a repeating
                      group a list of {field name: value} rows); a field left empty or hidden is absent. What
                      the municipality certifies from the application, after staff checked it (a 転出先, the
-                     damaged property's address). Absent for a template that certifies a record (juminhyo):
-                     a record's facts come from the record, never from what the applicant typed
+                     damaged property's address). Absent for juminhyo, which certifies the record only: a
+                     record's facts come from the record, never from what the applicant typed (a template of a
+                     ``certified_persons`` definition gets both: the persons in ``record``, the 転出先 here)
 
-juminhyo (住民票の写し) also reads what the 住民記録 held at issue time, never the applicant's answers::
+What the 住民記録 held at issue time, never the applicant's answers, for a definition that declares
+``certified_persons: <household_members field>`` (the persons chosen there; tenshutsu's 転出証明書) and for the
+juminhyo template (住民票の写し, whose answers choose persons and items in its own way)::
 
     record:    {address: {address, katagaki (方書)}, head_name (世帯主),
                 whole_household: bool, persons: [entry, ...] in the record's order}
-    requested: {relationship: bool, honseki: bool}  (続柄, 本籍・筆頭者; not requested prints 省略)
+    requested: juminhyo only: {relationship: bool, honseki: bool}  (続柄, 本籍・筆頭者; not requested prints 省略)
 
 An entry is :func:`portal.records.model.person_to_json` without ``person_id``, ``household_id`` and
-``address`` (the household's is printed), and without ``relationship`` or ``domicile`` unless requested.
-One entry is printed as a 個人票, several as a 世帯連記式 of four a page. No template ever prints a
-マイナンバー (個人番号) or 住民票コード; neither is ever in a record. The PDF is tagged (PDF/UA-1) and signed
-afterwards (:mod:`portal.certificates.signing`); :mod:`portal.certificates.verification` makes the verify
-URL's code.
+``address`` (the household's is printed): every item for ``certified_persons``, and for juminhyo without
+``relationship`` or ``domicile`` unless requested. When the household cannot be read then, no longer holds a
+person chosen, or the ``certified_persons`` field holds no choice from the record (the household was unknown
+when applying and its ``otherwise`` group was typed instead), the 交付 is refused with the reason and nothing
+is issued (:mod:`portal.services.certified`). juminhyo prints one entry as a 個人票, several as a 世帯連記式.
+
+No template ever prints a マイナンバー (個人番号) or 住民票コード; neither is ever in a record. The PDF is tagged
+(PDF/UA-1) and signed afterwards (:mod:`portal.certificates.signing`); :mod:`portal.certificates.verification`
+makes the verify URL's code.
 """
 
 from __future__ import annotations

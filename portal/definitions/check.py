@@ -10,6 +10,7 @@ English translation.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -24,7 +25,9 @@ from portal.catalog.methods import PaymentMethod
 from portal.certificates import CertificateRenderer, CertificateRenderingError
 from portal.demo import DEMO_MUNICIPALITIES, demo_households
 from portal.models import Municipality
+from portal.records.model import Household
 from portal.services.certificates import certificate_context
+from portal.services.certified import record
 from portal.services.juminhyo import OPTIONAL_ITEMS, household_content
 from portal.workflow import Condition, WorkflowDefinition, load_workflow
 from portal.yamlsource import DefinitionError, load
@@ -60,7 +63,7 @@ def check_catalog(
     problems += _compile_templates(renderer, certificates_dir)
     compiled = {p.file for p in problems}
     templates = renderer.available_templates()
-    checked: set[str] = set()
+    checked: set[tuple[str, bool]] = set()  # templates rendered, with or without certified_persons
     definitions = sorted(catalog_dir.glob("*.yaml"))
     for file in definitions:
         try:  # a broken workflow still exists: its name is not reported again in every definition using it
@@ -75,15 +78,16 @@ def check_catalog(
             continue
         problems += _unpaid_online(file, _shown(catalog_dir, file), definition, loaded.get(definition.workflow))
         template = definition.certificate
+        sampled = (template or "", definition.certified_persons is not None)
         if (
             template
-            and template not in checked
+            and sampled not in checked
             and _shown(certificates_dir, certificates_dir / f"{template}.html") not in compiled
         ):
-            checked.add(template)
+            checked.add(sampled)
             answers = _sample_answers(definition)
             inputs = _sample_inputs(loaded.get(definition.workflow))
-            problems += _render_samples(renderer, certificates_dir, template, answers, inputs)
+            problems += _render_samples(renderer, certificates_dir, definition, answers, inputs)
     problems += _untranslated([*workflows, *definitions], translations_dir)
     return problems
 
@@ -140,12 +144,14 @@ def _sample_inputs(workflow: WorkflowDefinition | None) -> dict[str, dict[str, A
 def _render_samples(
     renderer: CertificateRenderer,
     directory: Path,
-    template: str,
+    definition: ProcedureDefinition,
     answers: list[tuple[str, dict[str, Any]]],
     inputs: dict[str, dict[str, Any]],
 ) -> Iterator[Problem]:
-    """The first failure of the template against each sample context (one is enough to fix it)."""
-    samples = _sample_contexts(template, answers, inputs)
+    """The first failure of the definition's template against each sample context (one is enough to fix it)."""
+    template = definition.certificate
+    assert template is not None
+    samples = _sample_contexts(template, definition, answers, inputs)
     for label, context in samples:
         try:
             renderer.render_html(template, context)
@@ -159,14 +165,31 @@ def _render_samples(
             return
 
 
+def _largest_household() -> Household:
+    return max((h for hs in demo_households().values() for h in hs), key=lambda h: len(h.members))
+
+
 def _juminhyo_samples(base: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """A 個人票 with nothing optional and a 世帯連記式 with everything: both branches of every ``if``."""
-    household = max((h for hs in demo_households().values() for h in hs), key=lambda h: len(h.members))
+    household = _largest_household()
     for label, persons, requested in (
         ("a 個人票 sample", household.members[:1], False),
         ("a 世帯連記式 sample", household.members, True),
     ):
         yield label, dict(base, **household_content(household, persons, dict.fromkeys(OPTIONAL_ITEMS, requested)))
+
+
+def _certified_persons_samples() -> Iterator[tuple[str, dict[str, Any]]]:
+    """One person, the largest household, and a foreign resident (国籍・地域 instead of 本籍), every item."""
+    households = [h for hs in demo_households().values() for h in hs]
+    household = _largest_household()
+    foreign = next(h for h in households if any(person.foreign for person in h.members))
+    for label, chosen, persons in (
+        ("a sample of one person", household, household.members[:1]),
+        ("a sample of a whole household", household, household.members),
+        ("a foreign resident's sample", foreign, foreign.members),
+    ):
+        yield label, {"record": record(chosen, persons)}
 
 
 SAMPLES: Mapping[str, Callable[[Mapping[str, Any]], Iterator[tuple[str, dict[str, Any]]]]] = {
@@ -176,15 +199,23 @@ SAMPLES: Mapping[str, Callable[[Mapping[str, Any]], Iterator[tuple[str, dict[str
 
 
 def _sample_contexts(
-    template: str, answers: list[tuple[str, dict[str, Any]]], inputs: dict[str, dict[str, Any]]
+    template: str,
+    definition: ProcedureDefinition,
+    answers: list[tuple[str, dict[str, Any]]],
+    inputs: dict[str, dict[str, Any]],
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """A template certifying a record gets its record samples and no answers, as when it is issued."""
+    """A template certifying a record gets its record samples: juminhyo's with no answers; a definition's
+    ``certified_persons`` with each sample of the answers too (a 転出証明書 prints the notified 転出先)."""
     data = DEMO_MUNICIPALITIES[0]
     municipality = Municipality(**{k: v for k, v in data.items() if k != "procedures"}, demo=True)
     base = certificate_context(
         municipality, {}, issue_number=f"{data['code']}-2026-000001", issued_on=date(2026, 4, 1), inputs=inputs
     )
     base["verify_url"] = "https://madoguchi.example.jp/verify/sample"
+    if definition.certified_persons is not None:
+        for (persons, recorded), (answered, values) in itertools.product(_certified_persons_samples(), answers):
+            yield f"{persons} with {answered}", dict(base, answers=values, **recorded)
+        return
     samples = SAMPLES.get(template)
     if samples:
         yield from samples(base)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.catalog import ProcedureDefinition
 from portal.certificates import CertificateRenderingError, TemplateSource
 from portal.certificates.signing import SigningKeyMissing
 from portal.certificates.verification import content_digest
@@ -27,6 +28,7 @@ from portal.messages import N_, Message
 from portal.models import Certificate, Municipality, SequenceKind, Submission
 from portal.procedures import Procedures
 from portal.records.backend import ResidentRecords
+from portal.services.certified import recorded_persons
 from portal.services.juminhyo import juminhyo_content
 from portal.services.numbering import next_number
 from portal.workflow import TransitionRefused
@@ -42,7 +44,8 @@ NOT_PRODUCED = Message(
     )
 )
 
-# What each certificate template certifies beyond the issue itself, read when it is issued.
+# What a certificate template certifies beyond the issue itself, read when it is issued, for a template that
+# chooses it in its own way (a definition's ``certified_persons`` needs no entry here: see certified_content).
 Content = Callable[[Session, Mapping[str, ResidentRecords], Submission], dict[str, Any]]
 CERTIFIED_CONTENT: Mapping[str, Content] = {"juminhyo": juminhyo_content}
 
@@ -64,7 +67,7 @@ def reserve_certificate(
     except SigningKeyMissing as missing:
         raise TransitionRefused(missing.message) from None
     # Read before the 発行番号: a slow records backend must never hold the counter's row lock.
-    content = certified_content(session, records, submission, template.name)
+    content = certified_content(session, records, submission, procedures.case(submission).definition, template.name)
     issued_on = jst.today()
     number = next_number(session, submission.municipality_code, SequenceKind.CERTIFICATE, issued_on.year)
     issue_number = f"{submission.municipality_code}-{issued_on.year}-{number:06d}"
@@ -155,9 +158,16 @@ def unrendered(session: Session, reserved_before: datetime) -> list[int]:
 
 
 def certified_content(
-    session: Session, records: Mapping[str, ResidentRecords], submission: Submission, template: str
+    session: Session,
+    records: Mapping[str, ResidentRecords],
+    submission: Submission,
+    definition: ProcedureDefinition,
+    template: str,
 ) -> dict[str, Any]:
-    """What ``template`` certifies for this submission, read now (TransitionRefused when it cannot be)."""
+    """What the certificate certifies for this submission, read now (TransitionRefused when it cannot be): the
+    persons the definition's ``certified_persons`` field chose, else what ``template`` reads for itself."""
+    if definition.certified_persons is not None:
+        return recorded_persons(session, records, submission, definition)
     content = CERTIFIED_CONTENT.get(template)
     return content(session, records, submission) if content else {}
 

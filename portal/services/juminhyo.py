@@ -1,7 +1,7 @@
 """What a 住民票の写し certifies: the persons of the 住民記録 the request names, as recorded at issue time.
 
 The applicant's answers only choose (scope, members, items); every printed value comes from the record
-(the resident's person and household, :func:`portal.services.records.recorded_household`). The
+(the resident's person and household, :func:`portal.services.certified.applicant_household`). The
 snapshot keeps only what the certificate prints: an item not requested (続柄, 本籍・筆頭者) is not stored,
 the record's ids are not stored, and a マイナンバー or 住民票コード is never part of a record at all.
 """
@@ -16,21 +16,16 @@ from sqlalchemy.orm import Session
 from portal.messages import N_, Message
 from portal.models import Submission
 from portal.records.backend import ResidentRecords
-from portal.records.matching import Outcome
-from portal.records.model import Household, Person, person_to_json
-from portal.services.records import recorded_household
+from portal.records.model import Household, Person
+from portal.services.certified import applicant_household, record
 from portal.workflow import TransitionRefused
 
 # The answers of forms_catalog/juminhyo.yaml that choose what is certified.
 SCOPE, MEMBERS, ITEMS = "scope", "members", "items"
 SELF, HOUSEHOLD, PART = "self", "household", "partial"  # 本人のみ, 世帯全員, 世帯の一部
 OPTIONAL_ITEMS = ("relationship", "honseki")  # 続柄, 本籍・筆頭者: printed only when requested, else 省略
+ENTRY_KEYS = {"relationship": "relationship", "honseki": "domicile"}  # each optional item's key in an entry
 
-NO_RECORDS = Message(N_("この自治体の住民記録が設定されていないため、証明書を発行できません。"))
-UNAVAILABLE = Message(
-    N_("住民記録システムから応答がないため、証明書を発行できません。しばらくしてからもう一度お試しください。")
-)
-NOT_FOUND = Message(N_("申請者を住民記録で確認できないため、証明書を発行できません。申請を差戻すか却下してください。"))
 UNKNOWN_PERSONS = Message(
     N_("請求された方が申請者の世帯の住民記録にないため、証明書を発行できません。申請を差戻してください。")
 )
@@ -41,16 +36,7 @@ def juminhyo_content(
 ) -> dict[str, Any]:
     """``{"record": …, "requested": …}`` for the template, or TransitionRefused saying why nothing can be
     certified (no records backend, no unique person, the backend down, persons outside the household)."""
-    recorded = recorded_household(session, records.get(submission.municipality_code), submission.resident)
-    if recorded.outcome is None:
-        raise TransitionRefused(NO_RECORDS)
-    if recorded.outcome is Outcome.UNAVAILABLE:
-        raise TransitionRefused(UNAVAILABLE)
-    household, person = recorded.household, recorded.person
-    members = {member.person_id: member for member in household.members} if household else {}
-    applicant = members.get(person.person_id) if person else None  # as listed in the household
-    if household is None or applicant is None:
-        raise TransitionRefused(NOT_FOUND)
+    household, applicant = applicant_household(session, records.get(submission.municipality_code), submission)
     answers = submission.answers
     requested = {item: item in (answers.get(ITEMS) or ()) for item in OPTIONAL_ITEMS}  # left empty: None
     return household_content(
@@ -59,16 +45,10 @@ def juminhyo_content(
 
 
 def household_content(household: Household, persons: Sequence[Person], requested: Mapping[str, bool]) -> dict[str, Any]:
-    """What the template prints of ``persons`` of ``household`` (chosen and checked by the caller)."""
-    return {
-        "record": {
-            "address": _address(household),
-            "head_name": household.head_name,
-            "whole_household": len(persons) == len(household.members),
-            "persons": [_entry(person, requested) for person in persons],
-        },
-        "requested": dict(requested),
-    }
+    """What the template prints of ``persons`` of ``household`` (chosen and checked by the caller): an item not
+    requested is left out of every entry."""
+    omitted = [ENTRY_KEYS[item] for item in OPTIONAL_ITEMS if not requested[item]]
+    return {"record": record(household, persons, omitted), "requested": dict(requested)}
 
 
 def _chosen(household: Household, applicant: Person, scope: object, members: object) -> list[Person]:
@@ -83,20 +63,3 @@ def _chosen(household: Household, applicant: Person, scope: object, members: obj
     if scope != PART or not ids or len(chosen) != len(ids):
         raise TransitionRefused(UNKNOWN_PERSONS)
     return chosen
-
-
-def _address(household: Household) -> dict[str, str]:
-    return {"address": household.address.address, "katagaki": household.address.katagaki}
-
-
-def _entry(person: Person, requested: Mapping[str, bool]) -> dict[str, Any]:
-    """One person's items in the record's JSON form, without ids, the household's address (printed once) or
-    an item that was not requested."""
-    entry = person_to_json(person)
-    for key in ("person_id", "household_id", "address"):
-        del entry[key]
-    if not requested["relationship"]:
-        del entry["relationship"]
-    if not requested["honseki"]:
-        del entry["domicile"]
-    return entry

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from portal.catalog import ProcedureDefinition, SuppliedChoicesType
+from portal.catalog import FieldDef, ProcedureDefinition, SuppliedChoicesType
+from portal.catalog.fieldtypes.household import typed_instead
 from portal.models import Submission
 from portal.records.backend import ResidentRecords
 from portal.records.compare import Compared, compare, typed_values
@@ -24,6 +25,8 @@ class RecordReview:
     recorded: RecordedHousehold
     comparison: tuple[Compared, ...]  # empty when no person was found
     requested: tuple[str, ...]  # person ids the application asks for (世帯の一部)
+    # household_members fields whose persons were typed in their otherwise group, not chosen from the record
+    typed: tuple[FieldDef, ...] = ()
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -34,8 +37,10 @@ class RecordReview:
 
     @property
     def facts(self) -> frozenset[Condition]:
-        """RECORD_MATCH when the applicant's person and household are read and hold everyone requested."""
-        matched = self.recorded.person is not None and self.recorded.household is not None and not self.missing
+        """RECORD_MATCH when the applicant's person and household are read and hold everyone requested, and no
+        one requested was typed instead of chosen from the record."""
+        found = self.recorded.person is not None and self.recorded.household is not None
+        matched = found and not self.missing and not self.typed
         return frozenset({Condition.RECORD_MATCH}) if matched else frozenset()
 
 
@@ -55,4 +60,4 @@ def review_record(
     if recorded.person is not None:
         claims = submission.resident.resident_profile().prefill_values()
         comparison = compare(typed_values(definition, answers), claims, recorded.person)
-    return RecordReview(recorded, comparison, requested)
+    return RecordReview(recorded, comparison, requested, typed_instead(definition.fields, answers))

@@ -21,6 +21,7 @@ from portal.catalog import (
     FieldDef,
     Page,
     ProcedureDefinition,
+    ShowIf,
     SuppliedChoicesType,
     lookup_postal_code,
     registry,
@@ -30,6 +31,7 @@ from portal.catalog.datebound import TODAY, DateBound
 from portal.catalog.fieldtypes.bank_account import KIND_CHOICES
 from portal.catalog.fieldtypes.base import Raw
 from portal.catalog.fieldtypes.group import GroupType
+from portal.catalog.fieldtypes.household import asked_otherwise, not_asked, otherwise, shown_when
 from portal.japan import jst
 from portal.messages import Message
 from portal.records.model import Household
@@ -227,14 +229,30 @@ def page_views(
     errors: Mapping[str, Message],
     choices: Mapping[str, Choices] | None = None,
 ) -> list[PageView]:
-    """Every page at once (the correction form)."""
+    """Every page at once (the correction form), without the fields not asked for what is known of the household
+    (a household_members field's ``otherwise``)."""
+    unasked, instead_of = not_asked(definition.fields, choices), asked_otherwise(definition.fields)
     return [
         _page_view(
             page,
-            [field_view(f, raw, errors.get(f.name), (choices or {}).get(f.name), errors=errors) for f in page.fields],
+            [
+                _conditioned(
+                    field_view(f, raw, errors.get(f.name), (choices or {}).get(f.name), errors=errors),
+                    shown_when(f, instead_of),
+                )
+                for f in page.fields
+                if f.name not in unasked
+            ],
         )
         for page in definition.pages
     ]
+
+
+def _conditioned(view: FieldView, condition: ShowIf | None) -> FieldView:
+    """The view shown under ``condition``: its own show_if, or for a group asked otherwise, the replaced field's."""
+    if condition is None:
+        return view
+    return replace(view, show_if_field=condition.field, show_if_values=list(condition.accepted))
 
 
 def transition_views(
@@ -261,17 +279,22 @@ def step_view(
     choices: Mapping[str, Choices] | None = None,
 ) -> PageView:
     """One page of the wizard. A field shown only for an answer given on another page is decided here from the
-    draft (that answer is not on this page for the script to watch): left out while hidden, else shown plainly."""
+    draft (that answer is not on this page for the script to watch): left out while hidden, else shown plainly.
+    A household_members field with ``otherwise`` is shown, or its group instead, by what is known of the household."""
     page = definition.page(key)
     on_page = {f.name for f in page.fields}
     hidden = validate(definition, raw, page=key, choices=choices).hidden
+    unasked, instead_of = not_asked(definition.fields, choices), asked_otherwise(definition.fields)
     fields = []
     for f in page.fields:
-        elsewhere = f.show_if is not None and f.show_if.field not in on_page
-        if elsewhere and f.name in hidden:
+        condition = shown_when(f, instead_of)
+        elsewhere = condition is not None and condition.field not in on_page
+        if f.name in unasked or (elsewhere and f.name in hidden):
             continue
         view = field_view(f, raw, errors.get(f.name), (choices or {}).get(f.name), errors=errors)
-        fields.append(replace(view, show_if_field=None, show_if_values=[]) if elsewhere else view)
+        fields.append(
+            replace(view, show_if_field=None, show_if_values=[]) if elsewhere else _conditioned(view, condition)
+        )
     return _page_view(page, fields)
 
 
@@ -279,6 +302,12 @@ def _page_view(page: Page, fields: list[FieldView]) -> PageView:
     return PageView(
         key=page.key, title=gettext(page.title), help=gettext(page.help) if page.help else None, fields=fields
     )
+
+
+def typed_otherwise(fields: Sequence[FieldDef], choices: Mapping[str, Choices] | None) -> bool:
+    """Whether ``fields`` ask a group instead of the household's members, because the household is unknown."""
+    unasked = not_asked(fields, choices)
+    return any(f.name in unasked for f in fields if otherwise(f) is not None)
 
 
 def page_asks_household(page: Page) -> bool:

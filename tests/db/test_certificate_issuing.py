@@ -27,12 +27,14 @@ from sqlalchemy.orm import Session
 from portal import catalog
 from portal.catalog import ProcedureDefinition, SuppliedChoicesType
 from portal.catalog.fieldtypes.date import DateSettings
+from portal.catalog.fieldtypes.household import not_asked
 from portal.catalog.methods import PaymentMethod
 from portal.certificates.fonts import certificate_glyphs
 from portal.demo import DEMO_MUNICIPALITIES, load_demo_data
 from portal.japan import jst
 from portal.models import (
     Certificate,
+    DemoPerson,
     Municipality,
     NumberSequence,
     Payment,
@@ -58,7 +60,7 @@ from tests.db.signing import shipped, signing_procedures
 from tests.db.test_records import resident
 from tests.unit.records.stub_core import unreachable_url
 from tests.unit.test_certificates_render import flat, pdf_pages
-from tests.web.journeys import JUMINHYO_ANSWERS, validated
+from tests.web.journeys import JUMINHYO_ANSWERS, TENSHUTSU_ANSWERS, validated
 
 RECORDS = build_directory({m["code"]: RecordsSource("demo") for m in DEMO_MUNICIPALITIES})
 OFFERED = {m["code"]: m["procedures"] for m in DEMO_MUNICIPALITIES}
@@ -210,14 +212,18 @@ VALUES: dict[str, Strategy] = {
 
 def answers(definition: ProcedureDefinition, household: Household) -> st.SearchStrategy[dict[str, Any]]:
     """Valid answers for ``definition``: each field's value, or nothing at all for an optional one; fields
-    chosen from the household as recorded (世帯の一部) get it as their choices, as the web layer gives them."""
+    chosen from the household as recorded (世帯の一部) get it as their choices, as the web layer gives them (so a
+    group asked otherwise, when the household is unknown, is not asked)."""
     members = [(person.person_id, person.name.full) for person in household.members]
     choices = {f.name: members for f in definition.fields if isinstance(f.field_type, SuppliedChoicesType)}
+    unasked = not_asked(definition.fields, choices)
 
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for field in definition.fields:
+            if field.name in unasked:
+                continue
             if field.name in choices:
                 ids = [person_id for person_id, _name in choices[field.name]]
                 value = draw(st.lists(st.sampled_from(ids), unique=True, min_size=1))
@@ -232,12 +238,13 @@ def answers(definition: ProcedureDefinition, household: Household) -> st.SearchS
 
 
 def issuing_procedures(procedures: Procedures) -> Iterator[tuple[str, str]]:
-    """(municipality code, slug) for every offered procedure that prints a 住民票 from the record (others, such as
-    罹災証明書, have their own journeys: what they print is not the record's household)."""
+    """(municipality code, slug) for every offered procedure that prints persons from the record: a 住民票, or the
+    persons a definition's certified_persons chose (転出証明書). Others, such as 罹災証明書, have their own
+    journeys: what they print is not the record's household."""
     for code, slugs in OFFERED.items():
         for slug in slugs:
             definition = shipped(slug)
-            if definition is not None and definition.certificate == "juminhyo":
+            if definition is not None and (definition.certificate == "juminhyo" or definition.certified_persons):
                 yield code, slug
 
 
@@ -269,11 +276,7 @@ def test_any_valid_application_is_issued(
         pages = pdf_pages(certificate.pdf, tmp_path)
         printed = certificate.context["record"]["persons"]
         recorded = [m.person_id for m in household.members]
-        expected = {
-            "self": [person.person_id],
-            "household": recorded,
-            "partial": [i for i in recorded if i in (chosen.get("members") or ())],  # in the record's order
-        }[chosen["scope"]]
+        expected = certified_ids(definition, chosen, person.person_id, recorded)
         by_id = {m.person_id: m for m in household.members}
         assert [p["name"] for p in printed] == [vars(by_id[i].name) for i in expected]
         assert len(pages) == math.ceil(len(printed) / 4)  # a 個人票, or four entries a page
@@ -284,10 +287,24 @@ def test_any_valid_application_is_issued(
         omitted = sum(
             ("relationship" not in items) + 2 * ("honseki" not in items and not p["foreign"]) for p in printed
         )
-        assert text.count("省略") == omitted
+        assert text.count("省略") == (0 if definition.certified_persons else omitted)  # certified_persons: all
         for detail in ("使用目的", "交付通数", "使いみち"):
             assert detail not in text
         example.rollback()
+
+
+def certified_ids(
+    definition: ProcedureDefinition, chosen: dict[str, Any], applicant: str, recorded: list[str]
+) -> list[str]:
+    """Who the certificate prints, in the record's order: the persons chosen in the definition's
+    ``certified_persons`` field, or juminhyo's 本人のみ / 世帯全員 / 世帯の一部."""
+    if definition.certified_persons is not None:
+        return [i for i in recorded if i in chosen[definition.certified_persons]]
+    return {
+        "self": [applicant],
+        "household": recorded,
+        "partial": [i for i in recorded if i in (chosen.get("members") or ())],
+    }[chosen["scope"]]
 
 
 # --- what the records cannot certify ------------------------------------------------------------------
@@ -391,4 +408,96 @@ def test_a_municipality_without_records_cannot_issue(
         submission,
         "この自治体の住民記録が設定されていないため、証明書を発行できません。",
         records={},
+    )
+
+
+# --- certified_persons: the persons a definition's household_members field chose (tenshutsu) ------------
+
+
+def moving(session: Session, movers: Any = None) -> dict[str, Any]:
+    """tenshutsu's answers with ``movers`` as stored (validated against 山田 太郎's household), or without them
+    when None: the household was unknown when applying."""
+    definition = shipped("tenshutsu")
+    household = RECORDS.open("999997", session).household("H0001")
+    assert definition is not None and household is not None
+    choices = {"movers": [(person.person_id, person.name.full) for person in household.members]}
+    answers = validated(definition, TENSHUTSU_ANSWERS, choices)
+    if movers is None:
+        del answers["movers"]
+    else:
+        answers["movers"] = movers
+    return answers
+
+
+def test_certified_persons_are_the_chosen_members_as_recorded_at_issue_time(
+    db_session: Session, procedures: Procedures, offices: dict[str, Office], tmp_path: Path
+) -> None:
+    applicant = resident(db_session, "resident-yamada")
+    answers = moving(db_session, ["P0003", "P0002"])
+    submission = approved(db_session, procedures, offices["999997"], applicant, "999997", "tenshutsu", answers)
+    renamed = db_session.scalars(select(DemoPerson).filter_by(municipality_code="999997", person_id="P0002")).one()
+    renamed.given_name = "裕子"  # the record changed after the review: the 交付 prints it as it stands now
+    db_session.flush()
+
+    certificate = issue(db_session, procedures, offices["999997"], submission)
+
+    record = certificate.context["record"]
+    assert [p["name"]["given"] for p in record["persons"]] == ["裕子", "翔太"]  # in the record's order
+    assert (record["head_name"], record["whole_household"]) == ("山田 太郎", False)
+    assert record["persons"][0]["relationship"] == "妻" and record["persons"][0]["domicile"]["hittosha"] == "山田 太郎"
+    assert not {"person_id", "household_id", "address"} & set(record["persons"][0])
+    text = flat(pdf_pages(certificate.pdf, tmp_path)[0])
+    assert "山田裕子" in text and "優子" not in text.replace("山田優子", "") and "省略" not in text
+    assert "上記のとおり転出の届出があったことを証明する。" in text
+
+
+@pytest.mark.parametrize(
+    ("movers", "message"),
+    [
+        (
+            None,
+            "「転出する人」が住民記録から選ばれていない（申請の時点で世帯を確認できなかった）ため、証明書を発行できません。"
+            "窓口で住民記録を確認してください。申請者が住民記録から選び直せるよう差戻すこともできます。",
+        ),
+        (
+            [],
+            "「転出する人」が住民記録から選ばれていない（申請の時点で世帯を確認できなかった）ため、証明書を発行できません。"
+            "窓口で住民記録を確認してください。申請者が住民記録から選び直せるよう差戻すこともできます。",
+        ),  # fmt: skip
+        (
+            ["P0002", "P0004"],
+            "「転出する人」に選ばれた方が申請者の世帯の住民記録にいないため、証明書を発行できません。申請を差戻してください。",
+        ),  # fmt: skip
+        (
+            ["P9999"],
+            "「転出する人」に選ばれた方が申請者の世帯の住民記録にいないため、証明書を発行できません。申請を差戻してください。",
+        ),  # fmt: skip
+    ],
+    ids=["typed-instead", "nobody", "one-of-another-household", "unknown-id"],
+)
+def test_certified_persons_the_record_does_not_hold_are_refused(
+    db_session: Session, procedures: Procedures, offices: dict[str, Office], movers: Any, message: str
+) -> None:
+    applicant = resident(db_session, "resident-yamada")
+    answers = moving(db_session, movers)
+    submission = approved(db_session, procedures, offices["999997"], applicant, "999997", "tenshutsu", answers, MATCHED)  # fmt: skip
+
+    refused_unchanged(db_session, procedures, offices["999997"], submission, message)
+
+
+def test_certified_persons_are_not_issued_while_the_records_do_not_answer(
+    db_session: Session, procedures: Procedures, offices: dict[str, Office]
+) -> None:
+    applicant = resident(db_session, "resident-yamada")
+    answers = moving(db_session, ["P0002"])
+    submission = approved(db_session, procedures, offices["999997"], applicant, "999997", "tenshutsu", answers)
+    down = {"999997": HttpRecords("999997", unreachable_url(), "t", timeout=(0.5, 0.5))}
+
+    refused_unchanged(
+        db_session,
+        procedures,
+        offices["999997"],
+        submission,
+        "住民記録システムから応答がないため、証明書を発行できません。しばらくしてからもう一度お試しください。",
+        records=down,
     )

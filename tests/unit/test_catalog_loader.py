@@ -48,12 +48,12 @@ def load_error(tmp_path: Path, text: str, name: str = "proc.yaml", **known: set[
 def test_real_catalog_loads_against_the_workflows_it_names() -> None:
     catalog = load_catalog(
         CATALOG,
-        workflows={"jidou_teate", "juminhyo", "sodai_gomi", "risai_shomei"},
-        certificates={"juminhyo", "risai_shomei"},
+        workflows={"jidou_teate", "juminhyo", "sodai_gomi", "risai_shomei", "tenshutsu"},
+        certificates={"juminhyo", "risai_shomei", "tenshutsu"},
     )
     assert isinstance(catalog, Catalog)
-    # 住民票… sorts before 児童手当…, 粗大ごみ… and 罹災…
-    assert list(catalog) == ["juminhyo", "jidou_teate", "sodai_gomi", "risai_shomei"]
+    # 住民票… sorts before 児童手当…, 粗大ごみ…, 罹災… and 転出届
+    assert list(catalog) == ["juminhyo", "jidou_teate", "sodai_gomi", "risai_shomei", "tenshutsu"]
     juminhyo = catalog["juminhyo"]
     assert (juminhyo.fee, juminhyo.fee_note, juminhyo.processing_days) == (
         PerCount(per="copies", unit=300),
@@ -126,7 +126,9 @@ def test_unknown_field_type_lists_the_known_ones(tmp_path: Path) -> None:
 def test_unknown_top_level_key(tmp_path: Path) -> None:
     error = load_error(tmp_path, MINIMAL + "colour: blue\n")
     assert (error.path, error.line) == (("colour",), 14)
-    assert error.message.startswith("不明なキー 'colour' です。ここで使えるキー: certificate, description, fee, ")
+    assert error.message.startswith(
+        "不明なキー 'colour' です。ここで使えるキー: certificate, certified_persons, description, fee, "
+    )
     assert "slug" not in error.message and "version" not in error.message  # derived, never written
 
 
@@ -292,6 +294,85 @@ def test_unknown_workflow_and_certificate_when_names_are_known(tmp_path: Path) -
     error = load_error(tmp_path, MINIMAL + "certificate: koseki\n", workflows={"simple"}, certificates={"juminhyo"})
     assert (error.path, error.line) == (("certificate",), 14)
     assert error.message == "unknown certificate template 'koseki'; known: juminhyo"
+
+
+MEMBERS = MINIMAL + "      - {name: movers, type: household_members, label: 転出する人}\n"
+
+
+def test_certified_persons_names_the_household_members_field_whose_choice_is_printed(tmp_path: Path) -> None:
+    definition = load_definition(write(tmp_path, MEMBERS + "certificate: tenshutsu\ncertified_persons: movers\n"))
+    assert (definition.certificate, definition.certified_persons) == ("tenshutsu", "movers")
+    assert load_definition(write(tmp_path, MINIMAL)).certified_persons is None
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        (
+            "certified_persons: mover\n",
+            "'mover' is not a field: certified_persons names a household_members field (here: movers)",
+        ),
+        (
+            "certified_persons: family_name\n",
+            "'family_name' is a text field: certified_persons names a household_members field (here: movers)",
+        ),
+    ],
+)
+def test_certified_persons_must_name_a_household_members_field(tmp_path: Path, written: str, message: str) -> None:
+    error = load_error(tmp_path, MEMBERS + "certificate: tenshutsu\n" + written)
+    assert (error.path, error.line, error.message) == (("certified_persons",), 16, message)
+
+
+def test_certified_persons_needs_a_certificate(tmp_path: Path) -> None:
+    error = load_error(tmp_path, MEMBERS + "certified_persons: movers\n")
+    assert (error.path, error.line) == (("certified_persons",), 15)
+    assert error.message == "certified_persons is printed by a certificate: name one in certificate"
+
+
+OTHERWISE = MINIMAL + "      - {{name: movers, type: household_members, label: 転出する人, otherwise: {}}}\n"
+GROUP = "      - {name: typed, type: group, label: 転出する人, item_label: 人, max: 3, fields: [{name: who, type: text, label: 氏名}]}\n"  # fmt: skip
+
+
+def test_otherwise_names_a_later_group_of_the_same_page(tmp_path: Path) -> None:
+    definition = load_definition(write(tmp_path, OTHERWISE.format("typed") + GROUP))
+    assert definition.field("movers").settings.otherwise == "typed"
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "message"),
+    [
+        (
+            OTHERWISE.format("typd") + GROUP,
+            ("pages", 0, "fields", 1, "otherwise"),
+            "'typd' is not a field: otherwise names a group field (here: typed)",
+        ),
+        (
+            OTHERWISE.format("family_name") + GROUP,
+            ("pages", 0, "fields", 1, "otherwise"),
+            "'family_name' is a text field: otherwise names a group field (here: typed)",
+        ),
+        (
+            OTHERWISE.format("typed") + GROUP.replace("}]}\n", "}], show_if: {field: family_name, equals: 山田}}\n"),
+            ("pages", 0, "fields", 1, "otherwise"),
+            "'typed' has a show_if: a group asked otherwise is shown when 'movers' is",
+        ),
+        (
+            MINIMAL + GROUP + "      - {name: movers, type: household_members, label: 転出する人, otherwise: typed}\n",
+            ("pages", 0, "fields", 2, "otherwise"),
+            "'typed' is not later on this page: a group asked otherwise comes after 'movers'",
+        ),
+        (
+            OTHERWISE.format("typed") + GROUP
+            + "      - {name: others, type: household_members, label: 他の方, otherwise: typed}\n",
+            ("pages", 0, "fields", 1, "otherwise"),
+            "'typed' is asked otherwise for more than one field",
+        ),
+    ],
+    ids=["unknown", "not-a-group", "group-with-show_if", "group-before", "twice"],
+)  # fmt: skip
+def test_otherwise_mistakes_name_the_key(tmp_path: Path, text: str, path: tuple, message: str) -> None:
+    error = load_error(tmp_path, text)
+    assert (error.path, error.message.split("\n")[0]) == (path, message)
 
 
 def test_invalid_pattern_is_reported(tmp_path: Path) -> None:

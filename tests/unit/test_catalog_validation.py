@@ -20,6 +20,7 @@ from portal.catalog import (
     validate,
     validate_fields,
 )
+from portal.catalog.fieldtypes.household import not_asked, typed_instead
 from portal.identity import ResidentProfile
 from portal.japan import jst
 
@@ -362,3 +363,77 @@ def test_any_list_of_fields_is_checked_like_a_definitions() -> None:
         "mailed_to": "送付先を入力してください"
     }
     assert display_fields(DELIVERY, mailed.values, str) == [("交付方法", "郵送"), ("送付先", "東京都千代田区千代田1-1")]
+
+
+# --- otherwise: a group asked in place of household members when the household is unknown (tenshutsu) -------
+
+
+@pytest.fixture(scope="module")
+def tenshutsu() -> ProcedureDefinition:
+    return load_definition(CATALOG / "tenshutsu.yaml")
+
+
+TYPED = {
+    "movers_typed-rows": ["2"],
+    "movers_typed-1-family_name": ["山田"],
+    "movers_typed-1-given_name": ["優子"],
+    "movers_typed-1-family_name_kana": ["やまだ"],
+    "movers_typed-1-given_name_kana": ["ユウコ"],
+    **{f"movers_typed-1-birthdate-{k}": [v] for k, v in {"era": "showa", "year": "62", "month": "8", "day": "23"}.items()},
+    "movers_typed-1-relationship": ["妻"],
+    "movers_typed-2-family_name": ["山田"],
+    "movers_typed-2-given_name": ["翔太"],
+    "movers_typed-2-family_name_kana": ["ヤマダ"],
+    "movers_typed-2-given_name_kana": ["ショウタ"],
+    **{f"movers_typed-2-birthdate-{k}": [v] for k, v in {"era": "heisei", "year": "30", "month": "5", "day": "5"}.items()},
+    "movers_typed-2-relationship": ["子"],
+}  # fmt: skip
+
+
+def test_without_the_household_its_otherwise_group_is_asked_and_the_members_are_not(
+    tenshutsu: ProcedureDefinition,
+) -> None:
+    typed = validate(tenshutsu, {**TYPED, "movers": ["P0001"]}, page="movers")  # no choices: the household is unknown
+    assert typed.ok and "movers" in typed.hidden and "movers" not in typed.values
+    assert typed.values["movers_typed"] == [
+        {"family_name": "山田", "given_name": "優子", "family_name_kana": "ヤマダ", "given_name_kana": "ユウコ",
+         "birthdate": "1987-08-23", "relationship": "妻"},
+        {"family_name": "山田", "given_name": "翔太", "family_name_kana": "ヤマダ", "given_name_kana": "ショウタ",
+         "birthdate": "2018-05-05", "relationship": "子"},
+    ]  # fmt: skip
+    empty = validate(tenshutsu, {"movers": ["P0001"]}, page="movers")
+    assert {key: str(message) for key, message in empty.errors.items()} == {
+        "movers_typed": "転出する人を入力してください"
+    }
+    bad_row = validate(tenshutsu, {**TYPED, "movers_typed-2-given_name": [""]}, page="movers")
+    assert str(bad_row.errors["movers_typed-2-given_name"]) == "転出する人 2：名を入力してください"
+
+
+def test_with_the_household_the_members_are_asked_and_its_otherwise_group_is_not(
+    tenshutsu: ProcedureDefinition,
+) -> None:
+    chosen = validate(tenshutsu, {**TYPED, "movers": ["P0002"]}, page="movers", choices={"movers": HOUSEHOLD})
+    assert chosen.ok and chosen.values == {"movers": ["P0002"]} and "movers_typed" in chosen.hidden
+    nobody = validate(tenshutsu, TYPED, page="movers", choices={"movers": HOUSEHOLD})
+    assert {key: str(message) for key, message in nobody.errors.items()} == {"movers": "転出する人を選択してください"}
+
+
+OTHERWISE = tuple(
+    FieldDef.model_validate(field)
+    for field in (
+        {"name": "scope", "type": "radio", "label": "必要な方", "options": [{"value": "self", "label": "本人"}, {"value": "partial", "label": "一部"}]},
+        {"name": "members", "type": "household_members", "label": "世帯の方", "show_if": {"field": "scope", "equals": "partial"}, "otherwise": "typed"},
+        {"name": "typed", "type": "group", "label": "世帯の方", "item_label": "方", "max": 3, "fields": [{"name": "name", "type": "text", "label": "氏名"}]},
+    )
+)  # fmt: skip
+
+
+def test_the_otherwise_group_follows_the_show_if_of_the_field_it_replaces() -> None:
+    assert validate_fields(OTHERWISE, {"scope": ["self"]}).hidden == {"members", "typed"}
+    asked = validate_fields(OTHERWISE, {"scope": ["partial"]})
+    assert asked.hidden == {"members"} and str(asked.errors["typed"]) == "世帯の方を入力してください"
+    typed = validate_fields(OTHERWISE, {"scope": ["partial"], "typed-1-name": ["山田 優子"]})
+    assert typed.values == {"scope": "partial", "typed": [{"name": "山田 優子"}]}
+    assert not_asked(OTHERWISE, None) == {"members"} and not_asked(OTHERWISE, {"members": HOUSEHOLD}) == {"typed"}
+    assert typed_instead(OTHERWISE, typed.values) == (OTHERWISE[1],)
+    assert typed_instead(OTHERWISE, {"scope": "partial", "members": ["P0001"]}) == ()

@@ -63,10 +63,32 @@ SODAI_GOMI_ANSWERS = {
 }
 
 
-def validated(definition: ProcedureDefinition, answers: dict) -> dict[str, Any]:
-    """``answers`` (shaped like the constants above) as the confirmation page submits them."""
+def date_inputs(name: str, day: date) -> dict[str, str]:
+    """A date field's inputs as the form sends them, in 西暦."""
+    parts = {"era": "seireki", "year": str(day.year), "month": str(day.month), "day": str(day.day)}
+    return {f"{name}-{part}": value for part, value in parts.items()}
+
+
+MOVING_DAY = jst.today() + timedelta(days=7)  # within the 14 days either side that tenshutsu accepts
+# 山田 太郎 notifies that his wife and a son (P0002 山田 優子, P0003 山田 翔太 in the demo records) move to Osaka.
+TENSHUTSU_ANSWERS = {
+    "family_name": "山田",
+    "given_name": "太郎",
+    "phone": "03-1234-5678",
+    "movers": ["P0002", "P0003"],
+    **date_inputs("moving_date", MOVING_DAY),
+    "new_postal_code": "530-0005",
+    "new_address": "大阪府大阪市北区中之島1-3-20 中之島レジデンス1201号室",
+    "new_head_name": "山田 優子",
+    "receipt_method": "counter",
+}
+
+
+def validated(definition: ProcedureDefinition, answers: dict, choices: dict | None = None) -> dict[str, Any]:
+    """``answers`` (shaped like the constants above) as the confirmation page submits them; ``choices`` are a
+    household_members field's, as the web layer supplies them from the recorded household."""
     raw = {key: value if isinstance(value, list) else [value] for key, value in answers.items()}
-    result = catalog.validate(definition, raw)
+    result = catalog.validate(definition, raw, choices=choices)
     assert result.ok, result.errors
     return result.values
 
@@ -176,8 +198,7 @@ def refused_comment(response: Any, transition: str) -> str:
 
 def collection_date(day: date) -> dict[str, str]:
     """sodai_gomi's 収集日 (filled when completing) as the case page's form sends it, in 西暦."""
-    parts = {"era": "seireki", "year": str(day.year), "month": str(day.month), "day": str(day.day)}
-    return {f"collection_date-{part}": value for part, value in parts.items()}
+    return date_inputs("collection_date", day)
 
 
 def approve_juminhyo(make_client: Any, reference: str, *, clerk: str, approver: str) -> FlaskClient:

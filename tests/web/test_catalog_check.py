@@ -63,6 +63,19 @@ def test_a_template_printing_an_undefined_variable(catalog: Path) -> None:
     ]
 
 
+def test_a_certified_persons_template_is_rendered_with_persons_of_the_record(catalog: Path) -> None:
+    """tenshutsu declares certified_persons: its template gets record's persons, a foreign resident's too."""
+    template = catalog / "certificate_templates/tenshutsu.html"
+    line = replace(template, "{{ foreign.nationality }}", "{{ foreign.nationalty }}")
+    result = check(catalog)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"certificate_templates/tenshutsu.html:{line}: rendering a foreign resident's sample with every answer: "
+        "UndefinedError: 'dict object' has no attribute 'nationalty'",
+        "catalog check: 1 error(s), 0 warning(s)",
+    ]
+
+
 def test_a_template_is_printed_with_the_procedures_answers_and_its_staff_fields(catalog: Path) -> None:
     """罹災証明書 prints what staff decided in the workflow's 判定 (inputs) and the application's answers: a
     misspelt staff field is found with every question answered and every staff field filled."""

@@ -33,6 +33,7 @@ def test_the_portal_starts_on_a_broken_catalog_directory_and_serves_what_is_publ
         "sodai_gomi",
         "risai_shomei",
         "jidou_teate",
+        "tenshutsu",
     }
     assert app.test_client().get("/999997/procedures/sodai_gomi").status_code == 200
 

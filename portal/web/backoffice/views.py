@@ -193,6 +193,7 @@ def _case_page(found: Submission, requested: str | None = None, refused: Refused
         no_record=_(NO_RECORD[review.recorded.outcome]) if review.recorded.person is None else None,
         comparison=_comparison(review),
         members=_members(review),
+        typed=[_(field.label) for field in review.typed],
         decision=panel,
         errors=panel.errors,
         history_inputs=history_inputs(workflow, found.history, staff_view=True),

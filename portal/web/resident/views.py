@@ -41,6 +41,7 @@ from portal.web.formview import (
     page_asks_household,
     page_views,
     step_view,
+    typed_otherwise,
 )
 from portal.web.history import history_inputs
 from portal.web.resident import wizard
@@ -134,9 +135,10 @@ def _render_form(
     **extra: Any,
 ) -> str:
     """The correction form: every page at once. Its attachments are shown, not changed: it keeps no draft."""
+    choices = _choices(definition, recorded)
     pages = [
         replace(page, fields=[replace(f, locked=f.widget == "file") for f in page.fields])
-        for page in page_views(definition, raw, errors, _choices(definition, recorded))
+        for page in page_views(definition, raw, errors, choices)
     ]
     return render_template(
         "resident/form.html",
@@ -144,6 +146,7 @@ def _render_form(
         pages=pages,
         errors=error_summary(pages),
         household_unknown=recorded is not None and recorded.household is None,
+        typed_otherwise=recorded is not None and typed_otherwise(definition.fields, choices),
         **extra,
     )
 
@@ -182,7 +185,8 @@ def _render_step(
     definition: ProcedureDefinition, page: Page, raw: catalog.Raw, errors: dict, returning: bool, **extra: Any
 ) -> str:
     recorded = _household(definition, page)
-    step = step_view(definition, page.key, raw, errors, _choices(definition, recorded))
+    choices = _choices(definition, recorded)
+    step = step_view(definition, page.key, raw, errors, choices)
     number = definition.pages.index(page) + 1
     return render_template(
         "resident/form.html",
@@ -196,6 +200,7 @@ def _render_step(
         returning=returning,
         action=url_for(".apply", slug=definition.slug, page=page.key, **_returning(returning)),
         household_unknown=recorded is not None and recorded.household is None,
+        typed_otherwise=recorded is not None and typed_otherwise(page.fields, choices),
         **extra,
     )
 

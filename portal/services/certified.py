@@ -1,0 +1,95 @@
+"""What a certificate certifies from the 住民記録: persons as recorded when it is issued, never as typed.
+
+Any procedure may declare ``certified_persons: <household_members field>``: its certificate then prints the
+persons chosen in that field, read from the records backend at issue time, in the shape juminhyo prints
+(:func:`recorded_persons`, the context key ``record``). juminhyo chooses its persons its own way
+(:mod:`portal.services.juminhyo`) from the same reading (:func:`applicant_household`) and entries (:func:`record`).
+Whatever cannot be read or does not hold refuses the 交付 with a reason for the clerk, so nothing is issued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from portal.catalog import ProcedureDefinition
+from portal.messages import N_, Message
+from portal.models import Submission
+from portal.records.backend import ResidentRecords
+from portal.records.matching import Outcome
+from portal.records.model import Household, Person, person_to_json
+from portal.services.records import recorded_household
+from portal.workflow import TransitionRefused
+
+NO_RECORDS = Message(N_("この自治体の住民記録が設定されていないため、証明書を発行できません。"))
+UNAVAILABLE = Message(
+    N_("住民記録システムから応答がないため、証明書を発行できません。しばらくしてからもう一度お試しください。")
+)
+NOT_FOUND = Message(N_("申請者を住民記録で確認できないため、証明書を発行できません。申請を差戻すか却下してください。"))
+NOT_CHOSEN = N_(
+    "「%(label)s」が住民記録から選ばれていない（申請の時点で世帯を確認できなかった）ため、証明書を発行できません。"
+    "窓口で住民記録を確認してください。申請者が住民記録から選び直せるよう差戻すこともできます。"
+)
+NOT_IN_HOUSEHOLD = N_(
+    "「%(label)s」に選ばれた方が申請者の世帯の住民記録にいないため、証明書を発行できません。申請を差戻してください。"
+)
+
+# Items a record's entry never carries: its ids, and the address the household prints once for everyone.
+NOT_PRINTED = ("person_id", "household_id", "address")
+
+
+def applicant_household(
+    session: Session, records: ResidentRecords | None, submission: Submission
+) -> tuple[Household, Person]:
+    """The applicant's household and person as recorded now, or TransitionRefused saying why they cannot be
+    (no records backend, the backend down, no unique person)."""
+    recorded = recorded_household(session, records, submission.resident)
+    if recorded.outcome is None:
+        raise TransitionRefused(NO_RECORDS)
+    if recorded.outcome is Outcome.UNAVAILABLE:
+        raise TransitionRefused(UNAVAILABLE)
+    household, person = recorded.household, recorded.person
+    members = {member.person_id: member for member in household.members} if household else {}
+    applicant = members.get(person.person_id) if person else None  # as listed in the household
+    if household is None or applicant is None:
+        raise TransitionRefused(NOT_FOUND)
+    return household, applicant
+
+
+def recorded_persons(
+    session: Session,
+    records: Mapping[str, ResidentRecords],
+    submission: Submission,
+    definition: ProcedureDefinition,
+) -> dict[str, Any]:
+    """``{"record": …}`` with the persons chosen in the definition's ``certified_persons`` field, every item as
+    recorded now; TransitionRefused when the household cannot be read, the field holds no choice from the
+    record (its ``otherwise`` group was typed instead) or a person chosen is no longer in the household."""
+    assert definition.certified_persons is not None
+    field = definition.field(definition.certified_persons)
+    household, _applicant = applicant_household(session, records.get(submission.municipality_code), submission)
+    chosen = submission.answers.get(field.name)
+    if not isinstance(chosen, list) or not chosen or not all(isinstance(c, str) for c in chosen):
+        raise TransitionRefused(Message(NOT_CHOSEN, {"label": Message(field.label)}))
+    persons = [person for person in household.members if person.person_id in chosen]
+    if len(persons) != len(set(chosen)):
+        raise TransitionRefused(Message(NOT_IN_HOUSEHOLD, {"label": Message(field.label)}))
+    return {"record": record(household, persons)}
+
+
+def record(household: Household, persons: Sequence[Person], omitted: Collection[str] = ()) -> dict[str, Any]:
+    """What a template prints of ``persons`` of ``household``, in the record's order as the caller gives them:
+    the household's address and 世帯主 once, and each person's entry without the ``omitted`` items."""
+    return {
+        "address": {"address": household.address.address, "katagaki": household.address.katagaki},
+        "head_name": household.head_name,
+        "whole_household": len(persons) == len(household.members),
+        "persons": [entry(person, omitted) for person in persons],
+    }
+
+
+def entry(person: Person, omitted: Collection[str] = ()) -> dict[str, Any]:
+    """One person's items in the record's JSON form, without ids, the household's address or ``omitted``."""
+    return {key: value for key, value in person_to_json(person).items() if key not in (*NOT_PRINTED, *omitted)}
