@@ -2,6 +2,7 @@
 
 from portal.models.audit import AuditAction, AuditActorKind, AuditEntry
 from portal.models.base import Base
+from portal.models.casework import AssignmentAction, AssignmentRecord, InternalNote
 from portal.models.certificate import Certificate, NamedSequence, NumberSequence, SequenceKind
 from portal.models.drafts import Draft
 from portal.models.payment import Payment, PaymentStatus
@@ -13,6 +14,8 @@ from portal.models.versions import CatalogVersion
 
 __all__ = [
     "ActorKind",
+    "AssignmentAction",
+    "AssignmentRecord",
     "AuditAction",
     "AuditActorKind",
     "AuditEntry",
@@ -22,6 +25,7 @@ __all__ = [
     "DemoHousehold",
     "DemoPerson",
     "Draft",
+    "InternalNote",
     "LinkMethod",
     "Municipality",
     "MunicipalityProcedure",
