@@ -20,6 +20,7 @@ from portal.messages import N_, Message
 from portal.models import AuditAction, AuditActorKind, AuditEntry, Submission
 from portal.roles import Permission
 from portal.services import tenancy
+from portal.services.actors import ActingUser
 from portal.services.assignment import MAX_BULK, AssignmentService
 from portal.services.queue import PAGE_SIZE, VIEW_LABELS, Cursor, QueueFilter, QueueService, Versions, View, chunks
 from portal.web.access import safe_next, staff_actor, staff_required
@@ -220,7 +221,8 @@ def export() -> Any:
     db.session.flush()
     ids = [row_id for row_id, _reference in found]
     now = jst.now()
-    response = current_app.response_class(stream_with_context(_csv(service, ids, now)), mimetype="text/csv")
+    g.municipality.procedures  # noqa: B018 - its terms, loaded now: the request's session ends before the body
+    response = current_app.response_class(stream_with_context(_csv(actor, ids, now)), mimetype="text/csv")
     name = f"queue-{actor.municipality_code}-{now:%Y%m%d-%H%M}.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -241,7 +243,10 @@ def _recorded(filters: QueueFilter) -> dict[str, Any]:
     return recorded
 
 
-def _csv(service: QueueService, ids: list[int], now: datetime) -> Iterator[str]:
+def _csv(actor: ActingUser, ids: list[int], now: datetime) -> Iterator[str]:
+    """The rows, read after the response has begun: the request's session has ended by then (its transaction, with
+    the audit entry, committed), so the chunks are read in a session of their own, closed with the stream."""
+    service = QueueService(db.session, current_procedures(), actor)
     yield "\ufeff" + _line([_("受付番号"), _("手続き"), _("申請者"), _("状況"), _("担当"), _("申請日")])
     for chunk in chunks(ids, EXPORT_CHUNK):
         submissions = service.by_ids(chunk)
