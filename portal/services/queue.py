@@ -200,22 +200,23 @@ class QueueService:
         return query
 
     def versions(self, submissions: Sequence[Submission]) -> Versions:
-        """The versions of these cases, in one query (each version is parsed once per process)."""
+        """The versions of these cases, in one query (each version is parsed once per process, when its content is
+        read)."""
         ids = {s.definition_version_id for s in submissions} | {s.workflow_version_id for s in submissions}
         if not ids:
             return Versions()
         found = Versions()
-        for version in self.session.scalars(select(CatalogVersion).where(CatalogVersion.id.in_(ids))):
-            assert version.content is not None and version.content_hash is not None  # cases never name a withdrawal
-            content = version.content
-            if version.kind is Kind.DEFINITION:
-                found.definitions[version.id] = self.procedures.parsed.definition(
-                    version.name, version.content_hash, lambda text=content: text
-                )
-            elif version.kind is Kind.WORKFLOW:
-                found.workflows[version.id] = self.procedures.parsed.workflow(
-                    version.name, version.content_hash, lambda text=content: text
-                )
+        rows = self.session.execute(
+            select(CatalogVersion.id, CatalogVersion.kind, CatalogVersion.name, CatalogVersion.content_hash).where(
+                CatalogVersion.id.in_(ids)
+            )
+        )
+        for row in rows:  # cases never name a withdrawal: every version has content
+            content = _content_of(self.session, row.id)  # read only the first time this process parses it
+            if row.kind is Kind.DEFINITION:
+                found.definitions[row.id] = self.procedures.parsed.definition(row.name, row.content_hash, content)
+            elif row.kind is Kind.WORKFLOW:
+                found.workflows[row.id] = self.procedures.parsed.workflow(row.name, row.content_hash, content)
         return found
 
     def _view(self, view: View) -> ColumnElement[bool]:
@@ -322,3 +323,29 @@ def _content_of(session: Session, version_id: int):  # type: ignore[no-untyped-d
 def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def reindex(session: Session, procedures: Procedures, after: int = 0, size: int = 1000) -> tuple[int | None, int]:
+    """Recompute ``closed`` and ``search_key`` of the next ``size`` cases after id ``after`` from their own versions,
+    as submitting and every transition keep them; (the last id seen or None when done, how many were corrected).
+
+    For cases the previous release changed while both ran (see the migration that added the columns)."""
+    batch = list(
+        session.scalars(
+            select(Submission)
+            .where(Submission.id > after)
+            .order_by(Submission.id)
+            .limit(size)
+            .options(joinedload(Submission.resident))
+        )
+    )
+    corrected = 0
+    for submission in batch:
+        case = procedures.case(submission)
+        closed = case.workflow.is_final(submission.state)
+        key = search_key(submission.reference, case.definition, submission.answers, submission.resident.profile)
+        if (submission.closed, submission.search_key) != (closed, key):
+            submission.closed, submission.search_key = closed, key
+            corrected += 1
+    session.flush()
+    return (batch[-1].id if batch else None), corrected

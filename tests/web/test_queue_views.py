@@ -232,3 +232,22 @@ def _link(page: str, rel: str) -> str:
     match = re.search(rf'<a href="([^"]+)" rel="{rel}">', page)
     assert match, rel
     return html.unescape(match[1])
+
+
+def test_reindex_corrects_cases_the_previous_release_left_behind(app, db_session, demo):
+    reviewer = cases.staff(db_session, MIHON, "審査 花子", Role.CLERK)
+    closed = cases.submit(app, db_session, MIHON)
+    cases.fire(app, db_session, closed, reviewer, "start_review")
+    cases.fire(app, db_session, closed, reviewer, "reject", "要件を満たしません")
+    fine = cases.submit(app, db_session, MIHON)
+    # As the release before the queue wrote them during the rollout: never closed, no search key.
+    closed.closed, closed.search_key = False, ""
+    db_session.flush()
+
+    result = app.test_cli_runner().invoke(args=["queue", "reindex"])
+
+    assert result.exit_code == 0 and result.output == "cases corrected: 1\n"
+    db_session.refresh(closed)
+    assert closed.closed and closed.search_key == f"{closed.reference}|山田太郎|ヤマダタロウ"
+    assert fine.search_key == f"{fine.reference}|山田太郎|ヤマダタロウ" and not fine.closed
+    assert app.test_cli_runner().invoke(args=["queue", "reindex"]).output == "cases corrected: 0\n"
