@@ -48,7 +48,7 @@ class View(StrEnum):
 
 VIEW_LABELS = {
     View.ACTION: N_("要対応"),
-    View.MINE: N_("担当"),
+    View.MINE: N_("自分の担当"),
     View.UNASSIGNED: N_("未割当"),
     View.DONE: N_("完了"),
     View.ALL: N_("すべて"),

@@ -59,7 +59,7 @@ def test_each_view_lists_what_it_says_and_only_this_municipalitys_cases(app, mak
     assert view(approver, "mine") == []
     assert view(clerk, "unassigned") == [submitted.reference, awaiting.reference]
     page = clerk.get("/backoffice/", query_string={"view": "mine"}).text
-    assert "窓口 一郎" in page and 'aria-current="page">担当<' in page
+    assert "窓口 一郎" in page and 'aria-current="page">自分の担当<' in page
     assert view(clerk, "no-such-view") == [submitted.reference, gomi.reference]  # an unknown view is 要対応
 
 

@@ -43,13 +43,6 @@ EXPORT_FILTERS = {
     "from": N_("申請日（から）"),
     "to": N_("申請日（まで）"),
 }
-EXPORT_VIEWS = {
-    "action": N_("要対応"),
-    "mine": N_("担当"),
-    "unassigned": N_("未割当"),
-    "done": N_("完了"),
-    "all": N_("すべて"),
-}
 SHOWN_REFERENCES = 20
 TERM_SETTINGS = frozenset({"fee", "processing_days", "contact_name", "contact_phone", "contact_hours", "help"})
 WINDOW = frozenset({"available_from", "available_until"})
