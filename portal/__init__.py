@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     from portal.procedures import EXTENSION, Procedures
     from portal.records.registry import build_directory
     from portal.tasks import init_app as init_tasks
-    from portal.web import auth, errors, fees, i18n, limits, requestlog, security, sessions, templating
+    from portal.web import attachments, auth, errors, fees, i18n, limits, requestlog, security, sessions, templating
     from portal.web.admin import bp as admin_bp
     from portal.web.backoffice import bp as backoffice_bp
     from portal.web.current import ATTACHMENTS_EXTENSION, PAYMENTS_EXTENSION, RECORDS_EXTENSION, Attachments
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     init_tasks(app)
     sessions.init_app(app)
     security.init_app(app)
+    attachments.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
     fees.init_app(app)

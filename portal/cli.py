@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -40,6 +41,9 @@ OPTIONS = {
     "help": "--help-text",
     "available_from": "--from",
     "available_until": "--until",
+    "closure_from": "DAY",
+    "closure_until": "--until",
+    "closure_reason": "--reason",
 }
 
 
@@ -148,6 +152,36 @@ def register_commands(app: Flask) -> None:
         _refusing(lambda: disable_procedure(db.session, Administrator.command_line(), code, slug))
         db.session.commit()
         click.echo(f"{slug} is no longer offered in {code}")
+
+    @municipality.command("close")
+    @click.argument("code")
+    @click.argument("day", type=click.DateTime(["%Y-%m-%d"]))
+    @click.option("--until", "until", type=click.DateTime(["%Y-%m-%d"]), help="last day of a run of closed days")
+    @click.option("--reason", required=True, help="e.g. 庁舎移転のため")
+    def municipality_close(code: str, day: datetime, until: datetime | None, reason: str) -> None:
+        """Close municipality CODE's offices on DAY (to --until): not 開庁日, so 期限日 skip them."""
+        from portal.database import db
+        from portal.services.actors import Administrator
+        from portal.services.municipalities import add_closures
+
+        last = until.date() if until else None
+        actor = Administrator.command_line()
+        added = _refusing(lambda: add_closures(db.session, actor, code, day.date(), last, reason))
+        db.session.commit()
+        click.echo(f"{code} is closed on {', '.join(c.day.isoformat() for c in added)}")
+
+    @municipality.command("reopen")
+    @click.argument("code")
+    @click.argument("day", type=click.DateTime(["%Y-%m-%d"]))
+    def municipality_reopen(code: str, day: datetime) -> None:
+        """Take DAY off municipality CODE's own closures."""
+        from portal.database import db
+        from portal.services.actors import Administrator
+        from portal.services.municipalities import remove_closure
+
+        _refusing(lambda: remove_closure(db.session, Administrator.command_line(), code, day.date()))
+        db.session.commit()
+        click.echo(f"{code} is open on {day.date().isoformat()}")
 
     certificates = AppGroup("certificates", help="Signing keys for certificate PDFs.")
     app.cli.add_command(certificates)

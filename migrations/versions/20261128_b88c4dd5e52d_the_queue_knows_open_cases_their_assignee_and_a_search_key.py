@@ -1,7 +1,7 @@
 """the queue knows open cases, their 担当 and a search key; assignment history and internal notes
 
 Revision ID: b88c4dd5e52d
-Revises: 9c4560dee7f0
+Revises: 3c30caf2be30
 Create Date: 2026-11-27 22:57:27.715023
 
 COMPATIBILITY: adds three columns to submission (closed, assignee_id, search_key, with server defaults), two new
@@ -29,7 +29,7 @@ from alembic import op
 import portal.models.base
 
 revision: str = "b88c4dd5e52d"
-down_revision: str | Sequence[str] | None = "9c4560dee7f0"
+down_revision: str | Sequence[str] | None = "3c30caf2be30"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,7 +7,7 @@ without active content) or the :class:`~portal.messages.Message` a form field sh
 """
 
 from portal.attachments.kinds import FileKind
-from portal.attachments.reference import AttachmentRef, store_upload
+from portal.attachments.reference import AttachmentRef, keys_in, store_upload
 from portal.attachments.scan import ClamdScanner, ScannerUnavailable, VirusScanner
 from portal.attachments.upload import MAX_PIXELS, CheckedUpload, UploadRules, check_upload, format_size
 
@@ -22,5 +22,6 @@ __all__ = [
     "VirusScanner",
     "check_upload",
     "format_size",
+    "keys_in",
     "store_upload",
 ]

@@ -8,8 +8,9 @@ that application and never takes one from a browser unchecked.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +61,20 @@ class AttachmentRef:
             and isinstance(self.sha256, str)
             and _SHA256.fullmatch(self.sha256) is not None
         )
+
+
+def keys_in(inputs: Mapping[str, Sequence[str]]) -> set[str]:
+    """The storage keys of the references among a form's inputs (a file field keeps each as JSON)."""
+    keys = set()
+    for values in inputs.values():
+        for text in values:
+            if not text.startswith("{"):
+                continue
+            try:
+                keys.add(AttachmentRef.from_json(json.loads(text)).key)
+            except ValueError:
+                continue
+    return keys
 
 
 def store_upload(storage: Storage, upload: CheckedUpload) -> AttachmentRef:

@@ -123,7 +123,11 @@ class ProcedureDefinition(Frozen):
     payment_methods: tuple[PaymentMethod, ...] = Field(
         default=(PaymentMethod.COUNTER,), min_length=1, description="支払方法 offered; asked when more than one"
     )
-    processing_days: int = Field(ge=1)  # 標準処理期間 in calendar days
+    processing_days: int = Field(
+        ge=1,
+        description="標準処理期間 in 開庁日 (days the office is open: not weekends, national holidays, 12/29-1/3 or "
+        "the municipality's closures); a case is due on the processing_days-th 開庁日 after it was submitted",
+    )
     workflow: Slug  # workflows/<name>.yaml
     certificate: Slug | None = None  # a certificate template, or none
     pages: tuple[Page, ...] = Field(min_length=1)

@@ -170,6 +170,12 @@ def reference() -> str:
         "",
         *_table(spec["states"].annotation.__args__[1]),  # type: ignore[union-attr]
         "",
+        "`clock` says whether the 標準処理期間 counts while a case is in the state. A case's 期限日 is the "
+        "`processing_days`-th 開庁日 after the day it was submitted (JST); it moves, when the case leaves a `paused` "
+        "state, by the 開庁日 it waited there. `paused_until_paid` stops the clock only while the applicant who chose "
+        "`online` payment has not paid (it resumes on the day the payment is confirmed), and only a state that a "
+        "`requires: [paid]` transition leaves may have it. A final state has no `clock`.",
+        "",
         "### numbering",
         "",
         *_table(_model(WorkflowSpec, "numbering")),

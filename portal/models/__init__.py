@@ -9,7 +9,7 @@ from portal.models.payment import Payment, PaymentStatus
 from portal.models.people import Resident, Staff
 from portal.models.records import DemoHousehold, DemoPerson, LinkMethod, ResidentRecordLink
 from portal.models.submission import ActorKind, Submission, TransitionRecord
-from portal.models.tenancy import Municipality, MunicipalityProcedure, PendingSeal
+from portal.models.tenancy import Municipality, MunicipalityClosure, MunicipalityProcedure, PendingSeal
 from portal.models.versions import CatalogVersion
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "InternalNote",
     "LinkMethod",
     "Municipality",
+    "MunicipalityClosure",
     "MunicipalityProcedure",
     "NamedSequence",
     "NumberSequence",

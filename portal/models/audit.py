@@ -20,6 +20,8 @@ class AuditAction(StrEnum):
     PROCEDURE_ENABLED = "procedure_enabled"
     PROCEDURE_DISABLED = "procedure_disabled"
     PROCEDURE_CHANGED = "procedure_changed"  # its terms or window, offered or not as before
+    CLOSURE_ADDED = "closure_added"  # 閉庁日 the municipality set: the days and the reason
+    CLOSURE_REMOVED = "closure_removed"
     CATALOG_PUBLISHED = "catalog_published"  # a new version of a definition, workflow or certificate template
     QUEUE_EXPORTED = "queue_exported"  # a clerk downloaded the queue as CSV: the view, its filters, the 受付番号
 

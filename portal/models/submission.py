@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -47,6 +47,7 @@ class Submission(CreatedAt, Base):
         Index("ix_submission_all", "municipality_code", "submitted_at", "id"),
         Index("ix_submission_queue", "municipality_code", "state", "submitted_at", "id"),
         Index("ux_submission_number", "municipality_code", "number_series", "assigned_number", unique=True),
+        Index("ix_submission_due", "municipality_code", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,6 +69,11 @@ class Submission(CreatedAt, Base):
     assigned_number: Mapped[str | None] = mapped_column(String(32))
     number_series: Mapped[str | None] = mapped_column(String(64))
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # 期限日: the 標準処理期間's last 開庁日, moved on by the 開庁日 the case waited in paused states (workflow
+    # ``clock``); None when it could not be known (see the migration that added it). ``clock_paused_on``: the JST
+    # day the clock stopped, while it is stopped.
+    due_on: Mapped[date | None] = mapped_column()
+    clock_paused_on: Mapped[date | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Its state is final in its workflow version (交付済み, 却下, 取下げ…): kept with every state change, so the
     # queue tells open cases from finished ones without reading workflows row by row.

@@ -61,6 +61,19 @@ class MunicipalityProcedure(Base):
     municipality: Mapped[Municipality] = relationship(back_populates="procedures")
 
 
+class MunicipalityClosure(CreatedAt, Base):
+    """A day the municipality's offices close besides weekends, national holidays and 年末年始 (庁舎移転, 災害,
+    a local holiday): not a 開庁日, so no 期限日 falls on it and no waiting time counts it."""
+
+    __tablename__ = "municipality_closure"
+    __table_args__ = (UniqueConstraint("municipality_code", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipality.code"))
+    day: Mapped[date] = mapped_column()
+    reason: Mapped[str] = mapped_column(String(100))  # 庁舎移転のため
+
+
 class PendingSeal(CreatedAt, Base):
     """An uploaded seal awaiting its 確定 on the preview page, before it replaces the municipality's.
 

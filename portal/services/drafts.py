@@ -9,6 +9,10 @@ since its last save, the inputs of fields the form no longer has are dropped.
 
 A draft expires ``days`` after its last save: from then on it is never shown nor continued (saving starts it
 afresh), and :func:`purge_expired`, run by beat, removes it.
+
+Files a draft no longer refers to (removed with 削除, dropped with their field, or with the whole draft when it
+is deleted or purged) are noted in the session (:func:`orphaned_in`); their bytes are deleted once that
+commits, so a rolled-back change keeps them. A submitted draft's files belong to its submission and stay.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
+from portal.attachments import keys_in
 from portal.catalog import ProcedureDefinition
 from portal.models import ActorKind, Draft, Municipality, Resident
 from portal.models.base import utcnow
@@ -32,6 +37,7 @@ MAX_DRAFT_BYTES = 64 * 1024  # serialized; a real form stays far below it
 MAX_DRAFTS = 5  # per resident; saving another drops the one saved longest ago
 TOKEN_BYTES = 32
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")  # what secrets.token_urlsafe(TOKEN_BYTES) returns
+ORPHANED = "madoguchi.orphaned_attachments"  # Session.info: storage keys no draft refers to any more
 
 
 class DraftTooLarge(ValueError):
@@ -50,9 +56,23 @@ def well_formed(token: str) -> bool:
 
 
 def purge_expired(session: Session, days: int) -> int:
-    """Remove every draft last saved more than ``days`` ago; how many there were."""
-    removed = session.execute(delete(Draft).where(Draft.updated_at < _cutoff(days)))
+    """Remove every draft last saved more than ``days`` ago, and (after commit) its files; how many there were."""
+    expired = Draft.updated_at < _cutoff(days)
+    for answers in session.scalars(select(Draft.answers).where(expired)):
+        _let_go(session, answers)
+    removed = session.execute(delete(Draft).where(expired))
     return removed.rowcount  # type: ignore[attr-defined, no-any-return]
+
+
+def orphaned_in(session: Session) -> set[str]:
+    """The storage keys the session's transaction stopped referring to (taken: asking again gives none)."""
+    return session.info.pop(ORPHANED, set())  # type: ignore[no-any-return]
+
+
+def _let_go(session: Session, before: Mapping[str, Sequence[str]], after: Mapping[str, Sequence[str]] = {}) -> None:  # noqa: B006 - never mutated
+    gone = keys_in(before) - keys_in(after)
+    if gone:
+        session.info.setdefault(ORPHANED, set()).update(gone)
 
 
 def _cutoff(days: int) -> datetime:
@@ -92,7 +112,9 @@ class DraftService:
         if draft.definition_version_id == version_id:
             return Resumed(draft, form_changed=False)
         names = _inputs(definition)
-        draft.answers = {name: values for name, values in draft.answers.items() if name in names}
+        kept = {name: values for name, values in draft.answers.items() if name in names}
+        _let_go(self.session, draft.answers, kept)
+        draft.answers = kept
         draft.definition_version_id = version_id
         if draft.page not in {page.key for page in definition.pages}:
             draft.page = definition.pages[0].key
@@ -129,6 +151,7 @@ class DraftService:
         if draft.id is None or draft.updated_at < _cutoff(self.days):  # new, or expired: started afresh
             draft.submission_token = secrets.token_urlsafe(TOKEN_BYTES)
             draft.created_at = now
+        _let_go(self.session, draft.answers or {}, kept)
         draft.answers = kept
         draft.page = page
         draft.definition_version_id = version_id
@@ -150,6 +173,7 @@ class DraftService:
         found = self.find(municipality, slug)
         if found is None:
             return False
+        _let_go(self.session, found.answers)
         self.session.delete(found)
         self.session.flush()
         return True
@@ -169,4 +193,6 @@ class DraftService:
             .offset(MAX_DRAFTS)
         ).all()
         if beyond:
+            for answers in self.session.scalars(select(Draft.answers).where(Draft.id.in_(beyond))):
+                _let_go(self.session, answers)
             self.session.execute(delete(Draft).where(Draft.id.in_(beyond)))

@@ -18,9 +18,11 @@ from typing import Any
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from portal.japan import municipality_code
+from portal.catalog.datebound import parse_bound
+from portal.japan import jst, municipality_code
+from portal.japan.business_days import CLOSED_LABELS, BusinessCalendar
 from portal.messages import N_, Message
-from portal.models import AuditAction, Municipality, MunicipalityProcedure, PendingSeal
+from portal.models import AuditAction, Municipality, MunicipalityClosure, MunicipalityProcedure, PendingSeal
 from portal.models.base import utcnow
 from portal.procedures import Procedures
 from portal.seals import SealError, check_seal
@@ -44,6 +46,10 @@ LABELS = {
     "contact_phone": N_("電話番号"),
     "contact_hours": N_("受付時間"),
     "help": N_("案内文"),
+    "closure_from": N_("閉庁日（初日）"),
+    "closure_until": N_("閉庁日（最終日）"),
+    "closure_reason": N_("閉庁の理由"),
+    "closure_days": N_("閉庁日"),
 }
 TEXT_LIMITS = {"name": 100, "prefecture": 10, "mayor_title": 50, "mayor_name": 100}
 TERM_TEXT_LIMITS = {"contact_name": 100, "contact_phone": 20, "contact_hours": 100, "help": 2000}
@@ -51,6 +57,10 @@ PHONE_CHARACTERS = frozenset("0123456789-()+ ")
 MAX_FEE = 1_000_000  # yen; the database's integer holds far more, no counter fee comes near
 MAX_PROCESSING_DAYS = 365
 PENDING_SEAL_LIFETIME = timedelta(hours=1)
+MAX_CLOSURE_DAYS = 31  # one request: a 庁舎移転 or a disaster, not a calendar
+CLOSURE_REASON_LIMIT = 100
+CLOSURES_FROM = "-1y"  # a closure recorded after the fact (a typhoon yesterday) still counts for waits
+CLOSURES_UNTIL = "+2y"  # this year's and next year's plans
 
 
 @dataclass(frozen=True)
@@ -259,6 +269,113 @@ def disable_procedure(session: Session, actor: Administrator, code: str, slug: s
             _problem("slug", N_("%(code)s では手続き「%(slug)s」を提供したことがありません。"), code=code, slug=slug)
         )
     return _set_offer(session, actor, municipality, offer, False, False, _terms_of(offer))
+
+
+def closures(session: Session, code: str, since: date | None = None) -> list[MunicipalityClosure]:
+    """The municipality's own 閉庁日 (from ``since``), in date order."""
+    query = select(MunicipalityClosure).filter_by(municipality_code=code).order_by(MunicipalityClosure.day)
+    if since is not None:
+        query = query.where(MunicipalityClosure.day >= since)
+    return list(session.scalars(query))
+
+
+def add_closures(
+    session: Session, actor: Administrator, code: str, first: date, last: date | None, reason: str
+) -> list[MunicipalityClosure]:
+    """Close the offices from ``first`` to ``last`` (None: that day only) for ``reason``. Days already closed
+    (weekends, national holidays, 年末年始, closures set before) are left as they are; a range of nothing else is
+    refused. 期限日 already set stay; submissions from now on, and clocks that stopped and start again, count
+    without these days."""
+    _existing(session, actor, code)
+    last = first if last is None else last
+    problems = closure_problems(first, last, reason)
+    calendar = BusinessCalendar.of(c.day for c in closures(session, code))
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)] if not problems else []
+    opened = [day for day in days if calendar.is_open(day)]
+    if days and not opened:
+        why = Message(CLOSED_LABELS[calendar.closed(first)])  # type: ignore[index]
+        if first == last:
+            problems.append(
+                _problem(
+                    "closure_from", N_("%(day)s はもともと閉庁日です（%(why)s）。"), day=first.isoformat(), why=why
+                )
+            )
+        else:
+            problems.append(
+                _problem(
+                    "closure_from",
+                    N_(
+                        "%(first)s から %(last)s までは、すべてもともと閉庁日です（土日・祝日・年末年始・登録済みの閉庁日）。"
+                    ),
+                    first=first.isoformat(),
+                    last=last.isoformat(),
+                )
+            )
+    if problems:
+        raise MunicipalityRefused(*problems)
+    added = [MunicipalityClosure(municipality_code=code, day=day, reason=reason.strip()) for day in opened]
+    session.add_all(added)
+    session.flush()
+    after = {"closure_days": [day.isoformat() for day in opened], "closure_reason": reason.strip()}
+    audit.record(session, actor, AuditAction.CLOSURE_ADDED, _target(code), None, after, code)
+    return added
+
+
+def remove_closure(session: Session, actor: Administrator, code: str, day: date) -> None:
+    """Open the offices again on ``day`` (a closure entered by mistake or called off)."""
+    _existing(session, actor, code)
+    found = session.scalars(select(MunicipalityClosure).filter_by(municipality_code=code, day=day)).one_or_none()
+    if found is None:
+        raise MunicipalityRefused(
+            _problem("closure_from", N_("%(day)s は閉庁日として登録されていません。"), day=day.isoformat())
+        )
+    before = {"closure_days": [day.isoformat()], "closure_reason": found.reason}
+    session.delete(found)
+    session.flush()
+    after = {"closure_days": None, "closure_reason": None}
+    audit.record(session, actor, AuditAction.CLOSURE_REMOVED, _target(code), before, after, code)
+
+
+def closure_problems(first: date, last: date, reason: str) -> list[Problem]:
+    """Everything wrong with a closure request, checked together."""
+    problems = []
+    if not reason.strip() or len(reason.strip()) > CLOSURE_REASON_LIMIT:
+        problems.append(
+            _problem(
+                "closure_reason",
+                N_("%(label)sは1文字以上%(max)d文字以内にしてください。"),
+                label=Message(LABELS["closure_reason"]),
+                max=CLOSURE_REASON_LIMIT,
+            )
+        )
+    today = jst.today()
+    earliest, latest = parse_bound(CLOSURES_FROM).resolve(today), parse_bound(CLOSURES_UNTIL).resolve(today)
+    if last < first:
+        problems.append(
+            _problem(
+                "closure_until",
+                N_("最終日（%(last)s）が初日（%(first)s）より前です。"),
+                first=first.isoformat(),
+                last=last.isoformat(),
+            )
+        )
+    elif (last - first).days + 1 > MAX_CLOSURE_DAYS:
+        problems.append(
+            _problem("closure_until", N_("一度に登録できる閉庁日は%(max)d日分までです。"), max=MAX_CLOSURE_DAYS)
+        )
+    for key, day in (("closure_from", first), ("closure_until", last)):
+        if not earliest <= day <= latest:
+            problems.append(
+                _problem(
+                    key,
+                    N_("閉庁日は%(earliest)sから%(latest)sまでの日にしてください（%(day)sは登録できません）。"),
+                    earliest=earliest.isoformat(),
+                    latest=latest.isoformat(),
+                    day=day.isoformat(),
+                )
+            )
+            break
+    return problems
 
 
 def _existing(session: Session, actor: Administrator, code: str) -> Municipality:

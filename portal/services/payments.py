@@ -22,6 +22,7 @@ from portal.messages import N_, Message
 from portal.models import Payment, PaymentStatus, Submission
 from portal.payments import CheckoutState, CheckoutStatus, PaymentProvider, ProviderError, ReturnNotVerified
 from portal.procedures import Procedures
+from portal.services import deadlines
 from portal.workflow import Condition, WorkflowDefinition
 
 log = logging.getLogger(__name__)
@@ -186,6 +187,9 @@ class PaymentService:
                 log.warning("payment %s: the provider's amount or reference differs; not recorded", payment.id)
                 raise PaymentRefused(MISMATCH)
             payment.status = PaymentStatus.PAID
+            # the case no longer waits for the resident: the 期限日's clock runs again from today
+            workflow = self.procedures.case(submission).workflow
+            deadlines.payment_confirmed(self.session, submission, workflow, jst.today())
         elif status.state is CheckoutState.CANCELLED:
             payment.status = PaymentStatus.CANCELLED
         else:

@@ -7,6 +7,7 @@ Queries are always scoped by municipality, so one municipality's staff never rea
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from types import MappingProxyType
 from typing import Any
 
@@ -20,12 +21,15 @@ from portal.messages import N_, Message
 from portal.models import ActorKind, Municipality, Resident, SequenceKind, Submission, TransitionRecord
 from portal.procedures import Case, Procedures
 from portal.records.backend import ResidentRecords
+from portal.services import deadlines
 from portal.services.actors import ActingUser
 from portal.services.certificates import reserve_certificate
 from portal.services.numbering import assign_number, next_number
+from portal.services.payments import payment_facts
 from portal.services.queue import search_key
 from portal.services.tenancy import on_terms_of
 from portal.workflow import (
+    Clock,
     CommentAudience,
     Condition,
     Effect,
@@ -67,7 +71,8 @@ class SubmissionService:
         token: str,
     ) -> Submission:
         """Record validated answers against the exact definition and workflow versions in force, with the fee
-        they cost on ``definition``'s terms (the municipality's, as offered) and the methods chosen.
+        they cost on ``definition``'s terms (the municipality's, as offered), the methods chosen and the 期限日: the
+        terms' 標準処理期間 in the municipality's 開庁日 from today (JST).
 
         ``token`` is the confirmation page's one-time token: a second call with it (a double click, a
         retried request, even a concurrent one) returns the submission the first call made and creates
@@ -98,10 +103,12 @@ class SubmissionService:
             answers=dict(answers),
             submission_token=token,
             search_key=search_key(reference, definition, answers, resident.profile),
+            due_on=deadlines.due_from(self.session, municipality.code, today, definition.processing_days),
             **_charge(definition, answers),
         )
         self.session.add(submission)
         self.session.flush()
+        self._move_clock(submission, workflow, workflow.initial, today)
         self._record(submission, SUBMIT, None, workflow.initial, None, CommentAudience.APPLICANT)
         return submission
 
@@ -234,11 +241,15 @@ class SubmissionService:
         transition prints it; the number at most once per case (it is kept on the submission), a certificate at
         most once (the transition that issues it leaves its source state under the lock).
 
+        The clock of the 期限日 moves with the state (:mod:`portal.services.deadlines`): leaving a state where it
+        stood still moves the 期限日 on by the 開庁日 waited, entering one stops it.
+
         All of it in a savepoint: an effect that refuses (a municipality that cannot sign) leaves the case
         exactly as it was, its number not taken, whatever the caller then commits.
         """
         case = self._case(submission)
         effects = outcome.transition.effects
+        today = jst.today()
         with self.session.begin_nested():
             if answers is not None:  # corrected on the form of the version the case was made against
                 submission.answers = dict(answers)
@@ -246,8 +257,11 @@ class SubmissionService:
                 for key, value in _charge(terms, answers).items():  # charged again for what was corrected
                     setattr(submission, key, value)
                 submission.search_key = search_key(submission.reference, terms, answers, submission.resident.profile)
+            if submission.due_on is None:  # made by the release before 期限日 were kept (during its rollout)
+                self._start_clock(submission, case)
             submission.state = outcome.target
             submission.closed = case.workflow.is_final(outcome.target)
+            self._move_clock(submission, case.workflow, outcome.target, today)
             self._record(
                 submission,
                 outcome.transition.name,
@@ -265,6 +279,23 @@ class SubmissionService:
 
     def _case(self, submission: Submission) -> Case:
         return self.procedures.case(submission)
+
+    def _start_clock(self, submission: Submission, case: Case) -> None:
+        """The 期限日 from the JST day of submission, on the municipality's terms of today."""
+        days = on_terms_of(submission.municipality, case.definition).processing_days
+        submitted = submission.submitted_at.astimezone(jst.JST).date()
+        submission.due_on = deadlines.due_from(self.session, submission.municipality_code, submitted, days)
+
+    def _move_clock(self, submission: Submission, workflow: WorkflowDefinition, state: str, today: date) -> None:
+        """Run the clock in ``state`` (the one the submission has just entered), or stop it there."""
+        target = workflow.state(state)
+        outstanding = target.clock is Clock.PAUSED_UNTIL_PAID and Condition.PAID not in payment_facts(
+            self.session, submission
+        )
+        deadlines.resume(self.session, submission, today)  # whatever it waited for is over: it moved on
+        if deadlines.pauses(target, outstanding):
+            deadlines.pause(submission, today)
+        self.session.flush()
 
     def _history(self, submission: Submission) -> list[HistoryEntry]:
         return [

@@ -9,11 +9,15 @@ are all checked before any is stored, so a refused file leaves the storage and t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from flask import Response, abort, send_file, url_for
+from flask import Flask, Response, abort, current_app, has_app_context, request, send_file, url_for
 from flask_babel import gettext
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from portal.attachments import AttachmentRef, CheckedUpload, check_upload, format_size, store_upload
@@ -21,12 +25,16 @@ from portal.catalog import FieldDef, ProcedureDefinition
 from portal.catalog.fieldtypes.base import Raw
 from portal.catalog.fieldtypes.file import FileType
 from portal.messages import N_, Message
+from portal.services import drafts
 from portal.storage import MissingObject
 from portal.web.current import current_attachments
 
 REMOVE = "remove_attachment"  # the 削除 buttons: name=REMOVE, value=the attachment's key
 TOO_MANY = N_("%(label)sは%(max)d個まで添付できます")
 FORM_OVERHEAD = 1024 * 1024  # the step's other inputs besides its files
+V = TypeVar("V", bound=Callable[..., Any])
+
+log = logging.getLogger(__name__)
 
 
 def file_fields(fields: Iterable[FieldDef]) -> list[FieldDef]:
@@ -51,6 +59,34 @@ def answered_refs(definition: ProcedureDefinition, answers: Mapping[str, object]
         for f in file_fields(definition.fields)
         for value in answers.get(f.name) or ()  # type: ignore[attr-defined]
     ]
+
+
+def accepts_uploads(limit: Callable[..., int]) -> Callable[[V], V]:
+    """Mark a view that takes files: ``limit(**view_args)`` bytes is its request size limit. Put it under the
+    other decorators (functools.wraps carries the mark up to the registered view)."""
+
+    def mark(view: V) -> V:
+        view.upload_limit = limit  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def before_the_form_is_read() -> None:
+    """Before anything reads the form (the CSRF check does, first): a view marked by :func:`accepts_uploads` gets
+    its larger size limit, and a multipart request to it that Werkzeug could not read at all (a file name that is
+    not UTF-8, which no browser sends) is refused saying so, rather than as a missing CSRF token."""
+    limit = getattr(current_app.view_functions.get(request.endpoint or ""), "upload_limit", None)
+    if request.method != "POST" or limit is None:
+        return
+    request.max_content_length = limit(**(request.view_args or {}))
+    if request.mimetype == "multipart/form-data" and not (request.form or request.files):  # not even its token
+        abort(
+            400,
+            description=gettext(
+                "送信されたファイルの名前を読み取れませんでした。ファイル名を変えてから、もう一度選んでください。"
+            ),
+        )
 
 
 def upload_limit(fields: Iterable[FieldDef]) -> int:
@@ -113,11 +149,28 @@ def _check(f: FieldDef, kept: int, chosen: list[FileStorage], checked: list[Chec
     return None
 
 
-def forget(removed: Iterable[AttachmentRef]) -> None:
-    """Delete the bytes of attachments no draft refers to any more (after the draft was saved without them)."""
+def init_app(app: Flask) -> None:
+    """Files no draft refers to any more are deleted once that commits (see portal.services.drafts)."""
+    if not event.contains(Session, "after_commit", _delete_orphaned):
+        event.listen(Session, "after_commit", _delete_orphaned)
+        event.listen(Session, "after_soft_rollback", _keep_orphaned)
+
+
+def _delete_orphaned(session: Session) -> None:
+    keys = drafts.orphaned_in(session)
+    if not keys or not has_app_context():
+        return
     storage = current_attachments().storage
-    for ref in removed:
-        storage.delete(ref.key)
+    for key in sorted(keys):
+        try:
+            storage.delete(key)
+        except Exception as error:  # noqa: BLE001 - the change is committed; a file left behind is only logged
+            log.error("attachment %s not deleted after its draft let it go: %s", key, type(error).__name__)
+
+
+def _keep_orphaned(session: Session, previous_transaction: SessionTransaction) -> None:
+    if not previous_transaction.nested:  # rolled back: the drafts still refer to them
+        drafts.orphaned_in(session)
 
 
 def download(ref: AttachmentRef) -> Response:

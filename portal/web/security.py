@@ -7,6 +7,7 @@ from flask import Flask, Response, abort, g, request, session
 from flask_wtf.csrf import CSRFProtect
 
 from portal.config import Environment
+from portal.web import attachments
 from portal.web.access import RESIDENT_KEY, STAFF_KEY
 
 csrf = CSRFProtect()
@@ -48,6 +49,7 @@ def _keep_out_of_caches(response: Response) -> None:
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(attachments.before_the_form_is_read)  # registered first: CSRFProtect reads the form
     csrf.init_app(app)
     app.before_request(_note_login)
     app.before_request(_refuse_nul)

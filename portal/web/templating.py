@@ -12,6 +12,7 @@ from portal.japan import jst, wareki
 from portal.models import Staff
 from portal.roles import ADMINISTRATION, Permission, permissions_of
 from portal.web.access import current_resident, current_staff, staff_home
+from portal.web.deadlines import case_deadline
 
 
 def _japanese() -> bool:
@@ -71,4 +72,5 @@ def _staff_nav(staff: Staff) -> list[tuple[str, str, bool]]:
 def init_app(app: Flask) -> None:
     app.add_template_filter(wareki_date, "wareki")
     app.add_template_filter(wareki_datetime, "wareki_datetime")
+    app.add_template_global(case_deadline, "case_deadline")
     app.context_processor(_frame)

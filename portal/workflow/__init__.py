@@ -15,6 +15,7 @@ from portal.workflow.engine import (
 from portal.workflow.loader import load_workflow, load_workflows
 from portal.workflow.model import (
     ButtonStyle,
+    Clock,
     CommentAudience,
     CommentRule,
     Condition,
@@ -29,6 +30,7 @@ __all__ = [
     "MAX_COMMENT_LENGTH",
     "Actor",
     "ButtonStyle",
+    "Clock",
     "CommentAudience",
     "CommentRule",
     "Condition",

@@ -18,15 +18,17 @@ from portal.catalog.loader import field_problems, pydantic_problem, yaml_path
 from portal.modelkeys import keys_at
 from portal.roles import Role
 from portal.workflow.model import (
+    Clock,
     CommentAudience,
     CommentRule,
+    Condition,
     Effect,
     Numbering,
     State,
     Transition,
     WorkflowDefinition,
 )
-from portal.workflow.schema import TransitionSpec, WorkflowSpec
+from portal.workflow.schema import StateSpec, TransitionSpec, WorkflowSpec
 from portal.yamlsource import DefinitionError, Source, content_hash, parse, read_source, unknown_key
 
 _ERROR_TEXT = {
@@ -57,7 +59,10 @@ def parse_workflow(text: str, name: str, file: str) -> WorkflowDefinition:
         title=spec.title,
         initial=spec.initial,
         states=MappingProxyType(
-            {key: State(key, s.label, s.final, s.applicant_edits, s.description) for key, s in spec.states.items()}
+            {
+                key: State(key, s.label, s.final, s.applicant_edits, s.description, s.clock)
+                for key, s in spec.states.items()
+            }
         ),
         transitions=tuple(
             Transition(
@@ -162,10 +167,26 @@ def _check_graph(source: Source, spec: WorkflowSpec) -> None:
     for key, state in states.items():
         if state.final and state.applicant_edits:
             raise source.error(("states", key, "applicant_edits"), "a final state cannot let the applicant edit")
+        _check_clock(source, spec, key, state)
         if not state.final and key not in leaving:
             raise source.error(("states", key), f"state {key!r} is not final but no transition leaves it")
         if key not in reachable:
             raise source.error(("states", key), f"state {key!r} cannot be reached from {spec.initial!r}")
+
+
+def _check_clock(source: Source, spec: WorkflowSpec, key: str, state: StateSpec) -> None:
+    """A clock stops only where a case can wait for the applicant: never in a final state (it has no 期限日 left to
+    keep), and waiting for a payment only where a transition leaving the state ``requires: [paid]``."""
+    if state.clock is Clock.RUNNING:
+        return
+    if state.final:
+        raise source.error(("states", key, "clock"), "a final state has no deadline left: remove clock")
+    paid_here = any(key in t.sources and Condition.PAID in t.requires for t in spec.transitions)
+    if state.clock is Clock.PAUSED_UNTIL_PAID and not paid_here:
+        raise source.error(
+            ("states", key, "clock"),
+            f"no transition leaving {key!r} requires: [paid], so no payment is awaited here",
+        )
 
 
 # Inputs of every transition form besides its fields.

@@ -52,6 +52,21 @@ class Condition(StrEnum):
     PAID = "paid"
 
 
+class Clock(StrEnum):
+    """Whether the 標準処理期間 counts while a case is in a state (its ``clock``).
+
+    The clock stops while the case waits for the applicant, not for the office: from the day the case enters a
+    paused state to the day it leaves it (or, for ``paused_until_paid``, the day the payment is confirmed), and the
+    case's 期限日 then moves by the 開庁日 it waited.
+    """
+
+    RUNNING = "running"  # the office has the case: the days count
+    PAUSED = "paused"  # the applicant has it: 差戻し, waiting for a correction
+    # The applicant who chose オンライン決済 has yet to pay: paused only while that payment is outstanding (a case
+    # paid at the counter, or one already paid, counts on). Only where a ``requires: [paid]`` transition leaves.
+    PAUSED_UNTIL_PAID = "paused_until_paid"
+
+
 class ButtonStyle(StrEnum):
     PRIMARY = "primary"
     SECONDARY = "secondary"
@@ -65,6 +80,7 @@ class State:
     final: bool = False
     applicant_edits: bool = False  # the resident may correct the answers here (差戻し)
     description: str | None = None
+    clock: Clock = Clock.RUNNING  # whether the 標準処理期間 counts here
 
 
 @dataclass(frozen=True)

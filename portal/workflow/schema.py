@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from portal.catalog.model import FieldDef
 from portal.roles import Role
-from portal.workflow.model import ButtonStyle, CommentAudience, CommentRule, Condition, Effect
+from portal.workflow.model import ButtonStyle, Clock, CommentAudience, CommentRule, Condition, Effect
 
 # State keys and transition names end up in URLs, form values and the database.
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -70,6 +70,10 @@ class StateSpec(_Spec):
     final: StrictBool = False
     applicant_edits: StrictBool = False
     description: Text | None = None
+    clock: Clock = Field(
+        default=Clock.RUNNING,
+        description="paused: the case waits for the applicant (差戻し); paused_until_paid: for their online payment",
+    )
 
 
 class TransitionSpec(_Spec):

@@ -210,9 +210,12 @@ def test_existing_submissions_are_backfilled_with_todays_files_as_version_1(empt
         published = sorted((v.kind, v.name, v.number, v.published_by) for v in versions.values())
         assert published == [
             ("certificate", "juminhyo", 1, "migration c4a1f0d2b7e3"),
+            ("certificate", "risai_shomei", 1, "migration c4a1f0d2b7e3"),
             ("definition", "juminhyo", 1, "migration c4a1f0d2b7e3"),
+            ("definition", "risai_shomei", 1, "migration c4a1f0d2b7e3"),
             ("definition", "sodai_gomi", 1, "migration c4a1f0d2b7e3"),
             ("workflow", "juminhyo", 1, "migration c4a1f0d2b7e3"),
+            ("workflow", "risai_shomei", 1, "migration c4a1f0d2b7e3"),
             ("workflow", "sodai_gomi", 1, "migration c4a1f0d2b7e3"),
         ]
         juminhyo, sodai_gomi = cases
@@ -252,5 +255,91 @@ def test_a_submission_whose_definition_file_is_gone_stops_the_upgrade_and_change
             assert "catalog_version" not in inspect(connection).get_table_names()
             columns = {c["name"] for c in inspect(connection).get_columns("submission")}
         assert "definition_version" in columns and "definition_version_id" not in columns
+    finally:
+        engine.dispose()
+
+
+BEFORE_DUE = "9c4560dee7f0"
+
+
+def test_existing_submissions_get_their_due_date_in_business_days(empty_database_url: str) -> None:
+    """From the JST day of submission, the municipality's own 標準処理期間 first, else the case's definition
+    version's; a version without a readable one leaves the 期限日 unknown."""
+    config = _config(empty_database_url)
+    command.upgrade(config, BEFORE_DUE)
+    engine = create_engine(empty_database_url)
+    now = datetime.now(UTC)
+    # 2026-06-04 16:30 UTC is Friday 2026-06-05 01:30 in Japan: the JST day counts.
+    friday_night = datetime(2026, 6, 4, 16, 30, tzinfo=UTC)
+    # Saturday 2025-12-27 in Japan, in the 年末年始.
+    year_end = datetime(2025, 12, 27, 3, 0, tzinfo=UTC)
+    try:
+        with engine.begin() as connection:
+            tables = _tables_as_of(connection)
+            municipality = dict(
+                code="999997", name="見本市", prefecture="東京都", mayor_title="市長", mayor_name="見本"
+            )
+            connection.execute(
+                insert(tables["municipality"]), [dict(municipality, seal="s", demo=True, created_at=now)]
+            )
+            connection.execute(
+                insert(tables["municipality_procedure"]),
+                [dict(municipality_code="999997", slug="sodai_gomi", enabled=True, processing_days=10)],
+            )
+            connection.execute(
+                insert(tables["resident"]),
+                [dict(id=1, subject="someone", profile={}, last_login_at=now, created_at=now)],
+            )
+            versions = {
+                (row.kind, row.name): row.id for row in connection.execute(select(tables["catalog_version"])).all()
+            }
+            retired = connection.execute(
+                insert(tables["catalog_version"]).values(
+                    kind="definition",
+                    name="retired",
+                    number=1,
+                    content="title: もうない手続き\n",
+                    content_hash="x" * 64,
+                    published_by="test",
+                    published_at=now,
+                )  # fmt: skip
+            ).inserted_primary_key[0]
+            cases = [
+                (1, "juminhyo", versions["definition", "juminhyo"], friday_night),  # 3 days
+                (2, "sodai_gomi", versions["definition", "sodai_gomi"], friday_night),  # the municipality's 10
+                (3, "juminhyo", versions["definition", "juminhyo"], year_end),
+                (4, "retired", retired, friday_night),
+            ]
+            connection.execute(
+                insert(tables["submission"]),
+                [
+                    dict(
+                        id=i,
+                        municipality_code="999997",
+                        reference=f"2026-{i:06d}",
+                        procedure=procedure,
+                        resident_id=1,
+                        state="submitted",
+                        definition_version_id=definition,
+                        workflow_version_id=versions["workflow", "juminhyo"],
+                        answers={},
+                        submitted_at=submitted,
+                        updated_at=now,
+                        created_at=now,
+                    )
+                    for i, procedure, definition, submitted in cases
+                ],
+            )
+
+        command.upgrade(config, "head")
+
+        with engine.connect() as connection:
+            due = connection.execute(text("SELECT due_on, clock_paused_on FROM submission ORDER BY id")).all()
+        assert [(str(d) if d else None, p) for d, p in due] == [
+            ("2026-06-10", None),  # Friday 6/5 + 3: Mon 8, Tue 9, Wed 10 (from the UTC day it would be the 9th)
+            ("2026-06-19", None),  # + 10 of 見本市's own
+            ("2026-01-07", None),  # 1/5, 1/6, 1/7 after 年末年始
+            (None, None),  # no processing_days to count
+        ]
     finally:
         engine.dispose()

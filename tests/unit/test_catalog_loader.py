@@ -46,9 +46,11 @@ def load_error(tmp_path: Path, text: str, name: str = "proc.yaml", **known: set[
 
 
 def test_real_catalog_loads_against_the_workflows_it_names() -> None:
-    catalog = load_catalog(CATALOG, workflows={"juminhyo", "sodai_gomi"}, certificates={"juminhyo"})
+    catalog = load_catalog(
+        CATALOG, workflows={"juminhyo", "sodai_gomi", "risai_shomei"}, certificates={"juminhyo", "risai_shomei"}
+    )
     assert isinstance(catalog, Catalog)
-    assert list(catalog) == ["juminhyo", "sodai_gomi"]  # 住民票… sorts before 粗大ごみ…
+    assert list(catalog) == ["juminhyo", "sodai_gomi", "risai_shomei"]  # 住民票… before 粗大ごみ… before 罹災…
     juminhyo = catalog["juminhyo"]
     assert (juminhyo.fee, juminhyo.fee_note, juminhyo.processing_days) == (
         PerCount(per="copies", unit=300),

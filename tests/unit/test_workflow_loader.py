@@ -9,6 +9,7 @@ import pytest
 from portal.roles import Role
 from portal.workflow import (
     ButtonStyle,
+    Clock,
     CommentAudience,
     CommentRule,
     Condition,
@@ -185,6 +186,33 @@ def test_shipped_workflows_keep_staff_notes_among_staff() -> None:
     assert gomi.transition("complete").comment_visible_to is CommentAudience.APPLICANT
 
 
+def test_the_clock_runs_unless_a_state_pauses_it(tmp_path: Path) -> None:
+    text = VALID.replace("  open: {label: 受付}", "  open: {label: 受付}\n  waiting: {label: 待ち, clock: paused}")
+    text = text.replace(
+        "  open: {label: 受付}\n", "  open: {label: 受付}\n  paying: {label: 支払待ち, clock: paused_until_paid}\n"
+    )
+    text += "  - {name: wait, label: 待つ, from: [open], to: waiting, roles: [clerk]}\n"
+    text += "  - {name: back, label: 戻る, from: [waiting], to: paying, roles: [applicant]}\n"
+    text += "  - {name: pay, label: 交付, from: [paying], to: done, roles: [clerk], requires: [paid]}\n"
+    workflow = load_workflow(write(tmp_path, text))
+
+    assert {key: state.clock for key, state in workflow.states.items()} == {
+        "open": Clock.RUNNING,
+        "paying": Clock.PAUSED_UNTIL_PAID,
+        "waiting": Clock.PAUSED,
+        "done": Clock.RUNNING,
+    }
+
+
+def test_shipped_workflows_pause_the_clock_for_the_applicant_only() -> None:
+    juminhyo = load_workflow(WORKFLOWS / "juminhyo.yaml")
+    paused = {key: state.clock for key, state in juminhyo.states.items() if state.clock is not Clock.RUNNING}
+    assert paused == {"returned": Clock.PAUSED, "approved": Clock.PAUSED_UNTIL_PAID}  # 差戻し, オンライン決済
+    # 粗大ごみ waits for nobody: it is received and completed or rejected by staff, its fee paid with 処理券.
+    sodai_gomi = load_workflow(WORKFLOWS / "sodai_gomi.yaml")
+    assert all(state.clock is Clock.RUNNING for state in sodai_gomi.states.values())
+
+
 def test_missing_directory_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(NotADirectoryError):
         load_workflows(tmp_path / "absent")
@@ -209,7 +237,7 @@ BAD_DEFINITIONS = {
     "unknown state key": (
         VALID.replace("  open: {label: 受付}", "  open: {label: 受付, colour: red}  # <-"),
         ("states", "open", "colour"),
-        "不明なキー 'colour' です。ここで使えるキー: applicant_edits, description, final, label",
+        "不明なキー 'colour' です。ここで使えるキー: applicant_edits, clock, description, final, label",
     ),
     "missing title": (
         VALID.replace("title: テスト\n", "").replace("initial: open", "initial: open  # <- the document starts here"),
@@ -343,6 +371,21 @@ BAD_DEFINITIONS = {
         VALID.replace("{label: 完了, final: true}", "{label: 完了, final: true, applicant_edits: true}  # <-"),
         ("states", "done", "applicant_edits"),
         "a final state cannot let the applicant edit",
+    ),
+    "unknown clock": (
+        VALID.replace("  open: {label: 受付}", "  open: {label: 受付, clock: stopped}  # <-"),
+        ("states", "open", "clock"),
+        "unknown value 'stopped'; expected 'running', 'paused' or 'paused_until_paid'",
+    ),
+    "clock on a final state": (
+        VALID.replace("{label: 完了, final: true}", "{label: 完了, final: true, clock: paused}  # <-"),
+        ("states", "done", "clock"),
+        "a final state has no deadline left: remove clock",
+    ),
+    "waiting for a payment nothing requires": (
+        VALID.replace("  open: {label: 受付}", "  open: {label: 受付, clock: paused_until_paid}  # <-"),
+        ("states", "open", "clock"),
+        "no transition leaving 'open' requires: [paid], so no payment is awaited here",
     ),
     "document is a list": (
         "- title: テスト  # <-\n",

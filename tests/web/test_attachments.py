@@ -7,6 +7,7 @@ import html
 import io
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +15,15 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portal.models import Draft, Submission
+from portal.models.base import utcnow
+from portal.tasks.drafts import PURGE
 from tests.unit.attachments import files
 from tests.web.conftest import logged_in
-from tests.web.journeys import csrf_token, hidden_inputs, receipt_reference
+from tests.web.journeys import csrf_token, hidden_inputs, post_form, receipt_reference
 
 CODE = "999997"
 APPLY = f"/{CODE}/procedures/tenpu/apply"
@@ -72,7 +75,11 @@ transitions:
 @pytest.fixture
 def portal(build_app: Callable[..., Flask], sources: Path, demo: Any, tmp_path: Path) -> Flask:
     """A portal whose catalog has 写真の提出 (a required file field), offered by 見本市; its storage a directory."""
-    (sources / "forms_catalog/tenpu.yaml").write_text(DEFINITION, encoding="utf-8")
+    return tenpu_portal(build_app, sources, tmp_path, DEFINITION)
+
+
+def tenpu_portal(build_app: Callable[..., Flask], sources: Path, tmp_path: Path, definition: str) -> Flask:
+    (sources / "forms_catalog/tenpu.yaml").write_text(definition, encoding="utf-8")
     (sources / "workflows/tenpu.yaml").write_text(WORKFLOW, encoding="utf-8")
     app = build_app(
         CATALOG_DIR=str(sources / "forms_catalog"),
@@ -266,7 +273,7 @@ def test_a_path_traversal_name_is_stored_under_a_generated_key(
 
 def test_a_file_name_that_is_not_utf8_is_refused(yamada: FlaskClient, storage_dir: Path, db_session: Session) -> None:
     """Raw multipart bytes: the name in Shift_JIS, as no browser sends it. Werkzeug's parser then drops the
-    whole form, so the request is refused (its CSRF token is gone) rather than shown as a field error."""
+    whole form (its CSRF token with it), so no field can show the error: the page says what was wrong."""
     boundary = "boundary1234"
     body = b"".join(
         [
@@ -280,4 +287,51 @@ def test_a_file_name_that_is_not_utf8_is_refused(yamada: FlaskClient, storage_di
     )
     refused = yamada.post(PHOTOS, data=body, content_type=f"multipart/form-data; boundary={boundary}")
     assert refused.status_code == 400
+    assert "送信されたファイルの名前を読み取れませんでした。ファイル名を変えてから" in text_of(refused)
+    assert "時間が経ったため" not in text_of(refused)  # not the expired-form message of a missing CSRF token
     assert stored(storage_dir) == [] and draft(db_session) is None
+
+
+def test_a_file_larger_than_a_plain_form_is_taken_up_to_the_field_limit(
+    build_app: Callable[..., Flask], sources: Path, demo: Any, tmp_path: Path, storage_dir: Path
+) -> None:
+    """A photo of about 1.7 MB: more than any form without files may send, within the field's 3 MB. The limit is
+    raised before the CSRF check reads the form; a request beyond every file at its largest is still refused."""
+    app = tenpu_portal(build_app, sources, tmp_path, DEFINITION.replace(f"max_size: {MAX_SIZE}", "max_size: 3MB"))
+    client = logged_in(app, "resident", "resident-yamada")
+    photo = files.noise_png(1300)
+    assert len(photo) > 1024 * 1024
+    assert upload(client, [(photo, "large.png")]).status_code == 302
+    assert len(stored(storage_dir)) == 1
+
+    beyond = files.noise_png(2800)  # over 2 files × 3 MB + the form
+    assert len(beyond) > 7 * 1024 * 1024
+    assert upload(client, [(beyond, "huge.png")]).status_code == 413
+    assert len(stored(storage_dir)) == 1
+
+
+def test_a_drafts_files_go_with_it_once_that_commits(
+    portal: Flask, yamada: FlaskClient, storage_dir: Path, db_session: Session
+) -> None:
+    """Deleted by the resident, or purged when expired: the bytes go too."""
+    upload(yamada, [(files.pdf(), "見積書.pdf")])
+    [kept] = stored(storage_dir)
+    deleted = post_form(yamada, f"/{CODE}/drafts/tenpu/delete", {}, token_from=f"/{CODE}/applications")
+    assert deleted.status_code == 303 and stored(storage_dir) == [] and draft(db_session) is None
+
+    upload(yamada, [(files.pdf(), "見積書.pdf")])
+    db_session.execute(update(Draft).values(updated_at=utcnow() - timedelta(days=31)))
+    db_session.flush()
+    assert len(stored(storage_dir)) == 1
+    portal.extensions["celery"].tasks[PURGE].apply().get()
+    assert stored(storage_dir) == [] and draft(db_session) is None
+    assert not kept.exists()
+
+
+def test_a_submitted_drafts_files_stay_with_the_submission(
+    yamada: FlaskClient, storage_dir: Path, db_session: Session
+) -> None:
+    upload(yamada, [(files.pdf(), "見積書.pdf")])
+    yamada.post(NOTE, data={"csrf_token": csrf_token(yamada, NOTE), "action": "next"})
+    receipt_reference(CODE, yamada.post(CONFIRM, data=hidden_inputs(yamada, CONFIRM)))
+    assert draft(db_session) is None and len(stored(storage_dir)) == 1

@@ -63,6 +63,35 @@ def test_a_template_printing_an_undefined_variable(catalog: Path) -> None:
     ]
 
 
+def test_a_template_is_printed_with_the_procedures_answers_and_its_staff_fields(catalog: Path) -> None:
+    """罹災証明書 prints what staff decided in the workflow's 判定 (inputs) and the application's answers: a
+    misspelt staff field is found with every question answered and every staff field filled."""
+    template = catalog / "certificate_templates/risai_shomei.html"
+    replace(template, "marks(levels, decision.damage_level)", "marks(levels, decision.damage_levl)")
+    # Jinja fails where the missing value is first used: in the macro marking the chosen level.
+    line = next(n for n, text in enumerate(template.read_text().splitlines(), 1) if "value == chosen" in text)
+    result = check(catalog)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"certificate_templates/risai_shomei.html:{line}: rendering the sample with every answer: "
+        "UndefinedError: 'dict object' has no attribute 'damage_levl'",
+        "catalog check: 1 error(s), 0 warning(s)",
+    ]
+
+
+def test_an_optional_answer_printed_without_a_guard_is_an_error(catalog: Path) -> None:
+    """災害の名称 is optional: a template printing it unguarded fails on a case that left it out."""
+    template = catalog / "certificate_templates/risai_shomei.html"
+    line = replace(template, 'answers.get("disaster_name")', "answers.disaster_name")
+    result = check(catalog)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"certificate_templates/risai_shomei.html:{line}: rendering the sample with the required answers only: "
+        "UndefinedError: 'dict object' has no attribute 'disaster_name'",
+        "catalog check: 1 error(s), 0 warning(s)",
+    ]
+
+
 def test_a_template_syntax_error(catalog: Path) -> None:
     line = replace(catalog / "certificate_templates/_base.html", "{{ issue_number }}", "{{ issue_number }")
     result = check(catalog)
@@ -87,6 +116,7 @@ def test_every_broken_file_is_reported_at_once(catalog: Path) -> None:
 
 def test_online_payment_on_a_workflow_that_never_waits_for_it_is_an_error(catalog: Path) -> None:
     replace(catalog / "workflows/juminhyo.yaml", "requires: [record_match, paid]", "requires: [record_match]")
+    replace(catalog / "workflows/juminhyo.yaml", "clock: paused_until_paid", "clock: running")  # nothing to wait for
     line = replace(catalog / "forms_catalog/juminhyo.yaml", "payment_methods: [", "payment_methods: [")
     result = check(catalog)
     assert result.exit_code == 1

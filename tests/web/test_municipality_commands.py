@@ -167,7 +167,10 @@ def test_the_queue_and_receipt_count_the_municipalitys_processing_days(app, clie
     assert _invoke(app, "enable", "999997", "juminhyo", "--processing-days", "10").exit_code == 0
     login(client, "resident", "resident-yamada")
     reference = apply(client, "999997", "juminhyo", JUMINHYO_ANSWERS)
-    assert "標準処理期間は10日です。" in client.get(f"/999997/applications/{reference}/receipt").text
+    assert (
+        "標準処理期間は10日（土日・祝日・年末年始などの閉庁日を除く）です。"
+        in client.get(f"/999997/applications/{reference}/receipt").text
+    )
     assert "0日 / 10日" in make_client("staff", "staff-mihon-clerk").get("/backoffice/").text
 
 

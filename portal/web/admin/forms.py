@@ -17,6 +17,9 @@ from flask_babel import gettext
 from portal.catalog import FieldDef, FieldError, Raw
 from portal.messages import N_, Message
 from portal.services.municipalities import (
+    CLOSURE_REASON_LIMIT,
+    CLOSURES_FROM,
+    CLOSURES_UNTIL,
     LABELS,
     MAX_FEE,
     MAX_PROCESSING_DAYS,
@@ -115,5 +118,13 @@ TERMS = Form(
         _field("contact_phone", "phone"),
         _field("contact_hours", "text", max_length=TERM_TEXT_LIMITS["contact_hours"]),
         _field("help", "textarea", max_length=TERM_TEXT_LIMITS["help"], rows=4),
+    )
+)
+
+CLOSURE = Form(
+    (
+        _field("closure_from", "date", required=True, min=CLOSURES_FROM, max=CLOSURES_UNTIL),
+        _field("closure_until", "date", min=CLOSURES_FROM, max=CLOSURES_UNTIL),  # help: the view's, with the limit
+        _field("closure_reason", "text", required=True, max_length=CLOSURE_REASON_LIMIT, help=N_("例：庁舎移転のため")),
     )
 )

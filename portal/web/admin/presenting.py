@@ -30,6 +30,8 @@ ACTIONS = {
     AuditAction.PROCEDURE_ENABLED: N_("手続きの提供開始"),
     AuditAction.PROCEDURE_DISABLED: N_("手続きの提供停止"),
     AuditAction.PROCEDURE_CHANGED: N_("手続きの設定の変更"),
+    AuditAction.CLOSURE_ADDED: N_("閉庁日の登録"),
+    AuditAction.CLOSURE_REMOVED: N_("閉庁日の取り消し"),
     AuditAction.CATALOG_PUBLISHED: N_("カタログを公開"),
     AuditAction.QUEUE_EXPORTED: N_("受付一覧のCSV書き出し"),
 }
@@ -167,6 +169,8 @@ def _shown(key: str, value: Any, nothing_before: bool) -> str:
         return _("取り下げ") if value == "withdrawn" else version_name(value)
     if key in WINDOW:
         return wareki_date(date.fromisoformat(value))
+    if key == "closure_days":
+        return "、".join(wareki_date(date.fromisoformat(day)) for day in value)
     if key == "fee":
         return _("%(fee)d円", fee=value)
     if key == "processing_days":

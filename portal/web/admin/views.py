@@ -8,29 +8,33 @@ forbidden (403). Every change is written to the audit log by the service.
 from __future__ import annotations
 
 import base64
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.datastructures import FileStorage
 
 from portal.catalog import ProcedureDefinition
 from portal.catalog.fees import PerCount, PriceTable
 from portal.database import db
+from portal.japan import jst
 from portal.messages import N_, Message
 from portal.models import Municipality, PendingSeal
 from portal.roles import ADMINISTRATION, permissions_of
 from portal.services import audit, municipalities, tenancy
 from portal.services.actors import Administrator
+from portal.services.municipalities import MAX_CLOSURE_DAYS, TEXT_LIMITS, Details, MunicipalityRefused, Terms
 from portal.services.municipalities import TERMS as TERM_NAMES
-from portal.services.municipalities import TEXT_LIMITS, Details, MunicipalityRefused, Terms
 from portal.web.access import current_staff
-from portal.web.admin.forms import DETAILS, NEW_MUNICIPALITY, TERMS, error_summary, problem_errors
+from portal.web.admin.forms import CLOSURE, DETAILS, NEW_MUNICIPALITY, TERMS, error_summary, problem_errors
 from portal.web.admin.presenting import audit_rows, procedure_rows, untranslated
 from portal.web.current import current_procedures, current_published, seals_dir
 from portal.web.fees import fee_formula
 from portal.web.formview import form_data
 from portal.web.responses import refused
+from portal.web.templating import wareki_date
 
 bp = Blueprint("admin", __name__, url_prefix="/backoffice/admin")
 
@@ -127,14 +131,31 @@ def add_municipality() -> Any:
     return redirect(url_for(".municipality", code=added.code))
 
 
-def _municipality_page(raw: dict[str, list[str]], errors: dict[str, Message]) -> str:
-    """The details form and the seal; the municipality is the one _managed put in the page frame."""
+def _municipality_page(
+    raw: dict[str, list[str]],
+    errors: dict[str, Message],
+    closure_raw: dict[str, list[str]] | None = None,
+    closure_errors: dict[str, Message] | None = None,
+) -> str:
+    """The details form, the seal and the 閉庁日; the municipality is the one _managed put in the page frame."""
     views = DETAILS.views(raw, errors)
+    closure_views = CLOSURE.views(
+        closure_raw or {},
+        closure_errors or {},
+        {
+            "closure_until": _(
+                "続けて閉める最後の日（%(max)d日間まで）。空欄なら初日の1日だけです。", max=MAX_CLOSURE_DAYS
+            )
+        },
+    )
+    code = g.municipality.code
     return render_template(
         "admin/municipality.html",
         fields=views,
-        errors=error_summary(views, errors, SEAL_INPUT),
+        errors=error_summary(views, errors, SEAL_INPUT) + error_summary(closure_views, closure_errors or {}, {}),
         seal_error=errors["seal"].render(_) if "seal" in errors else None,
+        closure_fields=closure_views,
+        closures=municipalities.closures(db.session, code, since=jst.today() - CLOSURES_SHOWN),
     )
 
 
@@ -219,6 +240,49 @@ def cancel_seal(code: str, token: str) -> Any:
     return redirect(url_for(".municipality", code=code))
 
 
+# 閉庁日 -----------------------------------------------------------------------------------------------------------
+
+CLOSURES_SHOWN = timedelta(days=31)  # closures this long past are still listed (a closure entered by mistake)
+
+
+@bp.post("/municipalities/<code>/closures")
+def add_closures(code: str) -> Any:
+    found = _managed(code)
+    raw = form_data(request.form)
+    values, errors = CLOSURE.parse(raw)
+    if not errors:
+        try:
+            added = municipalities.add_closures(
+                db.session,
+                _administrator(),
+                code,
+                values["closure_from"],
+                values["closure_until"],
+                values["closure_reason"],
+            )
+        except MunicipalityRefused as refusal:
+            errors = problem_errors(refusal.problems)
+    if errors:
+        return _municipality_page(_current_details(found), {}, raw, errors)
+    flash(ngettext("閉庁日を%(num)d日登録しました。", "閉庁日を%(num)d日登録しました。", len(added)), "success")
+    return redirect(url_for(".municipality", code=code, _anchor="section-closures"))
+
+
+@bp.post("/municipalities/<code>/closures/<day>/delete")
+def remove_closure(code: str, day: str) -> Any:
+    _managed(code)
+    try:
+        closed = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    try:
+        municipalities.remove_closure(db.session, _administrator(), code, closed)
+    except MunicipalityRefused as refusal:
+        return refused(refusal.problems[0].message, url_for(".municipality", code=code, _anchor="section-closures"))
+    flash(_("%(day)s を閉庁日から外しました。", day=wareki_date(closed)), "success")
+    return redirect(url_for(".municipality", code=code, _anchor="section-closures"))
+
+
 # Procedures -------------------------------------------------------------------------------------------------------
 
 
@@ -246,7 +310,10 @@ def _fee_hint(definition: ProcedureDefinition) -> str:
 def _procedure_page(definition: ProcedureDefinition, raw: dict[str, list[str]], errors: dict[str, Message]) -> str:
     hints = {
         "fee": _fee_hint(definition),
-        "processing_days": _("空欄ならカタログの標準処理期間（%(days)d日）です。", days=definition.processing_days),
+        "processing_days": _(
+            "開庁日（土日・祝日・年末年始・閉庁日を除く日）の数です。空欄ならカタログの標準処理期間（%(days)d日）です。",
+            days=definition.processing_days,
+        ),
         "contact_name": _("手続きの案内と受付票に表示します。空欄なら表示しません。"),
         "help": _("手続きの案内ページに表示します。"),
     }

@@ -205,6 +205,7 @@ def _returning(returning: bool) -> dict[str, str]:
 
 @bp.route("/<municipality:code>/procedures/<slug>/apply", methods=["GET", "POST"])
 @resident_required
+@attachments.accepts_uploads(lambda code, slug: attachments.upload_limit(_procedure(slug).fields))
 def apply(code: str, slug: str) -> Any:
     """One page of the form. 次へ checks this page only and saves the draft; 戻る saves without checking."""
     definition = _procedure(slug)
@@ -219,7 +220,6 @@ def apply(code: str, slug: str) -> Any:
         needs_split = splits_name and resident.resident_profile().name_needs_split
         return _render_step(definition, page, saved, {}, returning, name_needs_split=needs_split)
 
-    request.max_content_length = attachments.upload_limit(page.fields)  # before the form is read
     file_names = {f.name for f in attachments.file_fields(page.fields)}
     sent = {name: values for name, values in answers_from(request.form).items() if name not in file_names}
     going_back = request.form.get("action") == "back"
@@ -254,7 +254,6 @@ def apply(code: str, slug: str) -> Any:
     except DraftTooLarge:
         flash(_("入力内容が大きすぎるため保存できませんでした。入力内容を見直してください。"), "error")
         return _render_step(definition, page, raw, {}, returning), 413
-    attachments.forget(files.removed)
     for ref in files.removed:
         flash(_("「%(name)s」を削除しました。", name=ref.name), "success")
     if rows_changed is not None:  # to the row added, or the group a row left
