@@ -6,7 +6,8 @@ Create Date: 2026-11-27 22:57:27.715023
 
 COMPATIBILITY: adds three columns to submission (closed, assignee_id, search_key, with server defaults), two new
 tables (assignment_record, internal_note, append-only by trigger) and the queue's indexes, replacing
-ix_submission_queue by the same columns and id. Existing rows are filled in: ``closed`` from the final states of
+ix_submission_queue by the same columns and id, and ix_submission_due by ix_submission_overdue (open or closed
+first, then 期限日 and id: the 期限超過 view is one range of it). Existing rows are filled in: ``closed`` from the final states of
 each case's own workflow version, ``search_key`` from its 受付番号 and the applicant's name and フリガナ as answered
 (else from the login profile). The previous release reads none of this; while it still runs, the submissions it
 makes get an empty search key and the cases it closes keep closed = false, so the new queue would list them as
@@ -112,6 +113,8 @@ def upgrade() -> None:
             unique=False,
         )
         batch_op.create_index("ix_submission_open", ["municipality_code", "closed", "submitted_at", "id"], unique=False)
+        batch_op.drop_index("ix_submission_due")
+        batch_op.create_index("ix_submission_overdue", ["municipality_code", "closed", "due_on", "id"], unique=False)
 
     _append_only(op.get_bind())
 
@@ -126,6 +129,8 @@ def downgrade() -> None:
             for event in ("update", "delete"):
                 op.execute(f"DROP TRIGGER {table}_no_{event}")
     with op.batch_alter_table("submission", schema=None) as batch_op:
+        batch_op.drop_index("ix_submission_overdue")
+        batch_op.create_index("ix_submission_due", ["municipality_code", "due_on"], unique=False)
         batch_op.drop_index("ix_submission_open")
         batch_op.drop_index("ix_submission_assignee")
         batch_op.drop_index("ix_submission_all")

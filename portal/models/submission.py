@@ -40,14 +40,14 @@ class Submission(CreatedAt, Base):
     __table_args__ = (
         UniqueConstraint("municipality_code", "reference"),
         Index("ux_submission_token", "municipality_code", "resident_id", "submission_token", unique=True),
-        # The queue's views, each ordered by (submitted_at, id): 要対応, 期限超過 and 完了 (open or closed), 担当 and
-        # 未割当 (open, by assignee), すべて, and the state filter.
+        # The queue's views, each ordered by (submitted_at, id): 要対応 and 完了 (open or closed), 担当 and 未割当
+        # (open, by assignee), すべて, and the state filter; 期限超過 by (due_on, id).
         Index("ix_submission_open", "municipality_code", "closed", "submitted_at", "id"),
         Index("ix_submission_assignee", "municipality_code", "closed", "assignee_id", "submitted_at", "id"),
         Index("ix_submission_all", "municipality_code", "submitted_at", "id"),
         Index("ix_submission_queue", "municipality_code", "state", "submitted_at", "id"),
+        Index("ix_submission_overdue", "municipality_code", "closed", "due_on", "id"),  # 期限超過, by 期限日
         Index("ux_submission_number", "municipality_code", "number_series", "assigned_number", unique=True),
-        Index("ix_submission_due", "municipality_code", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,8 +1,8 @@
-"""The back-office queue: a municipality's cases in views (要対応, 担当, 未割当, 完了, すべて), searched and filtered, a
-page of 50 at a time by keyset, so that the first page costs the same at 10,000 cases as at 1,000,000.
+"""The back-office queue: a municipality's cases in views (要対応, 自分の担当, 未割当, 期限超過, 完了, すべて), searched
+and filtered, a page of 50 at a time by keyset, so that the first page costs the same at 10,000 cases as at 1,000,000.
 
-Every view is one range of an index of ``submission`` ordered by (submitted_at, id) (see the model's indexes): open
-views oldest first, 完了 newest first. 要対応 is computed in SQL from the workflow versions: for each version the
+Every view is one range of an index of ``submission`` (see the model's indexes): open views oldest first by
+(submitted_at, id), 期限超過 by (due_on, id), the longest overdue first, 完了 newest first. 要対応 is computed in SQL from the workflow versions: for each version the
 states where one of the person's roles has a transition, narrowed where every such transition is barred by the
 four-eyes rule (``distinct_from``) or waits for an online payment (``requires: [paid]``). Whether the applicant is
 found in the 住民記録 (``record_match``) needs the records backend, so the case page decides it.
@@ -30,6 +30,7 @@ from portal.models import ActorKind, CatalogVersion, Payment, PaymentStatus, Sub
 from portal.procedures import Procedures
 from portal.roles import Role
 from portal.services.actors import ActingUser
+from portal.services.deadlines import past_due
 from portal.workflow import Condition, Transition, WorkflowDefinition
 
 PAGE_SIZE = 50
@@ -42,6 +43,7 @@ class View(StrEnum):
     ACTION = "action"  # 要対応: the person can fire a transition now
     MINE = "mine"  # 担当: open cases assigned to the person
     UNASSIGNED = "unassigned"  # 未割当: open cases nobody handles
+    OVERDUE = "overdue"  # 期限超過: open cases past their 期限日 with the clock running, the longest overdue first
     DONE = "done"  # 完了: final states, newest first
     ALL = "all"  # すべて: open and finished, oldest first
 
@@ -50,6 +52,7 @@ VIEW_LABELS = {
     View.ACTION: N_("要対応"),
     View.MINE: N_("自分の担当"),
     View.UNASSIGNED: N_("未割当"),
+    View.OVERDUE: N_("期限超過"),
     View.DONE: N_("完了"),
     View.ALL: N_("すべて"),
 }
@@ -70,33 +73,45 @@ class QueueFilter:
     def descending(self) -> bool:
         return self.view is View.DONE
 
+    @property
+    def by_due_date(self) -> bool:
+        """期限超過 runs in (due_on, id) order; every other view in (submitted_at, id)."""
+        return self.view is View.OVERDUE
+
 
 @dataclass(frozen=True)
 class Cursor:
-    """A position in a view's order: the (submitted_at, id) of the row a page ends or starts at. Its token is
-    two integers (microseconds since the epoch, id), so URLs carry no date format and nothing personal."""
+    """A position in a view's order: the (submitted_at, id), or for 期限超過 the (due_on, id), of the row a page ends
+    or starts at. Its token is two integers (microseconds since the epoch, or "d" and the day's ordinal; then the
+    id), so URLs carry no date format and nothing personal."""
 
-    submitted_at: datetime
+    position: datetime | date
     id: int
 
     @classmethod
-    def of(cls, submission: Submission) -> Cursor:
+    def of(cls, submission: Submission, filters: QueueFilter) -> Cursor:
+        if filters.by_due_date:
+            assert submission.due_on is not None  # 期限超過 lists only cases with one
+            return cls(submission.due_on, submission.id)
         return cls(submission.submitted_at, submission.id)
 
     @property
     def token(self) -> str:
-        delta = self.submitted_at - datetime(1970, 1, 1, tzinfo=UTC)
-        return f"{delta // timedelta(microseconds=1)}-{self.id}"
+        if isinstance(self.position, datetime):
+            delta = self.position - datetime(1970, 1, 1, tzinfo=UTC)
+            return f"{delta // timedelta(microseconds=1)}-{self.id}"
+        return f"d{self.position.toordinal()}-{self.id}"
 
     @classmethod
-    def parse(cls, token: str) -> Cursor:
-        """The cursor a token names; ValueError when it is not one."""
-        match = re.fullmatch(r"(\d{1,18})-(\d{1,18})", token)
-        if match is None:
-            raise ValueError(f"not a queue cursor: {token!r}")
-        micro, row = int(match[1]), int(match[2])
-        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micro)  # OverflowError is a ValueError
-        return cls(moment, row)
+    def parse(cls, token: str, filters: QueueFilter) -> Cursor:
+        """The cursor a token names in the order of ``filters``' view; ValueError when it is not one."""
+        match = re.fullmatch(r"(d?)(\d{1,18})-(\d{1,18})", token)
+        if match is None or bool(match[1]) != filters.by_due_date:
+            raise ValueError(f"not a cursor of the {filters.view.value} view: {token!r}")
+        number, row = int(match[2]), int(match[3])
+        if filters.by_due_date:
+            return cls(date.fromordinal(number), row)  # ValueError beyond the calendar
+        return cls(datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=number), row)  # OverflowError likewise
 
 
 @dataclass(frozen=True)
@@ -147,7 +162,7 @@ class QueueService:
         Applicants and assignees come in the same query."""
         forward = before is None
         query = self.matching(filters).options(joinedload(Submission.resident), joinedload(Submission.assignee))
-        query = _ordered(query, filters.descending != (not forward), after or before)
+        query = _ordered(query, filters, filters.descending != (not forward), after or before)
         rows = list(self.session.scalars(query.limit(size + 1)).unique())
         more = len(rows) > size
         rows = rows[:size]
@@ -159,14 +174,14 @@ class QueueService:
         has_previous = (after is not None) if forward else more
         return QueuePage(
             rows,
-            Cursor.of(rows[-1]) if has_next else None,
-            Cursor.of(rows[0]) if has_previous else None,
+            Cursor.of(rows[-1], filters) if has_next else None,
+            Cursor.of(rows[0], filters) if has_previous else None,
         )
 
     def references(self, filters: QueueFilter, limit: int) -> list[tuple[int, str]] | None:
         """(id, 受付番号) of every case of the view in its order, or None when there are more than ``limit``."""
         query = _ordered(
-            self.matching(filters).with_only_columns(Submission.id, Submission.reference), filters.descending
+            self.matching(filters).with_only_columns(Submission.id, Submission.reference), filters, filters.descending
         )
         found = [(row.id, row.reference) for row in self.session.execute(query.limit(limit + 1))]
         return None if len(found) > limit else found
@@ -226,6 +241,8 @@ class QueueService:
             return and_(Submission.closed == false(), Submission.assignee_id == self.actor.id)
         if view is View.UNASSIGNED:
             return and_(Submission.closed == false(), Submission.assignee_id.is_(None))
+        if view is View.OVERDUE:
+            return and_(Submission.closed == false(), past_due(jst.today()))
         if view is View.DONE:
             return Submission.closed == true()
         return true()
@@ -301,15 +318,16 @@ def _paid() -> ColumnElement[bool]:
     )
 
 
-def _ordered(query: Select[Any], descending: bool, cursor: Cursor | None = None) -> Select[Any]:
-    """In (submitted_at, id) order, or its reverse; strictly past ``cursor`` in that order."""
-    key = tuple_(Submission.submitted_at, Submission.id)
+def _ordered(query: Select[Any], filters: QueueFilter, descending: bool, cursor: Cursor | None = None) -> Select[Any]:
+    """In the view's order ((due_on, id) or (submitted_at, id)), or its reverse; strictly past ``cursor`` in it."""
+    first = Submission.due_on if filters.by_due_date else Submission.submitted_at
+    key = tuple_(first, Submission.id)
     if cursor is not None:
-        position = (cursor.submitted_at, cursor.id)
+        position = (cursor.position, cursor.id)
         query = query.where(key < position if descending else key > position)
     if descending:
-        return query.order_by(Submission.submitted_at.desc(), Submission.id.desc())
-    return query.order_by(Submission.submitted_at, Submission.id)
+        return query.order_by(first.desc(), Submission.id.desc())
+    return query.order_by(first, Submission.id)
 
 
 def _start_of(day: date) -> datetime:

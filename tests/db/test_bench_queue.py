@@ -39,10 +39,17 @@ def test_the_queue_benchmark_seeds_both_sizes_and_prints_each_view_and_the_ratio
     out = capsys.readouterr().out
 
     assert "seeded 300 cases" in out and "seeded 900 cases" in out
-    for label in ("要対応 (action)", "自分の担当 (mine)", "未割当 (unassigned)", "完了 (done)", "すべて (all)"):
+    for label in (
+        "要対応 (action)",
+        "自分の担当 (mine)",
+        "未割当 (unassigned)",
+        "期限超過 (overdue)",
+        "完了 (done)",
+        "すべて (all)",
+    ):
         assert re.search(rf"^  {re.escape(label)}\s+\d+\.\d\s+\d+\.\d\s+\d+\.\d\d$", out, re.M), label
     assert re.search(r"^ratio 1M/10k: \d+\.\d\d  \(the worst view: .+\)$", out, re.M)
-    assert len(re.findall(r"target ≤ 1\.5×\s+(PASS|FAIL)", out)) == 5
+    assert len(re.findall(r"target ≤ 1\.5×\s+(PASS|FAIL)", out)) == 6
     engine = create_engine(two_databases[1])
     try:
         with engine.connect() as connection:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Connection, event, select
 
+from portal.japan import jst
 from portal.models import Staff
 from portal.roles import Role
 from tests.web import queuecases as cases
 
 MIHON = "999997"
-VIEWS = ("action", "mine", "unassigned", "done", "all")
+VIEWS = ("action", "mine", "unassigned", "overdue", "done", "all")
 MOST = 10  # the frame (staff, municipality and its procedures, the catalog), the workflows, the page, its versions, colleagues
 
 
@@ -57,6 +59,8 @@ def test_the_queue_page_costs_the_same_queries_for_three_cases_as_for_sixty(
                 cases.fire(app, db_session, case, reviewer, "reject", "要件を満たしません")
             elif n % 3 == 2:
                 case.assignee_id = me.id
+            else:
+                case.due_on = jst.today() - timedelta(days=1)  # 期限超過
         db_session.flush()
 
     add(3)

@@ -222,7 +222,7 @@ def test_keyset_pages_in_both_directions_at_the_service(app, db_session, demo):
     assert [s.id for s in second.submissions + third.submissions] == newest_first[2:]
     assert third.next is None and third.previous is not None
     assert [s.id for s in service.page(done, before=third.previous, size=2).submissions] == newest_first[2:4]
-    assert Cursor.parse(first.next.token) == first.next
+    assert Cursor.parse(first.next.token, done) == first.next
 
 
 def _link(page: str, rel: str) -> str:
@@ -251,3 +251,35 @@ def test_reindex_corrects_cases_the_previous_release_left_behind(app, db_session
     assert closed.closed and closed.search_key == f"{closed.reference}|山田太郎|ヤマダタロウ"
     assert fine.search_key == f"{fine.reference}|山田太郎|ヤマダタロウ" and not fine.closed
     assert app.test_cli_runner().invoke(args=["queue", "reindex"]).output == "cases corrected: 0\n"
+
+
+def test_overdue_lists_open_running_cases_past_their_due_date_longest_overdue_first(app, make_client, db_session):
+    clerk = make_client("staff", "staff-mihon-clerk")
+    reviewer = cases.staff(db_session, MIHON, "審査 花子", Role.CLERK)
+    today = jst.today()
+    on_time, long_overdue, overdue, paused, finished, due_today = (
+        cases.submit(app, db_session, MIHON) for _ in range(6)
+    )
+    for case, due in ((on_time, 3), (long_overdue, -10), (overdue, -1), (paused, -5), (finished, -20), (due_today, 0)):
+        case.due_on = today + timedelta(days=due)
+    paused.clock_paused_on = today - timedelta(days=6)  # waiting for the applicant: its clock stands still
+    cases.fire(app, db_session, finished, reviewer, "start_review")
+    cases.fire(app, db_session, finished, reviewer, "reject", "要件を満たしません")
+    db_session.flush()
+
+    page = clerk.get("/backoffice/", query_string={"view": "overdue"}).text
+    assert references(page) == [long_overdue.reference, overdue.reference]
+    assert "期限超過：期限日の古い順" in page and page.count('class="is-overdue-row"') == 2
+    everything = clerk.get("/backoffice/", query_string={"view": "all"}).text
+    assert "本日が期限" in everything and "停止中" in everything and everything.count("is-overdue-row") == 2
+
+    service = QueueService(db_session, cases.procedures(app), reviewer)
+    view = QueueFilter(view=View.OVERDUE)
+    first = service.page(view, size=1)
+    assert [s.id for s in first.submissions] == [long_overdue.id] and first.next.token.startswith("d")
+    assert [s.id for s in service.page(view, after=first.next, size=1).submissions] == [overdue.id]
+    assert clerk.get("/backoffice/", query_string={"view": "overdue", "after": first.next.token}).status_code == 200
+    # A cursor of another view's order is refused, as is a day beyond the calendar.
+    assert clerk.get("/backoffice/", query_string={"view": "all", "after": first.next.token}).status_code == 400
+    assert clerk.get("/backoffice/", query_string={"view": "overdue", "after": "123-4"}).status_code == 400
+    assert clerk.get("/backoffice/", query_string={"view": "overdue", "after": "d99999999-4"}).status_code == 400

@@ -3,7 +3,8 @@
 A database of its own on the PostgreSQL at $BENCH_POSTGRESQL_URL (else $TEST_POSTGRESQL_URL, else the test
 default), migrated and loaded with the demo municipalities, dropped afterwards. Cases are seeded in bulk by one
 INSERT … SELECT over a generated series (no ORM, no round trip per row), spread like a municipality's years of
-work: 70 % 住民票, 30 % 粗大ごみ; nine in ten finished; half the open ones assigned among five clerks.
+work: 70 % 住民票, 30 % 粗大ごみ; nine in ten finished; half the open ones assigned among five clerks; each due five
+days after it came (so all but the last days' open cases are 期限超過), the clock stopped since then for those 差戻し.
 
 Each view's first page (GET /backoffice/?view=…, the whole request in the portal's own code, as a clerk) is timed
 at 10,000 cases, the table then grows to 1,000,000 and the same pages are timed again. Target: each view's
@@ -43,7 +44,7 @@ from portal.web.sessions import LAST_SEEN, LOGGED_IN_AT
 CODE = "999997"
 SIZES = (10_000, 1_000_000)
 RATIO = 1.5
-SPACING = timedelta(seconds=90)  # between two cases: a million span about three years
+SPAN = timedelta(days=3 * 365)  # the largest size's cases came over three years, the smaller one's over its end
 DEFAULT_ADMIN_URL = "postgresql+psycopg://root@127.0.0.1:5432/postgres"
 CLERKS = 5
 RESIDENTS = 100
@@ -118,7 +119,8 @@ class Portal:
 
 
 def run(databases: dict[int, str], sessions: str, *, rounds: int, warmup: int, profile_only: bool) -> None:
-    base = jst.now() - SPACING * (max(databases) + 1)
+    spacing = max(SPAN // max(databases), timedelta(seconds=1))  # between two cases: 95 s for a million
+    base = jst.now() - spacing * (max(databases) + 1)
     engines = []
     try:
         portals: dict[int, Portal] = {}
@@ -127,7 +129,7 @@ def run(databases: dict[int, str], sessions: str, *, rounds: int, warmup: int, p
             engines.append(engine)
             seeded = _prepare(engine)
             started = time.perf_counter()
-            _seed(engine, seeded, 1, size, base)
+            _seed(engine, seeded, 1, size, base, spacing)
             print(f"  seeded {size:,} cases in {time.perf_counter() - started:.1f} s")
             app = create_app(load_settings({"MADOGUCHI_ENV": "testing", "DATABASE_URL": url, "SESSION_DIR": sessions}))
             assert db.engine is not None and db.sessionmaker is not None
@@ -185,12 +187,15 @@ def _prepare(engine: Engine) -> Seeded:
         return seeded
 
 
-def _seed(engine: Engine, seeded: Seeded, first: int, last: int, base: datetime) -> None:
+def _seed(engine: Engine, seeded: Seeded, first: int, last: int, base: datetime, spacing: timedelta) -> None:
     """Cases number ``first`` to ``last`` in one INSERT … SELECT over a generated series (generate_series on
     PostgreSQL, a recursive CTE on SQLite, which the tests use); every choice is a function of the number."""
     with engine.begin() as connection:
         start = base if connection.dialect.name == "postgresql" else f"{base.astimezone(UTC):%Y-%m-%d %H:%M:%S}"
-        connection.execute(text(_insert(connection, seeded)), {"first": first, "last": last, "base": start})
+        every = spacing // timedelta(seconds=1)
+        connection.execute(
+            text(_insert(connection, seeded)), {"first": first, "last": last, "base": start, "spacing": every}
+        )
         connection.execute(text("ANALYZE submission" if connection.dialect.name == "postgresql" else "ANALYZE"))
 
 
@@ -214,17 +219,21 @@ def _insert(connection: Connection, seeded: Seeded) -> str:
     reference = "CAST(2000 + n / 1000000 AS TEXT) || '-' || substr(CAST(1000000 + n % 1000000 AS TEXT), 2)"
     if postgresql:
         series = "series(n) AS (SELECT generate_series(CAST(:first AS BIGINT), CAST(:last AS BIGINT)))"
-        submitted = "(CAST(:base AS TIMESTAMPTZ) + n * INTERVAL '90 seconds')"
+        submitted = "(CAST(:base AS TIMESTAMPTZ) + n * CAST(:spacing AS BIGINT) * INTERVAL '1 second')"
+        day = f"CAST({submitted} AS DATE)"
+        due = f"{day} + 5"
         answers = "CAST('{}' AS JSONB)"
     else:
-        submitted = "strftime('%Y-%m-%d %H:%M:%S', :base, '+' || (n * 90) || ' seconds')"
+        submitted = "strftime('%Y-%m-%d %H:%M:%S', :base, '+' || (n * :spacing) || ' seconds')"
+        day = "date(:base, '+' || (n * :spacing) || ' seconds')"
+        due = "date(:base, '+' || (n * :spacing) || ' seconds', '+5 days')"
         answers = "'{}'"
         series = "series(n) AS (SELECT :first UNION ALL SELECT n + 1 FROM series WHERE n < :last)"
     return f"""
         WITH RECURSIVE {series}, cases AS (SELECT n, {state} AS state, {reference} AS reference FROM series)
         INSERT INTO submission (municipality_code, reference, procedure, resident_id, state, definition_version_id,
             workflow_version_id, certificate_version_id, answers, fee, receipt_method, payment_method, submitted_at,
-            updated_at, created_at, closed, assignee_id, search_key)
+            updated_at, created_at, closed, assignee_id, search_key, due_on, clock_paused_on)
         SELECT '{CODE}', reference,
             CASE WHEN {gomi} THEN 'sodai_gomi' ELSE 'juminhyo' END,
             CASE (n % {len(seeded.residents)}) {residents} END,
@@ -235,7 +244,9 @@ def _insert(connection: Connection, seeded: Seeded) -> str:
             {answers}, 300, 'counter', 'counter', {submitted}, {submitted}, {submitted},
             (CASE WHEN state IN ('completed', 'issued', 'rejected', 'withdrawn') THEN 1 ELSE 0 END) = 1,
             CASE WHEN state IN ('completed', 'issued', 'rejected', 'withdrawn') THEN NULL ELSE {assignee} END,
-            reference || '|' || CASE (n % {len(NAMES)}) {names} END
+            reference || '|' || CASE (n % {len(NAMES)}) {names} END,
+            {due},
+            CASE WHEN state = 'returned' THEN {day} END
         FROM cases
     """  # noqa: S608 - every value interpolated here is the bench's own integer or constant
 

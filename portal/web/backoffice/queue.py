@@ -7,7 +7,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, stream_with_context, url_for
@@ -22,6 +22,7 @@ from portal.roles import Permission
 from portal.services import tenancy
 from portal.services.actors import ActingUser
 from portal.services.assignment import MAX_BULK, AssignmentService
+from portal.services.deadlines import Deadline, deadline_of
 from portal.services.queue import PAGE_SIZE, VIEW_LABELS, Cursor, QueueFilter, QueueService, Versions, View, chunks
 from portal.web.access import safe_next, staff_actor, staff_required
 from portal.web.backoffice.views import bp
@@ -43,12 +44,11 @@ class QueueRow:
     state_label: str
     final: bool
     assignee: str  # "" when nobody
-    age_days: int
-    processing_days: int
+    deadline: Deadline | None  # None: a case made before 期限日 were kept
 
     @property
     def overdue(self) -> bool:
-        return not self.final and self.age_days > self.processing_days
+        return self.deadline is not None and self.deadline.overdue
 
 
 def _service() -> QueueService:
@@ -106,13 +106,11 @@ def _query(filters: QueueFilter, **extra: str) -> dict[str, str]:
     return {key: value for key, value in shown.items() if value}
 
 
-def _rows(submissions: list[Submission], versions: Versions, now: datetime) -> list[QueueRow]:
+def _rows(submissions: list[Submission], versions: Versions, today: date) -> list[QueueRow]:
     rows = []
     for submission in submissions:
         definition, workflow = versions.of(submission)
-        terms = tenancy.on_terms_of(g.municipality, definition)
         state = workflow.state(submission.state)
-        submitted = submission.submitted_at.astimezone(jst.JST).date()
         rows.append(
             QueueRow(
                 submission=submission,
@@ -121,19 +119,18 @@ def _rows(submissions: list[Submission], versions: Versions, now: datetime) -> l
                 state_label=_(state.label),
                 final=state.final,
                 assignee=submission.assignee.name if submission.assignee is not None else "",
-                age_days=(now.date() - submitted).days,
-                processing_days=terms.processing_days,
+                deadline=deadline_of(submission, workflow, today),
             )
         )
     return rows
 
 
-def _cursor(name: str) -> Cursor | None:
+def _cursor(name: str, filters: QueueFilter) -> Cursor | None:
     token = request.args.get(name)
     if not token:
         return None
     try:
-        return Cursor.parse(token)
+        return Cursor.parse(token, filters)
     except ValueError:
         abort(400)
 
@@ -152,8 +149,8 @@ def queue() -> str:
     rows: list[QueueRow] = []
     page = None
     if not errors:
-        page = service.page(filters, after=_cursor("after"), before=_cursor("before"))
-        rows = _rows(page.submissions, service.versions(page.submissions), jst.now())
+        page = service.page(filters, after=_cursor("after", filters), before=_cursor("before", filters))
+        rows = _rows(page.submissions, service.versions(page.submissions), jst.today())
     return render_template(
         "backoffice/queue.html",
         rows=rows,
@@ -221,8 +218,7 @@ def export() -> Any:
     db.session.flush()
     ids = [row_id for row_id, _reference in found]
     now = jst.now()
-    g.municipality.procedures  # noqa: B018 - its terms, loaded now: the request's session ends before the body
-    response = current_app.response_class(stream_with_context(_csv(actor, ids, now)), mimetype="text/csv")
+    response = current_app.response_class(stream_with_context(_csv(actor, ids, now.date())), mimetype="text/csv")
     name = f"queue-{actor.municipality_code}-{now:%Y%m%d-%H%M}.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -243,16 +239,19 @@ def _recorded(filters: QueueFilter) -> dict[str, Any]:
     return recorded
 
 
-def _csv(actor: ActingUser, ids: list[int], now: datetime) -> Iterator[str]:
+def _csv(actor: ActingUser, ids: list[int], today: date) -> Iterator[str]:
     """The rows, read after the response has begun: the request's session has ended by then (its transaction, with
     the audit entry, committed), so the chunks are read in a session of their own, closed with the stream."""
     service = QueueService(db.session, current_procedures(), actor)
-    yield "\ufeff" + _line([_("受付番号"), _("手続き"), _("申請者"), _("状況"), _("担当"), _("申請日")])
+    yield "\ufeff" + _line([_("受付番号"), _("手続き"), _("申請者"), _("状況"), _("担当"), _("申請日"), _("期限日")])
     for chunk in chunks(ids, EXPORT_CHUNK):
         submissions = service.by_ids(chunk)
-        for row in _rows(submissions, service.versions(submissions), now):
+        for row in _rows(submissions, service.versions(submissions), today):
             submitted = row.submission.submitted_at.astimezone(jst.JST).date().isoformat()
-            yield _line([row.submission.reference, row.title, row.applicant, row.state_label, row.assignee, submitted])
+            due = row.deadline.due_on.isoformat() if row.deadline else ""
+            yield _line(
+                [row.submission.reference, row.title, row.applicant, row.state_label, row.assignee, submitted, due]
+            )
 
 
 def _line(values: list[str]) -> str:
