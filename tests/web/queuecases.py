@@ -7,8 +7,10 @@ import re
 from datetime import datetime
 from itertools import count
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,7 +20,7 @@ from portal.roles import Role
 from portal.services.actors import ActingUser
 from portal.services.submissions import SubmissionService
 from portal.workflow import Condition
-from tests.web.journeys import JUMINHYO_ANSWERS, SODAI_GOMI_ANSWERS, validated
+from tests.web.journeys import JUMINHYO_ANSWERS, SODAI_GOMI_ANSWERS, csrf_token, validated
 
 _serial = count(1)
 ANSWERS = {"juminhyo": JUMINHYO_ANSWERS, "sodai_gomi": SODAI_GOMI_ANSWERS}
@@ -85,6 +87,25 @@ def fire(
 ) -> None:
     raw = {key: [value] for key, value in inputs.items()}
     SubmissionService(session, procedures(app), actor).fire(submission, name, comment, FACTS, raw or None)
+
+
+def search(client: FlaskClient, **fields: str):  # type: ignore[no-untyped-def]
+    """The queue as the search form shows it: posted, then the page it leads to, whose URL never carries what was
+    typed in the search box (a name is personal data), only the session's token for it."""
+    answer = client.post("/backoffice/search", data={**fields, "csrf_token": csrf_token(client, "/backoffice/")})
+    assert answer.status_code == 303, answer.status_code
+    location = answer.headers["Location"]
+    typed = fields.get("q", "").strip()
+    assert not typed or (typed not in unquote(location) and "q=" not in location), location
+    return client.get(location)
+
+
+def search_token(client: FlaskClient, typed: str) -> str:
+    """The token the session keeps for the search ``typed`` (what the queue's links and forms carry)."""
+    location = client.post(
+        "/backoffice/search", data={"q": typed, "csrf_token": csrf_token(client, "/backoffice/")}
+    ).headers["Location"]
+    return parse_qs(urlsplit(location).query)["search"][0]
 
 
 def references(page: str) -> list[str]:

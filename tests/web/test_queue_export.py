@@ -68,7 +68,8 @@ def test_each_export_is_in_the_audit_log_with_the_cases_it_held_but_not_what_was
     sato = {"family_name": "佐藤", "given_name": "花子", "family_name_kana": "サトウ", "given_name_kana": "ハナコ"}
     cases.submit(app, db_session, MIHON, names=sato)
 
-    assert _export(clerk, view="all", q="やまだ", **{"from": "2026-01-01"}).status_code == 200
+    token = cases.search_token(clerk, "やまだ")
+    assert _export(clerk, view="all", search=token, **{"from": "2026-01-01"}).status_code == 200
 
     (entry,) = _entries(db_session)
     assert (entry.actor_name, entry.municipality_code, entry.target) == ("窓口 一郎", MIHON, "queue:999997")

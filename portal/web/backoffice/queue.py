@@ -5,12 +5,24 @@ from __future__ import annotations
 import csv
 import io
 import re
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -30,6 +42,8 @@ from portal.web.current import current_procedures, current_published
 from portal.web.responses import refused
 
 MAX_SEARCH = 100
+SEARCHES_KEY = "queue_searches"  # token → the text searched, in the server-side session
+KEPT_SEARCHES = 20
 EXPORT_LIMIT = 10_000  # cases in one CSV: narrow the queue for more
 EXPORT_CHUNK = 500
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -56,10 +70,17 @@ def _service() -> QueueService:
 
 
 def _filters(args: MultiDict[str, str]) -> tuple[QueueFilter, list[tuple[str, str]]]:
-    """The view and filters the query string asks for, and (input id, message) for each it cannot use."""
+    """The view and filters the query string asks for, and (input id, message) for each it cannot use. The search
+    text is not in the query string, only the token of the search as remembered in the session (see search)."""
     errors: list[tuple[str, str]] = []
     view = args.get("view", "")
-    search = args.get("q", "").strip()
+    token = args.get("search", "")
+    search = _recalled(token) if token else ""
+    if search is None:
+        search = ""
+        errors.append(
+            ("filter-q", _("この検索は見つかりません（ログアウトすると消えます）。もう一度検索してください。"))
+        )
     if len(search) > MAX_SEARCH:
         errors.append(("filter-q", _("検索する語は%(max)d文字以内で入力してください。", max=MAX_SEARCH)))
     days = {}
@@ -96,7 +117,7 @@ def _query(filters: QueueFilter, **extra: str) -> dict[str, str]:
     """The query string that shows ``filters`` (only what is set), plus ``extra`` (a page cursor)."""
     shown = {
         "view": filters.view.value,
-        "q": filters.search,
+        "search": _remembered(filters.search) if filters.search else "",
         "procedure": filters.procedure or "",
         "state": filters.state or "",
         "from": filters.submitted_from.isoformat() if filters.submitted_from else "",
@@ -104,6 +125,36 @@ def _query(filters: QueueFilter, **extra: str) -> dict[str, str]:
         **extra,
     }
     return {key: value for key, value in shown.items() if value}
+
+
+def _remembered(search: str) -> str:
+    """The token of ``search`` in the session, made now if it has none: a name typed in the search box is personal
+    data, which no URL carries (browser history, proxies); the server-side session keeps the last searches."""
+    searches: dict[str, str] = dict(session.get(SEARCHES_KEY) or {})
+    token = next((token for token, text in searches.items() if text == search), None)
+    if token is None:
+        token = secrets.token_urlsafe(9)
+        searches[token] = search
+        session[SEARCHES_KEY] = dict(list(searches.items())[-KEPT_SEARCHES:])
+    return token
+
+
+def _recalled(token: str) -> str | None:
+    """The search a token stands for, or None when this session has none by that token."""
+    found = (session.get(SEARCHES_KEY) or {}).get(token)
+    return found if isinstance(found, str) else None
+
+
+@bp.post("/search")
+@staff_required(Permission.VIEW_QUEUE)
+def search() -> Any:
+    """The search and filter form: the typed search is remembered in the session and the queue shown with its token
+    and the other filters (a view, a procedure, a state and dates, nothing personal) in the URL."""
+    typed = request.form.get("q", "").strip()[: MAX_SEARCH + 1]  # one more: the queue then says it is too long
+    shown = {name: request.form.get(name, "").strip()[:100] for name in ("view", "procedure", "state", "from", "to")}
+    if typed:
+        shown["search"] = _remembered(typed)
+    return redirect(url_for(".queue", **{name: value for name, value in shown.items() if value}), 303)
 
 
 def _rows(submissions: list[Submission], versions: Versions, today: date) -> list[QueueRow]:
