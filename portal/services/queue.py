@@ -2,10 +2,12 @@
 and filtered, a page of 50 at a time by keyset, so that the first page costs the same at 10,000 cases as at 1,000,000.
 
 Every view is one range of an index of ``submission`` (see the model's indexes): open views oldest first by
-(submitted_at, id), 期限超過 by (due_on, id), the longest overdue first, 完了 newest first. 要対応 is computed in SQL from the workflow versions: for each version the
-states where one of the person's roles has a transition, narrowed where every such transition is barred by the
-four-eyes rule (``distinct_from``) or waits for an online payment (``requires: [paid]``). Whether the applicant is
-found in the 住民記録 (``record_match``) needs the records backend, so the case page decides it.
+(submitted_at, id), 期限超過 by (due_on, id), the longest overdue first, 完了 newest first.
+
+要対応 is computed in SQL from the workflow versions: for each version the states where one of the person's roles
+has a transition, narrowed where every such transition is barred by the four-eyes rule (``distinct_from``) or waits
+for an online payment (``requires: [paid]``). Whether the applicant is found in the 住民記録 (``record_match``)
+needs the records backend, so the case page decides it.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ KANA_CLAIMS = ("family_name_kana", "given_name_kana")
 
 class View(StrEnum):
     ACTION = "action"  # 要対応: the person can fire a transition now
-    MINE = "mine"  # 担当: open cases assigned to the person
+    MINE = "mine"  # 自分の担当: open cases assigned to the person
     UNASSIGNED = "unassigned"  # 未割当: open cases nobody handles
     OVERDUE = "overdue"  # 期限超過: open cases past their 期限日 with the clock running, the longest overdue first
     DONE = "done"  # 完了: final states, newest first
