@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from itertools import count
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -96,7 +96,10 @@ def search(client: FlaskClient, **fields: str):  # type: ignore[no-untyped-def]
     assert answer.status_code == 303, answer.status_code
     location = answer.headers["Location"]
     typed = fields.get("q", "").strip()
-    assert not typed or (typed not in unquote(location) and "q=" not in location), location
+    params = parse_qs(urlsplit(location).query)
+    assert "q" not in params, location
+    assert not typed or all(typed not in v for k, values in params.items() if k != "search" for v in values), location
+    assert not typed or len(params["search"]) == 1 and params["search"][0] != typed  # a token, never the text
     return client.get(location)
 
 
