@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     from portal.records.registry import build_directory
     from portal.tasks import init_app as init_tasks
     from portal.web import attachments, auth, errors, fees, i18n, limits, requestlog, security, sessions, templating
+    from portal.web.account import bp as account_bp
     from portal.web.admin import bp as admin_bp
     from portal.web.backoffice import bp as backoffice_bp
     from portal.web.current import ATTACHMENTS_EXTENSION, PAYMENTS_EXTENSION, RECORDS_EXTENSION, Attachments
@@ -61,6 +62,11 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     app.register_blueprint(backoffice_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(verify_bp)
+    app.register_blueprint(account_bp)
+    if settings.mail_sink_dir is not None:  # development only (production refuses it): what the mail sink received
+        from portal.devtools import mailbox
+
+        app.register_blueprint(mailbox.bp)
     limits.init_app(app)
     errors.init_app(app)
     register_commands(app)

@@ -19,6 +19,7 @@ from limits import parse_many
 
 from portal.clientkeys import KeyFileError, SigningKey, load_signing_key
 from portal.japan.municipality_code import is_valid as is_valid_municipality_code
+from portal.mail import Security, SmtpServer, SmtpUrlError, parse_smtp_url
 from portal.payments.registry import ProviderSettings, provider_names
 from portal.records.registry import RecordsSource, backend_names
 from portal.storage.registry import StorageConfig, storage_names
@@ -42,12 +43,18 @@ RATE_LIMITS = {
     "RATELIMIT_TRANSITION": "30/minute",  # per person: a clerk deciding quickly stays well below
     "RATELIMIT_POSTAL": "30/minute",  # per IP: 〒 look-ups, from the script and the form's button
     "RATELIMIT_VERIFY": "30/minute",  # per IP: the public certificate check, so 発行番号 cannot be swept
+    "RATELIMIT_MESSAGE": "10/minute;60/hour",  # per person: messages written in a case's conversation
+    "RATELIMIT_MAIL_ADDRESS": "5/hour;10/day",  # per person: confirmation emails, so no address is flooded
 }
 DEMO_RECORDS_BACKENDS = "999997=demo,999989=demo"  # the demo municipalities (portal.demo)
 DEV_CELERY_BROKER_URL = "redis://127.0.0.1:6379/1"  # development: the worker's queue beside the portal
 # The development payment provider (portal.devpay), which scripts/dev starts beside the portal.
 DEV_PAYMENT_PROVIDER, DEV_PAYMENT_URL = "dev", "http://127.0.0.1:5002"
 DEV_PAYMENT_KEY = "development-only-payment-provider-key"
+# Notifications go to the development mail sink (portal.devtools.mailsink), which scripts/dev starts.
+DEV_SMTP_URL = "smtp://127.0.0.1:8025"
+DEV_MAIL_FROM = "窓口（開発用） <noreply@madoguchi.example.jp>"
+MAIL_DISABLED = "disabled"  # SMTP_URL's explicit "no email" (production must say so rather than leave it unset)
 
 
 class Environment(StrEnum):
@@ -136,6 +143,15 @@ class Settings:
     signing_dir: Path  # <code>.key.pem, <code>.cert.pem and ca.pem per municipality (portal.certificates.signing)
     log_format: LogFormat
     request_id_header: str | None  # a proxy's header (X-Request-ID) whose id the request log reuses
+    ratelimit_message: str
+    ratelimit_mail_address: str
+    # Where notifications are sent (portal.mail); None: email is disabled (SMTP_URL=disabled, or testing unset).
+    smtp: SmtpServer | None
+    mail_from: str  # the From of every notification
+    # A notification still unsent this long after it was written, or after its last attempt, is sent again.
+    mail_retry_seconds: int
+    # The development mail sink's .eml files, listed at /dev/mail; never set in production.
+    mail_sink_dir: Path | None
 
     @property
     def source_dirs(self) -> SourceDirs:
@@ -386,6 +402,49 @@ def _clamd_address(env: Mapping[str, str], problems: list[str]) -> str | None:
     return address
 
 
+def _mail(
+    env: Mapping[str, str], environment: Environment, instance: Path, problems: list[str]
+) -> tuple[SmtpServer | None, str, Path | None]:
+    """SMTP_URL (or ``disabled``), MAIL_FROM and MAIL_SINK_DIR. Production must name a server or disable email
+    outright; development sends to the mail sink scripts/dev starts; testing sends nothing unless told."""
+    production = environment is Environment.PRODUCTION
+    default_url = {Environment.DEVELOPMENT: DEV_SMTP_URL, Environment.TESTING: MAIL_DISABLED}.get(environment, "")
+    url = env.get("SMTP_URL", default_url).strip()
+    smtp = None
+    if not url:
+        problems.append(f"SMTP_URL: required in production (smtps://…, smtp+starttls://…, or {MAIL_DISABLED})")
+    elif url != MAIL_DISABLED:
+        try:
+            smtp = parse_smtp_url(url)
+        except SmtpUrlError as error:
+            problems.append(f"SMTP_URL: {error}")
+    if smtp is not None and production and smtp.security is Security.NONE and not smtp.loopback:
+        problems.append(
+            "SMTP_URL: plain smtp:// only to a relay on this machine in production; use smtps or smtp+starttls"
+        )
+    elif smtp is not None and production and smtp.username and smtp.security is Security.NONE:
+        problems.append("SMTP_URL: a password is sent over TLS only in production; use smtps or smtp+starttls")
+    mail_from = env.get("MAIL_FROM", "" if production else DEV_MAIL_FROM).strip()
+    if smtp is not None and not mail_from:
+        problems.append("MAIL_FROM: required to send email, e.g. 見本市 窓口 <noreply@madoguchi.example.jp>")
+    elif mail_from and not _mailbox(mail_from):
+        problems.append(f"MAIL_FROM: {mail_from!r} is not an address such as 窓口 <noreply@madoguchi.example.jp>")
+    sink = env.get("MAIL_SINK_DIR") or None
+    if production and sink:
+        problems.append("MAIL_SINK_DIR: the development mail sink must never be used in production")
+    sink_dir = None if production else Path(sink or instance / "mail")
+    return smtp, mail_from, sink_dir
+
+
+def _mailbox(value: str) -> bool:
+    """``name <local@domain>`` or a bare address, on one line."""
+    from email.utils import parseaddr
+
+    _name, address = parseaddr(value)
+    local, at, domain = address.rpartition("@")
+    return bool(at and local and "." in domain) and not any(char in value for char in "\r\n")
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate the environment; raise :class:`ConfigError` naming every bad variable."""
     env = dict(os.environ if environ is None else environ)
@@ -481,6 +540,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if request_id_header and not re.fullmatch(r"[A-Za-z0-9-]+", request_id_header):
         problems.append(f"REQUEST_ID_HEADER: {request_id_header!r} is not a header name (letters, digits and -)")
 
+    smtp, mail_from, mail_sink_dir = _mail(env, environment, instance, problems)
+
     def whole(name: str, default: int) -> int:
         return _positive_int(name, env.get(name, str(default)), problems)
 
@@ -504,6 +565,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ratelimit_transition=rate("RATELIMIT_TRANSITION"),
         ratelimit_postal=rate("RATELIMIT_POSTAL"),
         ratelimit_verify=rate("RATELIMIT_VERIFY"),
+        ratelimit_message=rate("RATELIMIT_MESSAGE"),
+        ratelimit_mail_address=rate("RATELIMIT_MAIL_ADDRESS"),
         catalog_dir=directory("CATALOG_DIR", ROOT / "forms_catalog"),
         workflows_dir=directory("WORKFLOWS_DIR", ROOT / "workflows"),
         certificates_dir=directory("CERTIFICATES_DIR", ROOT / "certificate_templates"),
@@ -520,6 +583,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         payment_provider=_payment_provider(env, production, problems),
         attachment_storage=_attachment_storage(env, instance, production, problems),
         clamd_address=_clamd_address(env, problems),
+        smtp=smtp,
+        mail_from=mail_from,
+        mail_retry_seconds=whole("MAIL_RETRY_SECONDS", 300),
+        mail_sink_dir=mail_sink_dir,
     )
     if problems:
         raise ConfigError(problems)

@@ -27,7 +27,7 @@ DEMO_MUNICIPALITIES = (
         "mayor_title": "見本市長",
         "mayor_name": "見本 太郎",
         "seal": "999997.svg",
-        "procedures": ("juminhyo", "sodai_gomi"),
+        "procedures": ("juminhyo", "sodai_gomi", "jidou_teate", "risai_shomei"),
     },
     {
         "code": "999989",

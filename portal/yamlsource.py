@@ -29,6 +29,7 @@ TRANSLATABLE_KEYS = frozenset(
         "summary",
         "description",
         "label",
+        "resident_label",
         "item_label",
         "help",
         "fee_note",

@@ -1,7 +1,7 @@
 """the queue knows open cases, their 担当 and a search key; assignment history and internal notes
 
 Revision ID: b88c4dd5e52d
-Revises: 3c30caf2be30
+Revises: d55125a91125
 Create Date: 2026-11-27 22:57:27.715023
 
 COMPATIBILITY: adds three columns to submission (closed, assignee_id, search_key, with server defaults), two new
@@ -30,7 +30,7 @@ from alembic import op
 import portal.models.base
 
 revision: str = "b88c4dd5e52d"
-down_revision: str | Sequence[str] | None = "3c30caf2be30"
+down_revision: str | Sequence[str] | None = "d55125a91125"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -115,6 +115,8 @@ def _workflow(workflow: WorkflowDefinition) -> Entities:
             "final": state.final,
             "applicant_edits": state.applicant_edits,
             "description": state.description,
+            "notify": state.notify.value if state.notify else None,
+            "resident_label": state.resident_label,
         }
     for transition in workflow.transitions:
         found[f"transition {transition.name}"] = {

@@ -1,6 +1,7 @@
 """``python -m portal.devtools.devserver``: the portal, its development identity provider and payment provider,
-demo data and one Celery worker with beat, on one machine. For trying Madoguchi out; production runs ``gunicorn wsgi:app``
-against a real provider and the worker and beat as services of their own (README, Production)."""
+the development mail sink, demo data and one Celery worker with beat, on one machine. For trying Madoguchi out;
+production runs ``gunicorn wsgi:app`` against a real provider and SMTP server, and the worker and beat as services
+of their own (README, Production)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from portal.demo import load_demo_data
 from portal.devidp import ProductionRefusedError, create_idp_app, default_clients, demo_users, serve_in_thread
 from portal.devpay import ProductionRefusedError as PaymentsProductionRefusedError
 from portal.devpay import create_payment_app
+from portal.devtools.mailsink import start_mail_sink
 from portal.services.actors import Administrator
 from portal.services.publishing import publish
 from portal.yamlsource import DefinitionError
@@ -81,6 +83,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--idp-port", type=int, default=5001)
     parser.add_argument("--payment-port", type=int, default=5002)
+    parser.add_argument("--mail-port", type=int, default=8025, help="the development mail sink's SMTP port")
     args = parser.parse_args()
 
     portal_url = f"http://{args.host}:{args.port}"
@@ -88,6 +91,7 @@ def main() -> int:
     payment_url = f"http://{args.host}:{args.payment_port}"
     os.environ.setdefault("DEV_IDP_URL", idp_url)
     os.environ.setdefault("PAYMENT_PROVIDER_URL", payment_url)
+    os.environ.setdefault("SMTP_URL", f"smtp://{args.host}:{args.mail_port}")  # the sink started below
     try:
         settings = load_settings()
         idp = create_idp_app(issuer=idp_url, clients=default_clients(portal_url), environment=settings.environment)
@@ -119,17 +123,28 @@ def main() -> int:
 
     serve_in_thread(idp, args.host, args.idp_port)
     serve_in_thread(payments, args.host, args.payment_port)
+    assert settings.mail_sink_dir is not None  # set outside production
+    mail_sink = start_mail_sink(settings.mail_sink_dir, args.host, args.mail_port, settings.environment)
     print(f"\n  Madoguchi portal:        {portal_url}/")
     print(f"  Back office (staff):     {portal_url}/backoffice/")
     print(f"  Development identity provider: {idp_url}/  (never in production)")
-    print(f"  Development payment provider:  {payment_url}/  (never in production; PAYMENT_PROVIDER=dev)\n")
+    print(f"  Development payment provider:  {payment_url}/  (never in production; PAYMENT_PROVIDER=dev)")
+    print(
+        f"  Development mail sink:   {mail_sink.url} → {settings.mail_sink_dir}/*.eml, listed at {portal_url}/dev/mail/"
+    )
+    print("                           (notifications go there unless SMTP_URL names another server)\n")
     print("  Demo accounts (pick one on the provider's login page):")
     for user in demo_users():
         print(f"    [{user.kind:8}] {user.display_name} — {user.note}")
     print()
     assert settings.celery_broker_url is not None  # only testing runs without a broker
-    with celery_processes(settings.celery_broker_url):
-        run_simple(args.host, args.port, app, use_reloader=False, threaded=True, request_handler=AccessLogWithoutQuery)
+    try:
+        with celery_processes(settings.celery_broker_url):
+            run_simple(
+                args.host, args.port, app, use_reloader=False, threaded=True, request_handler=AccessLogWithoutQuery
+            )
+    finally:
+        mail_sink.stop()
     return 0
 
 

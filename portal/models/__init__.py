@@ -4,7 +4,9 @@ from portal.models.audit import AuditAction, AuditActorKind, AuditEntry
 from portal.models.base import Base
 from portal.models.casework import AssignmentAction, AssignmentRecord, InternalNote
 from portal.models.certificate import Certificate, NamedSequence, NumberSequence, SequenceKind
+from portal.models.conversation import CaseMessage
 from portal.models.drafts import Draft
+from portal.models.notifications import MailSettings, Notification, NotificationKind, NotificationState
 from portal.models.payment import Payment, PaymentStatus
 from portal.models.people import Resident, Staff
 from portal.models.records import DemoHousehold, DemoPerson, LinkMethod, ResidentRecordLink
@@ -20,6 +22,7 @@ __all__ = [
     "AuditActorKind",
     "AuditEntry",
     "Base",
+    "CaseMessage",
     "CatalogVersion",
     "Certificate",
     "DemoHousehold",
@@ -27,10 +30,14 @@ __all__ = [
     "Draft",
     "InternalNote",
     "LinkMethod",
+    "MailSettings",
     "Municipality",
     "MunicipalityClosure",
     "MunicipalityProcedure",
     "NamedSequence",
+    "Notification",
+    "NotificationKind",
+    "NotificationState",
     "NumberSequence",
     "Payment",
     "PaymentStatus",

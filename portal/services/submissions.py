@@ -21,7 +21,7 @@ from portal.messages import N_, Message
 from portal.models import ActorKind, Municipality, Resident, SequenceKind, Submission, TransitionRecord
 from portal.procedures import Case, Procedures
 from portal.records.backend import ResidentRecords
-from portal.services import deadlines
+from portal.services import deadlines, notifications
 from portal.services.actors import ActingUser
 from portal.services.certificates import reserve_certificate
 from portal.services.numbering import assign_number, next_number
@@ -110,6 +110,7 @@ class SubmissionService:
         self.session.flush()
         self._move_clock(submission, workflow, workflow.initial, today)
         self._record(submission, SUBMIT, None, workflow.initial, None, CommentAudience.APPLICANT)
+        notifications.application_received(self.session, submission)
         return submission
 
     def submitted_with(self, municipality: Municipality, token: str) -> Submission | None:
@@ -275,6 +276,10 @@ class SubmissionService:
                 assign_number(self.session, submission, case.workflow.numbering)
             if Effect.ISSUE_CERTIFICATE in effects and case.template is not None:
                 reserve_certificate(self.session, self.procedures, self.records, submission, case.template)
+            record = submission.history[-1]
+            notifications.after_transition(
+                self.session, case.workflow, submission, record, self.actor, answers is not None
+            )
         return outcome
 
     def _case(self, submission: Submission) -> Case:

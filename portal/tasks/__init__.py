@@ -13,7 +13,7 @@ from typing import Any
 from celery import Celery
 from flask import Flask
 
-from portal.tasks import certificates, drafts
+from portal.tasks import certificates, drafts, notifications
 from portal.tasks.base import EXTENSION, make_celery
 
 
@@ -21,6 +21,7 @@ def init_app(app: Flask) -> Celery:
     celery = make_celery(app)
     certificates.register(celery)
     drafts.register(celery)
+    notifications.register(celery)
     app.extensions[EXTENSION] = celery
     return celery
 

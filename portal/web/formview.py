@@ -27,6 +27,7 @@ from portal.catalog import (
     validate,
 )
 from portal.catalog.datebound import TODAY, DateBound
+from portal.catalog.fieldtypes.bank_account import KIND_CHOICES
 from portal.catalog.fieldtypes.base import Raw
 from portal.catalog.fieldtypes.group import GroupType
 from portal.japan import jst
@@ -76,6 +77,8 @@ class FieldView:
     max_count: int | None = None  # a file field's files at most
     file_hint: str | None = None  # what a file field accepts
     locked: bool = False  # a file field shown without 削除 or a file input (the correction form)
+    invalid_input: str | None = None  # the input of a several-input field the error is about; None: all of them
+    invalid_id: str | None = None  # that input's id, which the error summary links to (else to input_id)
     group_rows: list[GroupRow] = field(default_factory=list)  # a repeating group's rows, each its fields' views
     row_template: GroupRow | None = None  # a group's blank row numbered ROW_PLACEHOLDER, for portal.js
     item_label: str | None = None  # what a group's row is (児童), for 「児童を追加」
@@ -103,8 +106,8 @@ def _options(choices: Any) -> list[tuple[str, str]]:
     return [(option.value, gettext(option.label)) for option in choices or ()]
 
 
-def _era_options() -> list[tuple[str, str]]:
-    return [(key, gettext(label)) for key, label in ERA_CHOICES]
+def _translated(choices: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(key, gettext(label)) for key, label in choices]
 
 
 def _bound(settings: Any, name: str) -> int | str | None:
@@ -131,7 +134,9 @@ def field_view(
     if supplied:
         options = list(choices or ())
     elif widget == "date":
-        options = _era_options()
+        options = _translated(ERA_CHOICES)
+    elif widget == "bank_account":
+        options = _translated(KIND_CHOICES)
     else:
         options = _options(getattr(settings, "options", None))
     return FieldView(
@@ -155,9 +160,24 @@ def field_view(
         show_if_values=list(f.show_if.accepted) if f.show_if else [],
         fills=getattr(settings, "fills", None),
         unanswerable=supplied and choices is None,
+        **_invalid_input(f, raw, f"{id_prefix}{f.name}", error),
         **(_file_view(f, raw) if widget == "file" else {}),
         **(_group_view(f, raw, errors or {}, id_prefix) if widget == "group" else {}),
     )
+
+
+def _invalid_input(f: FieldDef, raw: Raw, input_id: str, error: Message | None) -> dict[str, Any]:
+    """Which input of a several-input field the error concerns (when its type can tell), and the id linked to: the
+    field's first input has ``input_id``, the others ``input_id`` and their own name after the field's
+    (``field-account-branch``), as the macros write them."""
+    invalid = f.field_type.error_input(f, raw) if error else None
+    if invalid is None:
+        return {}
+    first = f.field_type.input_names(f)[0]
+    return {
+        "invalid_input": invalid,
+        "invalid_id": input_id if invalid == first else input_id + invalid.removeprefix(f.name),
+    }
 
 
 def _group_view(f: FieldDef, raw: Raw, errors: Mapping[str, Message], id_prefix: str) -> dict[str, Any]:
@@ -171,10 +191,13 @@ def _group_view(f: FieldDef, raw: Raw, errors: Mapping[str, Message], id_prefix:
 
     def row(number: int | str, raw: Raw) -> GroupRow:
         prefix = f"{f.name}-{number}-"
+        # Each sub field as if named by its row, so that whatever reads its inputs by name reads the row's.
         views = [
-            replace(
-                field_view(sub, raw, errors.get(prefix + sub.name), id_prefix=id_prefix + prefix),
-                name=prefix + sub.name,
+            field_view(
+                sub.model_copy(update={"name": prefix + sub.name}),
+                raw,
+                errors.get(prefix + sub.name),
+                id_prefix=id_prefix,
             )
             for sub in settings.fields
         ]
@@ -289,7 +312,13 @@ def has_file_field(pages: list[PageView]) -> bool:
 
 def error_summary(pages: list[PageView]) -> list[tuple[str, str]]:
     """(input id, message) of every error shown, a group's rows' in row order after the group's own."""
-    return [(view.input_id, view.error) for page in pages for f in page.fields for view in _with_rows(f) if view.error]
+    return [
+        (view.invalid_id or view.input_id, view.error)
+        for page in pages
+        for f in page.fields
+        for view in _with_rows(f)
+        if view.error
+    ]
 
 
 def _with_rows(view: FieldView) -> Iterator[FieldView]:
@@ -300,7 +329,7 @@ def _with_rows(view: FieldView) -> Iterator[FieldView]:
 
 def transition_errors(views: Mapping[str, list[FieldView]]) -> list[tuple[str, str]]:
     """The error summary of a case page whose transition fields were refused."""
-    return [(f.input_id, f.error) for fields in views.values() for f in fields if f.error]
+    return [(f.invalid_id or f.input_id, f.error) for fields in views.values() for f in fields if f.error]
 
 
 def form_data(form: Mapping[str, Any]) -> dict[str, list[str]]:

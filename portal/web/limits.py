@@ -84,6 +84,9 @@ RULES = (
         lambda: request.endpoint == "resident.postal" or _postal_button(),
     ),
     Rule("RATELIMIT_VERIFY", _address, ("verify.certificate", "verify.compare"), _always),
+    Rule("RATELIMIT_MESSAGE", _person, ("resident.post_message", "backoffice.post_message"), _always),
+    # Each accepted address is emailed a confirmation link: no one floods a mailbox from the settings page.
+    Rule("RATELIMIT_MAIL_ADDRESS", _person, ("account.set_address",), _always),
 )
 
 

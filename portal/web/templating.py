@@ -38,20 +38,43 @@ def render_without_database(template: str, **context: Any) -> str:
     return render_template(template, **context)
 
 
+STAFF_AREA = "/backoffice"  # the back office and its administration: error pages there speak to staff
+
+
+def in_staff_area() -> bool:
+    return request.path == STAFF_AREA or request.path.startswith(STAFF_AREA + "/")
+
+
 def _frame() -> dict[str, Any]:
+    staff_area = in_staff_area()
     if g.get("without_database"):
-        return {"current_user": None, "municipality": None, "home_url": url_for("resident.home"), "staff_nav": []}
+        home = url_for("backoffice.queue") if staff_area else url_for("resident.home")
+        return {
+            "current_user": None,
+            "municipality": None,
+            "home_url": home,
+            "staff_nav": [],
+            "staff_area": staff_area,
+        }
     staff = current_staff()
     user = staff or current_resident()
     municipality = g.get("municipality")
     if staff is not None:
         home = staff_home(staff)
+    elif staff_area:
+        home = url_for("backoffice.queue")  # which asks a member of staff who is not logged in to log in
     elif municipality is not None:
         home = url_for("resident.municipality_home", code=municipality.code)
     else:
         home = url_for("resident.home")
     nav = _staff_nav(staff) if staff is not None else []
-    return {"current_user": user, "municipality": municipality, "home_url": home, "staff_nav": nav}
+    return {
+        "current_user": user,
+        "municipality": municipality,
+        "home_url": home,
+        "staff_nav": nav,
+        "staff_area": staff_area,
+    }
 
 
 def _staff_nav(staff: Staff) -> list[tuple[str, str, bool]]:

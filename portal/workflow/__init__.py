@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from portal.workflow.engine import (
+    COMMENT,
     MAX_COMMENT_LENGTH,
     Actor,
     HistoryEntry,
@@ -14,6 +15,7 @@ from portal.workflow.engine import (
 )
 from portal.workflow.loader import load_workflow, load_workflows
 from portal.workflow.model import (
+    ApplicantNotice,
     ButtonStyle,
     Clock,
     CommentAudience,
@@ -27,8 +29,10 @@ from portal.workflow.model import (
 )
 
 __all__ = [
+    "COMMENT",
     "MAX_COMMENT_LENGTH",
     "Actor",
+    "ApplicantNotice",
     "ButtonStyle",
     "Clock",
     "CommentAudience",

@@ -58,11 +58,17 @@ class TransitionRefused(Exception):
         self.reason = reason
 
 
+COMMENT = "comment"  # the comment's key among InputsRefused.errors (no transition field may take the name)
+
+
 class InputsRefused(TransitionRefused):
-    """The transition may be fired, but not with what was filled in: ``errors`` by field name, in field order."""
+    """The transition may be fired, but not with what was filled in: ``errors`` by field name, in field order,
+    then the comment's under :data:`COMMENT` (missing where required, too long, a refused character). Its
+    ``reason`` is the comment's error when that is the only one, so a page without the fields can say it."""
 
     def __init__(self, errors: Mapping[str, Message]) -> None:
-        super().__init__(Message(N_("入力内容にエラーがあります")))
+        only_comment = list(errors) == [COMMENT]
+        super().__init__(errors[COMMENT] if only_comment else Message(N_("入力内容にエラーがあります")))
         self.errors = errors
 
 
@@ -99,15 +105,21 @@ def apply_transition(
     if not workflow.has_transition(name):
         raise TransitionRefused(Message(N_("「%(name)s」という操作はありません。"), {"name": name}))
     transition = workflow.transition(name)
-    reason = _refusal(workflow, state, transition, actor, history, facts) or _comment_refusal(transition, comment)
+    reason = _refusal(workflow, state, transition, actor, history, facts)
+    if reason is None and transition.comment is CommentRule.NONE and (comment or "").strip():
+        reason = Message(N_("この操作にはコメントを付けられません。"))  # no form of it has a comment box
     if reason is not None:
         raise TransitionRefused(reason)
+    errors: dict[str, Message] = {}
     values = None
     if transition.fields:
         result = validate_fields(transition.fields, inputs or {})
-        if not result.ok:
-            raise InputsRefused(result.errors)
-        values = result.values
+        errors.update(result.errors)
+        values = result.values if result.ok else None
+    if comment_error := _comment_error(transition, comment):
+        errors[COMMENT] = comment_error
+    if errors:
+        raise InputsRefused(errors)
     return Outcome(transition, state, transition.target, (comment or "").strip() or None, values)
 
 
@@ -132,12 +144,10 @@ def _refusal(
     return None
 
 
-def _comment_refusal(transition: Transition, comment: str | None) -> Message | None:
+def _comment_error(transition: Transition, comment: str | None) -> Message | None:
     text = (comment or "").strip()
     if transition.comment is CommentRule.REQUIRED and not text:
         return Message(N_("この操作には理由（コメント）の入力が必要です。"))
-    if transition.comment is CommentRule.NONE and text:
-        return Message(N_("この操作にはコメントを付けられません。"))
     if len(text) > MAX_COMMENT_LENGTH:
         return Message(N_("コメントは%(max)d文字以内で入力してください。"), {"max": MAX_COMMENT_LENGTH})
     if refused := refused_character(text, multiline=True):  # the same rule as answers: a comment is shown too

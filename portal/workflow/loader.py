@@ -18,6 +18,7 @@ from portal.catalog.loader import field_problems, pydantic_problem, yaml_path
 from portal.modelkeys import keys_at
 from portal.roles import Role
 from portal.workflow.model import (
+    ApplicantNotice,
     Clock,
     CommentAudience,
     CommentRule,
@@ -60,7 +61,9 @@ def parse_workflow(text: str, name: str, file: str) -> WorkflowDefinition:
         initial=spec.initial,
         states=MappingProxyType(
             {
-                key: State(key, s.label, s.final, s.applicant_edits, s.description, s.clock)
+                key: State(
+                    key, s.label, s.final, s.applicant_edits, s.description, s.clock, _notice(s), s.resident_label
+                )
                 for key, s in spec.states.items()
             }
         ),
@@ -168,6 +171,14 @@ def _check_graph(source: Source, spec: WorkflowSpec) -> None:
         if state.final and state.applicant_edits:
             raise source.error(("states", key, "applicant_edits"), "a final state cannot let the applicant edit")
         _check_clock(source, spec, key, state)
+        if state.notify in OUTCOME_NOTICES and not state.final:
+            raise source.error(
+                ("states", key, "notify"), f"{state.notify.value} tells the outcome: only a final state can say it"
+            )
+        if state.notify is ApplicantNotice.RETURNED and not state.applicant_edits:
+            raise source.error(
+                ("states", key, "notify"), "returned asks for a correction: only an applicant_edits state can say it"
+            )
         if not state.final and key not in leaving:
             raise source.error(("states", key), f"state {key!r} is not final but no transition leaves it")
         if key not in reachable:
@@ -221,6 +232,16 @@ def _check_numbering(source: Source, spec: WorkflowSpec) -> None:
             )
     elif not assigning:
         raise source.error(("numbering",), "no transition assigns this number: add effects: [assign_number] to one")
+
+
+OUTCOME_NOTICES = frozenset({ApplicantNotice.ISSUED, ApplicantNotice.COMPLETED, ApplicantNotice.REJECTED})
+
+
+def _notice(state: StateSpec) -> ApplicantNotice | None:
+    """``notify``, or its default: a state where the applicant corrects the answers tells them of the 差戻し."""
+    if state.notify is not None:
+        return state.notify
+    return ApplicantNotice.RETURNED if state.applicant_edits else None
 
 
 def _audience(spec: WorkflowSpec, t: TransitionSpec) -> CommentAudience:

@@ -67,6 +67,18 @@ class Clock(StrEnum):
     PAUSED_UNTIL_PAID = "paused_until_paid"
 
 
+class ApplicantNotice(StrEnum):
+    """What the applicant is told by email when staff move their case into a state (portal.services.notifications).
+
+    A state reached by the applicant's own act (取下げ, 再提出) tells them nothing: they know.
+    """
+
+    RETURNED = "returned"  # 差戻し, with the comment written for the applicant as the reason
+    ISSUED = "issued"  # 交付
+    COMPLETED = "completed"  # 完了
+    REJECTED = "rejected"  # 却下, with the comment written for the applicant as the reason
+
+
 class ButtonStyle(StrEnum):
     PRIMARY = "primary"
     SECONDARY = "secondary"
@@ -81,6 +93,13 @@ class State:
     applicant_edits: bool = False  # the resident may correct the answers here (差戻し)
     description: str | None = None
     clock: Clock = Clock.RUNNING  # whether the 標準処理期間 counts here
+    notify: ApplicantNotice | None = None  # the email the applicant gets on arriving here; the loader resolves it
+    resident_label: str | None = None  # what the applicant reads instead of ``label`` (決裁待ち → 審査中)
+
+    @property
+    def label_for_applicant(self) -> str:
+        """The name of the state on the resident's pages: staff words (決裁待ち, 決裁済み) stay in the back office."""
+        return self.resident_label or self.label
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from portal.catalog.model import FieldDef
 from portal.roles import Role
-from portal.workflow.model import ButtonStyle, Clock, CommentAudience, CommentRule, Condition, Effect
+from portal.workflow.model import ApplicantNotice, ButtonStyle, Clock, CommentAudience, CommentRule, Condition, Effect
 
 # State keys and transition names end up in URLs, form values and the database.
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -73,6 +73,14 @@ class StateSpec(_Spec):
     clock: Clock = Field(
         default=Clock.RUNNING,
         description="paused: the case waits for the applicant (差戻し); paused_until_paid: for their online payment",
+    )
+    notify: ApplicantNotice | None = Field(
+        default=None,
+        description="the email the applicant gets when staff move the case here: issued, completed or rejected on a "
+        "final state; returned (the default of applicant_edits states)",
+    )
+    resident_label: Text | None = Field(
+        default=None, description="what residents read instead of label (決裁待ち → 審査中); label when absent"
     )
 
 

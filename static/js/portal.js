@@ -192,9 +192,37 @@
     return true;
   }
 
+  /* Decision panel ----------------------------------------------------------------------------
+     The case page's radio list of actions (data-decision) is a GET form whose button renders the chosen
+     action's form; here the button goes and choosing a radio shows that action's form in place, the others
+     hidden, so one decision is on screen at a time. Focus stays on the radio (arrow keys move through the list);
+     the form follows it in the tab order. */
+
+  function showDecision(panel, name) {
+    panel.querySelectorAll("[data-decision-step]").forEach(function (step) {
+      step.hidden = step.dataset.decisionStep !== name;
+    });
+  }
+
+  function enhanceDecisions() {
+    document.querySelectorAll("[data-decision]").forEach(function (panel) {
+      panel.querySelectorAll("[data-decision-next]").forEach(function (button) {
+        button.hidden = true;
+      });
+    });
+  }
+
+  function chooseDecision(event) {
+    var radio = event.target.closest("[data-decision] input[type='radio'][name='action']");
+    if (radio && radio.checked) {
+      showDecision(radio.closest("[data-decision]"), radio.value);
+    }
+  }
+
   /* Wiring ------------------------------------------------------------------------------------ */
 
   document.addEventListener("change", updateConditionalFields);
+  document.addEventListener("change", chooseDecision);
 
   document.addEventListener("click", function (event) {
     var lookup = event.target.closest("[data-postal-lookup]");
@@ -224,5 +252,6 @@
   });
 
   updateConditionalFields();
+  enhanceDecisions();
   focusErrorSummary();
 })();

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from flask import Flask
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -23,6 +25,7 @@ from portal import create_app
 from portal.config import load_settings
 from portal.demo import load_demo_data
 from portal.devidp import create_idp_app, default_clients, serve_in_thread
+from portal.web import limits
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -61,9 +64,15 @@ def _one_request_at_a_time(app: WSGIApplication) -> WSGIApplication:
     return serve
 
 
+@dataclass(frozen=True)
+class Site:
+    url: str
+    app: Flask
+
+
 @pytest.fixture(scope="session")
-def site(database_url: str, engine: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The portal's base URL. Both servers start empty: each app needs the other's real port."""
+def site(database_url: str, engine: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The portal and its base URL. Both servers start empty: each app needs the other's real port."""
     portal = serve_in_thread(None)
     idp = serve_in_thread(None)
     idp.mount(create_idp_app(issuer=idp.url, clients=default_clients(portal.url), environment="testing"))
@@ -75,17 +84,21 @@ def site(database_url: str, engine: object, tmp_path_factory: pytest.TempPathFac
             "DEV_IDP_URL": idp.url,
         }
     )
-    portal.mount(_one_request_at_a_time(create_app(settings)))
-    yield portal.url
+    app = create_app(settings)
+    portal.mount(_one_request_at_a_time(app))
+    yield Site(portal.url, app)
     portal.shutdown()
     idp.shutdown()
 
 
 @pytest.fixture
-def portal_url(site: str, db_session: Session) -> str:
-    """The portal with the demo municipalities loaded in this test's transaction."""
+def portal_url(site: Site, db_session: Session) -> str:
+    """The portal with the demo municipalities loaded in this test's transaction, and its rate limits unspent, as
+    a fresh portal's would be (every test's browser comes from one address, and the limits stay on: a run of tests
+    that log in often would otherwise be refused its logins)."""
+    site.app.extensions[limits.EXTENSION].reset()
     load_demo_data(db_session)
-    return site
+    return site.url
 
 
 @pytest.fixture(scope="session")

@@ -232,11 +232,12 @@ def answers(definition: ProcedureDefinition, household: Household) -> st.SearchS
 
 
 def issuing_procedures(procedures: Procedures) -> Iterator[tuple[str, str]]:
-    """(municipality code, slug) for every offered procedure that issues a certificate."""
+    """(municipality code, slug) for every offered procedure that prints a 住民票 from the record (others, such as
+    罹災証明書, have their own journeys: what they print is not the record's household)."""
     for code, slugs in OFFERED.items():
         for slug in slugs:
             definition = shipped(slug)
-            if definition is not None and definition.certificate:
+            if definition is not None and definition.certificate == "juminhyo":
                 yield code, slug
 
 

@@ -22,7 +22,7 @@ from tests.db.signing import shipped, signing_procedures
 from tests.db.test_concurrency import race
 from tests.web.journeys import JUMINHYO_ANSWERS, validated
 
-CODE = "999946"  # this module's own municipality (check digit 6)
+CODE = "999938"  # this module's own municipality (check digit 8)
 MATCHED = frozenset({Condition.RECORD_MATCH, Condition.PAID})
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.db.test_migrations import _config, _tables_as_of
 
-BEFORE = "3c30caf2be30"  # the 期限日 migration, which this one follows
+BEFORE = "d55125a91125"  # the migration this one follows (messages and notifications)
 QUEUE = "b88c4dd5e52d"
 
 

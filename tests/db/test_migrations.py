@@ -211,9 +211,11 @@ def test_existing_submissions_are_backfilled_with_todays_files_as_version_1(empt
         assert published == [
             ("certificate", "juminhyo", 1, "migration c4a1f0d2b7e3"),
             ("certificate", "risai_shomei", 1, "migration c4a1f0d2b7e3"),
+            ("definition", "jidou_teate", 1, "migration c4a1f0d2b7e3"),
             ("definition", "juminhyo", 1, "migration c4a1f0d2b7e3"),
             ("definition", "risai_shomei", 1, "migration c4a1f0d2b7e3"),
             ("definition", "sodai_gomi", 1, "migration c4a1f0d2b7e3"),
+            ("workflow", "jidou_teate", 1, "migration c4a1f0d2b7e3"),
             ("workflow", "juminhyo", 1, "migration c4a1f0d2b7e3"),
             ("workflow", "risai_shomei", 1, "migration c4a1f0d2b7e3"),
             ("workflow", "sodai_gomi", 1, "migration c4a1f0d2b7e3"),

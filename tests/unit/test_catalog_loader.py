@@ -47,10 +47,13 @@ def load_error(tmp_path: Path, text: str, name: str = "proc.yaml", **known: set[
 
 def test_real_catalog_loads_against_the_workflows_it_names() -> None:
     catalog = load_catalog(
-        CATALOG, workflows={"juminhyo", "sodai_gomi", "risai_shomei"}, certificates={"juminhyo", "risai_shomei"}
+        CATALOG,
+        workflows={"jidou_teate", "juminhyo", "sodai_gomi", "risai_shomei"},
+        certificates={"juminhyo", "risai_shomei"},
     )
     assert isinstance(catalog, Catalog)
-    assert list(catalog) == ["juminhyo", "sodai_gomi", "risai_shomei"]  # 住民票… before 粗大ごみ… before 罹災…
+    # 住民票… sorts before 児童手当…, 粗大ごみ… and 罹災…
+    assert list(catalog) == ["juminhyo", "jidou_teate", "sodai_gomi", "risai_shomei"]
     juminhyo = catalog["juminhyo"]
     assert (juminhyo.fee, juminhyo.fee_note, juminhyo.processing_days) == (
         PerCount(per="copies", unit=300),
@@ -114,7 +117,10 @@ def test_error_names_the_directory_relative_file(tmp_path: Path) -> None:
 def test_unknown_field_type_lists_the_known_ones(tmp_path: Path) -> None:
     error = load_error(tmp_path, MINIMAL.replace("type: text", "type: signature"))
     assert (error.path, error.line) == (("pages", 0, "fields", 0, "type"), 12)
-    assert "unknown field type 'signature'; known types: address, checkbox, checkboxes, date" in error.message
+    assert (
+        "unknown field type 'signature'; known types: address, bank_account, checkbox, checkboxes, date"
+        in error.message
+    )
 
 
 def test_unknown_top_level_key(tmp_path: Path) -> None:

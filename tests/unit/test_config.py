@@ -37,6 +37,8 @@ def production_env(tmp_path: Path, **changes: str) -> dict[str, str]:
         "PUBLIC_URL": "https://madoguchi.example.jp",
         "CERTIFICATE_HMAC_KEY": "y" * 32,
         "SIGNING_DIR": str(tmp_path),
+        "SMTP_URL": "smtps://madoguchi:secret@mail.example.jp",
+        "MAIL_FROM": "窓口 <noreply@madoguchi.example.jp>",
     }
     for prefix in ("RESIDENT", "STAFF"):
         env[f"{prefix}_OIDC_DISCOVERY_URL"] = f"https://{prefix.lower()}.idp.example/.well-known/openid-configuration"
@@ -109,6 +111,7 @@ def test_production_without_anything_reports_every_missing_variable() -> None:
         "PUBLIC_URL: required in production: the address printed on certificates and used in redirect URIs",
         "CERTIFICATE_HMAC_KEY: must be set to at least 32 random characters",
         "SIGNING_DIR: '' is not a directory",
+        "SMTP_URL: required in production (smtps://…, smtp+starttls://…, or disabled)",
     ]
 
 
@@ -478,3 +481,49 @@ def test_drafts_are_kept_30_days_unless_set() -> None:
 @pytest.mark.parametrize("value", ["0", "a month", "-30", "1.5"])
 def test_bad_draft_days(value: str) -> None:
     assert problems({"DRAFT_DAYS": value}) == [f"DRAFT_DAYS: {value!r} is not a whole number of at least 1"]
+
+
+def test_email_goes_to_the_development_sink_and_nowhere_in_testing(tmp_path: Path) -> None:
+    development = load_settings({"MADOGUCHI_INSTANCE_DIR": str(tmp_path)})
+    assert development.smtp is not None and (development.smtp.host, development.smtp.port) == ("127.0.0.1", 8025)
+    assert development.mail_sink_dir == tmp_path / "mail" and development.mail_from
+    testing = load_settings({"MADOGUCHI_ENV": "testing"})
+    assert testing.smtp is None  # unless a test names its own sink
+    assert load_settings({"MADOGUCHI_ENV": "testing", "SMTP_URL": "smtp://127.0.0.1:2525"}).smtp.port == 2525  # type: ignore[union-attr]
+
+
+def test_production_names_its_smtp_server_or_disables_email(tmp_path: Path) -> None:
+    settings = load_settings(production_env(tmp_path))
+    assert settings.smtp is not None
+    assert (settings.smtp.host, settings.smtp.port, settings.smtp.security.value) == ("mail.example.jp", 465, "tls")
+    assert settings.smtp.username == "madoguchi" and "secret" not in repr(settings.smtp)
+    assert settings.mail_sink_dir is None  # no /dev/mail page
+    disabled = load_settings(production_env(tmp_path, SMTP_URL="disabled", MAIL_FROM=""))
+    assert disabled.smtp is None
+    relay = load_settings(production_env(tmp_path, SMTP_URL="smtp://127.0.0.1"))  # a relay on this machine
+    assert relay.smtp is not None and relay.smtp.port == 25
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"SMTP_URL": "smtp://mail.example.jp"}, "SMTP_URL: plain smtp:// only to a relay on this machine"),
+        ({"SMTP_URL": "smtp://u:p@localhost"}, "SMTP_URL: a password is sent over TLS only in production"),
+        ({"SMTP_URL": "http://mail.example.jp"}, "SMTP_URL: the scheme must be one of smtp, smtp+starttls, smtps"),
+        ({"SMTP_URL": "smtps://mail.example.jp:0"}, "SMTP_URL: the port is not a number from 1 to 65535"),
+        ({"SMTP_URL": "smtps://mail.example.jp/x"}, "SMTP_URL: only scheme, user, password, host and port"),
+        ({"MAIL_FROM": ""}, "MAIL_FROM: required to send email"),
+        ({"MAIL_FROM": "noreply"}, "MAIL_FROM: 'noreply' is not an address"),
+        ({"MAIL_SINK_DIR": "/tmp/mail"}, "MAIL_SINK_DIR: the development mail sink must never be used in production"),
+        ({"MAIL_RETRY_SECONDS": "soon"}, "MAIL_RETRY_SECONDS"),
+        ({"RATELIMIT_MESSAGE": "lots"}, "RATELIMIT_MESSAGE"),
+    ],
+)
+def test_bad_mail_settings_are_named(tmp_path: Path, changes: dict[str, str], problem: str) -> None:
+    [found] = problems(production_env(tmp_path, **changes))
+    assert found.startswith(problem)
+
+
+def test_a_bad_smtp_url_is_not_repeated_it_may_hold_a_password(tmp_path: Path) -> None:
+    [found] = problems(production_env(tmp_path, SMTP_URL="smtps://user:hunter2@mail.example.jp:99999"))
+    assert "hunter2" not in found

@@ -21,6 +21,7 @@ CORE_PACKAGES = (
     "portal.payments",
     "portal.attachments",
     "portal.storage",
+    "portal.mail",
 )
 CORE_MODULES = ("portal.identity", "portal.roles", "portal.messages")
 WEB_ONLY = ("flask", "werkzeug", "flask_babel", "flask_wtf", "flask_session")

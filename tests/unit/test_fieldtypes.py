@@ -65,12 +65,13 @@ def test_registry_knows_every_type_with_its_widget() -> None:
         "address": "address",
         "item_counts": "item_counts",
         "household_members": "household_members",
+        "bank_account": "bank_account",
         "group": "group",
     }
 
 
 def test_unknown_type_lookup_lists_the_known_ones() -> None:
-    with pytest.raises(KeyError, match="unknown field type 'signature'; known types: address, checkbox"):
+    with pytest.raises(KeyError, match="unknown field type 'signature'; known types: address, bank_account, checkbox"):
         get("signature")
 
 

@@ -9,6 +9,7 @@ from portal.japan import jst
 from portal.japan.wareki import format_date
 from portal.roles import Role
 from portal.workflow import (
+    COMMENT,
     MAX_COMMENT_LENGTH,
     Actor,
     Condition,
@@ -378,6 +379,28 @@ def test_a_transition_that_may_not_be_fired_is_refused_before_its_fields_are_rea
         with pytest.raises(TransitionRefused) as caught:
             apply_transition(GOMI, state, "complete", actor, (), None, inputs={})
         assert not isinstance(caught.value, InputsRefused)
+
+
+def test_a_missing_comment_is_an_input_error_beside_the_fields_errors() -> None:
+    with pytest.raises(InputsRefused) as caught:
+        apply_transition(GOMI, "received", "reject", CLERK_A, (), "  ")
+    assert {name: m.render() for name, m in caught.value.errors.items()} == {COMMENT: COMMENT_REQUIRED}
+    assert caught.value.reason.render() == COMMENT_REQUIRED  # said on its own where the form shows no fields
+
+    long_comment = "あ" * (MAX_COMMENT_LENGTH + 1)
+    with pytest.raises(InputsRefused) as caught:
+        apply_transition(GOMI, "received", "complete", CLERK_A, (), long_comment, inputs={})
+    assert {name: m.render() for name, m in caught.value.errors.items()} == {
+        "collection_date": "収集日を入力してください",
+        COMMENT: "コメントは2000文字以内で入力してください。",
+    }  # both at once, in the order the form asks them
+    assert caught.value.reason.msgid == "入力内容にエラーがあります"
+
+
+def test_a_comment_sent_to_a_transition_without_a_comment_box_is_refused_outright() -> None:
+    with pytest.raises(TransitionRefused) as caught:
+        apply_transition(JUMINHYO, "submitted", "start_review", CLERK_A, (), "急ぎで")
+    assert not isinstance(caught.value, InputsRefused)
 
 
 def test_a_transition_without_fields_records_no_inputs() -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from portal.roles import Role
 from portal.workflow import (
+    ApplicantNotice,
     ButtonStyle,
     Clock,
     CommentAudience,
@@ -213,6 +214,25 @@ def test_shipped_workflows_pause_the_clock_for_the_applicant_only() -> None:
     assert all(state.clock is Clock.RUNNING for state in sodai_gomi.states.values())
 
 
+def test_a_state_may_name_itself_otherwise_to_residents(tmp_path: Path) -> None:
+    text = VALID.replace("  open: {label: 受付}", "  open: {label: 決裁待ち, resident_label: 審査中}")
+    workflow = load_workflow(write(tmp_path, text))
+
+    assert (workflow.state("open").label, workflow.state("open").label_for_applicant) == ("決裁待ち", "審査中")
+    assert workflow.state("done").resident_label is None
+    assert workflow.state("done").label_for_applicant == "完了"  # the label, where the file names no other
+
+
+def test_shipped_workflows_show_residents_no_staff_words() -> None:
+    shown = {
+        (name, state.label_for_applicant)
+        for name, workflow in load_workflows(WORKFLOWS).items()
+        for state in workflow.states.values()
+    }
+    assert not {label for _, label in shown} & {"決裁待ち", "決裁済み"}
+    assert ("juminhyo", "審査中") in shown
+
+
 def test_missing_directory_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(NotADirectoryError):
         load_workflows(tmp_path / "absent")
@@ -237,7 +257,17 @@ BAD_DEFINITIONS = {
     "unknown state key": (
         VALID.replace("  open: {label: 受付}", "  open: {label: 受付, colour: red}  # <-"),
         ("states", "open", "colour"),
-        "不明なキー 'colour' です。ここで使えるキー: applicant_edits, clock, description, final, label",
+        "不明なキー 'colour' です。ここで使えるキー: applicant_edits, clock, description, final, label, notify, resident_label",
+    ),
+    "empty resident_label": (
+        VALID.replace("  open: {label: 受付}", "  open: {label: 受付, resident_label: ' '}  # <-"),
+        ("states", "open", "resident_label"),
+        "String should have at least 1 character",
+    ),
+    "half-width percent in resident_label": (
+        VALID.replace("  open: {label: 受付}", "  open: {label: 受付, resident_label: 100%確認中}  # <-"),
+        ("states", "open", "resident_label"),
+        "'%' cannot be used in displayed text",
     ),
     "missing title": (
         VALID.replace("title: テスト\n", "").replace("initial: open", "initial: open  # <- the document starts here"),
@@ -387,6 +417,21 @@ BAD_DEFINITIONS = {
         ("states", "open", "clock"),
         "no transition leaving 'open' requires: [paid], so no payment is awaited here",
     ),
+    "an outcome notice on a state that is not final": (
+        VALID.replace("  open: {label: 受付}", "  open: {label: 受付, notify: completed}  # <-"),
+        ("states", "open", "notify"),
+        "completed tells the outcome: only a final state can say it",
+    ),
+    "a 差戻し notice on a state where the applicant edits nothing": (
+        VALID.replace("{label: 完了, final: true}", "{label: 完了, final: true, notify: returned}  # <-"),
+        ("states", "done", "notify"),
+        "returned asks for a correction: only an applicant_edits state can say it",
+    ),
+    "a notice outside the vocabulary": (
+        VALID.replace("{label: 完了, final: true}", "{label: 完了, final: true, notify: fax}  # <-"),
+        ("states", "done", "notify"),
+        "unknown value 'fax'; expected 'returned', 'issued', 'completed' or 'rejected'",
+    ),
     "document is a list": (
         "- title: テスト  # <-\n",
         (),
@@ -406,6 +451,19 @@ def test_bad_definition_names_file_path_and_line(
     assert (error.file, error.path, error.line) == ("workflows/bad.yaml", path, marked_line(text))
     assert message in error.message
     assert str(error).startswith(f"workflows/bad.yaml:{marked_line(text)}: ")
+
+
+def test_states_say_what_the_applicant_is_emailed_on_arriving(tmp_path: Path) -> None:
+    shipped = load_workflow(WORKFLOWS / "juminhyo.yaml")
+    assert {key: state.notify for key, state in shipped.states.items() if state.notify} == {
+        "returned": ApplicantNotice.RETURNED,  # applicant_edits: the default
+        "issued": ApplicantNotice.ISSUED,
+        "rejected": ApplicantNotice.REJECTED,
+    }
+    sodai_gomi = load_workflow(WORKFLOWS / "sodai_gomi.yaml")
+    assert sodai_gomi.state("completed").notify is ApplicantNotice.COMPLETED
+    assert sodai_gomi.state("withdrawn").notify is None  # the applicant's own act
+    assert load_workflow(write(tmp_path, VALID)).state("done").notify is None  # nothing unless declared
 
 
 def test_first_error_in_the_file_is_reported(tmp_path: Path) -> None:

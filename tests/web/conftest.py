@@ -23,9 +23,11 @@ from portal.database import db
 from portal.demo import load_demo_data
 from portal.devidp import RunningServer, create_idp_app, default_clients, serve_in_thread
 from portal.devpay import create_payment_app
+from portal.devtools.mailsink import MailSink, start_mail_sink
 from portal.models import Municipality
 from portal.web import limits
 from tests.web.catalogcopy import DIRECTORIES
+from tests.web.mailbox import Mailbox
 
 PORTAL_URL = "http://localhost"  # what the Flask test client calls itself
 PUBLIC_URL = PORTAL_URL  # where browsers reach the portal: redirect URIs and the certificates' verify URL
@@ -46,6 +48,22 @@ def payment_provider() -> Iterator[RunningServer]:
     running = serve_in_thread(create_payment_app(api_key=DEV_PAYMENT_KEY, environment="testing"))
     yield running
     running.shutdown()
+
+
+@pytest.fixture(scope="session")
+def mail_sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailSink]:
+    """The development mail sink on a loopback port, as scripts/dev runs it: the portal's SMTP server in tests."""
+    sink = start_mail_sink(tmp_path_factory.mktemp("mail"), port=0, environment="testing")
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def mailbox(mail_sink: MailSink) -> Mailbox:
+    """What the mail sink receives during this test (emptied first)."""
+    found = Mailbox(mail_sink.directory)
+    found.clear()
+    return found
 
 
 def create_testing_app(
@@ -72,11 +90,13 @@ def signing_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def app(
     idp: RunningServer,
     payment_provider: RunningServer,
+    mail_sink: MailSink,
     database_url: str,
     engine: object,
     signing_dir: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Flask:
+    """Notifications are sent (by the task, in this process, after each commit) to the mail sink."""
     return create_testing_app(
         idp,
         database_url,
@@ -84,6 +104,8 @@ def app(
         SIGNING_DIR=str(signing_dir),
         PUBLIC_URL=PUBLIC_URL,
         PAYMENT_PROVIDER_URL=payment_provider.url,
+        SMTP_URL=mail_sink.url,
+        MAIL_SINK_DIR=str(mail_sink.directory),
     )
 
 

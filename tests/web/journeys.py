@@ -152,6 +152,28 @@ def fire(client: FlaskClient, reference: str, transition: str, comment: str | No
     return post_form(client, f"{page}/transitions/{transition}", data, token_from=page)
 
 
+def refused_comment(response: Any, transition: str) -> str:
+    """The error a refused decision's comment is marked with on the case page it returns (200), the way a resident's
+    form marks a field: the error summary links to the textarea, which is aria-invalid and described by the
+    message under its label; what was typed stays in it. Returns the message."""
+    assert response.status_code == 200, response.status_code
+    page = html.unescape(response.text)
+    box = f"comment-{transition}"
+    summary = re.search(r'<div class="error-summary".*?</ul>', page, re.S)
+    assert summary, "no error summary on the case page"
+    linked = re.search(rf'<a href="#{box}">([^<]+)</a>', summary.group(0))
+    assert linked, f"the error summary does not link to #{box}"
+    error = re.search(
+        rf'<p class="field__error" id="{box}-error"><span class="visually-hidden">エラー：</span>([^<]+)</p>', page
+    )
+    assert error and error.group(1) == linked.group(1)
+    textarea = re.search(rf'<textarea id="{box}"[^>]*>', page)
+    assert textarea and 'aria-invalid="true"' in textarea.group(0)
+    assert re.search(rf'aria-describedby="[^"]*\b{box}-error\b', textarea.group(0))
+    assert re.search(r"<title>エラー: ", page)
+    return linked.group(1)
+
+
 def collection_date(day: date) -> dict[str, str]:
     """sodai_gomi's 収集日 (filled when completing) as the case page's form sends it, in 西暦."""
     parts = {"era": "seireki", "year": str(day.year), "month": str(day.month), "day": str(day.day)}

@@ -29,6 +29,7 @@ from tests.web.journeys import (
     fire,
     flashed,
     post_form,
+    refused_comment,
     state_of,
 )
 
@@ -358,8 +359,7 @@ def test_required_comment_missing_is_refused(
     fire(clerk, reference, "start_review")
     before = db_state(db_session)
     refused = fire(clerk, reference, transition, comment)
-    assert refused.status_code == 303
-    assert "この操作には理由（コメント）の入力が必要です" in flashed(clerk, refused)
+    assert refused_comment(refused, transition) == "この操作には理由（コメント）の入力が必要です。"
     assert db_state(db_session) == before
     assert state_of(db_session, CODE, reference) == "in_review"
 
@@ -370,7 +370,8 @@ def test_over_long_comment_is_refused(client: FlaskClient, make_client: Any, db_
     fire(clerk, reference, "start_review")
     before = db_state(db_session)
     refused = fire(clerk, reference, "reject", "理" * 2001)
-    assert "コメントは2000文字以内で入力してください" in flashed(clerk, refused)
+    assert refused_comment(refused, "reject") == "コメントは2000文字以内で入力してください。"
+    assert "理" * 2001 + "</textarea>" in refused.text  # kept to be shortened
     assert db_state(db_session) == before
 
 
@@ -465,9 +466,8 @@ def test_a_return_reason_with_a_bidi_control_is_refused_and_nothing_changes(
 
     refused = fire(clerk, reference, "return_to_applicant", "電話番号\u202eを確認してください")
 
-    assert refused.status_code == 303
-    assert "コメントに文字の表示順を変える制御文字（U+202E）が含まれています。削除してください" in flashed(
-        clerk, refused
+    assert refused_comment(refused, "return_to_applicant") == (
+        "コメントに文字の表示順を変える制御文字（U+202E）が含まれています。削除してください"
     )
     assert db_state(db_session) == before
     assert state_of(db_session, CODE, reference) == "in_review"

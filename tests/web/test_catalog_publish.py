@@ -45,9 +45,11 @@ def versions(db_session: Session) -> list[tuple[str, str, int]]:
 SHIPPED = [
     ("certificate", "juminhyo", 1),
     ("certificate", "risai_shomei", 1),
+    ("definition", "jidou_teate", 1),
     ("definition", "juminhyo", 1),
     ("definition", "risai_shomei", 1),
     ("definition", "sodai_gomi", 1),
+    ("workflow", "jidou_teate", 1),
     ("workflow", "juminhyo", 1),
     ("workflow", "risai_shomei", 1),
     ("workflow", "sodai_gomi", 1),

@@ -70,7 +70,7 @@ def started(client: FlaskClient) -> None:
 def listed(client: FlaskClient) -> str:
     """The 下書き table of 申請した手続き, or "" when there is none."""
     page = html.unescape(client.get(APPLICATIONS).text)
-    found = re.search(r'<table class="data-table" id="drafts">.*?</table>', page, re.S)
+    found = re.search(r'<table class="data-table[^"]*" id="drafts">.*?</table>', page, re.S)
     return found.group(0) if found else ""
 
 
@@ -133,7 +133,9 @@ def test_a_draft_is_listed_with_its_dates_and_deleted_by_a_post(yamada: FlaskCli
     started(yamada)
     table = listed(yamada)
     assert "30日" in html.unescape(yamada.get(APPLICATIONS).text)
-    assert re.search(r"<td>令和\d+年\d+月\d+日 \d\d:\d\d</td>", table)  # last saved, in Japan time
+    assert re.search(
+        r'<td data-label="最後に保存した日">令和\d+年\d+月\d+日 \d\d:\d\d</td>', table
+    )  # last saved, in Japan time
     assert f'action="{DELETE}"' in table and 'name="csrf_token"' in table
     before = db_state(db_session)
 

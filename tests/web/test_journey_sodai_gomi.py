@@ -25,8 +25,8 @@ from tests.web.journeys import (
     db_state,
     fill_in,
     fire,
-    flashed,
     post_form,
+    refused_comment,
     state_of,
 )
 
@@ -101,7 +101,7 @@ def test_rejecting_a_collection_needs_a_reason(client: FlaskClient, make_client:
     before = db_state(db_session)
 
     refused = fire(clerk, reference, "reject", "")
-    assert "この操作には理由（コメント）の入力が必要です" in flashed(clerk, refused)
+    assert refused_comment(refused, "reject") == "この操作には理由（コメント）の入力が必要です。"
     assert db_state(db_session) == before
 
     reason = "家電リサイクル法の対象品のため収集できません。"

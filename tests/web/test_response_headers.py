@@ -146,6 +146,8 @@ def production_app(database_url: str, idp: Any, signing_dir: Path) -> Flask:
                 "PUBLIC_URL": "https://madoguchi.example.jp",
                 "CERTIFICATE_HMAC_KEY": "a production verification key of 32+ characters",
                 "SIGNING_DIR": str(signing_dir),
+                "SMTP_URL": "smtps://mail.example.jp",
+                "MAIL_FROM": "窓口 <noreply@madoguchi.example.jp>",
             }
         )
     )

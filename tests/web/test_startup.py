@@ -28,7 +28,12 @@ def test_the_portal_starts_on_a_broken_catalog_directory_and_serves_what_is_publ
 
     app = build_app(CATALOG_DIR=str(catalog))
 
-    assert set(app.extensions["procedures"].published(db_session).catalog) == {"juminhyo", "sodai_gomi", "risai_shomei"}
+    assert set(app.extensions["procedures"].published(db_session).catalog) == {
+        "juminhyo",
+        "sodai_gomi",
+        "risai_shomei",
+        "jidou_teate",
+    }
     assert app.test_client().get("/999997/procedures/sodai_gomi").status_code == 200
 
 

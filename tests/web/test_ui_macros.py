@@ -7,8 +7,6 @@ is tested on its own; the HTML is parsed, so the assertions are about elements a
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -21,88 +19,9 @@ from jinja2 import UndefinedError
 
 from portal.catalog import ERA_CHOICES
 from portal.web.formview import FieldView
+from tests.web.dom import Node, parse
 
 ROOT = Path(__file__).resolve().parents[2]
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-
-
-# --- a minimal DOM ------------------------------------------------------------------------------
-
-
-@dataclass
-class Node:
-    tag: str
-    attrs: dict[str, str | None]
-    parent: Node | None = None
-    children: list[Node | str] = field(default_factory=list)
-
-    def __getitem__(self, name: str) -> str | None:
-        return self.attrs[name]
-
-    def walk(self) -> Iterator[Node]:
-        for child in self.children:
-            if isinstance(child, Node):
-                yield child
-                yield from child.walk()
-
-    def find_all(self, tag: str | None = None, **attrs: str) -> list[Node]:
-        wanted = {name.rstrip("_").replace("_", "-"): value for name, value in attrs.items()}
-        return [
-            node
-            for node in self.walk()
-            if (tag is None or node.tag == tag) and all(node.attrs.get(k) == v for k, v in wanted.items())
-        ]
-
-    def one(self, tag: str | None = None, **attrs: str) -> Node:
-        found = self.find_all(tag, **attrs)
-        assert len(found) == 1, f"expected one <{tag or '*'} {attrs}>, found {len(found)}"
-        return found[0]
-
-    def text(self) -> str:
-        return "".join(child if isinstance(child, str) else child.text() for child in self.children).strip()
-
-    def ancestors(self) -> Iterator[Node]:
-        node = self.parent
-        while node is not None:
-            yield node
-            node = node.parent
-
-    def classes(self) -> list[str]:
-        return (self.attrs.get("class") or "").split()
-
-
-class _TreeBuilder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.root = Node("#document", {})
-        self.current = self.root
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = Node(tag, dict(attrs), self.current)
-        self.current.children.append(node)
-        if tag not in VOID:
-            self.current = node
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.current.children.append(Node(tag, dict(attrs), self.current))
-
-    def handle_endtag(self, tag: str) -> None:
-        node: Node | None = self.current
-        while node is not None and node.tag != tag:
-            node = node.parent
-        assert node is not None and node.parent is not None, f"stray </{tag}>"
-        self.current = node.parent
-
-    def handle_data(self, data: str) -> None:
-        self.current.children.append(data)
-
-
-def parse(html: str) -> Node:
-    builder = _TreeBuilder()
-    builder.feed(html)
-    builder.close()
-    assert builder.current is builder.root, f"unclosed <{builder.current.tag}>"
-    return builder.root
 
 
 # --- the app, and FieldViews with defaults for what a test does not care about ----------------------
@@ -384,6 +303,80 @@ def test_item_counts_are_number_inputs_per_item(render: Any) -> None:
     ]
     assert [doc.one("label", for_=i["id"]).text() for i in inputs] == ["住民票の写し", "印鑑登録証明書"]
     assert doc.one(id="field-copies-hint").text() == "0〜10の数字"
+
+
+BANK_RAW = {
+    "account-bank": ["0001"],
+    "account-branch": ["001"],
+    "account-kind": ["2"],
+    "account-number": ["1234567"],
+    "account-holder": ["ヤマダ　タロウ"],
+}
+BANK_KINDS = [("1", "普通"), ("2", "当座"), ("4", "貯蓄")]
+
+
+def test_bank_account_is_five_labelled_inputs_in_a_fieldset(render: Any) -> None:
+    f = view(
+        "account",
+        "bank_account",
+        label="受取口座",
+        required=True,
+        help="請求者名義の口座",
+        raw=BANK_RAW,
+        options=BANK_KINDS,
+    )
+    doc = field_html(render, f)
+    fieldset = doc.find_all("fieldset")[0]
+    assert fieldset.one("legend", class_="field__legend").text() == "受取口座※必須"
+    assert described_by(fieldset) == ["field-account-hint"]
+    typed = fieldset.find_all("input", type="text")
+    assert [(i["id"], i["name"], i["value"], i.attrs.get("inputmode")) for i in typed] == [
+        ("field-account", "account-bank", "0001", "numeric"),
+        ("field-account-branch", "account-branch", "001", "numeric"),
+        ("field-account-number", "account-number", "1234567", "numeric"),
+        ("field-account-holder", "account-holder", "ヤマダ　タロウ", None),
+    ]
+    assert [doc.one("label", for_=i["id"]).text() for i in typed] == [
+        "金融機関コード（4桁）",
+        "支店コード（3桁）",
+        "口座番号（7桁以内）",
+        "口座名義（全角カタカナ）",
+    ]
+    assert all(i["aria-required"] == "true" and "aria-invalid" not in i.attrs for i in typed)
+    assert all("maxlength" not in i.attrs for i in typed)  # a pasted ゆうちょ 記号・番号 must reach the server whole
+    kind = fieldset.one("fieldset")
+    assert kind.one("legend").text() == "預金種目"
+    radios = kind.find_all("input")
+    assert [(r["type"], r["id"], r["name"], r["value"], "checked" in r.attrs) for r in radios] == [
+        ("radio", "field-account-kind", "account-kind", "1", False),
+        ("radio", "field-account-kind-2", "account-kind", "2", True),
+        ("radio", "field-account-kind-3", "account-kind", "4", False),
+    ]
+    assert [doc.one("label", for_=r["id"]).text() for r in radios] == ["普通", "当座", "貯蓄"]
+
+
+def test_a_bank_account_error_marks_the_input_it_is_about(render: Any) -> None:
+    f = view(
+        "account",
+        "bank_account",
+        error="受取口座の支店コード999はみずほ銀行の支店にありません",
+        raw=BANK_RAW,
+        options=BANK_KINDS,
+        invalid_input="account-branch",
+        invalid_id="field-account-branch",
+    )
+    doc = field_html(render, f)
+    assert described_by(doc.find_all("fieldset")[0]) == ["field-account-error"]
+    invalid = [i["name"] for i in doc.find_all("input") if i.attrs.get("aria-invalid") == "true"]
+    assert invalid == ["account-branch"]
+    assert "bank-account__kind--invalid" not in doc.find_all("fieldset")[1].classes()  # radios not outlined
+
+
+def test_a_bank_account_error_about_the_whole_marks_every_typed_input(render: Any) -> None:
+    doc = field_html(render, view("account", "bank_account", error="受取口座を入力してください", options=BANK_KINDS))
+    invalid = [i["name"] for i in doc.find_all("input") if i.attrs.get("aria-invalid") == "true"]
+    assert invalid == ["account-bank", "account-branch", "account-number", "account-holder"]
+    assert "bank-account__kind--invalid" in doc.find_all("fieldset")[1].classes()
 
 
 # --- behaviour hooks for portal.js ---------------------------------------------------------------

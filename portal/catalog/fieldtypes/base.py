@@ -79,6 +79,11 @@ class FieldType(Generic[S]):
     def parse_present(self, field: FieldDef, raw: Raw) -> Any:
         raise NotImplementedError
 
+    def error_input(self, field: FieldDef, raw: Raw) -> str | None:
+        """The input a refused answer is wrong in, for types of several inputs that can tell (the page marks it
+        invalid and the error summary links to it); None: the field as a whole."""
+        return None
+
     def to_raw(self, field: FieldDef, value: Any) -> dict[str, list[str]]:
         """Inputs that parse back to ``value``: re-displaying stored answers and prefill."""
         return {} if value is None else {field.name: [str(value)]}

@@ -19,6 +19,14 @@ if TYPE_CHECKING:
 _KATAKANA = re.compile(r"[ァ-ヶー\u3000]+")
 
 
+def katakana_name(typed: str) -> str | None:
+    """A name in full-width katakana (ﾔﾏﾀﾞ, やまだ → ヤマダ), words separated by one full-width space as on 住民票;
+    None when it holds anything else."""
+    words = jaconv.hira2kata(full_width_kana(typed)).split()
+    text = "\u3000".join(words)
+    return text if _KATAKANA.fullmatch(text) else None
+
+
 class KanaSettings(Settings):
     max_length: int = Field(default=100, ge=1)
 
@@ -30,9 +38,8 @@ class KanaType(FieldType[KanaSettings]):
 
     def parse_present(self, field: FieldDef, raw: Raw) -> str:
         settings = self.settings(field)
-        words = jaconv.hira2kata(full_width_kana(self.first(raw, field.name))).split()
-        text = "\u3000".join(words)  # names are separated by one full-width space, as on 住民票
-        if not _KATAKANA.fullmatch(text):
+        text = katakana_name(self.first(raw, field.name))
+        if text is None:
             raise self.error(field, N_("%(label)sは全角カタカナで入力してください"))
         return self.check_length(field, text, settings.max_length)
 

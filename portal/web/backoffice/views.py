@@ -3,7 +3,6 @@ municipality's submission is simply not found (404), never forbidden, so its exi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -15,7 +14,7 @@ from portal import catalog
 from portal.catalog import ProcedureDefinition
 from portal.database import db
 from portal.japan import jst
-from portal.messages import N_, Message
+from portal.messages import N_
 from portal.models import Submission
 from portal.procedures import Case
 from portal.records.compare import Compared, Item
@@ -30,7 +29,8 @@ from portal.services.submissions import SubmissionService
 from portal.web import attachments
 from portal.web.access import current_staff, staff_actor, staff_required
 from portal.web.current import current_procedures, current_records, municipality_records
-from portal.web.formview import form_data, household_choices, transition_errors, transition_views
+from portal.web.decisions import NOTHING_REFUSED, Refused, decision
+from portal.web.formview import form_data, household_choices
 from portal.web.history import history_inputs
 from portal.web.responses import pdf_response, refused
 from portal.web.templating import wareki_date
@@ -152,33 +152,22 @@ def _members(review: RecordReview) -> list[MemberRow]:
     ]
 
 
-@dataclass(frozen=True)
-class RefusedInputs:
-    """A transition whose fields were refused: the case page shows it again with what was typed and why."""
-
-    transition: str
-    raw: dict[str, list[str]]
-    errors: Mapping[str, Message]
-    comment: str
-
-
-NOTHING_REFUSED = RefusedInputs("", {}, {}, "")
-
-
 @bp.get("/submissions/<reference>")
 @staff_required(Permission.VIEW_SUBMISSION)
 def submission(reference: str) -> str:
-    return _case_page(_staff_submission(reference))
+    """The case: the application first, the decision and the history beside it. ``?action=`` chooses the
+    decision to make (the panel's radio list, sent without JavaScript)."""
+    return _case_page(_staff_submission(reference), request.args.get("action") or None)
 
 
-def _case_page(found: Submission, refused_inputs: RefusedInputs = NOTHING_REFUSED) -> str:
+def _case_page(found: Submission, requested: str | None = None, refused: Refused = NOTHING_REFUSED) -> str:
     case = _case(found)
     definition, workflow = case.definition, case.workflow
     review = _review(found, definition)
     choices = household_choices(definition, review.recorded.household)
     facts = review.facts | payment_facts(db.session, found)
     transitions = _service().available_transitions(found, facts)
-    fields = transition_views(transitions, refused_inputs.transition, refused_inputs.raw, refused_inputs.errors)
+    panel = decision(workflow, transitions, requested, refused)
     return render_template(
         "backoffice/submission.html",
         submission=found,
@@ -189,10 +178,8 @@ def _case_page(found: Submission, refused_inputs: RefusedInputs = NOTHING_REFUSE
         no_record=_(NO_RECORD[review.recorded.outcome]) if review.recorded.person is None else None,
         comparison=_comparison(review),
         members=_members(review),
-        transitions=transitions,
-        transition_fields=fields,
-        errors=transition_errors(fields),
-        filled_comment={refused_inputs.transition: refused_inputs.comment},
+        decision=panel,
+        errors=panel.errors,
         history_inputs=history_inputs(workflow, found.history, staff_view=True),
         payments=payments_of(db.session, found),
         awaiting_payment=Condition.PAID not in facts and awaits_payment(workflow, found.state),
@@ -226,7 +213,7 @@ def fire(reference: str, name: str) -> Any:
     try:
         outcome = _service().fire(found, name, comment, facts, raw)
     except InputsRefused as refusal:  # shown on the case page like a form's errors; nothing changed
-        return _case_page(found, RefusedInputs(name, raw, refusal.errors, comment or ""))
+        return _case_page(found, refused=Refused(name, raw, refusal.errors, comment or ""))
     except TransitionRefused as refusal:
         return refused(refusal.reason, url_for(".submission", reference=reference))
     flash(_("「%(label)s」を実行しました。", label=_(outcome.transition.label)), "success")

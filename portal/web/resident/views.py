@@ -16,7 +16,7 @@ from portal.catalog import Page, ProcedureDefinition, fees
 from portal.database import db
 from portal.definitions import Kind
 from portal.messages import N_
-from portal.models import Draft, Submission
+from portal.models import Draft, Submission, TransitionRecord
 from portal.services import tenancy
 from portal.services.certificates import certificate_of, delivered_certificate
 from portal.services.drafts import DraftService, DraftTooLarge, well_formed
@@ -27,6 +27,7 @@ from portal.web import attachments
 from portal.web.access import current_resident, resident_actor, resident_required
 from portal.web.auth.oidc import external_url
 from portal.web.current import current_payment_provider, current_procedures, current_published, municipality_records
+from portal.web.decisions import decision
 from portal.web.formview import (
     GROUP_ADD,
     GROUP_REMOVE,
@@ -336,13 +337,16 @@ def receipt(code: str, reference: str) -> str:
     submission = _own(reference)
     definition = tenancy.on_terms_of(g.municipality, _definition_of(submission))
     offer = g.municipality.procedure(definition.slug)
+    workflow = current_procedures().case(submission).workflow
     return render_template(
         "resident/receipt.html",
         submission=submission,
         definition=definition,
-        workflow=current_procedures().case(submission).workflow,
+        workflow=workflow,
+        state=workflow.state(submission.state),
         offer=offer,
         steps=wizard.step_labels(definition),
+        corrects=any(state.applicant_edits for state in workflow.states.values()),
     )
 
 
@@ -365,7 +369,14 @@ def applications(code: str) -> str:
         offered = tenancy.offered_procedure(g.municipality, published, draft.procedure)
         title = (offered or current_procedures().definition(draft.definition_version)).title
         rows.append(DraftRow(draft, _(title), offered is not None, drafts.expires_at(draft)))
-    return render_template("resident/applications.html", submissions=submissions, lookup=_lookup_labels(), drafts=rows)
+    lookup = _lookup_labels()
+    described = [(submission, *lookup(submission)) for submission in submissions]
+    return render_template(
+        "resident/applications.html",
+        drafts=rows,
+        open_cases=[row for row in described if not row[3]],
+        finished=[row for row in described if row[3]],
+    )
 
 
 def _definition_of(submission: Submission) -> ProcedureDefinition:
@@ -374,13 +385,14 @@ def _definition_of(submission: Submission) -> ProcedureDefinition:
 
 
 def _lookup_labels() -> Any:
-    """Titles and state labels for a list of submissions, each from the versions it was made against."""
+    """Titles and state labels (as the applicant reads them) for a list of submissions, each from the versions it
+    was made against."""
     procedures = current_procedures()
 
     def describe(submission: Submission) -> tuple[str, str, bool]:
         case = procedures.case(submission)
         state = case.workflow.state(submission.state)
-        return _(case.definition.title), _(state.label), state.final
+        return _(case.definition.title), _(state.label_for_applicant), state.final
 
     return describe
 
@@ -393,22 +405,30 @@ def application(code: str, reference: str) -> str:
     service = _service()
     resubmission = service.resubmission(submission)
     workflow = current_procedures().case(submission).workflow
+    others = [t for t in service.available_transitions(submission) if t != resubmission]
     return render_template(
         "resident/application.html",
         submission=submission,
         definition=definition,
         workflow=workflow,
+        state=workflow.state(submission.state),
         history_inputs=history_inputs(workflow, submission.history, staff_view=False),
         answers=catalog.display_answers(
             definition, submission.answers, _, _choices(definition, _household(definition))
         ),
-        transitions=[t for t in service.available_transitions(submission) if t != resubmission],
+        actions=decision(workflow, others, staff=False).steps,
         can_correct=resubmission is not None,
+        returned=_returned(submission) if resubmission is not None else None,
         certificate=certificate_of(db.session, submission),
         attachment_links=attachments.links(definition, submission.answers, ".attachment", reference=reference),
         action=lambda name: url_for(".fire", reference=reference, name=name),
         payment=_payment_state(submission),
     )
+
+
+def _returned(submission: Submission) -> TransitionRecord | None:
+    """The record that put the submission in its current state (the 差戻し, with its reason for the applicant)."""
+    return next((r for r in reversed(submission.history) if r.to_state == submission.state), None)
 
 
 @bp.get("/<municipality:code>/applications/<reference>/attachments/<key>")
@@ -427,7 +447,7 @@ def correct(code: str, reference: str) -> Any:
     service = _service()
     if service.resubmission(submission) is None:
         abort(404)
-    returned = next((r for r in reversed(submission.history) if r.to_state == submission.state), None)
+    returned = _returned(submission)
     recorded = _household(definition)
     if request.method == "GET":
         raw = catalog.to_raw(definition, submission.answers)

@@ -61,7 +61,7 @@ def test_unchanged_versions_have_no_diff(dirs: SourceDirs) -> None:
 
 def test_a_state_label_and_a_transitions_roles_show_old_and_new(dirs: SourceDirs) -> None:
     source = read_sources(dirs)[Kind.WORKFLOW, "sodai_gomi"].content
-    changed = source.replace("completed: {label: 完了, final: true}", "completed: {label: 収集済み, final: true}")
+    changed = source.replace("completed: {label: 完了, final: true,", "completed: {label: 収集済み, final: true,")
     changed = changed.replace(
         "    roles: [clerk]\n    comment: optional", "    roles: [clerk, approver]\n    comment: optional"
     )
