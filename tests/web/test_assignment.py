@@ -10,7 +10,7 @@ from portal.models import AssignmentAction, AssignmentRecord, InternalNote, Staf
 from portal.roles import Role
 from tests.web import queuecases as cases
 from tests.web.conftest import login
-from tests.web.journeys import JUMINHYO_ANSWERS, apply, csrf_token, flashed, hidden_inputs, post_form
+from tests.web.journeys import JUMINHYO_ANSWERS, apply, csrf_token, fire, flashed, hidden_inputs, post_form
 
 MIHON = "999997"
 CHANGED = "この申請の担当は、他の職員が変更しました。画面を更新して確認してください。"
@@ -215,3 +215,24 @@ def test_residents_never_see_internal_notes_or_who_handles_their_case(client, ma
         assert response.status_code == 200, path
         text = html.unescape(response.get_data(as_text=True))
         assert "本人確認に疑義" not in text and "内部メモ" not in text and "窓口 一郎" not in text, path
+
+
+def test_the_resubmission_and_reply_go_to_the_case_s_assignee_by_email(client, make_client, mailbox, db_session):
+    login(client, "resident", "resident-yamada")
+    reference = apply(client, MIHON, "juminhyo", JUMINHYO_ANSWERS)
+    clerk = make_client("staff", "staff-mihon-clerk")
+    make_client("staff", "staff-mihon-admin")  # 管理 四郎, a clerk too, with the address admin@mihon.example.jp
+    admin = _staff(db_session, "staff-mihon-admin")
+    page = f"/backoffice/submissions/{reference}"
+    fire(clerk, reference, "start_review")
+    fire(clerk, reference, "return_to_applicant", "電話番号をご確認ください。")
+    post_form(clerk, f"{page}/assignment", {"to": admin.id, "seen": ""}, token_from=page)
+    mailbox.clear()
+
+    assert post_form(client, f"/{MIHON}/applications/{reference}/correct", JUMINHYO_ANSWERS).status_code == 302
+
+    # Not the clerk who returned it: the case's 担当.
+    assert [mail.subject for mail in mailbox.to("admin@mihon.example.jp")] == [
+        f"【窓口】差し戻した申請が再提出されました（受付番号 {reference}）"
+    ]
+    assert mailbox.to("clerk@mihon.example.jp") == []
