@@ -34,7 +34,7 @@ from portal.services.submissions import SubmissionService
 from tests.db.signing import shipped, signing_procedures
 from tests.web.journeys import JUMINHYO_ANSWERS, validated
 
-CODE = "999938"  # this module's own municipality
+CODE = "999920"  # this module's own municipality (check digit 0; the 期限日 races have 999938)
 
 
 @dataclass(frozen=True)

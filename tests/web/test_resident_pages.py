@@ -122,7 +122,7 @@ def test_the_receipt_says_what_happens_next_by_the_methods_chosen(yamada: FlaskC
 
     assert [title for title, _ in steps] == ["審査", "手数料のお支払い（600円）", "受け取り"]
     review, paying, receiving = (said for _, said in steps)
-    assert "標準処理期間は3日です。" in review and "差し戻します" in review
+    assert "標準処理期間は3日（土日・祝日・年末年始などの閉庁日を除く）です。" in review and "差し戻します" in review
     assert paying == "手数料は窓口でお支払いください。"
     assert "窓口でお受け取りください" in receiving
     receipt = page(yamada, f"{application(at_the_counter)}/receipt").one("main")

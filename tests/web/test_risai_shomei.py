@@ -35,6 +35,7 @@ from tests.web.journeys import (
     fire,
     flashed,
     post_form,
+    refused_comment,
     state_of,
     verify_path,
 )
@@ -265,7 +266,10 @@ def test_a_clerk_rejects_after_the_survey_with_a_reason_the_resident_reads(
     clerk = logged_in(portal, "staff", "staff-mihon-clerk")
     assert fire(clerk, reference, "start_investigation").status_code == 302
     before = db_state(db_session)
-    assert "理由（コメント）の入力が必要です" in flashed(clerk, fire(clerk, reference, "reject", ""))
+    assert (
+        refused_comment(fire(clerk, reference, "reject", ""), "reject")
+        == "この操作には理由（コメント）の入力が必要です。"
+    )
     assert db_state(db_session) == before
 
     reason = "被害を受けた建物は店舗のみで、住家ではありませんでした。被災証明書を窓口で申請してください。"
