@@ -66,6 +66,7 @@ def _refusing(action: Callable[[], T]) -> T:
 
 def register_commands(app: Flask) -> None:
     register_catalog_commands(app)
+    register_queue_commands(app)
 
     @app.cli.command("migrate")
     def migrate() -> None:
@@ -235,6 +236,27 @@ def register_commands(app: Flask) -> None:
             file.write("\n")
         click.echo(f"private key written to {path} (kid {key.kid}); its public JWK:")
         click.echo(json.dumps(public_jwk(key), indent=2))
+
+
+def register_queue_commands(app: Flask) -> None:
+    queue = AppGroup("queue", help="The back office's queue.")
+    app.cli.add_command(queue)
+
+    @queue.command("reindex")
+    def queue_reindex() -> None:
+        """Recompute every case's open/closed flag and search key from its own versions (after a rollout during
+        which the previous release, which keeps neither, still served requests)."""
+        from portal.database import db
+        from portal.services.queue import reindex
+        from portal.web.current import current_procedures
+
+        after: int | None = 0
+        total = 0
+        while after is not None:
+            after, corrected = reindex(db.session, current_procedures(), after)
+            db.session.commit()
+            total += corrected
+        click.echo(f"cases corrected: {total}")
 
 
 def register_catalog_commands(app: Flask) -> None:

@@ -46,3 +46,10 @@ def dashes_between_digits(text: str) -> str:
 def digits_and_hyphens(text: str) -> str:
     """Phone and postal numbers: half-width digits, every dash a hyphen, spaces removed."""
     return _DASH_RE.sub("-", half_width_ascii(text)).replace(" ", "")
+
+
+def search_folded(text: str) -> str:
+    """What a search compares: half-width ASCII in lower case, kana as full-width katakana, no spaces, every dash
+    a hyphen, so やまだ, ﾔﾏﾀﾞ and ヤマダ, or ２０２６－０００００１ and 2026-000001, are one key."""
+    folded = jaconv.hira2kata(full_width_kana(half_width_ascii(text))).casefold()
+    return "".join(_DIGIT_DASH_RE.sub("-", folded).split())

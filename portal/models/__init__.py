@@ -2,6 +2,7 @@
 
 from portal.models.audit import AuditAction, AuditActorKind, AuditEntry
 from portal.models.base import Base
+from portal.models.casework import AssignmentAction, AssignmentRecord, InternalNote
 from portal.models.certificate import Certificate, NamedSequence, NumberSequence, SequenceKind
 from portal.models.conversation import CaseMessage
 from portal.models.drafts import Draft
@@ -15,6 +16,8 @@ from portal.models.versions import CatalogVersion
 
 __all__ = [
     "ActorKind",
+    "AssignmentAction",
+    "AssignmentRecord",
     "AuditAction",
     "AuditActorKind",
     "AuditEntry",
@@ -25,6 +28,7 @@ __all__ = [
     "DemoHousehold",
     "DemoPerson",
     "Draft",
+    "InternalNote",
     "LinkMethod",
     "MailSettings",
     "Municipality",

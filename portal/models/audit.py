@@ -23,6 +23,7 @@ class AuditAction(StrEnum):
     CLOSURE_ADDED = "closure_added"  # 閉庁日 the municipality set: the days and the reason
     CLOSURE_REMOVED = "closure_removed"
     CATALOG_PUBLISHED = "catalog_published"  # a new version of a definition, workflow or certificate template
+    QUEUE_EXPORTED = "queue_exported"  # a clerk downloaded the queue as CSV: the view, its filters, the 受付番号
 
 
 class AuditActorKind(StrEnum):
@@ -32,7 +33,9 @@ class AuditActorKind(StrEnum):
 
 class AuditEntry(Base):
     """One administrative change. ``before`` and ``after`` hold only the settings that changed (None: there was
-    nothing before, as for an added municipality). Settings only: never a resident's personal data."""
+    nothing before, as for an added municipality). Settings only: never a resident's personal data. An export of
+    the queue is recorded here too, by its view, filters (whether a search was typed, not what) and the 受付番号
+    of the cases it held."""
 
     __tablename__ = "audit_entry"
     __table_args__ = (Index("ix_audit_entry_municipality", "municipality_code", "id"),)

@@ -6,12 +6,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.catalog.methods import PaymentMethod, ReceiptMethod
 from portal.models.base import Base, CreatedAt, str_enum, utcnow
-from portal.models.people import Resident
+from portal.models.people import Resident, Staff
 from portal.models.tenancy import Municipality
 from portal.models.versions import CatalogVersion
 from portal.workflow.model import CommentAudience
@@ -30,15 +30,24 @@ class Submission(CreatedAt, Base):
     resident sent, renames the state it sits in or changes what its certificate prints. It also keeps the
     one-time token of the confirmation page it came from, so pressing 申請する twice leads to this same
     submission instead of a second one, and the number its workflow assigns it at most once.
+
+    For the back-office queue it also keeps whether its state is final (``closed``), who handles it
+    (``assignee_id``) and a normalised search key: each view's first page is then one index range, whatever the
+    number of cases (see portal/services/queue.py, whose views these indexes serve).
     """
 
     __tablename__ = "submission"
     __table_args__ = (
         UniqueConstraint("municipality_code", "reference"),
         Index("ux_submission_token", "municipality_code", "resident_id", "submission_token", unique=True),
-        Index("ix_submission_queue", "municipality_code", "state", "submitted_at"),
+        # The queue's views, each ordered by (submitted_at, id): 要対応 and 完了 (open or closed), 担当 and 未割当
+        # (open, by assignee), すべて, and the state filter; 期限超過 by (due_on, id).
+        Index("ix_submission_open", "municipality_code", "closed", "submitted_at", "id"),
+        Index("ix_submission_assignee", "municipality_code", "closed", "assignee_id", "submitted_at", "id"),
+        Index("ix_submission_all", "municipality_code", "submitted_at", "id"),
+        Index("ix_submission_queue", "municipality_code", "state", "submitted_at", "id"),
+        Index("ix_submission_overdue", "municipality_code", "closed", "due_on", "id"),  # 期限超過, by 期限日
         Index("ux_submission_number", "municipality_code", "number_series", "assigned_number", unique=True),
-        Index("ix_submission_due", "municipality_code", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,12 +75,21 @@ class Submission(CreatedAt, Base):
     due_on: Mapped[date | None] = mapped_column()
     clock_paused_on: Mapped[date | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Its state is final in its workflow version (交付済み, 却下, 取下げ…): kept with every state change, so the
+    # queue tells open cases from finished ones without reading workflows row by row.
+    closed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The clerk handling the case (担当); None: nobody yet. Changed only by portal/services/assignment.py.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # 受付番号, name and フリガナ as the queue's search compares them (portal.catalog.normalize.search_folded):
+    # "2026-000001|山田太郎|ヤマダタロウ".
+    search_key: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     municipality: Mapped[Municipality] = relationship()
     resident: Mapped[Resident] = relationship()
     definition_version: Mapped[CatalogVersion] = relationship(foreign_keys=[definition_version_id])
     workflow_version: Mapped[CatalogVersion] = relationship(foreign_keys=[workflow_version_id])
     certificate_version: Mapped[CatalogVersion | None] = relationship(foreign_keys=[certificate_version_id])
+    assignee: Mapped[Staff | None] = relationship()
     history: Mapped[list[TransitionRecord]] = relationship(
         back_populates="submission", order_by="TransitionRecord.id", cascade="save-update, merge"
     )

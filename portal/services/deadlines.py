@@ -92,6 +92,6 @@ def deadline_of(submission: Submission, workflow: WorkflowDefinition, today: dat
 
 
 def past_due(today: date) -> ColumnElement[bool]:
-    """The cases whose 期限日 has passed with the clock running (for the queue's 期限超過, on ix_submission_due); the
+    """The cases whose 期限日 has passed with the clock running (for the queue's 期限超過, on ix_submission_overdue); the
     caller leaves out cases in final states, which its workflows name."""
     return and_(Submission.due_on < today, Submission.clock_paused_on.is_(None))

@@ -92,12 +92,15 @@ def address_to_confirm(session: Session, resident_id: int) -> None:
 
 
 def recipients_for_staff(session: Session, submission: Submission) -> list[Staff]:
-    """The staff members told of the applicant's reply or resubmission: those of the case's municipality who
-    acted on it last (the latest staff transition or staff message), else, when no staff member has yet, its
-    clerks. Only those with an address.
-
-    # TODO(after h/queue): the case's assignee (Submission.assignee_id) when there is one, then this fallback.
+    """The staff members told of the applicant's reply or resubmission: the case's 担当 when it has one, else those
+    of the case's municipality who acted on it last (the latest staff transition or staff message), else, when no
+    staff member has yet, its clerks. Only those with an address.
     """
+    query = select(Staff).where(Staff.municipality_code == submission.municipality_code, Staff.email != "")
+    if submission.assignee_id is not None and (
+        assignee := session.scalars(query.where(Staff.id == submission.assignee_id)).one_or_none()
+    ):
+        return [assignee]
     staff_acts = [
         session.execute(
             select(model.created_at, actor_id)
@@ -111,7 +114,6 @@ def recipients_for_staff(session: Session, submission: Submission) -> list[Staff
         )
     ]
     latest = max((act for act in staff_acts if act is not None), key=lambda act: act[0], default=None)
-    query = select(Staff).where(Staff.municipality_code == submission.municipality_code, Staff.email != "")
     if latest is not None and (acted := session.scalars(query.where(Staff.id == latest[1])).one_or_none()):
         return [acted]
     return [staff for staff in session.scalars(query.order_by(Staff.id)) if Role.CLERK in staff.roles]

@@ -7,7 +7,6 @@ Queries are always scoped by municipality, so one municipality's staff never rea
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
 from typing import Any
@@ -27,6 +26,7 @@ from portal.services.actors import ActingUser
 from portal.services.certificates import reserve_certificate
 from portal.services.numbering import assign_number, next_number
 from portal.services.payments import payment_facts
+from portal.services.queue import search_key
 from portal.services.tenancy import on_terms_of
 from portal.workflow import (
     Clock,
@@ -43,12 +43,6 @@ from portal.workflow import (
 from portal.workflow import available_transitions as engine_available
 
 SUBMIT = "submit"  # the history's first row: not a workflow transition, the act of applying
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    state: str | None = None
-    procedure: str | None = None
 
 
 class SubmissionService:
@@ -93,18 +87,22 @@ class SubmissionService:
         workflow = published.workflow_of(definition)
         today = jst.today()
         number = next_number(self.session, municipality.code, SequenceKind.RECEPTION, today.year)
+        reference = f"{today.year}-{number:06d}"
+        resident = self.session.get_one(Resident, self.actor.id)
         submission = Submission(
             municipality_code=municipality.code,
-            reference=f"{today.year}-{number:06d}",
+            reference=reference,
             procedure=definition.slug,
             resident_id=self.actor.id,
             state=workflow.initial,
+            closed=workflow.is_final(workflow.initial),
             # the version the answers were validated against; the workflow and template in force now
             definition_version_id=self.procedures.definition_version_id(self.session, definition),
             workflow_version_id=published.version_ids[Kind.WORKFLOW, workflow.name],
             certificate_version_id=published.version_ids.get((Kind.CERTIFICATE, definition.certificate or "")),
             answers=dict(answers),
             submission_token=token,
+            search_key=search_key(reference, definition, answers, resident.profile),
             due_on=deadlines.due_from(self.session, municipality.code, today, definition.processing_days),
             **_charge(definition, answers),
         )
@@ -158,20 +156,6 @@ class SubmissionService:
         return self._apply(submission, outcome, answers)
 
     # -- staff -----------------------------------------------------------------------------------
-
-    def queue(self, filters: QueueFilter = QueueFilter()) -> list[Submission]:
-        """The acting staff member's municipality, oldest first, with each applicant loaded in the same go."""
-        query = (
-            select(Submission)
-            .filter_by(municipality_code=self.actor.municipality_code)
-            .options(selectinload(Submission.resident))
-            .order_by(Submission.submitted_at, Submission.id)
-        )
-        if filters.state:
-            query = query.filter_by(state=filters.state)
-        if filters.procedure:
-            query = query.filter_by(procedure=filters.procedure)
-        return list(self.session.scalars(query))
 
     def staff_submission(self, reference: str) -> Submission | None:
         return self.session.scalars(
@@ -273,9 +257,11 @@ class SubmissionService:
                 terms = on_terms_of(submission.municipality, self._case(submission).definition)
                 for key, value in _charge(terms, answers).items():  # charged again for what was corrected
                     setattr(submission, key, value)
+                submission.search_key = search_key(submission.reference, terms, answers, submission.resident.profile)
             if submission.due_on is None:  # made by the release before 期限日 were kept (during its rollout)
                 self._start_clock(submission, case)
             submission.state = outcome.target
+            submission.closed = case.workflow.is_final(outcome.target)
             self._move_clock(submission, case.workflow, outcome.target, today)
             self._record(
                 submission,

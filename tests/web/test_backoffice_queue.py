@@ -1,11 +1,11 @@
-"""The queue: the municipality's submissions, oldest first, filterable, with age against 標準処理期間."""
+"""The queue: the municipality's submissions, oldest first, filterable, with their 期限日."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 
-from portal.japan import jst
+from portal.japan import jst, wareki
 from portal.models import Submission
 from tests.web.conftest import login
 from tests.web.journeys import JUMINHYO_ANSWERS, SODAI_GOMI_ANSWERS, apply, fire
@@ -19,15 +19,19 @@ def test_queue_is_oldest_first_filterable_and_flags_overdue_cases(client, make_c
     login(client, "resident", "resident-yamada")
     juminhyo = apply(client, "999997", "juminhyo", JUMINHYO_ANSWERS)
     gomi = apply(client, "999997", "sodai_gomi", SODAI_GOMI_ANSWERS)
-    # The 住民票 request arrived five days ago: past its 3-day 標準処理期間.
+    # The 住民票 request arrived five days ago and its 期限日 has passed.
     old = db_session.query(Submission).filter_by(reference=juminhyo).one()
     old.submitted_at = jst.now() - timedelta(days=5)
+    old.due_on = jst.today() - timedelta(days=1)
     db_session.flush()
+    new = db_session.query(Submission).filter_by(reference=gomi).one()
 
     clerk = make_client("staff", "staff-mihon-clerk")
     queue = clerk.get("/backoffice/")
     assert _rows(queue.text) == [juminhyo, gomi]
-    assert "5日 / 3日" in queue.text and "期限超過" in queue.text and "0日 / 7日" in queue.text
+    assert wareki.format_date(old.due_on, with_seireki=True) in queue.text and "期限超過" in queue.text
+    assert wareki.format_date(new.due_on, with_seireki=True) in queue.text
+    assert queue.text.count('class="is-overdue-row"') == 1
 
     assert _rows(clerk.get("/backoffice/?procedure=sodai_gomi").text) == [gomi]
     fire(clerk, juminhyo, "start_review")

@@ -9,6 +9,7 @@ from pypdf import PdfReader
 
 from portal.japan import jst, wareki
 from portal.models import Certificate, TransitionRecord
+from portal.services import deadlines
 from tests.web.conftest import login
 from tests.web.journeys import JUMINHYO_ANSWERS, apply, fire, post_form, state_of
 
@@ -37,7 +38,8 @@ def test_resident_applies_staff_decide_and_resident_downloads_certificate(client
     clerk = make_client("staff", "staff-mihon-clerk")
     approver = make_client("staff", "staff-mihon-approver")
     queue = clerk.get("/backoffice/")
-    assert reference in queue.text and "0日 / 3日" in queue.text
+    due = deadlines.due_from(db_session, CODE, jst.today(), 3)  # 標準処理期間 3 開庁日
+    assert reference in queue.text and wareki.format_date(due, with_seireki=True) in queue.text
 
     assert fire(clerk, reference, "start_review").status_code == 302
     assert fire(clerk, reference, "request_approval").status_code == 302

@@ -8,4 +8,5 @@ from __future__ import annotations
 # subcommand -> module of this package; adding a benchmark is one module and one line here.
 SUBCOMMANDS = {
     "certificates": "certificates",
+    "queue": "queue",
 }

@@ -16,6 +16,7 @@ from portal.messages import N_
 from portal.models import AuditAction, AuditActorKind, AuditEntry, MunicipalityProcedure
 from portal.procedures import Published
 from portal.services.municipalities import LABELS
+from portal.services.queue import VIEW_LABELS, View
 from portal.web.admin.catalog_presenting import source_name, version_name
 from portal.web.fees import fee_formula
 from portal.web.i18n import has_translation
@@ -32,9 +33,19 @@ ACTIONS = {
     AuditAction.CLOSURE_ADDED: N_("閉庁日の登録"),
     AuditAction.CLOSURE_REMOVED: N_("閉庁日の取り消し"),
     AuditAction.CATALOG_PUBLISHED: N_("カタログを公開"),
+    AuditAction.QUEUE_EXPORTED: N_("受付一覧のCSV書き出し"),
 }
 ACTOR_KINDS = {AuditActorKind.STAFF: N_("職員"), AuditActorKind.COMMAND_LINE: N_("コマンドライン")}
 SETTINGS = {**LABELS, "version": N_("版")}  # a municipality's settings, and a catalog source's version
+# What an export of the queue records (portal/web/backoffice/queue.py).
+EXPORT_LABELS = {"view": N_("表示"), "filters": N_("条件"), "count": N_("件数"), "references": N_("受付番号")}
+EXPORT_FILTERS = {
+    "procedure": N_("手続き"),
+    "state": N_("状況"),
+    "from": N_("申請日（から）"),
+    "to": N_("申請日（まで）"),
+}
+SHOWN_REFERENCES = 20
 TERM_SETTINGS = frozenset({"fee", "processing_days", "contact_name", "contact_phone", "contact_hours", "help"})
 WINDOW = frozenset({"available_from", "available_until"})
 
@@ -124,7 +135,9 @@ def audit_rows(entries: list[AuditEntry], published: Published) -> list[AuditRow
                     _shown(key, value, False),
                 )
                 for key, value in (entry.after or {}).items()
-            ],
+            ]
+            if entry.action is not AuditAction.QUEUE_EXPORTED
+            else _export(entry.after or {}),
         )
         for entry in entries
     ]
@@ -134,6 +147,8 @@ def _target(target: str, published: Published) -> str:
     kind, _sep, name = target.partition(":")
     if kind in {k.value for k in Kind}:  # a catalog source: "definition:sodai_gomi"
         return source_name(Kind(kind), name)
+    if kind == "queue":
+        return _("受付一覧")
     if kind == "procedure":
         slug = name.rpartition("/")[2]
         definition = published.definition(slug)
@@ -161,3 +176,26 @@ def _shown(key: str, value: Any, nothing_before: bool) -> str:
     if key == "processing_days":
         return _("%(days)d日", days=value)
     return str(value)
+
+
+def _export(after: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """An export of the queue as (what, "—", value): its view, its filters, how many cases and which."""
+    filters = after.get("filters") or {}
+    shown = [
+        _("%(label)s：%(value)s", label=_(EXPORT_FILTERS[k]), value=v)
+        for k, v in filters.items()
+        if k in EXPORT_FILTERS
+    ]
+    if filters.get("searched"):
+        shown.append(_("検索語あり"))
+    references = after.get("references") or []
+    listed = "、".join(references[:SHOWN_REFERENCES])
+    if len(references) > SHOWN_REFERENCES:
+        listed = _("%(list)s ほか%(count)d件", list=listed, count=len(references) - SHOWN_REFERENCES)
+    view = after.get("view", "")
+    return [
+        (_(EXPORT_LABELS["view"]), "—", _(VIEW_LABELS[View(view)]) if view in set(View) else view),
+        (_(EXPORT_LABELS["filters"]), "—", "、".join(shown) or _("なし")),
+        (_(EXPORT_LABELS["count"]), "—", _("%(count)d件", count=after.get("count", 0))),
+        (_(EXPORT_LABELS["references"]), "—", listed or _("なし")),
+    ]

@@ -1,6 +1,7 @@
-"""Back office: the municipality's queue, a submission's page and its decisions."""
+"""Back office: the municipality's queue, a submission's page and its decisions, 担当, internal notes and the
+conversation with the resident."""
 
-from portal.web.backoffice import messages  # noqa: F401 - the conversation's routes
+from portal.web.backoffice import casework, messages, queue  # noqa: F401 - their routes join the blueprint
 from portal.web.backoffice.views import bp
 
 __all__ = ["bp"]

@@ -25,10 +25,10 @@ from portal.services.certificates import certificate_of, delivered_certificate
 from portal.services.payments import awaits_payment, payment_facts, payments_of
 from portal.services.review import RecordReview, review_record
 from portal.services.revocation import RevocationRefused, RevocationService, certificates_of
-from portal.services.submissions import QueueFilter, SubmissionService
+from portal.services.submissions import SubmissionService
 from portal.web import attachments
 from portal.web.access import current_staff, staff_actor, staff_required
-from portal.web.current import current_procedures, current_published, current_records, municipality_records
+from portal.web.current import current_procedures, current_records, municipality_records
 from portal.web.decisions import NOTHING_REFUSED, Refused, decision
 from portal.web.formview import form_data, household_choices
 from portal.web.history import history_inputs
@@ -82,21 +82,6 @@ def _row(submission: Submission, now: datetime) -> QueueRow:
         age_days=(now.date() - submitted).days,
         processing_days=definition.processing_days,
     )
-
-
-@bp.get("/")
-@staff_required(Permission.VIEW_QUEUE)
-def queue() -> str:
-    published = current_published(db.session)
-    offered = tenancy.offered_procedures(g.municipality, published)
-    filters = QueueFilter(state=request.args.get("state") or None, procedure=request.args.get("procedure") or None)
-    now = jst.now()
-    rows = [_row(s, now) for s in _service().queue(filters)]
-    states: dict[str, str] = {}
-    for definition in offered:
-        for key, state in published.workflow_of(definition).states.items():
-            states.setdefault(key, _(state.label))
-    return render_template("backoffice/queue.html", rows=rows, offered=offered, states=states, filters=filters)
 
 
 def _staff_submission(reference: str) -> Submission:
