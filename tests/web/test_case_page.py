@@ -79,7 +79,12 @@ def test_the_application_comes_first_and_the_decision_and_history_beside_it(in_r
     headings = [h.text() for h in main.find_all("h2")]
     assert headings[:2] == ["申請内容", "住民記録との照合"]
     assert "山田" in main.text() and "03-1234-5678" in main.text()  # the answers, before anything else
-    assert [h.text() for h in side.find_all("h2")] == ["操作", "経過"]  # the decision, then the history
+    assert [h.text() for h in side.find_all("h2")] == [
+        "操作",
+        "担当",
+        "内部メモ",
+        "経過",
+    ]  # the decision first, the history last
 
 
 def test_several_actions_are_a_radio_list_and_no_form_is_shown_until_one_is_chosen(
