@@ -66,7 +66,7 @@ def test_a_template_printing_an_undefined_variable(catalog: Path) -> None:
 def test_a_certified_persons_template_is_rendered_with_persons_of_the_record(catalog: Path) -> None:
     """tenshutsu declares certified_persons: its template gets record's persons, a foreign resident's too."""
     template = catalog / "certificate_templates/tenshutsu.html"
-    line = replace(template, "{{ foreign.nationality }}", "{{ foreign.nationalty }}")
+    line = replace(template, "{{ foreign_rows(person.foreign) }}", "{{ person.foreign.nationalty }}")
     result = check(catalog)
     assert result.exit_code == 1
     assert result.output.splitlines() == [
