@@ -46,6 +46,11 @@ class ResidentProfile:
     address: str = ""
     name_needs_split: bool = False  # the provider sent 氏名 with no separator: the resident splits it
 
+    @classmethod
+    def entered(cls, details: Mapping[str, Any]) -> ResidentProfile:
+        """The profile of an applicant without an account, from their identity as staff entered it (PROFILE_KEYS)."""
+        return cls(subject="", **{key: str(details[key]) for key in PROFILE_KEYS if details.get(key)})
+
     def prefill_values(self) -> dict[str, str]:
         values = asdict(self)
         return {key: values[key] for key in PROFILE_KEYS if values[key]}

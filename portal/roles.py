@@ -24,6 +24,9 @@ class Permission(StrEnum):
     VIEW_SUBMISSION = "view_submission"
     DOWNLOAD_CERTIFICATE = "download_certificate"
     REVOKE_CERTIFICATE = "revoke_certificate"  # and reissue it under a new 発行番号: administrators only
+    # Enter a paper or counter application on a resident's behalf (窓口受付・代行入力), and act for that applicant on
+    # it (correct it after 差戻し, withdraw it): clerks only.
+    ENTER_COUNTER_APPLICATION = "enter_counter_application"
     ADMINISTER_MUNICIPALITY = "administer_municipality"  # settings, seal and procedures of one's own municipality
     OPERATE_PLATFORM = "operate_platform"  # add municipalities, administer any of them, see every audit entry
 
@@ -34,7 +37,7 @@ CASEWORK = frozenset({Permission.VIEW_QUEUE, Permission.VIEW_SUBMISSION, Permiss
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.APPLICANT: frozenset(),
-    Role.CLERK: CASEWORK,
+    Role.CLERK: CASEWORK | {Permission.ENTER_COUNTER_APPLICATION},
     Role.APPROVER: CASEWORK,
     Role.ADMIN: CASEWORK | {Permission.REVOKE_CERTIFICATE, Permission.ADMINISTER_MUNICIPALITY},
     Role.OPERATOR: frozenset({Permission.OPERATE_PLATFORM}),

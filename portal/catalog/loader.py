@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from portal.catalog import fees, methods, registry
+from portal.catalog import counter, fees, methods, registry
 from portal.catalog.fieldtypes.base import Problem
 from portal.catalog.fieldtypes.household import HouseholdMembersType, otherwise
 from portal.catalog.model import Catalog, FieldDef, ProcedureDefinition, ShowIf
@@ -68,7 +68,7 @@ def parse_definition(
         definition = ProcedureDefinition.model_validate(data)
     except ValidationError as exc:
         raise _definition_error(source, exc) from None
-    problems = [*fees.problems(definition), *methods.problems(definition)]
+    problems = [*fees.problems(definition), *methods.problems(definition), *counter.problems(definition)]
     if not problems and (generated := methods.page(definition)) is not None:
         definition = definition.model_copy(update={"pages": (*definition.pages, generated)})
     problems += [

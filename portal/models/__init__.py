@@ -6,11 +6,11 @@ from portal.models.casework import AssignmentAction, AssignmentRecord, InternalN
 from portal.models.certificate import Certificate, NamedSequence, NumberSequence, SequenceKind
 from portal.models.conversation import CaseMessage
 from portal.models.drafts import Draft
-from portal.models.notifications import MailSettings, Notification, NotificationKind, NotificationState
+from portal.models.notifications import MailSettings, Notification, NotificationKind, NotificationState, RecipientKind
 from portal.models.payment import Payment, PaymentStatus
 from portal.models.people import Resident, Staff
 from portal.models.records import DemoHousehold, DemoPerson, LinkMethod, ResidentRecordLink
-from portal.models.submission import ActorKind, Submission, TransitionRecord
+from portal.models.submission import ActorKind, Channel, Submission, TransitionRecord
 from portal.models.tenancy import Municipality, MunicipalityClosure, MunicipalityProcedure, PendingSeal
 from portal.models.versions import CatalogVersion
 
@@ -24,6 +24,7 @@ __all__ = [
     "Base",
     "CaseMessage",
     "CatalogVersion",
+    "Channel",
     "Certificate",
     "DemoHousehold",
     "DemoPerson",
@@ -42,6 +43,7 @@ __all__ = [
     "Payment",
     "PaymentStatus",
     "PendingSeal",
+    "RecipientKind",
     "Resident",
     "ResidentRecordLink",
     "SequenceKind",

@@ -10,7 +10,14 @@ from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, CreatedAt, str_enum, utcnow
-from portal.models.submission import ActorKind
+
+
+class RecipientKind(StrEnum):
+    """Whom a notification is for: its ``recipient_id`` is theirs."""
+
+    RESIDENT = "resident"  # a resident's account (the address they confirmed)
+    STAFF = "staff"  # a staff member (the address their directory sent)
+    COUNTER = "counter"  # the applicant of a counter application: its id is the submission's (the address given)
 
 
 class NotificationKind(StrEnum):
@@ -56,8 +63,8 @@ class Notification(CreatedAt, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    recipient_kind: Mapped[ActorKind] = mapped_column(str_enum(ActorKind))
-    recipient_id: Mapped[int] = mapped_column()  # a resident's or a staff member's id
+    recipient_kind: Mapped[RecipientKind] = mapped_column(str_enum(RecipientKind))
+    recipient_id: Mapped[int] = mapped_column()  # a resident's, a staff member's, or (counter) the submission's id
     kind: Mapped[NotificationKind] = mapped_column(str_enum(NotificationKind, length=24))
     # The case it is about; none for the confirmation of an address.
     municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipality.code"))

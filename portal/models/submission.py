@@ -6,10 +6,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event, false
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.catalog.methods import PaymentMethod, ReceiptMethod
+from portal.identity import ResidentProfile
 from portal.models.base import Base, CreatedAt, str_enum, utcnow
 from portal.models.people import Resident, Staff
 from portal.models.tenancy import Municipality
@@ -22,8 +23,17 @@ class ActorKind(StrEnum):
     STAFF = "staff"
 
 
+class Channel(StrEnum):
+    """How an application reached the municipality (受付経路)."""
+
+    ONLINE = "online"  # the resident applied on the portal, logged in
+    COUNTER = "counter"  # staff entered it at the counter on the resident's behalf (窓口受付・代行入力)
+
+
 class Submission(CreatedAt, Base):
-    """One application by a resident to one municipality.
+    """One application by a resident to one municipality, made online by the resident or entered at the counter by
+    staff on their behalf (``channel``): an online one names the resident's account, a counter one the staff member
+    who entered it and the applicant's identity as they entered it, and never an account.
 
     It references the published versions of the definition, workflow and certificate template it was made
     against, and everything about the case uses them: a later publication never reinterprets what the
@@ -48,13 +58,29 @@ class Submission(CreatedAt, Base):
         Index("ix_submission_queue", "municipality_code", "state", "submitted_at", "id"),
         Index("ix_submission_overdue", "municipality_code", "closed", "due_on", "id"),  # 期限超過, by 期限日
         Index("ux_submission_number", "municipality_code", "number_series", "assigned_number", unique=True),
+        # 申請する pressed twice at the counter makes one application, as online (resident_id is NULL there).
+        Index("ux_submission_counter_token", "municipality_code", "entered_by_id", "submission_token", unique=True),
+        CheckConstraint(
+            "(channel = 'online' AND resident_id IS NOT NULL AND entered_by_id IS NULL)"
+            " OR (channel = 'counter' AND resident_id IS NULL AND entered_by_id IS NOT NULL)",
+            name="channel_applicant",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_code: Mapped[str] = mapped_column(ForeignKey("municipality.code"))
     reference: Mapped[str] = mapped_column(String(20))  # 受付番号
     procedure: Mapped[str] = mapped_column(String(64))
-    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
+    channel: Mapped[Channel] = mapped_column(
+        str_enum(Channel), default=Channel.ONLINE, server_default=Channel.ONLINE.value
+    )
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"), index=True)  # online only
+    # Counter only: who entered it, the applicant's identity as entered (ResidentProfile's keys: 氏名, フリガナ,
+    # 生年月日, 性別, 〒, 住所; what the 住民記録 is matched against), and the address the applicant agreed to be
+    # told at (None: they gave none, or did not agree, and are never emailed).
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    entered_identity: Mapped[dict[str, Any] | None] = mapped_column()
+    notify_email: Mapped[str | None] = mapped_column(String(254))
     state: Mapped[str] = mapped_column(String(64))
     definition_version_id: Mapped[int] = mapped_column(ForeignKey("catalog_version.id", ondelete="RESTRICT"))
     workflow_version_id: Mapped[int] = mapped_column(ForeignKey("catalog_version.id", ondelete="RESTRICT"))
@@ -85,14 +111,37 @@ class Submission(CreatedAt, Base):
     search_key: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     municipality: Mapped[Municipality] = relationship()
-    resident: Mapped[Resident] = relationship()
+    resident: Mapped[Resident | None] = relationship()
+    entered_by: Mapped[Staff | None] = relationship(foreign_keys=[entered_by_id])
     definition_version: Mapped[CatalogVersion] = relationship(foreign_keys=[definition_version_id])
     workflow_version: Mapped[CatalogVersion] = relationship(foreign_keys=[workflow_version_id])
     certificate_version: Mapped[CatalogVersion | None] = relationship(foreign_keys=[certificate_version_id])
-    assignee: Mapped[Staff | None] = relationship()
+    assignee: Mapped[Staff | None] = relationship(foreign_keys=[assignee_id])
     history: Mapped[list[TransitionRecord]] = relationship(
         back_populates="submission", order_by="TransitionRecord.id", cascade="save-update, merge"
     )
+
+    @property
+    def at_counter(self) -> bool:
+        return self.channel is Channel.COUNTER
+
+    @property
+    def applicant_details(self) -> dict[str, Any]:
+        """The applicant's identity: the login profile of an online applicant, as entered for a counter one."""
+        if self.resident is not None:
+            return self.resident.profile
+        return self.entered_identity or {}
+
+    def applicant_profile(self) -> ResidentProfile:
+        """:attr:`applicant_details` as a profile: what forms prefill from and the 住民記録 is matched against."""
+        if self.resident is not None:
+            return self.resident.resident_profile()
+        return ResidentProfile.entered(self.entered_identity or {})
+
+    @property
+    def applicant_name(self) -> str:
+        details = self.applicant_details
+        return f"{details.get('family_name', '')} {details.get('given_name', '')}".strip()
 
 
 class TransitionRecord(Base):

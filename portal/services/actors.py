@@ -31,12 +31,20 @@ class ActingUser:
         return f"{self.kind.value}:{self.id}"
 
     def workflow_actor(self, submission: Submission) -> Actor:
-        """Residents hold the applicant role only for their own submission; staff only in their municipality."""
+        """Residents hold the applicant role only for their own submission; staff only in their municipality, where
+        those who enter counter applications also act for the applicant of one (a correction, a withdrawal)."""
         if self.kind is ActorKind.RESIDENT:
             roles = frozenset({Role.APPLICANT}) if submission.resident_id == self.id else frozenset()
+        elif submission.municipality_code != self.municipality_code:
+            roles = frozenset()
+        elif submission.at_counter and self.may(Permission.ENTER_COUNTER_APPLICATION):
+            roles = self.roles | {Role.APPLICANT}
         else:
-            roles = self.roles if submission.municipality_code == self.municipality_code else frozenset()
+            roles = self.roles
         return Actor(id=self.ref, roles=roles)
+
+    def may(self, permission: Permission) -> bool:
+        return permission in permissions_of(self.roles)
 
 
 @dataclass(frozen=True)

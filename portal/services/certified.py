@@ -20,7 +20,7 @@ from portal.models import Submission
 from portal.records.backend import ResidentRecords
 from portal.records.matching import Outcome
 from portal.records.model import Household, Person, person_to_json
-from portal.services.records import recorded_household
+from portal.services.records import case_household
 from portal.workflow import TransitionRefused
 
 NO_RECORDS = Message(N_("この自治体の住民記録が設定されていないため、証明書を発行できません。"))
@@ -45,7 +45,7 @@ def applicant_household(
 ) -> tuple[Household, Person]:
     """The applicant's household and person as recorded now, or TransitionRefused saying why they cannot be
     (no records backend, the backend down, no unique person)."""
-    recorded = recorded_household(session, records, submission.resident)
+    recorded = case_household(session, records, submission)
     if recorded.outcome is None:
         raise TransitionRefused(NO_RECORDS)
     if recorded.outcome is Outcome.UNAVAILABLE:

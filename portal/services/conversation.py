@@ -74,7 +74,10 @@ class ConversationService:
         self.actor = actor
 
     def may_read(self, submission: Submission) -> bool:
-        """The applicant, and staff of the submission's municipality."""
+        """The applicant, and staff of the submission's municipality; nobody on a counter application, whose
+        applicant has no account to read it with (staff talk to them at the counter)."""
+        if submission.at_counter:
+            return False
         if self.actor.kind is ActorKind.RESIDENT:
             return submission.resident_id == self.actor.id
         return submission.municipality_code == self.actor.municipality_code

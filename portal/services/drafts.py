@@ -1,7 +1,8 @@
-"""Applications in progress, kept in the database until they are submitted, deleted or expire.
+"""Applications in progress, kept in the database until they are submitted, deleted or expire: a resident's, or a
+clerk's entry of a counter application (the same form, the same drafts, owned by the clerk).
 
 A draft holds only the inputs its definition reads (anything else a request carries is dropped) within a size
-cap, and a resident keeps a handful of drafts, so nobody can park arbitrary data in the database. Each draft
+cap, and a resident (or clerk) keeps a handful of drafts, so nobody can park arbitrary data in the database. Each draft
 carries the one-time token its confirmation page sends back with 申請する: the submission records it, and a
 second 申請する with the same token leads to that submission instead of a second one (see
 ``SubmissionService.submit``). A draft always continues on the definition published now: when that changed
@@ -23,18 +24,19 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
 from portal.attachments import keys_in
 from portal.catalog import ProcedureDefinition
-from portal.models import ActorKind, Draft, Municipality, Resident
+from portal.models import ActorKind, Draft, Municipality, Resident, Staff
 from portal.models.base import utcnow
 from portal.services.actors import ActingUser
 
 MAX_DRAFT_BYTES = 64 * 1024  # serialized; a real form stays far below it
-MAX_DRAFTS = 5  # per resident; saving another drops the one saved longest ago
+MAX_DRAFTS = 5  # per resident or clerk; saving another drops the one saved longest ago
 TOKEN_BYTES = 32
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")  # what secrets.token_urlsafe(TOKEN_BYTES) returns
 ORPHANED = "madoguchi.orphaned_attachments"  # Session.info: storage keys no draft refers to any more
@@ -84,13 +86,15 @@ def _inputs(definition: ProcedureDefinition) -> set[str]:
 
 
 class DraftService:
-    """The acting resident's drafts in one municipality; another resident's are never found."""
+    """The acting resident's (or clerk's) drafts in one municipality; anyone else's are never found."""
 
     def __init__(self, session: Session, actor: ActingUser, days: int) -> None:
-        assert actor.kind is ActorKind.RESIDENT
         self.session = session
         self.actor = actor
         self.days = days
+        staff = actor.kind is ActorKind.STAFF
+        self.owner: dict[str, Any] = {"staff_id" if staff else "resident_id": actor.id}
+        self.owner_row = (Staff if staff else Resident).id
 
     def expires_at(self, draft: Draft) -> datetime:
         return draft.updated_at + timedelta(days=self.days)
@@ -132,21 +136,19 @@ class DraftService:
         """Keep the definition's inputs of ``raw``, to resume at ``page``; the token is made on the first save.
 
         Raises :class:`DraftTooLarge`, storing nothing, when the inputs exceed ``MAX_DRAFT_BYTES``. The
-        resident's row is locked first, so two tabs saving a first page at once make one draft.
+        owner's row is locked first, so two tabs saving a first page at once make one draft.
         """
         names = _inputs(definition)
         kept = {name: list(values) for name, values in raw.items() if name in names}
         if len(json.dumps(kept, ensure_ascii=False).encode()) > MAX_DRAFT_BYTES:
             raise DraftTooLarge(definition.slug)
-        self.session.execute(select(Resident.id).filter_by(id=self.actor.id).with_for_update())
+        self.session.execute(select(self.owner_row).where(self.owner_row == self.actor.id).with_for_update())
         now = utcnow()
         draft = self.session.scalars(
-            select(Draft).filter_by(
-                resident_id=self.actor.id, municipality_code=municipality.code, procedure=definition.slug
-            )
+            select(Draft).filter_by(**self.owner, municipality_code=municipality.code, procedure=definition.slug)
         ).one_or_none()
         if draft is None:
-            draft = Draft(resident_id=self.actor.id, municipality_code=municipality.code, procedure=definition.slug)
+            draft = Draft(**self.owner, municipality_code=municipality.code, procedure=definition.slug)
             self.session.add(draft)
         if draft.id is None or draft.updated_at < _cutoff(self.days):  # new, or expired: started afresh
             draft.submission_token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -164,12 +166,12 @@ class DraftService:
         """Drop the draft submitted with ``token``; a newer draft (another token) stays."""
         self.session.execute(
             delete(Draft).filter_by(
-                resident_id=self.actor.id, municipality_code=municipality.code, procedure=slug, submission_token=token
+                **self.owner, municipality_code=municipality.code, procedure=slug, submission_token=token
             )
         )
 
     def delete(self, municipality: Municipality, slug: str) -> bool:
-        """Delete the resident's unexpired draft for ``slug``; whether there was one."""
+        """Delete the owner's unexpired draft for ``slug``; whether there was one."""
         found = self.find(municipality, slug)
         if found is None:
             return False
@@ -181,14 +183,14 @@ class DraftService:
     def _own(self, municipality: Municipality) -> Select[tuple[Draft]]:
         return (
             select(Draft)
-            .filter_by(resident_id=self.actor.id, municipality_code=municipality.code)
+            .filter_by(**self.owner, municipality_code=municipality.code)
             .where(Draft.updated_at >= _cutoff(self.days))
         )
 
     def _keep_a_handful(self) -> None:
         beyond = self.session.scalars(
             select(Draft.id)
-            .filter_by(resident_id=self.actor.id)
+            .filter_by(**self.owner)
             .order_by(Draft.updated_at.desc(), Draft.id.desc())
             .offset(MAX_DRAFTS)
         ).all()

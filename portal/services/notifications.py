@@ -1,7 +1,8 @@
 """The notification outbox: who is told what by email, written in the transaction of the change that causes it.
 
 A row is written only for someone who can be reached (a resident with a confirmed address who has not opted
-out, a staff member whose directory gave an address); once the transaction has committed, portal.tasks sends it
+out, the applicant of a counter application who gave an address and agreed to be told, a staff member whose
+directory gave an address); once the transaction has committed, portal.tasks sends it
 (:func:`queued_in`), and beat's sweep sends whatever a lost task or a refused delivery left (:func:`due`).
 Sending claims the row first (:func:`claim`), so two deliveries of one task send one email.
 
@@ -24,6 +25,7 @@ from portal.models import (
     Notification,
     NotificationKind,
     NotificationState,
+    RecipientKind,
     Staff,
     Submission,
     TransitionRecord,
@@ -50,7 +52,7 @@ NOTICE_KINDS = {
 
 def application_received(session: Session, submission: Submission) -> None:
     """受付: the applicant learns their 受付番号 by email too."""
-    _to_resident(session, submission, NotificationKind.RECEIVED)
+    _to_applicant(session, submission, NotificationKind.RECEIVED)
 
 
 def after_transition(
@@ -66,7 +68,7 @@ def after_transition(
     if actor.kind is ActorKind.STAFF:
         notice = workflow.state(record.to_state).notify
         if notice is not None:
-            _to_resident(session, submission, NOTICE_KINDS[notice], transition_record_id=record.id)
+            _to_applicant(session, submission, NOTICE_KINDS[notice], transition_record_id=record.id)
     elif resubmitted:
         for staff in recipients_for_staff(session, submission):
             _to_staff(session, submission, staff, NotificationKind.RESUBMITTED, transition_record_id=record.id)
@@ -75,7 +77,7 @@ def after_transition(
 def message_posted(session: Session, submission: Submission, message: CaseMessage) -> None:
     """A message in the case's conversation tells the other side (never the text: the page shows it)."""
     if message.from_staff:
-        _to_resident(session, submission, NotificationKind.STAFF_MESSAGE, case_message_id=message.id)
+        _to_applicant(session, submission, NotificationKind.STAFF_MESSAGE, case_message_id=message.id)
         return
     for staff in recipients_for_staff(session, submission):
         _to_staff(session, submission, staff, NotificationKind.RESIDENT_MESSAGE, case_message_id=message.id)
@@ -86,7 +88,7 @@ def address_to_confirm(session: Session, resident_id: int) -> None:
     _queue(
         session,
         Notification(
-            recipient_kind=ActorKind.RESIDENT, recipient_id=resident_id, kind=NotificationKind.CONFIRM_ADDRESS
+            recipient_kind=RecipientKind.RESIDENT, recipient_id=resident_id, kind=NotificationKind.CONFIRM_ADDRESS
         ),
     )
 
@@ -119,15 +121,22 @@ def recipients_for_staff(session: Session, submission: Submission) -> list[Staff
     return [staff for staff in session.scalars(query.order_by(Staff.id)) if Role.CLERK in staff.roles]
 
 
-def _to_resident(session: Session, submission: Submission, kind: NotificationKind, **about: int) -> None:
-    settings = session.get(MailSettings, submission.resident_id)
-    if settings is None or settings.deliverable is None:
-        return
+def _to_applicant(session: Session, submission: Submission, kind: NotificationKind, **about: int) -> None:
+    """An online applicant at the address they confirmed; a counter one only at the address they agreed to."""
+    if submission.resident_id is None:
+        if submission.notify_email is None:
+            return
+        recipient = (RecipientKind.COUNTER, submission.id)
+    else:
+        settings = session.get(MailSettings, submission.resident_id)
+        if settings is None or settings.deliverable is None:
+            return
+        recipient = (RecipientKind.RESIDENT, submission.resident_id)
     _queue(
         session,
         Notification(
-            recipient_kind=ActorKind.RESIDENT,
-            recipient_id=submission.resident_id,
+            recipient_kind=recipient[0],
+            recipient_id=recipient[1],
             kind=kind,
             municipality_code=submission.municipality_code,
             submission_id=submission.id,
@@ -140,7 +149,7 @@ def _to_staff(session: Session, submission: Submission, staff: Staff, kind: Noti
     _queue(
         session,
         Notification(
-            recipient_kind=ActorKind.STAFF,
+            recipient_kind=RecipientKind.STAFF,
             recipient_id=staff.id,
             kind=kind,
             municipality_code=submission.municipality_code,

@@ -28,7 +28,7 @@ from portal.catalog.normalize import search_folded
 from portal.definitions import Kind
 from portal.japan import jst
 from portal.messages import N_
-from portal.models import ActorKind, CatalogVersion, Payment, PaymentStatus, Submission, TransitionRecord
+from portal.models import ActorKind, CatalogVersion, Channel, Payment, PaymentStatus, Submission, TransitionRecord
 from portal.procedures import Procedures
 from portal.roles import Role
 from portal.services.actors import ActingUser
@@ -68,6 +68,7 @@ class QueueFilter:
     search: str = ""
     procedure: str | None = None
     state: str | None = None
+    channel: Channel | None = None  # online or at the counter; None: both
     submitted_from: date | None = None  # JST calendar days, both ends included
     submitted_to: date | None = None
 
@@ -138,7 +139,8 @@ def search_key(
     reference: str, definition: ProcedureDefinition, answers: dict[str, Any], profile: dict[str, Any]
 ) -> str:
     """What the queue's search compares for a case: its 受付番号, the applicant's name and フリガナ as answered (the
-    fields prefilled from the name claims), else as the identity provider gave them, each folded
+    fields prefilled from the name claims), else as the identity provider gave them (or staff entered them at the
+    counter), each folded
     (:func:`search_folded`): "2026-000001|山田太郎|ヤマダタロウ"."""
     by_claim = {f.prefill: f.name for f in definition.fields if f.prefill}
 
@@ -205,6 +207,8 @@ class QueueService:
             query = query.where(Submission.procedure == filters.procedure)
         if filters.state:
             query = query.where(Submission.state == filters.state)
+        if filters.channel is not None:
+            query = query.where(Submission.channel == filters.channel)
         if filters.submitted_from is not None:
             query = query.where(Submission.submitted_at >= _start_of(filters.submitted_from))
         if filters.submitted_to is not None:
@@ -363,7 +367,7 @@ def reindex(session: Session, procedures: Procedures, after: int = 0, size: int 
     for submission in batch:
         case = procedures.case(submission)
         closed = case.workflow.is_final(submission.state)
-        key = search_key(submission.reference, case.definition, submission.answers, submission.resident.profile)
+        key = search_key(submission.reference, case.definition, submission.answers, submission.applicant_details)
         if (submission.closed, submission.search_key) != (closed, key):
             submission.closed, submission.search_key = closed, key
             corrected += 1

@@ -1,4 +1,5 @@
-"""Finding the record person for a logged-in resident, and remembering them.
+"""Finding the record person for a logged-in resident, and remembering them; and for the applicant of a counter
+application, who has no account, by the identity staff entered.
 
 The caller passes the municipality's opened records backend; this module never chooses one.
 """
@@ -12,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from portal.models import LinkMethod, Resident, ResidentRecordLink
+from portal.identity import ResidentProfile
+from portal.models import LinkMethod, Resident, ResidentRecordLink, Submission
 from portal.records.backend import RecordsUnavailable, ResidentRecords
 from portal.records.matching import Match, Outcome, basic_info, match
 from portal.records.model import Household, Person
@@ -60,22 +62,54 @@ class RecordedHousehold:
     household: Household | None = None
 
 
+def match_identity(records: ResidentRecords, profile: ResidentProfile) -> Match:
+    """The person whose 基本4情報 are ``profile``'s (the identity entered for a counter application), matched the way a
+    login is; nothing is linked, there being no account to link. Failures are the outcome, as in :func:`find_person`."""
+    query = basic_info(profile)
+    if query is None:
+        return Match(Outcome.INCOMPLETE)
+    try:
+        found = match(records.candidates(query), query)
+    except RecordsUnavailable as exc:
+        log.warning("counter applicant: %s", exc)
+        return Match(Outcome.UNAVAILABLE)
+    log.info("counter applicant in %s: records %s (%d matched)", records.municipality_code, found.outcome, found.count)
+    return found
+
+
 def recorded_household(session: Session, records: ResidentRecords | None, resident: Resident) -> RecordedHousehold:
     """The resident's person (:func:`find_person`) and their household; a household that cannot be read
     counts as unavailable, so callers get both or neither."""
     if records is None:
         return RecordedHousehold(None)
-    found = find_person(session, records, resident)
+    return _with_household(records, find_person(session, records, resident))
+
+
+def identity_household(records: ResidentRecords | None, profile: ResidentProfile) -> RecordedHousehold:
+    """:func:`recorded_household` of the applicant whose identity staff entered (:func:`match_identity`)."""
+    if records is None:
+        return RecordedHousehold(None)
+    return _with_household(records, match_identity(records, profile))
+
+
+def case_household(session: Session, records: ResidentRecords | None, submission: Submission) -> RecordedHousehold:
+    """The submission's applicant as recorded: the resident's, or for a counter application the identity's."""
+    if submission.resident is not None:
+        return recorded_household(session, records, submission.resident)
+    return identity_household(records, submission.applicant_profile())
+
+
+def _with_household(records: ResidentRecords, found: Match) -> RecordedHousehold:
     if found.person is None:
         return RecordedHousehold(found.outcome)
+    code = records.municipality_code
     try:
         household = records.household(found.person.household_id)
     except RecordsUnavailable as exc:
-        log.warning("resident %s: %s", resident.id, exc)
+        log.warning("records of %s: %s", code, exc)
         return RecordedHousehold(Outcome.UNAVAILABLE)
     if household is None:
-        code = records.municipality_code
-        log.warning("resident %s in %s: the person's household is not in the records", resident.id, code)
+        log.warning("records of %s: a matched person's household is not in the records", code)
         return RecordedHousehold(Outcome.UNAVAILABLE)
     return RecordedHousehold(found.outcome, found.person, household)
 

@@ -16,7 +16,7 @@ from portal.catalog.fieldtypes.household import typed_instead
 from portal.models import Submission
 from portal.records.backend import ResidentRecords
 from portal.records.compare import Compared, compare, typed_values
-from portal.services.records import RecordedHousehold, recorded_household
+from portal.services.records import RecordedHousehold, case_household
 from portal.workflow import Condition
 
 
@@ -48,7 +48,7 @@ def review_record(
     session: Session, records: ResidentRecords | None, submission: Submission, definition: ProcedureDefinition
 ) -> RecordReview:
     """Review ``submission`` against ``records`` (its municipality's, or None when it has no backend)."""
-    recorded = recorded_household(session, records, submission.resident)
+    recorded = case_household(session, records, submission)
     answers = submission.answers
     requested = tuple(
         person_id
@@ -58,6 +58,6 @@ def review_record(
     )
     comparison: tuple[Compared, ...] = ()
     if recorded.person is not None:
-        claims = submission.resident.resident_profile().prefill_values()
+        claims = submission.applicant_profile().prefill_values()
         comparison = compare(typed_values(definition, answers), claims, recorded.person)
     return RecordReview(recorded, comparison, requested, typed_instead(definition.fields, answers))

@@ -14,13 +14,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from portal.catalog import ProcedureDefinition, Raw, fees, methods
+from portal.catalog import ProcedureDefinition, Raw, counter, fees, methods
 from portal.definitions import Kind
 from portal.japan import jst
 from portal.messages import N_, Message
-from portal.models import ActorKind, Municipality, Resident, SequenceKind, Submission, TransitionRecord
+from portal.models import ActorKind, Channel, Municipality, Resident, SequenceKind, Staff, Submission, TransitionRecord
 from portal.procedures import Case, Procedures
 from portal.records.backend import ResidentRecords
+from portal.roles import Permission
 from portal.services import deadlines, notifications
 from portal.services.actors import ActingUser
 from portal.services.certificates import reserve_certificate
@@ -83,17 +84,59 @@ class SubmissionService:
         earlier = self.submitted_with(municipality, token)
         if earlier is not None:
             return earlier
+        resident = self.session.get_one(Resident, self.actor.id)
+        return self._create(
+            municipality, definition, answers, token, resident.profile, channel=Channel.ONLINE, resident_id=resident.id
+        )
+
+    def submit_at_counter(
+        self,
+        municipality: Municipality,
+        definition: ProcedureDefinition,
+        entered: counter.Entered,
+        token: str,
+    ) -> Submission:
+        """Record a counter application (窓口受付) a clerk entered on the applicant's behalf: :meth:`submit`'s record
+        of the procedure's answers, marked as made at the counter by the acting clerk, with the applicant's identity
+        as entered and the address they agreed to be told at (if any). The clerk's row is locked for the token as
+        the resident's is online."""
+        assert self.actor.kind is ActorKind.STAFF and self.actor.municipality_code == municipality.code
+        if not self.actor.may(Permission.ENTER_COUNTER_APPLICATION):
+            raise TransitionRefused(Message(N_("窓口での申請を入力する権限がありません。")))
+        self.session.execute(select(Staff.id).filter_by(id=self.actor.id).with_for_update())
+        earlier = self.submitted_with(municipality, token)
+        if earlier is not None:
+            return earlier
+        return self._create(
+            municipality,
+            definition,
+            entered.answers,
+            token,
+            entered.identity,
+            channel=Channel.COUNTER,
+            entered_by_id=self.actor.id,
+            entered_identity=entered.identity,
+            notify_email=entered.email,
+        )
+
+    def _create(
+        self,
+        municipality: Municipality,
+        definition: ProcedureDefinition,
+        answers: Mapping[str, Any],
+        token: str,
+        applicant: Mapping[str, Any],
+        **made: Any,
+    ) -> Submission:
         published = self.procedures.published(self.session)
         workflow = published.workflow_of(definition)
         today = jst.today()
         number = next_number(self.session, municipality.code, SequenceKind.RECEPTION, today.year)
         reference = f"{today.year}-{number:06d}"
-        resident = self.session.get_one(Resident, self.actor.id)
         submission = Submission(
             municipality_code=municipality.code,
             reference=reference,
             procedure=definition.slug,
-            resident_id=self.actor.id,
             state=workflow.initial,
             closed=workflow.is_final(workflow.initial),
             # the version the answers were validated against; the workflow and template in force now
@@ -102,9 +145,10 @@ class SubmissionService:
             certificate_version_id=published.version_ids.get((Kind.CERTIFICATE, definition.certificate or "")),
             answers=dict(answers),
             submission_token=token,
-            search_key=search_key(reference, definition, answers, resident.profile),
+            search_key=search_key(reference, definition, answers, applicant),
             due_on=deadlines.due_from(self.session, municipality.code, today, definition.processing_days),
             **_charge(definition, answers),
+            **made,
         )
         self.session.add(submission)
         self.session.flush()
@@ -114,11 +158,11 @@ class SubmissionService:
         return submission
 
     def submitted_with(self, municipality: Municipality, token: str) -> Submission | None:
-        """The acting resident's submission made from the confirmation page carrying ``token``, if any."""
+        """The submission the acting resident (or clerk, at the counter) made from the confirmation page carrying
+        ``token``, if any."""
+        maker = {"entered_by_id" if self.actor.kind is ActorKind.STAFF else "resident_id": self.actor.id}
         return self.session.scalars(
-            select(Submission).filter_by(
-                municipality_code=municipality.code, resident_id=self.actor.id, submission_token=token
-            )
+            select(Submission).filter_by(municipality_code=municipality.code, submission_token=token, **maker)
         ).one_or_none()
 
     def own_submissions(self, municipality: Municipality) -> list[Submission]:
@@ -163,6 +207,13 @@ class SubmissionService:
             .filter_by(municipality_code=self.actor.municipality_code, reference=reference)
             .options(selectinload(Submission.history))
         ).one_or_none()
+
+    def stop_email(self, submission: Submission) -> None:
+        """The applicant of a counter case asked at the counter to be emailed no more: the address they gave is
+        forgotten, and what is still queued for them is skipped when it is sent."""
+        assert submission.at_counter and self.actor.municipality_code == submission.municipality_code
+        submission.notify_email = None
+        self.session.flush()
 
     # -- both ------------------------------------------------------------------------------------
 
@@ -257,7 +308,7 @@ class SubmissionService:
                 terms = on_terms_of(submission.municipality, self._case(submission).definition)
                 for key, value in _charge(terms, answers).items():  # charged again for what was corrected
                     setattr(submission, key, value)
-                submission.search_key = search_key(submission.reference, terms, answers, submission.resident.profile)
+                submission.search_key = search_key(submission.reference, terms, answers, submission.applicant_details)
             if submission.due_on is None:  # made by the release before 期限日 were kept (during its rollout)
                 self._start_clock(submission, case)
             submission.state = outcome.target

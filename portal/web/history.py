@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from flask_babel import gettext
 
 from portal import catalog
-from portal.models import TransitionRecord
+from portal.models import Submission, TransitionRecord
 from portal.workflow import WorkflowDefinition
 
 
@@ -28,3 +28,8 @@ def history_inputs(
         if rows:
             shown[record.id] = rows
     return shown
+
+
+def arrival(submission: Submission) -> TransitionRecord | None:
+    """The record that put the submission in its current state (a 差戻し, with its reason for the applicant)."""
+    return next((r for r in reversed(submission.history) if r.to_state == submission.state), None)

@@ -80,7 +80,13 @@ RULES = (
     Rule(
         "RATELIMIT_POSTAL",
         _address,
-        ("resident.postal", "resident.apply", "resident.correct"),
+        (
+            "resident.postal",
+            "resident.apply",
+            "resident.correct",
+            "backoffice.counter_apply",
+            "backoffice.counter_correct",
+        ),
         lambda: request.endpoint == "resident.postal" or _postal_button(),
     ),
     Rule("RATELIMIT_VERIFY", _address, ("verify.certificate", "verify.compare"), _always),

@@ -3,7 +3,8 @@ portal/templates/mail/, in the recipient's language (a resident's stored prefere
 
 An email names the case by its 受付番号, its procedure and its municipality, and links to its page; a 差戻し or
 却下 also gives the reason staff wrote for the applicant. Never the answers, the applicant's name or address,
-nor a message's text (the page shows it, after logging in).
+nor a message's text (the page shows it, after logging in). The applicant of a counter application has no page to
+link to: their email sends them to the counter instead.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from sqlalchemy.orm import Session
 from portal.config import DEV_PUBLIC_URL
 from portal.messages import N_
 from portal.models import (
-    ActorKind,
     MailSettings,
     Municipality,
     Notification,
     NotificationKind,
+    RecipientKind,
     Staff,
     Submission,
     TransitionRecord,
@@ -76,9 +77,12 @@ def compose(session: Session, notification: Notification) -> EmailMessage | None
 
 def _recipient(session: Session, notification: Notification) -> tuple[str, str] | None:
     """(address, language) of whoever the notification is for, read now."""
-    if notification.recipient_kind is ActorKind.STAFF:
+    if notification.recipient_kind is RecipientKind.STAFF:
         staff = session.get(Staff, notification.recipient_id)
         return (staff.email, DEFAULT) if staff is not None and staff.email else None
+    if notification.recipient_kind is RecipientKind.COUNTER:
+        submission = session.get(Submission, notification.recipient_id)
+        return (submission.notify_email, DEFAULT) if submission is not None and submission.notify_email else None
     settings = session.get(MailSettings, notification.recipient_id)
     if settings is None:
         return None
@@ -97,9 +101,12 @@ def _context(session: Session, notification: Notification, language: str) -> dic
     submission = session.get_one(Submission, notification.submission_id)
     municipality = session.get_one(Municipality, submission.municipality_code)
     definition = current_procedures().case(submission).definition
-    staff = notification.recipient_kind is ActorKind.STAFF
+    staff = notification.recipient_kind is RecipientKind.STAFF
+    counter = notification.recipient_kind is RecipientKind.COUNTER
     if staff:
         link = _external("backoffice.submission", DEFAULT, reference=submission.reference)
+    elif counter:
+        link = None
     else:
         link = _external("resident.application", language, code=municipality.code, reference=submission.reference)
     reason = None
@@ -111,7 +118,8 @@ def _context(session: Session, notification: Notification, language: str) -> dic
         "procedure": gettext(definition.title),
         "link": link,
         "reason": reason,
-        "settings_link": None if staff else _external("account.notifications", language),
+        "settings_link": None if staff or counter else _external("account.notifications", language),
+        "counter": counter,
     }
 
 

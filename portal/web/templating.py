@@ -84,8 +84,11 @@ def _staff_nav(staff: Staff) -> list[tuple[str, str, bool]]:
     section = endpoint.split(".")[0]
     in_catalog = endpoint.startswith("admin.catalog.")  # the shared catalog: a section of its own
     nav = []
+    in_counter = endpoint.startswith("backoffice.counter_")
     if Permission.VIEW_QUEUE in permissions:
-        nav.append((gettext("受付一覧"), url_for("backoffice.queue"), section == "backoffice"))
+        nav.append((gettext("受付一覧"), url_for("backoffice.queue"), section == "backoffice" and not in_counter))
+    if Permission.ENTER_COUNTER_APPLICATION in permissions:
+        nav.append((gettext("窓口受付"), url_for("backoffice.counter_home"), in_counter))
     if permissions & ADMINISTRATION:
         nav.append((gettext("管理"), url_for("admin.index"), section == "admin" and not in_catalog))
         nav.append((gettext("共通カタログ"), url_for("admin.catalog.sources"), in_catalog))

@@ -16,7 +16,7 @@ from tests.web import queuecases as cases
 from tests.web.journeys import csrf_token, flashed
 
 MIHON = "999997"
-HEADER = ["受付番号", "手続き", "申請者", "状況", "担当", "申請日", "期限日"]
+HEADER = ["受付番号", "手続き", "受付経路", "申請者", "状況", "担当", "申請日", "期限日"]
 
 
 def _export(browser, **filters: str):  # type: ignore[no-untyped-def]
@@ -51,13 +51,23 @@ def test_the_csv_has_a_bom_the_queues_columns_and_exactly_the_filtered_cases(app
         [
             first.reference,
             "住民票の写しの交付請求",
+            "オンライン",
             "山田 太郎",
             "受付済み",
             "窓口 一郎",
             day,
             first.due_on.isoformat(),
         ],
-        [tricky.reference, "住民票の写しの交付請求", "'=1+1 @SUM", "受付済み", "", day, tricky.due_on.isoformat()],
+        [
+            tricky.reference,
+            "住民票の写しの交付請求",
+            "オンライン",
+            "'=1+1 @SUM",
+            "受付済み",
+            "",
+            day,
+            tricky.due_on.isoformat(),
+        ],
     ]
     assert b"\r\n" in body and gomi.reference.encode() not in body  # and no cell Excel would run as a formula
 

@@ -29,7 +29,7 @@ from werkzeug.datastructures import MultiDict
 from portal.database import db
 from portal.japan import jst
 from portal.messages import N_, Message
-from portal.models import AuditAction, AuditActorKind, AuditEntry, Submission
+from portal.models import AuditAction, AuditActorKind, AuditEntry, Channel, Submission
 from portal.roles import Permission
 from portal.services import tenancy
 from portal.services.actors import ActingUser
@@ -48,6 +48,7 @@ EXPORT_LIMIT = 10_000  # cases in one CSV: narrow the queue for more
 EXPORT_CHUNK = 500
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a cell Excel would run as a formula
+CHANNEL_LABELS = {Channel.ONLINE: N_("オンライン"), Channel.COUNTER: N_("窓口")}
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class QueueRow:
     final: bool
     assignee: str  # "" when nobody
     deadline: Deadline | None  # None: a case made before 期限日 were kept
+    channel: str  # 受付経路, as the page and the CSV name it
 
     @property
     def overdue(self) -> bool:
@@ -91,11 +93,13 @@ def _filters(args: MultiDict[str, str]) -> tuple[QueueFilter, list[tuple[str, st
     start, end = (days[n] if isinstance(days[n], date) else None for n in ("from", "to"))
     if start and end and start > end:
         errors.append(("filter-to", _("申請日（まで）は、申請日（から）と同じか後の日付にしてください。")))
+    channel = args.get("channel", "")
     filters = QueueFilter(
         view=View(view) if view in View.__members__.values() else View.ACTION,
         search=search[:MAX_SEARCH],
         procedure=args.get("procedure") or None,
         state=args.get("state") or None,
+        channel=Channel(channel) if channel in Channel.__members__.values() else None,
         submitted_from=start,
         submitted_to=end,
     )
@@ -120,6 +124,7 @@ def _query(filters: QueueFilter, **extra: str) -> dict[str, str]:
         "search": _remembered(filters.search) if filters.search else "",
         "procedure": filters.procedure or "",
         "state": filters.state or "",
+        "channel": filters.channel.value if filters.channel else "",
         "from": filters.submitted_from.isoformat() if filters.submitted_from else "",
         "to": filters.submitted_to.isoformat() if filters.submitted_to else "",
         **extra,
@@ -151,7 +156,10 @@ def search() -> Any:
     """The search and filter form: the typed search is remembered in the session and the queue shown with its token
     and the other filters (a view, a procedure, a state and dates, nothing personal) in the URL."""
     typed = request.form.get("q", "").strip()[: MAX_SEARCH + 1]  # one more: the queue then says it is too long
-    shown = {name: request.form.get(name, "").strip()[:100] for name in ("view", "procedure", "state", "from", "to")}
+    shown = {
+        name: request.form.get(name, "").strip()[:100]
+        for name in ("view", "procedure", "state", "channel", "from", "to")
+    }
     if typed:
         shown["search"] = _remembered(typed)
     return redirect(url_for(".queue", **{name: value for name, value in shown.items() if value}), 303)
@@ -166,11 +174,12 @@ def _rows(submissions: list[Submission], versions: Versions, today: date) -> lis
             QueueRow(
                 submission=submission,
                 title=_(definition.title),
-                applicant=submission.resident.display_name,
+                applicant=submission.applicant_name,
                 state_label=_(state.label),
                 final=state.final,
                 assignee=submission.assignee.name if submission.assignee is not None else "",
                 deadline=deadline_of(submission, workflow, today),
+                channel=_(CHANNEL_LABELS[submission.channel]),
             )
         )
     return rows
@@ -221,6 +230,7 @@ def queue() -> str:
         else None,
         all_url=url_for(".queue", **_query(QueueFilter(view=View.ALL, search=filters.search))),
         page_size=PAGE_SIZE,
+        channels=[(channel.value, _(label)) for channel, label in CHANNEL_LABELS.items()],
         colleagues=AssignmentService(db.session, staff_actor()).colleagues(),
         me=staff_actor().id,
         back=request.full_path.rstrip("?"),
@@ -282,6 +292,7 @@ def _recorded(filters: QueueFilter) -> dict[str, Any]:
     for key, value in (
         ("procedure", filters.procedure),
         ("state", filters.state),
+        ("channel", filters.channel.value if filters.channel else None),
         ("from", filters.submitted_from.isoformat() if filters.submitted_from else None),
         ("to", filters.submitted_to.isoformat() if filters.submitted_to else None),
     ):
@@ -294,14 +305,25 @@ def _csv(actor: ActingUser, ids: list[int], today: date) -> Iterator[str]:
     """The rows, read after the response has begun: the request's session has ended by then (its transaction, with
     the audit entry, committed), so the chunks are read in a session of their own, closed with the stream."""
     service = QueueService(db.session, current_procedures(), actor)
-    yield "\ufeff" + _line([_("受付番号"), _("手続き"), _("申請者"), _("状況"), _("担当"), _("申請日"), _("期限日")])
+    yield "\ufeff" + _line(
+        [_("受付番号"), _("手続き"), _("受付経路"), _("申請者"), _("状況"), _("担当"), _("申請日"), _("期限日")]
+    )
     for chunk in chunks(ids, EXPORT_CHUNK):
         submissions = service.by_ids(chunk)
         for row in _rows(submissions, service.versions(submissions), today):
             submitted = row.submission.submitted_at.astimezone(jst.JST).date().isoformat()
             due = row.deadline.due_on.isoformat() if row.deadline else ""
             yield _line(
-                [row.submission.reference, row.title, row.applicant, row.state_label, row.assignee, submitted, due]
+                [
+                    row.submission.reference,
+                    row.title,
+                    row.channel,
+                    row.applicant,
+                    row.state_label,
+                    row.assignee,
+                    submitted,
+                    due,
+                ]
             )
 
 

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 
 from portal import catalog
-from portal.catalog import ProcedureDefinition
+from portal.catalog import ProcedureDefinition, counter
 from portal.database import db
 from portal.japan import jst
 from portal.messages import N_
@@ -166,7 +166,10 @@ def _case_page(found: Submission, requested: str | None = None, refused: Refused
     review = _review(found, definition)
     choices = household_choices(definition, review.recorded.household)
     facts = review.facts | payment_facts(db.session, found)
-    transitions = _service().available_transitions(found, facts)
+    service = _service()
+    # A counter case's correction (the applicant's 再提出, which the clerk makes for them) is a form of its own.
+    correction = service.resubmission(found) if found.at_counter else None
+    transitions = [t for t in service.available_transitions(found, facts) if t != correction]
     panel = decision(workflow, transitions, requested, refused)
     return render_template(
         "backoffice/submission.html",
@@ -190,6 +193,8 @@ def _case_page(found: Submission, requested: str | None = None, refused: Refused
         row=_row(found, jst.now()),
         attachment_links=attachments.links(definition, found.answers, ".attachment", reference=found.reference),
         action=lambda name: url_for(".fire", reference=found.reference, name=name),
+        correct_url=url_for(".counter_correct", reference=found.reference) if correction else None,
+        entered=counter.identity_rows(found.entered_identity or {}, _) if found.at_counter else [],
     )
 
 

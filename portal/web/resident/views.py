@@ -12,39 +12,34 @@ from flask_babel import gettext as _
 from werkzeug.routing import BaseConverter
 
 from portal import catalog
-from portal.catalog import Page, ProcedureDefinition, fees
+from portal.catalog import Page, ProcedureDefinition
 from portal.database import db
 from portal.definitions import Kind
 from portal.messages import N_
-from portal.models import Draft, Submission, TransitionRecord
+from portal.models import Draft, Submission
 from portal.services import tenancy
 from portal.services.certificates import certificate_of, delivered_certificate
-from portal.services.drafts import DraftService, DraftTooLarge, well_formed
+from portal.services.drafts import DraftService
 from portal.services.payments import PaymentRefused, PaymentService, PaymentState, Returned
 from portal.services.records import RecordedHousehold, recorded_household
 from portal.services.submissions import SubmissionService
-from portal.web import attachments
+from portal.web import attachments, wizard
 from portal.web.access import current_resident, resident_actor, resident_required
 from portal.web.auth.oidc import external_url
 from portal.web.current import current_payment_provider, current_procedures, current_published, municipality_records
 from portal.web.decisions import decision
 from portal.web.formview import (
-    GROUP_ADD,
-    GROUP_REMOVE,
     answers_from,
     asks_household,
     change_rows,
     error_summary,
-    has_file_field,
     household_choices,
     lookup_address,
     page_asks_household,
     page_views,
-    step_view,
     typed_otherwise,
 )
-from portal.web.history import history_inputs
-from portal.web.resident import wizard
+from portal.web.history import arrival, history_inputs
 from portal.web.responses import pdf_response, refused
 from portal.workflow import TransitionRefused
 
@@ -60,9 +55,6 @@ class MunicipalityCodeConverter(BaseConverter):
 @bp.record_once
 def _register_converter(state: BlueprintSetupState) -> None:
     state.app.url_map.converters["municipality"] = MunicipalityCodeConverter
-
-
-SUBMISSION_TOKEN = "submission_token"  # the confirmation page's hidden input
 
 
 @bp.url_value_preprocessor
@@ -159,116 +151,42 @@ def _version_id(definition: ProcedureDefinition) -> int:
     return current_published(db.session).version_ids[Kind.DEFINITION, definition.slug]
 
 
-def _resumed(definition: ProcedureDefinition) -> Draft | None:
-    """The resident's draft, on the version published now; says so when the form changed since its last save."""
-    resumed = _drafts().resume(g.municipality, definition, _version_id(definition))
-    if resumed is None:
-        return None
-    if resumed.form_changed:
-        flash(
-            _(
-                "下書きを保存した後に、この手続きの入力画面が変更されました。"
-                "なくなった項目の入力内容は削除しました。入力内容を確認してください。"
-            ),
-            "warning",
-        )
-    return resumed.draft
-
-
 def _prefilled(definition: ProcedureDefinition) -> dict[str, list[str]]:
     resident = current_resident()
     assert resident is not None
     return catalog.to_raw(definition, catalog.prefill(definition, resident.resident_profile().prefill_values()))
 
 
-def _render_step(
-    definition: ProcedureDefinition, page: Page, raw: catalog.Raw, errors: dict, returning: bool, **extra: Any
-) -> str:
-    recorded = _household(definition, page)
-    choices = _choices(definition, recorded)
-    step = step_view(definition, page.key, raw, errors, choices)
-    number = definition.pages.index(page) + 1
-    return render_template(
-        "resident/form.html",
+def _name_to_split(page: Page) -> dict[str, Any]:
+    """The notice asking to split 氏名, on a page prefilled from a name the provider sent unsplit."""
+    resident = current_resident()
+    assert resident is not None
+    splits_name = any(f.prefill in ("family_name", "given_name") for f in page.fields)
+    return {"name_needs_split": splits_name and resident.resident_profile().name_needs_split}
+
+
+def _filling(definition: ProcedureDefinition) -> wizard.Filling:
+    return wizard.Filling(
         definition=definition,
-        pages=[step],
-        errors=error_summary([step]),
-        multipart=has_file_field([step]),
-        steps=wizard.step_labels(definition),
-        step_number=number,
-        last=number == len(definition.pages),
-        returning=returning,
-        action=url_for(".apply", slug=definition.slug, page=page.key, **_returning(returning)),
-        household_unknown=recorded is not None and recorded.household is None,
-        typed_otherwise=recorded is not None and typed_otherwise(page.fields, choices),
-        **extra,
+        municipality=g.municipality,
+        drafts=_drafts(),
+        version_id=_version_id(definition),
+        apply="resident.apply",
+        confirm="resident.confirm",
+        step_template="resident/form.html",
+        confirm_template="resident/confirm.html",
+        household=lambda _raw, page: _household(definition, page),
+        start=lambda: _prefilled(definition),
+        notices=_name_to_split,
     )
-
-
-def _returning(returning: bool) -> dict[str, str]:
-    return {wizard.RETURN_TO: wizard.CONFIRM} if returning else {}
 
 
 @bp.route("/<municipality:code>/procedures/<slug>/apply", methods=["GET", "POST"])
 @resident_required
 @attachments.accepts_uploads(lambda code, slug: attachments.upload_limit(_procedure(slug).fields))
 def apply(code: str, slug: str) -> Any:
-    """One page of the form. 次へ checks this page only and saves the draft; 戻る saves without checking."""
-    definition = _procedure(slug)
-    draft = _resumed(definition)
-    page = wizard.page(definition, request.args.get(wizard.PAGE) or (draft.page if draft else None)) or abort(404)
-    returning = request.args.get(wizard.RETURN_TO) == wizard.CONFIRM
-    saved = draft.answers if draft else _prefilled(definition)
-    if request.method == "GET":
-        resident = current_resident()
-        assert resident is not None
-        splits_name = any(f.prefill in ("family_name", "given_name") for f in page.fields)
-        needs_split = splits_name and resident.resident_profile().name_needs_split
-        return _render_step(definition, page, saved, {}, returning, name_needs_split=needs_split)
-
-    file_names = {f.name for f in attachments.file_fields(page.fields)}
-    sent = {name: values for name, values in answers_from(request.form).items() if name not in file_names}
-    going_back = request.form.get("action") == "back"
-    remove = request.form.get(attachments.REMOVE)
-    changes_rows = GROUP_ADD in request.form or GROUP_REMOVE in request.form
-    upload = not going_back and remove is None and "lookup" not in request.form and not changes_rows
-    files = attachments.attach(page.fields, saved, request.files, remove, upload)
-    raw = {**wizard.merged(page, saved, sent), **files.raw}
-    if files.errors:  # nothing stored, the draft left as it was
-        raw.update({name: list(saved[name]) for name in file_names if name in saved})
-        choices = _choices(definition, _household(definition, page))
-        errors = {**catalog.validate(definition, raw, page=page.key, choices=choices).errors, **files.errors}
-        return _render_step(definition, page, raw, errors, returning)
-    errors: dict = {}
-    rows_changed = change_rows(page.fields, raw, request.form)
-    if rows_changed is not None:
-        raw, shown = rows_changed
-        destination: Page | None = page
-    elif "lookup" in request.form:
-        lookup_address(definition, raw, request.form["lookup"])
-        destination = page
-    elif remove is not None:
-        destination = page
-    elif going_back:
-        destination = wizard.neighbour(definition, page, -1) or page
-    else:
-        choices = _choices(definition, _household(definition, page))
-        errors = dict(catalog.validate(definition, raw, page=page.key, choices=choices).errors)
-        destination = page if errors else wizard.neighbour(definition, page, +1)
-    try:
-        _drafts().save(g.municipality, definition, _version_id(definition), raw, (destination or page).key)
-    except DraftTooLarge:
-        flash(_("入力内容が大きすぎるため保存できませんでした。入力内容を見直してください。"), "error")
-        return _render_step(definition, page, raw, {}, returning), 413
-    for ref in files.removed:
-        flash(_("「%(name)s」を削除しました。", name=ref.name), "success")
-    if rows_changed is not None:  # to the row added, or the group a row left
-        return redirect(url_for(".apply", slug=slug, page=page.key, _anchor=shown, **_returning(returning)))
-    if destination is page:
-        return _render_step(definition, page, raw, errors, returning)
-    if destination is None or (returning and not going_back):
-        return redirect(url_for(".confirm", slug=slug))
-    return redirect(url_for(".apply", slug=slug, page=destination.key))
+    """One page of the form (portal.web.wizard)."""
+    return wizard.step(_filling(_procedure(slug)))
 
 
 @bp.route("/<municipality:code>/procedures/<slug>/confirm", methods=["GET", "POST"])
@@ -276,52 +194,13 @@ def apply(code: str, slug: str) -> Any:
 def confirm(code: str, slug: str) -> Any:
     """Check your answers, each with a 変更 link to its page; 申請する submits the draft once."""
     definition = _procedure(slug)
-    token = request.form.get(SUBMISSION_TOKEN, "")
-    if request.method == "POST" and well_formed(token):
-        earlier = _service().submitted_with(g.municipality, token)
-        if earlier is not None:  # 申請する pressed again (or retried): where the first press led
-            _drafts().discard(g.municipality, slug, token)
-            return redirect(url_for(".receipt", reference=earlier.reference))
-    draft = _resumed(definition)
-    if draft is None:
-        return redirect(url_for(".apply", slug=slug))
-    choices = _choices(definition, _household(definition))
-    result = catalog.validate(definition, draft.answers, choices=choices)
-    if not result.ok:
-        flash(_("まだ入力されていない項目や、正しくない項目があります。入力内容を確認してください。"), "info")
-        first = wizard.page_of_error(definition, next(iter(result.errors)))
-        return redirect(url_for(".apply", slug=slug, page=first.key))
-    if request.method == "GET":
-        answers = [
-            (
-                page.title,
-                [
-                    (answer.label, answer.rows or answer.text, _change_url(slug, page.key, answer.name))
-                    for answer in page.answers
-                ],
-            )
-            for page in catalog.answers_by_page(definition, result.values, _, choices)
-        ]
-        return render_template(
-            "resident/confirm.html",
-            definition=definition,
-            answers=answers,
-            steps=wizard.step_labels(definition),
-            last_page=definition.pages[-1].key,
-            submission_token=draft.submission_token,
-            fee=fees.total(definition, result.values),
-        )
-    if token != draft.submission_token:
-        flash(_("この確認画面からは申請できません。内容を確認して、もう一度「申請する」を押してください。"), "error")
-        return redirect(url_for(".confirm", slug=slug)), 303
-    submission = _service().submit(g.municipality, definition, result.values, draft.submission_token)
-    _drafts().discard(g.municipality, slug, draft.submission_token)
-    return redirect(url_for(".receipt", reference=submission.reference))
-
-
-def _change_url(slug: str, page: str, field_name: str) -> str:
-    """A 変更 link: the answer's page, which returns to 確認 once saved, scrolled to the answer's field."""
-    return url_for(".apply", slug=slug, page=page, _anchor=f"field-{field_name}", **_returning(True))
+    service = _service()
+    return wizard.confirm(
+        _filling(definition),
+        earlier=lambda token: service.submitted_with(g.municipality, token),
+        submit=lambda values, token: service.submit(g.municipality, definition, values, token),
+        done=lambda made: url_for(".receipt", reference=made.reference),
+    )
 
 
 @bp.post("/<municipality:code>/drafts/<slug>/delete")
@@ -423,17 +302,12 @@ def application(code: str, reference: str) -> str:
         ),
         actions=decision(workflow, others, staff=False).steps,
         can_correct=resubmission is not None,
-        returned=_returned(submission) if resubmission is not None else None,
+        returned=arrival(submission) if resubmission is not None else None,
         certificate=certificate_of(db.session, submission),
         attachment_links=attachments.links(definition, submission.answers, ".attachment", reference=reference),
         action=lambda name: url_for(".fire", reference=reference, name=name),
         payment=_payment_state(submission),
     )
-
-
-def _returned(submission: Submission) -> TransitionRecord | None:
-    """The record that put the submission in its current state (the 差戻し, with its reason for the applicant)."""
-    return next((r for r in reversed(submission.history) if r.to_state == submission.state), None)
 
 
 @bp.get("/<municipality:code>/applications/<reference>/attachments/<key>")
@@ -452,7 +326,7 @@ def correct(code: str, reference: str) -> Any:
     service = _service()
     if service.resubmission(submission) is None:
         abort(404)
-    returned = _returned(submission)
+    returned = arrival(submission)
     recorded = _household(definition)
     if request.method == "GET":
         raw = catalog.to_raw(definition, submission.answers)
