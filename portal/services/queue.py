@@ -257,7 +257,7 @@ class QueueService:
         """Cases in a state where the person holds a transition they may fire, over every workflow version."""
         free: list[tuple[int, str]] = []
         guarded: list[ColumnElement[bool]] = []
-        for version_id, workflow in self._workflow_versions().items():
+        for version_id, workflow in workflow_versions(self.session, self.procedures).items():
             for key, state in workflow.states.items():
                 mine = [t for t in workflow.outgoing(key) if t.roles & self.actor.roles] if not state.final else []
                 conditions = [self._may_fire(t) for t in mine]
@@ -292,17 +292,17 @@ class QueueService:
             ),
         )
 
-    def _workflow_versions(self) -> dict[int, WorkflowDefinition]:
-        """Every published workflow version by id (cases keep theirs); contents read only when first parsed here."""
-        rows = self.session.execute(
-            select(CatalogVersion.id, CatalogVersion.name, CatalogVersion.content_hash).where(
-                CatalogVersion.kind == Kind.WORKFLOW, CatalogVersion.content_hash.is_not(None)
-            )
-        ).all()
-        return {
-            row.id: self.procedures.parsed.workflow(row.name, row.content_hash, _content_of(self.session, row.id))
-            for row in rows
-        }
+
+def workflow_versions(session: Session, procedures: Procedures) -> dict[int, WorkflowDefinition]:
+    """Every published workflow version by id (cases keep theirs); contents read only when first parsed here."""
+    rows = session.execute(
+        select(CatalogVersion.id, CatalogVersion.name, CatalogVersion.content_hash).where(
+            CatalogVersion.kind == Kind.WORKFLOW, CatalogVersion.content_hash.is_not(None)
+        )
+    ).all()
+    return {
+        row.id: procedures.parsed.workflow(row.name, row.content_hash, _content_of(session, row.id)) for row in rows
+    }
 
 
 def may_handle(roles: frozenset[Role]) -> bool:

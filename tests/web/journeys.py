@@ -47,6 +47,23 @@ JUMINHYO_ANSWERS = {
     "payment_method": "counter",
 }
 
+# 山田 太郎 as a clerk reads him from his card at the counter (portal.catalog.counter's first page): the demo
+# 住民記録's P0001, the address written as the card has it.
+COUNTER_APPLICANT = {
+    "counter_family_name": "山田",
+    "counter_given_name": "太郎",
+    "counter_family_name_kana": "ヤマダ",
+    "counter_given_name_kana": "タロウ",
+    "counter_birthdate-era": "showa",
+    "counter_birthdate-year": "60",
+    "counter_birthdate-month": "4",
+    "counter_birthdate-day": "12",
+    "counter_gender": "male",
+    "counter_postal_code": "1000001",
+    "counter_address": "東京都千代田区千代田1-1",
+    "counter_notify": "none",
+}
+
 COLLECTION_DAY = jst.today() + timedelta(days=14)  # within the 3 months ahead sodai_gomi accepts
 SODAI_GOMI_ANSWERS = {
     "family_name": "佐藤",

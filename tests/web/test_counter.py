@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date
 
 import pytest
 from flask.testing import FlaskClient
@@ -19,10 +18,10 @@ from portal.models import Certificate, Channel, Draft, Notification, Staff, Subm
 from tests.web.conftest import login
 from tests.web.dom import parse
 from tests.web.journeys import (
+    COUNTER_APPLICANT,
     JUMINHYO_ANSWERS,
     apply,
     csrf_token,
-    date_inputs,
     db_state,
     fire,
     flashed,
@@ -34,18 +33,6 @@ from tests.web.mailbox import Mailbox
 
 CODE = "999997"
 COUNTER = "/backoffice/counter"
-# 山田 太郎 as the clerk reads him from his card: the demo 住民記録's P0001 (the address written as the card has it).
-APPLICANT = {
-    "counter_family_name": "山田",
-    "counter_given_name": "太郎",
-    "counter_family_name_kana": "ヤマダ",
-    "counter_given_name_kana": "タロウ",
-    **date_inputs("counter_birthdate", date(1985, 4, 12)),
-    "counter_gender": "male",
-    "counter_postal_code": "1000001",
-    "counter_address": "東京都千代田区千代田1-1",
-    "counter_notify": "none",
-}
 PAGES = ("counter_applicant", "applicant", "request", "receipt_and_payment")
 
 
@@ -67,7 +54,7 @@ def fill_in(client: FlaskClient, slug: str, answers: dict, pages: tuple[str, ...
 
 def enter(client: FlaskClient, answers: dict | None = None) -> str:
     """Enter a 住民票 request at the counter and submit it; the 受付番号."""
-    form = fill_in(client, "juminhyo", {**APPLICANT, **JUMINHYO_ANSWERS, **(answers or {})})
+    form = fill_in(client, "juminhyo", {**COUNTER_APPLICANT, **JUMINHYO_ANSWERS, **(answers or {})})
     assert form.status_code == 302 and form.headers["Location"] == f"{COUNTER}/juminhyo/confirm", form.text
     submitted = client.post(f"{COUNTER}/juminhyo/confirm", data=hidden_inputs(client, f"{COUNTER}/juminhyo/confirm"))
     assert submitted.status_code == 302, submitted.text
@@ -88,12 +75,14 @@ def test_a_clerk_enters_a_juminhyo_at_the_counter_and_it_is_issued_with_its_pdf(
     assert "申請者（窓口で確認した本人確認情報）" in first.text and 'name="counter_family_name"' in first.text
 
     # Once the applicant is entered, the procedure's own questions are prefilled from them, as from a login.
-    moved = post_form(clerk, f"{COUNTER}/juminhyo/apply?page=counter_applicant", {**APPLICANT, "action": "next"})
+    moved = post_form(
+        clerk, f"{COUNTER}/juminhyo/apply?page=counter_applicant", {**COUNTER_APPLICANT, "action": "next"}
+    )
     assert moved.headers["Location"] == f"{COUNTER}/juminhyo/apply?page=applicant"
     prefilled = clerk.get(moved.headers["Location"]).text
     assert 'value="山田"' in prefilled and 'value="ヤマダ"' in prefilled and "東京都千代田区千代田1-1" in prefilled
 
-    form = fill_in(clerk, "juminhyo", {**APPLICANT, **JUMINHYO_ANSWERS}, PAGES[1:])
+    form = fill_in(clerk, "juminhyo", {**COUNTER_APPLICANT, **JUMINHYO_ANSWERS}, PAGES[1:])
     assert form.headers["Location"] == f"{COUNTER}/juminhyo/confirm"
     confirm = clerk.get(f"{COUNTER}/juminhyo/confirm").text
     assert "入力内容の確認" in confirm and "山田" in confirm and "600円" in confirm
@@ -153,7 +142,7 @@ def test_the_counter_form_checks_and_shows_errors_as_the_residents_does(clerk, c
     bad = post_form(
         clerk,
         f"{COUNTER}/juminhyo/apply?page=counter_applicant",
-        {**APPLICANT, "counter_family_name": "", "counter_birthdate-month": "13", "counter_notify": "email"},
+        {**COUNTER_APPLICANT, "counter_family_name": "", "counter_birthdate-month": "13", "counter_notify": "email"},
     )
     assert bad.status_code == 200
     assert _errors(bad.text) == [
@@ -165,7 +154,7 @@ def test_the_counter_form_checks_and_shows_errors_as_the_residents_does(clerk, c
 
     # A page of the procedure refuses what the resident's refuses, with the same summary and marks.
     wrong = {**JUMINHYO_ANSWERS, "copies": "11", "scope": "everyone", "action": "next"}
-    fill_in(clerk, "juminhyo", {**APPLICANT, **JUMINHYO_ANSWERS}, ("counter_applicant", "applicant"))
+    fill_in(clerk, "juminhyo", {**COUNTER_APPLICANT, **JUMINHYO_ANSWERS}, ("counter_applicant", "applicant"))
     at_counter = post_form(clerk, f"{COUNTER}/juminhyo/apply?page=request", wrong)
     login(client, "resident", "resident-yamada")
     online = post_form(client, f"/{CODE}/procedures/juminhyo/apply?page=request", wrong)
@@ -188,7 +177,7 @@ def test_the_counter_form_checks_and_shows_errors_as_the_residents_does(clerk, c
 
 
 def test_pressing_submit_twice_at_the_counter_makes_one_application(clerk, db_session):
-    fill_in(clerk, "juminhyo", {**APPLICANT, **JUMINHYO_ANSWERS})
+    fill_in(clerk, "juminhyo", {**COUNTER_APPLICANT, **JUMINHYO_ANSWERS})
     data = hidden_inputs(clerk, f"{COUNTER}/juminhyo/confirm")
     first = clerk.post(f"{COUNTER}/juminhyo/confirm", data=data)
     second = clerk.post(f"{COUNTER}/juminhyo/confirm", data=data)

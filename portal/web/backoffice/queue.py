@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import secrets
 from collections.abc import Iterator
@@ -36,8 +34,10 @@ from portal.services.actors import ActingUser
 from portal.services.assignment import MAX_BULK, AssignmentService
 from portal.services.deadlines import Deadline, deadline_of
 from portal.services.queue import PAGE_SIZE, VIEW_LABELS, Cursor, QueueFilter, QueueService, Versions, View, chunks
+from portal.web import csvfile
 from portal.web.access import safe_next, staff_actor, staff_required
 from portal.web.backoffice.views import bp
+from portal.web.channels import CHANNEL_LABELS
 from portal.web.current import current_procedures, current_published
 from portal.web.responses import refused
 
@@ -47,8 +47,6 @@ KEPT_SEARCHES = 20
 EXPORT_LIMIT = 10_000  # cases in one CSV: narrow the queue for more
 EXPORT_CHUNK = 500
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a cell Excel would run as a formula
-CHANNEL_LABELS = {Channel.ONLINE: N_("オンライン"), Channel.COUNTER: N_("窓口")}
 
 
 @dataclass(frozen=True)
@@ -305,7 +303,7 @@ def _csv(actor: ActingUser, ids: list[int], today: date) -> Iterator[str]:
     """The rows, read after the response has begun: the request's session has ended by then (its transaction, with
     the audit entry, committed), so the chunks are read in a session of their own, closed with the stream."""
     service = QueueService(db.session, current_procedures(), actor)
-    yield "\ufeff" + _line(
+    yield csvfile.BOM + csvfile.line(
         [_("受付番号"), _("手続き"), _("受付経路"), _("申請者"), _("状況"), _("担当"), _("申請日"), _("期限日")]
     )
     for chunk in chunks(ids, EXPORT_CHUNK):
@@ -313,7 +311,7 @@ def _csv(actor: ActingUser, ids: list[int], today: date) -> Iterator[str]:
         for row in _rows(submissions, service.versions(submissions), today):
             submitted = row.submission.submitted_at.astimezone(jst.JST).date().isoformat()
             due = row.deadline.due_on.isoformat() if row.deadline else ""
-            yield _line(
+            yield csvfile.line(
                 [
                     row.submission.reference,
                     row.title,
@@ -325,12 +323,6 @@ def _csv(actor: ActingUser, ids: list[int], today: date) -> Iterator[str]:
                     due,
                 ]
             )
-
-
-def _line(values: list[str]) -> str:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow(["'" + v if v.startswith(FORMULA_START) else v for v in values])
-    return out.getvalue()
 
 
 # -- bulk assignment ------------------------------------------------------------------------------------------------
