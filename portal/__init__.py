@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     from portal.web.admin import bp as admin_bp
     from portal.web.backoffice import bp as backoffice_bp
     from portal.web.current import ATTACHMENTS_EXTENSION, PAYMENTS_EXTENSION, RECORDS_EXTENSION, Attachments
+    from portal.web.opendata import bp as opendata_bp
     from portal.web.resident import bp as resident_bp
     from portal.web.verify import bp as verify_bp
 
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     app.register_blueprint(backoffice_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(verify_bp)
+    app.register_blueprint(opendata_bp)
     app.register_blueprint(account_bp)
     if settings.mail_sink_dir is not None:  # development only (production refuses it): what the mail sink received
         from portal.devtools import mailbox

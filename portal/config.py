@@ -55,6 +55,8 @@ DEV_PAYMENT_KEY = "development-only-payment-provider-key"
 DEV_SMTP_URL = "smtp://127.0.0.1:8025"
 DEV_MAIL_FROM = "窓口（開発用） <noreply@madoguchi.example.jp>"
 MAIL_DISABLED = "disabled"  # SMTP_URL's explicit "no email" (production must say so rather than leave it unset)
+# Open data's licence unless OPENDATA_LICENSE says otherwise (政府標準利用規約 第2.0版 is compatible with it).
+CC_BY = ("CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/deed.ja")
 
 
 class Environment(StrEnum):
@@ -101,6 +103,14 @@ class OIDCClient:
         if self.max_age is not None:
             params["max_age"] = str(self.max_age)
         return {name: value for name, value in params.items() if value}
+
+
+@dataclass(frozen=True)
+class License:
+    """The licence open data is published under (portal.services.opendata): its name and the text's address."""
+
+    name: str
+    url: str
 
 
 @dataclass(frozen=True)
@@ -152,6 +162,7 @@ class Settings:
     mail_retry_seconds: int
     # The development mail sink's .eml files, listed at /dev/mail; never set in production.
     mail_sink_dir: Path | None
+    opendata_license: License = License(*CC_BY)
 
     @property
     def source_dirs(self) -> SourceDirs:
@@ -402,6 +413,19 @@ def _clamd_address(env: Mapping[str, str], problems: list[str]) -> str | None:
     return address
 
 
+def _opendata_license(env: Mapping[str, str], problems: list[str]) -> License:
+    """OPENDATA_LICENSE (its name, CC BY 4.0 by default) and OPENDATA_LICENSE_URL (its text; required with another
+    name, since a licence nobody can read is none)."""
+    name = env.get("OPENDATA_LICENSE", CC_BY[0]).strip()
+    url = env.get("OPENDATA_LICENSE_URL", CC_BY[1] if name == CC_BY[0] else "").strip()
+    if not name or len(name) > 100 or not name.isprintable():
+        problems.append(f"OPENDATA_LICENSE: {name!r} is not a licence's name (at most 100 printable characters)")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.append(f"OPENDATA_LICENSE_URL: {url!r} is not the http(s) address of the licence's text")
+    return License(name, url)
+
+
 def _mail(
     env: Mapping[str, str], environment: Environment, instance: Path, problems: list[str]
 ) -> tuple[SmtpServer | None, str, Path | None]:
@@ -587,6 +611,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         mail_from=mail_from,
         mail_retry_seconds=whole("MAIL_RETRY_SECONDS", 300),
         mail_sink_dir=mail_sink_dir,
+        opendata_license=_opendata_license(env, problems),
     )
     if problems:
         raise ConfigError(problems)

@@ -10,11 +10,12 @@ from portal.models.notifications import MailSettings, Notification, Notification
 from portal.models.payment import Payment, PaymentStatus
 from portal.models.people import Resident, Staff
 from portal.models.records import DemoHousehold, DemoPerson, LinkMethod, ResidentRecordLink
-from portal.models.submission import ActorKind, Channel, Submission, TransitionRecord
+from portal.models.submission import CHANNEL_LABELS, ActorKind, Channel, Submission, TransitionRecord
 from portal.models.tenancy import Municipality, MunicipalityClosure, MunicipalityProcedure, PendingSeal
 from portal.models.versions import CatalogVersion
 
 __all__ = [
+    "CHANNEL_LABELS",
     "ActorKind",
     "AssignmentAction",
     "AssignmentRecord",

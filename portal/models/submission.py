@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.catalog.methods import PaymentMethod, ReceiptMethod
 from portal.identity import ResidentProfile
+from portal.messages import N_
 from portal.models.base import Base, CreatedAt, str_enum, utcnow
 from portal.models.people import Resident, Staff
 from portal.models.tenancy import Municipality
@@ -28,6 +29,9 @@ class Channel(StrEnum):
 
     ONLINE = "online"  # the resident applied on the portal, logged in
     COUNTER = "counter"  # staff entered it at the counter on the resident's behalf (窓口受付・代行入力)
+
+
+CHANNEL_LABELS = {Channel.ONLINE: N_("オンライン"), Channel.COUNTER: N_("窓口")}  # pages, CSV files, open data
 
 
 class Submission(CreatedAt, Base):

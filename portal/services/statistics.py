@@ -128,6 +128,13 @@ class Figures:
     def returned(self) -> int:
         return sum(d.returned for d in self.decisions)
 
+    def of_channel(self, channel: Channel) -> Figures:
+        """The applications and decisions of one channel (the backlog and withdrawals are not kept by channel)."""
+        return Figures(
+            applications=Counter({channel: self.applications[channel]}),
+            decisions=[d for d in self.decisions if d.channel is channel],
+        )
+
     def rate(self, count: int) -> float | None:
         """``count`` as a share of the decisions; None when there were none."""
         return count / self.decided if self.decisions else None
@@ -145,14 +152,17 @@ class Statistics:
         return sorted(self.figures)
 
 
-def gather(session: Session, procedures: Procedures, code: str, months: Sequence[date]) -> Statistics:
-    """Every figure of municipality ``code`` over ``months`` (consecutive first days of months)."""
+def gather(
+    session: Session, procedures: Procedures, code: str, months: Sequence[date], *, backlog: bool = True
+) -> Statistics:
+    """Every figure of municipality ``code`` over ``months`` (consecutive first days of months); without the
+    ``backlog`` when it is not wanted (it is one column per month)."""
     months = tuple(months)
     bounds = [_start(m) for m in months] + [_start(next_month(months[-1]))]
     figures: dict[str, dict[date, Figures]] = defaultdict(lambda: {m: Figures() for m in months})
     for procedure, index, channel, count in _applications(session, code, bounds):
         figures[procedure][months[index]].applications[channel] += count
-    for procedure, *open_at_ends in _backlog(session, code, bounds):
+    for procedure, *open_at_ends in _backlog(session, code, bounds) if backlog else ():
         for month, count in zip(months, open_at_ends, strict=True):
             figures[procedure][month].backlog = int(count or 0)
     versions = workflow_versions(session, procedures)

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 from portal.config import Environment
 from portal.web import attachments
 from portal.web.access import RESIDENT_KEY, STAFF_KEY
+from portal.web.sessions import is_shared
 
 csrf = CSRFProtect()
 
@@ -40,8 +41,11 @@ def _note_login() -> None:
 
 def _keep_out_of_caches(response: Response) -> None:
     """A logged-in person's pages show personal data: no browser history or shared cache may keep them (the
-    back button after logout on a shared terminal). Anonymous pages keep their cacheable policy."""
-    if request.endpoint == "static" or not (g.get("arrived_logged_in") or _logged_in()):
+    back button after logout on a shared terminal). Anonymous pages keep their cacheable policy, and so do responses
+    the same for everyone (static files, open data: portal.web.sessions.shared)."""
+    if request.endpoint == "static" or is_shared():
+        return
+    if not (g.get("arrived_logged_in") or _logged_in()):
         return
     if not response.cache_control.no_store:
         response.headers["Cache-Control"] = "no-store"

@@ -15,9 +15,10 @@ would, on finishing, write the old session back and hand the browser its old coo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from time import time
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import redis
@@ -129,7 +130,7 @@ def _enforce_timeouts() -> Any:
     """Destroy a session past its idle timeout or absolute lifetime, or whose record is already gone (the
     store expired it), and say so; otherwise note the activity (at most once every LAST_SEEN_STEP). A logout
     goes on to its view, which ends the session here and at the provider (see timed_out)."""
-    if request.endpoint == "static":
+    if request.endpoint == "static" or is_shared():
         return None
     now = time()
     lost = bool(_presented()) and _renewed_here(session)  # Flask-Session found no record for that id
@@ -146,6 +147,21 @@ def _enforce_timeouts() -> Any:
         return None  # logging in again is exactly what we would ask for
     login = url_for("auth.staff_login" if staff else "auth.resident_login", next=_going_to())
     return render_template("errors/session_expired.html", login_url=login), 401
+
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def shared(view: V) -> V:
+    """Mark a view whose response is the same for everyone (open data), for shared caches to keep: like static files,
+    it neither notes the activity of a logged-in session (so no cookie is sent) nor is made private
+    (portal.web.security). Such a response must not show who is logged in. Put it under the route decorator."""
+    view.shared = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_shared() -> bool:
+    return bool(getattr(current_app.view_functions.get(request.endpoint or ""), "shared", False))
 
 
 def timed_out() -> bool:

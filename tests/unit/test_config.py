@@ -12,6 +12,7 @@ from joserfc.jwk import ECKey
 
 from portal.clientkeys import generate_signing_key, private_jwk, signing_algorithm
 from portal.config import (
+    CC_BY,
     DEV_CERTIFICATE_HMAC_KEY,
     DEV_PUBLIC_URL,
     DEV_SECRET_KEY,
@@ -19,6 +20,7 @@ from portal.config import (
     ClientAuthMethod,
     ConfigError,
     Environment,
+    License,
     LogFormat,
     Settings,
     load_settings,
@@ -527,3 +529,22 @@ def test_bad_mail_settings_are_named(tmp_path: Path, changes: dict[str, str], pr
 def test_a_bad_smtp_url_is_not_repeated_it_may_hold_a_password(tmp_path: Path) -> None:
     [found] = problems(production_env(tmp_path, SMTP_URL="smtps://user:hunter2@mail.example.jp:99999"))
     assert "hunter2" not in found
+
+
+def test_open_data_is_cc_by_unless_another_licence_is_named_with_its_text() -> None:
+    assert load_settings({}).opendata_license == License(*CC_BY)
+    named = {
+        "OPENDATA_LICENSE": "公共データ利用規約（第1.0版）",
+        "OPENDATA_LICENSE_URL": "https://www.digital.go.jp/resources/open_data/",
+    }
+    assert load_settings(named).opendata_license == License(named["OPENDATA_LICENSE"], named["OPENDATA_LICENSE_URL"])
+
+
+def test_bad_open_data_licences_are_named() -> None:
+    assert problems({"OPENDATA_LICENSE": "CC0 1.0"}) == [
+        "OPENDATA_LICENSE_URL: '' is not the http(s) address of the licence's text"
+    ]
+    assert problems({"OPENDATA_LICENSE": " ", "OPENDATA_LICENSE_URL": "javascript:alert(1)"}) == [
+        "OPENDATA_LICENSE: '' is not a licence's name (at most 100 printable characters)",
+        "OPENDATA_LICENSE_URL: 'javascript:alert(1)' is not the http(s) address of the licence's text",
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator, Mapping
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +25,7 @@ from portal.demo import load_demo_data
 from portal.devidp import RunningServer, create_idp_app, default_clients, serve_in_thread
 from portal.devpay import create_payment_app
 from portal.devtools.mailsink import MailSink, start_mail_sink
+from portal.japan import jst
 from portal.models import Municipality
 from portal.web import limits
 from tests.web.catalogcopy import DIRECTORIES
@@ -152,6 +154,16 @@ def catalog(build_app: Callable[..., Flask], sources: Path) -> Callable[..., Res
 @pytest.fixture
 def demo(db_session: Session) -> dict[str, Municipality]:
     return {m.code: m for m in load_demo_data(db_session)}
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """``clock(day, hour=10)``: from now on it is that hour of ``day`` in Japan, for the portal and its services."""
+
+    def travel(day: date, hour: int = 10) -> None:
+        monkeypatch.setattr(jst, "now", lambda: datetime.combine(day, time(hour), jst.JST))
+
+    return travel
 
 
 @pytest.fixture

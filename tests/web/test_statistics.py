@@ -7,86 +7,22 @@ import base64
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator
-from datetime import date, datetime, time
+from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from portal.catalog import counter
-from portal.japan import jst
-from portal.models import Channel, Municipality, Resident, Submission
+from portal.models import Channel, Municipality
 from portal.roles import Role
 from portal.services.statistics import fiscal_year, gather, percentile
 from portal.services.submissions import SubmissionService
-from portal.web.current import RECORDS_EXTENSION
 from tests.web import queuecases as cases
 from tests.web.dom import parse
-from tests.web.journeys import COUNTER_APPLICANT, JUMINHYO_ANSWERS, validated
+from tests.web.seeding import MIHON, Clock, decide_case, submit_case
 
-MIHON, SHIKEN = "999997", "999989"
-Clock = Callable[[date, int], None]
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """``clock(day, hour)``: from now on it is that hour of ``day`` in Japan, for the portal and its services."""
-
-    def travel(day: date, hour: int = 10) -> None:
-        monkeypatch.setattr(jst, "now", lambda: datetime.combine(day, time(hour), jst.JST))
-
-    return travel
-
-
-# 山田 太郎's login, as the demo 住民記録 holds him: his cases can be issued.
-YAMADA = {
-    "family_name": "山田",
-    "given_name": "太郎",
-    "family_name_kana": "ヤマダ",
-    "given_name_kana": "タロウ",
-    "birthdate": "1985-04-12",
-    "gender": "male",
-    "address": "東京都千代田区千代田1-1",
-}
-
-
-def _submit(
-    app: Flask, db_session: Session, clock: Clock, day: date, channel: Channel, code: str = MIHON
-) -> Submission:
-    clock(day, 10)
-    if channel is Channel.ONLINE:
-        resident = Resident(subject=f"statistics-{day}-{code}-{jst.now().timestamp()}", profile=YAMADA)
-        db_session.add(resident)
-        made = cases.submit(app, db_session, code, by=resident, submitted_at=jst.now())
-    else:
-        clerk = cases.staff(db_session, code, "窓口 受付", Role.CLERK)
-        definition = counter.counter_definition(cases.procedures(app).published(db_session).definition("juminhyo"))
-        entered = counter.split(validated(definition, {**COUNTER_APPLICANT, **JUMINHYO_ANSWERS}))
-        made = SubmissionService(db_session, cases.procedures(app), clerk).submit_at_counter(
-            db_session.get_one(Municipality, code), definition, entered, f"counter-{day}-{id(entered)}"
-        )
-        made.submitted_at = jst.now()
-        db_session.flush()
-    return made
-
-
-def _decide(app: Flask, db_session: Session, clock: Clock, case: Submission, day: date, *, issue: bool) -> None:
-    """Reviewed, then issued after 決裁 by another (from the demo 住民記録), or rejected, all on ``day``."""
-    clock(day, 15)
-    records = {MIHON: app.extensions[RECORDS_EXTENSION].open(MIHON, db_session)}
-    clerk, approver = (
-        SubmissionService(db_session, cases.procedures(app), cases.staff(db_session, MIHON, name, role), records)
-        for name, role in (("審査 担当", Role.CLERK), ("決裁 担当", Role.APPROVER))
-    )
-    if case.state == "submitted":
-        clerk.fire(case, "start_review", None)
-    if not issue:
-        clerk.fire(case, "reject", "記載に誤りがあります。")
-        return
-    clerk.fire(case, "request_approval", None, cases.FACTS)
-    approver.fire(case, "approve", None, cases.FACTS)
-    clerk.fire(case, "issue", None, cases.FACTS)
+SHIKEN = "999989"
 
 
 @pytest.fixture
@@ -101,26 +37,26 @@ def seeded(app: Flask, db_session: Session, demo: dict[str, Municipality], clock
     F online, 5/30 (Fri) → 交付 6/2 (Mon): 1.
     And one case of 試験町, which 見本市's figures never count.
     """
-    a = _submit(app, db_session, clock, date(2025, 4, 25), Channel.ONLINE)
-    b = _submit(app, db_session, clock, date(2025, 5, 1), Channel.ONLINE)
-    c = _submit(app, db_session, clock, date(2025, 5, 1), Channel.COUNTER)
-    _decide(app, db_session, clock, b, date(2025, 5, 2), issue=True)
+    a = submit_case(app, db_session, clock, date(2025, 4, 25), Channel.ONLINE)
+    b = submit_case(app, db_session, clock, date(2025, 5, 1), Channel.ONLINE)
+    c = submit_case(app, db_session, clock, date(2025, 5, 1), Channel.COUNTER)
+    decide_case(app, db_session, clock, b, date(2025, 5, 2), issue=True)
     clock(date(2025, 5, 2), 16)
     clerk = cases.staff(db_session, MIHON, "審査 担当", Role.CLERK)
     cases.fire(app, db_session, c, clerk, "start_review")
     cases.fire(app, db_session, c, clerk, "return_to_applicant", "通数を確認してください。")
-    _decide(app, db_session, clock, a, date(2025, 5, 7), issue=True)
+    decide_case(app, db_session, clock, a, date(2025, 5, 7), issue=True)
     clock(date(2025, 5, 8), 11)
     SubmissionService(db_session, cases.procedures(app), clerk).resubmit(c, c.answers)
-    _decide(app, db_session, clock, c, date(2025, 5, 9), issue=False)
-    d = _submit(app, db_session, clock, date(2025, 5, 12), Channel.COUNTER)
+    decide_case(app, db_session, clock, c, date(2025, 5, 9), issue=False)
+    d = submit_case(app, db_session, clock, date(2025, 5, 12), Channel.COUNTER)
     clock(date(2025, 5, 13), 9)
     cases.fire(app, db_session, d, clerk, "withdraw")
-    e = _submit(app, db_session, clock, date(2025, 5, 20), Channel.ONLINE)
+    e = submit_case(app, db_session, clock, date(2025, 5, 20), Channel.ONLINE)
     cases.fire(app, db_session, e, clerk, "start_review")
-    f = _submit(app, db_session, clock, date(2025, 5, 30), Channel.ONLINE)
-    _decide(app, db_session, clock, f, date(2025, 6, 2), issue=True)
-    _submit(app, db_session, clock, date(2025, 5, 1), Channel.ONLINE, SHIKEN)
+    f = submit_case(app, db_session, clock, date(2025, 5, 30), Channel.ONLINE)
+    decide_case(app, db_session, clock, f, date(2025, 6, 2), issue=True)
+    submit_case(app, db_session, clock, date(2025, 5, 1), Channel.ONLINE, SHIKEN)
     yield
 
 

@@ -20,13 +20,12 @@ from sqlalchemy import func, select
 from portal.database import db
 from portal.japan import jst, wareki
 from portal.messages import N_
-from portal.models import Channel, Municipality, Submission
+from portal.models import CHANNEL_LABELS, Channel, Municipality, Submission
 from portal.services import tenancy
 from portal.services.statistics import Figures, Statistics, fiscal_year, fiscal_year_of, gather
 from portal.web import csvfile
 from portal.web.admin.charts import Chart, Series, bars, lines
 from portal.web.admin.views import _managed, bp
-from portal.web.channels import CHANNEL_LABELS
 from portal.web.current import current_procedures, current_published
 
 CHANNELS = tuple(CHANNEL_LABELS.items())

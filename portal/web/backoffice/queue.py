@@ -27,7 +27,7 @@ from werkzeug.datastructures import MultiDict
 from portal.database import db
 from portal.japan import jst
 from portal.messages import N_, Message
-from portal.models import AuditAction, AuditActorKind, AuditEntry, Channel, Submission
+from portal.models import CHANNEL_LABELS, AuditAction, AuditActorKind, AuditEntry, Channel, Submission
 from portal.roles import Permission
 from portal.services import tenancy
 from portal.services.actors import ActingUser
@@ -37,7 +37,6 @@ from portal.services.queue import PAGE_SIZE, VIEW_LABELS, Cursor, QueueFilter, Q
 from portal.web import csvfile
 from portal.web.access import safe_next, staff_actor, staff_required
 from portal.web.backoffice.views import bp
-from portal.web.channels import CHANNEL_LABELS
 from portal.web.current import current_procedures, current_published
 from portal.web.responses import refused
 
