@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 import portal.certificates
-from portal.catalog import methods, registry, rules
+from portal.catalog import counter, methods, registry, rules
 from portal.catalog.fees import PerCount, PriceTable
 from portal.catalog.model import FieldDef, ProcedureDefinition
 from portal.identity import PROFILE_KEYS
@@ -136,6 +136,11 @@ def reference() -> str:
         + ", ".join(f"`{name}`" for name in methods.RESERVED)
         + " are reserved.",
         "With `online`, the case waits for the payment in the states a `requires: [paid]` transition leaves.",
+        "A clerk entering the application at the counter (窓口受付) is offered neither `electronic` nor `online`, and a",
+        "first page of the applicant's identity (`"
+        + counter.PAGE
+        + "`) is added before the procedure's: that page key and field names starting",
+        f"with `{counter.PREFIX}` are reserved.",
         "## Rules (rules[])",
         "",
         _paragraph(rules),

@@ -16,6 +16,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from sqlalchemy.orm import Session
 
+from portal.catalog import counter
 from portal.certificates import CertificateRenderer
 from portal.certificates.signing import CertificateSigning
 from portal.config import DEV_CERTIFICATE_HMAC_KEY, DEV_PUBLIC_URL, ROOT
@@ -26,7 +27,7 @@ from portal.services.submissions import SubmissionService
 from portal.workflow import Condition
 from tests.browser.test_resident_form import wait_for
 from tests.db.signing import shipped
-from tests.web.journeys import JUMINHYO_ANSWERS, validated
+from tests.web.journeys import COUNTER_APPLICANT, JUMINHYO_ANSWERS, validated
 
 CODE = "999997"
 AXE = Path(selenium_axe_python.__file__).parent / "axe-core" / "axe.min.js"
@@ -76,6 +77,15 @@ def submitted(db_session: Session, applicant: Resident, token: str, **changes: s
     service = SubmissionService(db_session, procedures(), ActingUser.of_resident(applicant))
     answers = validated(definition, {**JUMINHYO_ANSWERS, **changes})
     return service.submit(db_session.get(Municipality, CODE), definition, answers, token)
+
+
+def entered_at_counter(db_session: Session, token: str, **changes: str) -> Submission:
+    """A 住民票 application 山田 太郎 made at the counter, entered by the clerk (COUNTER_APPLICANT and
+    JUMINHYO_ANSWERS with ``changes``)."""
+    definition = counter.counter_definition(shipped("juminhyo"))
+    service = SubmissionService(db_session, procedures(), ActingUser.of_staff(staff(db_session, "staff-mihon-clerk")))
+    entered = counter.split(validated(definition, {**COUNTER_APPLICANT, **JUMINHYO_ANSWERS, **changes}))
+    return service.submit_at_counter(db_session.get_one(Municipality, CODE), definition, entered, token)
 
 
 def decide(db_session: Session, submission: Submission, subject: str, transition: str, comment: str | None = None):  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ from tests.browser.pages import (
     CODE,
     Audit,
     decide,
+    entered_at_counter,
     focus_ring,
     log_in,
     resident,
@@ -67,7 +68,12 @@ def fill_request_page(driver: WebDriver) -> None:
 def test_every_resident_page_state_passes_axe_with_16px_text(
     browser: WebDriver, portal_url: str, db_session: Session, audit: Audit
 ) -> None:
-    for path, state in (("/", "home"), (f"/{CODE}/", "municipality"), (f"/{CODE}/procedures/juminhyo", "procedure")):
+    for path, state in (
+        ("/", "home"),
+        (f"/{CODE}/", "municipality"),
+        (f"/{CODE}/procedures/juminhyo", "procedure"),
+        (f"/opendata/{CODE}/", "open data"),
+    ):
         go(browser, portal_url + path)
         audit.check(state, resident=True)
 
@@ -174,6 +180,22 @@ def test_every_back_office_page_state_passes_axe(
     go(browser, f"{portal_url}/backoffice/submissions/2000-00000")
     audit.check("back office: page not found")
 
+    go(browser, f"{portal_url}/backoffice/counter/")
+    audit.check("counter: procedures")
+    go(browser, f"{portal_url}/backoffice/counter/juminhyo/apply")
+    audit.check("counter: the applicant's page")
+    press(browser, "次へ")
+    audit.check("counter: the applicant's page with errors")
+    at_counter = entered_at_counter(db_session, "browser-counter", counter_notify="email", counter_email="a@example.jp")
+    decide(db_session, at_counter, "staff-mihon-clerk", "start_review")
+    decide(db_session, at_counter, "staff-mihon-clerk", "return_to_applicant", REASON)
+    go(browser, f"{portal_url}/backoffice/submissions/{at_counter.reference}")
+    audit.check("case page: returned, entered at the counter")
+    go(browser, f"{portal_url}/backoffice/submissions/{at_counter.reference}/correct")
+    browser.find_element(By.ID, "field-phone").clear()
+    click(browser, ".form-actions button")
+    audit.check("counter: correction with errors")
+
     log_in(browser, portal_url, "staff", "staff-mihon-admin")
     admin = f"{portal_url}/backoffice/admin"
     for path, state in (
@@ -182,6 +204,7 @@ def test_every_back_office_page_state_passes_axe(
         (f"/municipalities/{CODE}/procedures/", "admin: procedures"),
         (f"/municipalities/{CODE}/procedures/juminhyo", "admin: procedure"),
         (f"/municipalities/{CODE}/audit", "admin: municipality audit"),
+        (f"/municipalities/{CODE}/statistics", "admin: statistics"),
     ):
         go(browser, admin + path)
         audit.check(state)
