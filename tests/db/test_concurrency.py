@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from portal.catalog import counter
 from portal.japan import jst
 from portal.models import Certificate, Municipality, MunicipalityProcedure, NamedSequence, Staff, Submission
 from portal.procedures import Procedures
@@ -29,7 +30,7 @@ from portal.services.submissions import SubmissionService
 from portal.workflow import Condition, Outcome, TransitionRefused
 from tests.db.recorded import recorded_resident
 from tests.db.signing import shipped, signing_procedures
-from tests.web.journeys import JUMINHYO_ANSWERS, SODAI_GOMI_ANSWERS, collection_date, validated
+from tests.web.journeys import COUNTER_APPLICANT, JUMINHYO_ANSWERS, SODAI_GOMI_ANSWERS, collection_date, validated
 
 CODE = "999954"  # this module's own municipality (check digit 4)
 ALREADY_HANDLED = "この申請は既に処理されています。"
@@ -244,6 +245,35 @@ def test_two_confirms_with_one_token_make_one_submission(
         made = session.scalars(select(Submission).filter_by(municipality_code=CODE, submission_token=token)).all()
         assert [s.reference for s in made] == references[:1]
         assert [r.transition for r in made[0].history] == ["submit"]
+
+
+def test_two_confirms_at_the_counter_with_one_token_make_one_submission(
+    committing_engine: Engine, procedures: Procedures, people: People
+) -> None:
+    """The clerk's row is locked as the resident's is online: a double press at the counter makes one case."""
+    definition = counter.counter_definition(shipped("juminhyo"))
+    entered = counter.split(validated(definition, {**COUNTER_APPLICANT, **JUMINHYO_ANSWERS}))
+    token = _token()
+    barrier = threading.Barrier(2, timeout=30)
+
+    def confirm(_: int) -> str:
+        with Session(committing_engine, expire_on_commit=False) as session:
+            municipality = session.get_one(Municipality, CODE)
+            session.commit()
+            barrier.wait()
+            submission = SubmissionService(session, procedures, people.clerk).submit_at_counter(
+                municipality, definition, entered, token
+            )
+            session.commit()
+            return submission.reference
+
+    with ThreadPoolExecutor(2) as pool:
+        references = list(pool.map(confirm, range(2)))
+
+    assert references[0] == references[1]
+    with Session(committing_engine) as session:
+        made = session.scalars(select(Submission).filter_by(municipality_code=CODE, submission_token=token)).all()
+        assert [(s.reference, s.entered_by_id, s.resident_id) for s in made] == [(references[0], people.clerk.id, None)]
 
 
 # The 収集日 sodai_gomi's 受付を完了する asks, as the case page's form sends it.
