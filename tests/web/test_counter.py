@@ -304,3 +304,23 @@ def test_a_counter_applicant_is_emailed_only_with_consent_and_until_they_stop_it
     fire(clerk, told, "start_review")
     fire(clerk, told, "reject", "住民記録と一致しません。")
     assert len(mailbox.received()) == 1  # the rejection goes to nobody
+
+
+def test_an_applicant_the_records_do_not_hold_is_told_on_the_form_and_never_certified(clerk, db_session):
+    nobody = {**COUNTER_APPLICANT, "counter_family_name": "田中", "counter_family_name_kana": "タナカ"}
+    fill_in(clerk, "juminhyo", {**nobody, **JUMINHYO_ANSWERS}, PAGES[:2])
+    request_page = clerk.get(f"{COUNTER}/juminhyo/apply?page=request").text
+    assert (
+        "入力した申請者の基本4情報（氏名・生年月日・性別・住所）で、住民記録から世帯を確認できませんでした"
+        in request_page
+    )
+    assert "住民記録であなたの世帯を確認できませんでした" not in request_page  # the resident's notice
+
+    reference = enter(clerk, {"counter_family_name": "田中", "counter_family_name_kana": "タナカ"})
+    page = clerk.get(f"/backoffice/submissions/{reference}").text
+    assert "住民記録に、申請者の基本4情報（氏名・生年月日・性別・住所）と一致する方がいません。" in page
+    fire(clerk, reference, "start_review")
+    before = db_state(db_session)
+    refused = fire(clerk, reference, "request_approval")
+    assert "住民記録と照合できていない" in flashed(clerk, refused)
+    assert db_state(db_session) == before
