@@ -3,7 +3,8 @@
 One database per run, built by ``alembic upgrade head`` (as production is); each test runs inside a
 transaction that is rolled back, with the app's own commits turned into savepoints (pypi/warehouse).
 ``--database=postgresql`` runs the same tests on PostgreSQL; it fails, never skips, when PostgreSQL
-is unreachable.
+is unreachable. Tests marked ``postgresql`` (pg_dump, app servers in processes of their own) exist only there:
+a SQLite run deselects them, as it would any test it was not asked for.
 """
 
 from __future__ import annotations
@@ -33,6 +34,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="sqlite",
         help=f"backend for database tests (PostgreSQL at $TEST_POSTGRESQL_URL, default {DEFAULT_POSTGRESQL})",
     )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--database") == "postgresql":
+        return
+    deselected = [item for item in items if item.get_closest_marker("postgresql")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
 
 
 @pytest.fixture(scope="session")

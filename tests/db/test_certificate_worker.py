@@ -29,11 +29,14 @@ from portal import create_app
 from portal.certificates.devpki import create_dev_pki
 from portal.config import ROOT, load_settings
 from portal.database import db
-from portal.models import Certificate, Municipality, MunicipalityProcedure, NumberSequence, SequenceKind
+from portal.models import Certificate, Municipality, MunicipalityProcedure, NumberSequence, SequenceKind, Staff
+from portal.roles import Role
 from portal.services.actors import ActingUser
 from portal.services.certificates import render_certificate, reserve_certificate
 from portal.services.submissions import SubmissionService
+from portal.tasks.certificates import RENDER
 from portal.web.current import current_procedures, current_records
+from portal.workflow import Condition
 from tests.broker import REDIS_URL, Broker, use_prefix
 from tests.db.recorded import recorded_resident
 from tests.db.signing import shipped
@@ -132,6 +135,32 @@ def certificate_numbers_taken(engine: Engine) -> int:
         return session.scalars(
             select(NumberSequence.last_value).filter_by(municipality_code=CODE, kind=SequenceKind.CERTIFICATE)
         ).one()
+
+
+def test_the_issue_queues_its_certificate_only_once_its_transaction_has_committed(
+    portal: Flask, committing_engine: Engine, broker: Broker
+) -> None:
+    """The 交付 reserves the certificate in SubmissionService's savepoint; releasing the savepoint commits nothing,
+    and a worker handed the task then would find no certificate (and leave it to the sweep, minutes later)."""
+    with portal.app_context(), Session(committing_engine) as session:
+        procedures = current_procedures()
+        resident = recorded_resident(session, CODE, f"worker-{time.monotonic_ns()}")
+        clerk = Staff(
+            municipality_code=CODE, subject=f"clerk-{time.monotonic_ns()}", name="作業 一", role_values=[Role.CLERK]
+        )
+        session.add(clerk)
+        answers = validated(shipped("juminhyo"), JUMINHYO_ANSWERS)
+        submission = SubmissionService(session, procedures, ActingUser.of_resident(resident)).submit(
+            session.get_one(Municipality, CODE), shipped("juminhyo"), answers, resident.subject
+        )
+        submission.state = "approved"  # reviewed and approved by others: not what this test is about
+        session.commit()
+        staff = SubmissionService(session, procedures, ActingUser.of_staff(clerk), current_records(session))
+        staff.fire(submission, "issue", None, frozenset({Condition.RECORD_MATCH, Condition.PAID}))
+        assert broker.queued() == []  # the savepoint is released, nothing is committed
+        session.commit()
+        certificate_id = session.scalars(select(Certificate.id).filter_by(submission_id=submission.id)).one()
+    assert broker.queued() == [(RENDER, [certificate_id])]
 
 
 def test_a_worker_killed_while_rendering_is_restarted_and_the_certificate_appears_once_with_its_number(
