@@ -56,7 +56,7 @@ class Operation:
     operation_id: str
     summary: str
     scope: ApiScope | None  # None: no token needed (the document itself)
-    answer: type[BaseModel] | str  # a model, or a media type for a file
+    answer: type[BaseModel] | tuple[str, ...]  # a model, or the media types of a file
     query: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
     errors: tuple[int, ...] = ()
@@ -123,8 +123,8 @@ def _operation(op: Operation) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}},
         }
-    if isinstance(op.answer, str):
-        content = {op.answer: {"schema": {"type": "string", "contentMediaType": op.answer}}}
+    if isinstance(op.answer, tuple):
+        content = {kind: {"schema": _file(kind)} for kind in op.answer}
     else:
         content = {"application/json": {"schema": {"$ref": f"#/components/schemas/{op.answer.__name__}"}}}
     responses: dict[str, Any] = {"200": {"description": "OK", "content": content}}
@@ -141,6 +141,10 @@ def _operation(op: Operation) -> dict[str, Any]:
     described["responses"] = responses
     described["security"] = [{"token": []}] if op.scope is not None else []
     return described
+
+
+def _file(kind: str) -> dict[str, Any]:
+    return {"type": "object"} if kind == "application/json" else {"type": "string", "contentMediaType": kind}
 
 
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:

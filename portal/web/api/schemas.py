@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 Reference = Field(description="受付番号", examples=["2026-000001"])
 
@@ -111,5 +111,16 @@ class CaseQuery(BaseModel):
     procedure: str | None = Field(None, max_length=64)
     state: str | None = Field(None, max_length=64)
     updated_since: AwareDatetime | None = Field(None, description="ISO 8601 with its offset; included")
-    cursor: str | None = Field(None, max_length=40, description="next_cursor of the previous page")
+    cursor: str | None = Field(
+        None, pattern=r"^[0-9]{1,16}-[0-9]{1,18}$", description="next_cursor of the previous page"
+    )
     limit: int = Field(50, ge=1, le=200)
+
+    @field_validator("updated_since", mode="before")
+    @classmethod
+    def _iso_8601(cls, value: Any) -> Any:
+        """Only ISO 8601 text: pydantic would otherwise read a number as seconds since the epoch."""
+        if isinstance(value, str):
+            datetime.fromisoformat(value)  # ValueError: said as the parameter's error
+            return value
+        raise ValueError("not an ISO 8601 date and time")

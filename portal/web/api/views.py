@@ -16,6 +16,7 @@ from flask import Blueprint, Response, abort, current_app, g, json, request, url
 from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 
+from portal.attachments.kinds import FileKind
 from portal.catalog import FieldDef, Raw
 from portal.database import db
 from portal.models import ApiScope, ApiToken, AuditAction, Submission, TransitionRecord
@@ -103,7 +104,7 @@ def _record_read(what: str, target: str, references: list[str]) -> None:
 
 @operation(
     bp,
-    Operation("get", "/openapi.json", "openapi", "This document (OpenAPI 3.1).", None, "application/json"),
+    Operation("get", "/openapi.json", "openapi", "This document (OpenAPI 3.1).", None, ("application/json",)),
 )
 def openapi() -> Response:
     response = current_app.response_class(json.dumps(document(bp.url_prefix or "")), mimetype="application/json")
@@ -259,7 +260,7 @@ def case(reference: str) -> Response:
         "attachment",
         "A file the applicant attached, as stored.",
         ApiScope.READ,
-        "application/octet-stream",
+        tuple(kind.media_type for kind in FileKind),
         errors=(404,),
     ),
 )
@@ -278,7 +279,7 @@ def attachment(reference: str, key: str) -> Response:
         "certificate",
         "A certificate's signed PDF, while it is valid.",
         ApiScope.READ,
-        "application/pdf",
+        ("application/pdf",),
         errors=(404, 409),
     ),
 )
