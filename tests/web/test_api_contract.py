@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import pytest
 import schemathesis
-from schemathesis import GenerationMode
 from flask import Flask
 from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
 from sqlalchemy.orm import Session
 
 from portal.models import Municipality
