@@ -10,11 +10,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 MEDIA_TYPE = "application/problem+json"
-PREFIX = "/api/"
+PREFIX = "/api/v1/"  # the versioned API only: /api/postal is the resident form's own look-up
 
 
 def is_api_request() -> bool:
-    """Any path under /api/, routed or not: an unknown one is answered as a problem too."""
+    """Any path under /api/v1/, routed or not: an unknown one is answered as a problem too."""
     return request.path.startswith(PREFIX)
 
 
