@@ -432,3 +432,12 @@ def test_a_bad_token_request_says_why_and_stores_nothing(
 def test_revoking_an_unknown_token_says_so(app: Flask, client: FlaskClient) -> None:
     refused = app.test_cli_runner().invoke(args=["api", "token", "revoke", "4242"])
     assert refused.exit_code == 1 and "ID: ID 4242 のAPIトークンはありません。" in refused.output
+
+
+def test_a_cursor_past_every_id_reads_as_past_its_time(client: FlaskClient, db_session: Session, app: Flask) -> None:
+    """A cursor is the client's text: an id larger than the column holds is no 500 (PostgreSQL's integer)."""
+    queuecases.submit(app, db_session, CODE, "sodai_gomi")
+    answer = client.get(
+        "/api/v1/cases", query_string={"cursor": "0-999999999999999999"}, headers=bearer(token(db_session))
+    )
+    assert answer.status_code == 200 and len(answer.json["items"]) == 1
