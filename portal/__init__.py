@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     from portal.web import attachments, auth, errors, fees, i18n, limits, requestlog, security, sessions, templating
     from portal.web.account import bp as account_bp
     from portal.web.admin import bp as admin_bp
+    from portal.web.api import bp as api_bp
     from portal.web.backoffice import bp as backoffice_bp
     from portal.web.current import ATTACHMENTS_EXTENSION, PAYMENTS_EXTENSION, RECORDS_EXTENSION, Attachments
     from portal.web.resident import bp as resident_bp
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     app.register_blueprint(admin_bp)
     app.register_blueprint(verify_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(api_bp)
+    security.csrf.exempt(api_bp)  # a bearer token, never a cookie: nothing for a forged form to ride on
     if settings.mail_sink_dir is not None:  # development only (production refuses it): what the mail sink received
         from portal.devtools import mailbox
 

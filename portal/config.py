@@ -45,6 +45,7 @@ RATE_LIMITS = {
     "RATELIMIT_VERIFY": "30/minute",  # per IP: the public certificate check, so 発行番号 cannot be swept
     "RATELIMIT_MESSAGE": "10/minute;60/hour",  # per person: messages written in a case's conversation
     "RATELIMIT_MAIL_ADDRESS": "5/hour;10/day",  # per person: confirmation emails, so no address is flooded
+    "RATELIMIT_API": "120/minute",  # per API token: a core system syncing pages of cases stays below
 }
 DEMO_RECORDS_BACKENDS = "999997=demo,999989=demo"  # the demo municipalities (portal.demo)
 DEV_CELERY_BROKER_URL = "redis://127.0.0.1:6379/1"  # development: the worker's queue beside the portal
@@ -145,6 +146,7 @@ class Settings:
     request_id_header: str | None  # a proxy's header (X-Request-ID) whose id the request log reuses
     ratelimit_message: str
     ratelimit_mail_address: str
+    ratelimit_api: str
     # Where notifications are sent (portal.mail); None: email is disabled (SMTP_URL=disabled, or testing unset).
     smtp: SmtpServer | None
     mail_from: str  # the From of every notification
@@ -567,6 +569,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ratelimit_verify=rate("RATELIMIT_VERIFY"),
         ratelimit_message=rate("RATELIMIT_MESSAGE"),
         ratelimit_mail_address=rate("RATELIMIT_MAIL_ADDRESS"),
+        ratelimit_api=rate("RATELIMIT_API"),
         catalog_dir=directory("CATALOG_DIR", ROOT / "forms_catalog"),
         workflows_dir=directory("WORKFLOWS_DIR", ROOT / "workflows"),
         certificates_dir=directory("CERTIFICATES_DIR", ROOT / "certificate_templates"),

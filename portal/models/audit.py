@@ -24,11 +24,18 @@ class AuditAction(StrEnum):
     CLOSURE_REMOVED = "closure_removed"
     CATALOG_PUBLISHED = "catalog_published"  # a new version of a definition, workflow or certificate template
     QUEUE_EXPORTED = "queue_exported"  # a clerk downloaded the queue as CSV: the view, its filters, the 受付番号
+    API_READ = "api_read"  # an API client read cases: what (list, case, attachment, certificate) and the 受付番号
+    API_TOKEN_CREATED = "api_token_created"  # its name, scope and roles (never the token)
+    API_TOKEN_REVOKED = "api_token_revoked"
+    WEBHOOK_ADDED = "webhook_added"  # its URL, events and procedures (never the secret)
+    WEBHOOK_REMOVED = "webhook_removed"
+    WEBHOOK_REDELIVERED = "webhook_redelivered"  # a dead delivery sent again from the dead-letter list
 
 
 class AuditActorKind(StrEnum):
     STAFF = "staff"  # on the administration pages
     COMMAND_LINE = "command_line"  # ``flask municipality …``, named by the operating-system user
+    API = "api"  # an API client, by its token's name
 
 
 class AuditEntry(Base):

@@ -151,7 +151,7 @@ def add_municipality(
 
 def update_municipality(session: Session, actor: Administrator, code: str, details: Details) -> Municipality:
     """Rename the municipality or change its mayor; certificates already issued keep what they printed."""
-    municipality = _existing(session, actor, code)
+    municipality = existing_municipality(session, actor, code)
     if problems := _details_problems(details):
         raise MunicipalityRefused(*problems)
     before = _details_of(municipality)
@@ -166,7 +166,7 @@ def stage_seal(session: Session, actor: Administrator, code: str, file_name: str
     """Check an uploaded seal and keep it for the preview; it replaces nothing until confirmed.
 
     The uploader's earlier pending seal for this municipality, and anyone's that has expired, are dropped."""
-    _existing(session, actor, code)
+    existing_municipality(session, actor, code)
     assert actor.id is not None, "a seal is previewed on the administration pages, by a staff member"
     try:
         check_seal(file_name, data)
@@ -202,7 +202,7 @@ def pending_seal(session: Session, actor: Administrator, code: str, token: str) 
 def confirm_seal(session: Session, seals_dir: Path, actor: Administrator, code: str, token: str) -> Municipality:
     """Make the previewed seal the municipality's. It is stored under a new name, ``<code>-<hash>.<svg|png>``:
     the old file stays, because certificates already issued name the seal they were printed with."""
-    municipality = _existing(session, actor, code)
+    municipality = existing_municipality(session, actor, code)
     pending = pending_seal(session, actor, code, token)
     if pending is None:
         raise MunicipalityRefused(
@@ -229,7 +229,7 @@ def confirm_seal(session: Session, seals_dir: Path, actor: Administrator, code: 
 
 def cancel_seal(session: Session, actor: Administrator, code: str, token: str) -> None:
     """Drop the previewed seal; the municipality's stays as it was."""
-    _existing(session, actor, code)
+    existing_municipality(session, actor, code)
     if (pending := pending_seal(session, actor, code, token)) is not None:
         session.delete(pending)
         session.flush()
@@ -262,7 +262,7 @@ def set_procedure(
 
 def disable_procedure(session: Session, actor: Administrator, code: str, slug: str) -> MunicipalityProcedure:
     """Stop offering ``slug``; its terms stay, so enabling it again restores them. Submissions are untouched."""
-    municipality = _existing(session, actor, code)
+    municipality = existing_municipality(session, actor, code)
     offer = municipality.procedure(slug)
     if offer is None:
         raise MunicipalityRefused(
@@ -286,7 +286,7 @@ def add_closures(
     (weekends, national holidays, 年末年始, closures set before) are left as they are; a range of nothing else is
     refused. 期限日 already set stay; submissions from now on, and clocks that stopped and start again, count
     without these days."""
-    _existing(session, actor, code)
+    existing_municipality(session, actor, code)
     last = first if last is None else last
     problems = closure_problems(first, last, reason)
     calendar = BusinessCalendar.of(c.day for c in closures(session, code))
@@ -323,7 +323,7 @@ def add_closures(
 
 def remove_closure(session: Session, actor: Administrator, code: str, day: date) -> None:
     """Open the offices again on ``day`` (a closure entered by mistake or called off)."""
-    _existing(session, actor, code)
+    existing_municipality(session, actor, code)
     found = session.scalars(select(MunicipalityClosure).filter_by(municipality_code=code, day=day)).one_or_none()
     if found is None:
         raise MunicipalityRefused(
@@ -378,7 +378,8 @@ def closure_problems(first: date, last: date, reason: str) -> list[Problem]:
     return problems
 
 
-def _existing(session: Session, actor: Administrator, code: str) -> Municipality:
+def existing_municipality(session: Session, actor: Administrator, code: str) -> Municipality:
+    """The municipality ``actor`` may administer, else refused as not found (whether it exists or not)."""
     found = tenancy.municipality(session, code)
     if found is None or not actor.may_administer(code):
         raise MunicipalityRefused(_problem("code", N_("地方公共団体コード %(code)s の自治体はありません。"), code=code))
@@ -388,7 +389,7 @@ def _existing(session: Session, actor: Administrator, code: str) -> Municipality
 def _offer(
     session: Session, procedures: Procedures, actor: Administrator, code: str, slug: str
 ) -> tuple[Municipality, MunicipalityProcedure, bool]:
-    municipality = _existing(session, actor, code)
+    municipality = existing_municipality(session, actor, code)
     catalog = procedures.published(session).catalog
     if slug not in catalog:
         known = ", ".join(catalog) or "-"

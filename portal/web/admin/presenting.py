@@ -34,9 +34,39 @@ ACTIONS = {
     AuditAction.CLOSURE_REMOVED: N_("閉庁日の取り消し"),
     AuditAction.CATALOG_PUBLISHED: N_("カタログを公開"),
     AuditAction.QUEUE_EXPORTED: N_("受付一覧のCSV書き出し"),
+    AuditAction.API_READ: N_("APIによる参照"),
+    AuditAction.API_TOKEN_CREATED: N_("APIトークンの発行"),
+    AuditAction.API_TOKEN_REVOKED: N_("APIトークンの失効"),
+    AuditAction.WEBHOOK_ADDED: N_("Webhookの登録"),
+    AuditAction.WEBHOOK_REMOVED: N_("Webhookの削除"),
+    AuditAction.WEBHOOK_REDELIVERED: N_("Webhookの再送"),
 }
-ACTOR_KINDS = {AuditActorKind.STAFF: N_("職員"), AuditActorKind.COMMAND_LINE: N_("コマンドライン")}
-SETTINGS = {**LABELS, "version": N_("版")}  # a municipality's settings, and a catalog source's version
+ACTOR_KINDS = {
+    AuditActorKind.STAFF: N_("職員"),
+    AuditActorKind.COMMAND_LINE: N_("コマンドライン"),
+    AuditActorKind.API: N_("APIクライアント"),
+}
+# A municipality's settings, a catalog source's version, an API token's and a webhook's.
+SETTINGS = {
+    **LABELS,
+    "version": N_("版"),
+    "name": N_("名前"),
+    "scope": N_("権限"),
+    "roles": N_("役割"),
+    "revoked": N_("失効"),
+    "url": N_("送信先のURL"),
+    "events": N_("通知するイベント"),
+    "procedures": N_("対象の手続き"),
+    "event": N_("イベントID"),
+    "reference": N_("受付番号"),
+}
+# What an API read records (portal/web/api/views.py).
+API_READS = {
+    "cases": N_("申請の一覧"),
+    "case": N_("申請の内容"),
+    "attachment": N_("添付ファイル"),
+    "certificate": N_("証明書"),
+}
 # What an export of the queue records (portal/web/backoffice/queue.py).
 EXPORT_LABELS = {"view": N_("表示"), "filters": N_("条件"), "count": N_("件数"), "references": N_("受付番号")}
 EXPORT_FILTERS = {
@@ -136,8 +166,10 @@ def audit_rows(entries: list[AuditEntry], published: Published) -> list[AuditRow
                 )
                 for key, value in (entry.after or {}).items()
             ]
-            if entry.action is not AuditAction.QUEUE_EXPORTED
-            else _export(entry.after or {}),
+            if entry.action not in (AuditAction.QUEUE_EXPORTED, AuditAction.API_READ)
+            else _export(entry.after or {})
+            if entry.action is AuditAction.QUEUE_EXPORTED
+            else _api_read(entry.after or {}),
         )
         for entry in entries
     ]
@@ -149,6 +181,16 @@ def _target(target: str, published: Published) -> str:
         return source_name(Kind(kind), name)
     if kind == "queue":
         return _("受付一覧")
+    if kind == "case":
+        return _("受付番号 %(reference)s", reference=name.rpartition("/")[2])
+    if kind == "cases":
+        return _("申請の一覧")
+    if kind == "certificate":
+        return _("証明書 %(number)s", number=name)
+    if kind == "api_token":
+        return _("APIトークン（ID %(id)s）", id=name)
+    if kind == "webhook":
+        return _("Webhook（ID %(id)s）", id=name)
     if kind == "procedure":
         slug = name.rpartition("/")[2]
         definition = published.definition(slug)
@@ -178,6 +220,23 @@ def _shown(key: str, value: Any, nothing_before: bool) -> str:
     return str(value)
 
 
+def _references(after: dict[str, Any]) -> str:
+    references = after.get("references") or []
+    listed = "、".join(references[:SHOWN_REFERENCES])
+    if len(references) > SHOWN_REFERENCES:
+        listed = _("%(list)s ほか%(count)d件", list=listed, count=len(references) - SHOWN_REFERENCES)
+    return listed or _("なし")
+
+
+def _api_read(after: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """An API read as (what, "—", value): what was read and the 受付番号."""
+    what = after.get("what", "")
+    return [
+        (_("参照したもの"), "—", _(API_READS[what]) if what in API_READS else what),
+        (_(EXPORT_LABELS["references"]), "—", _references(after)),
+    ]
+
+
 def _export(after: dict[str, Any]) -> list[tuple[str, str, str]]:
     """An export of the queue as (what, "—", value): its view, its filters, how many cases and which."""
     filters = after.get("filters") or {}
@@ -188,14 +247,10 @@ def _export(after: dict[str, Any]) -> list[tuple[str, str, str]]:
     ]
     if filters.get("searched"):
         shown.append(_("検索語あり"))
-    references = after.get("references") or []
-    listed = "、".join(references[:SHOWN_REFERENCES])
-    if len(references) > SHOWN_REFERENCES:
-        listed = _("%(list)s ほか%(count)d件", list=listed, count=len(references) - SHOWN_REFERENCES)
     view = after.get("view", "")
     return [
         (_(EXPORT_LABELS["view"]), "—", _(VIEW_LABELS[View(view)]) if view in set(View) else view),
         (_(EXPORT_LABELS["filters"]), "—", "、".join(shown) or _("なし")),
         (_(EXPORT_LABELS["count"]), "—", _("%(count)d件", count=after.get("count", 0))),
-        (_(EXPORT_LABELS["references"]), "—", listed or _("なし")),
+        (_(EXPORT_LABELS["references"]), "—", _references(after)),
     ]
