@@ -21,7 +21,6 @@ from portal.services.queue import Cursor, QueueFilter
 
 # The token codec of the queue's (submitted_at, id) views serves (updated_at, id) alike.
 _DATETIME_ORDER = QueueFilter()
-MAX_ID = 2**31 - 1  # submission.id is an INTEGER
 
 
 @dataclass(frozen=True)
@@ -52,8 +51,8 @@ def case_page(session: Session, code: str, filters: CaseFilter, after: Cursor | 
         query = query.where(Submission.state == filters.state)
     if filters.updated_since is not None:
         query = query.where(Submission.updated_at >= filters.updated_since)
-    if after is not None:  # no id is larger than the column holds: a larger one in a cursor means "any"
-        query = query.where(key > (after.position, min(after.id, MAX_ID)))
+    if after is not None:
+        query = query.where(key > (after.position, after.id))
     rows = list(session.scalars(query.order_by(Submission.updated_at, Submission.id).limit(size + 1)))
     more = len(rows) > size
     rows = rows[:size]
