@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from prometheus_client.parser import text_string_to_metric_families
 
 from portal.database import db
 from portal.devidp import RunningServer
@@ -21,15 +20,12 @@ from portal.devtools.mailsink import free_port
 from portal.metrics import UNMATCHED
 from portal.tasks.certificates import RENDER
 from tests.broker import REDIS_URL, Broker, use_prefix
+from tests.metrics import SCRAPE, TOKEN, Samples, samples, value
 from tests.web.conftest import create_testing_app
 from tests.web.journeys import issued
 from tests.web.test_request_log import personal_data
 
-TOKEN = "prometheus-scrapes-with-this-token-0123456789"
-SCRAPE = {"Authorization": f"Bearer {TOKEN}"}
 PROCEDURE_PAGE = "/<municipality:code>/procedures/<slug>"
-
-Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
 @pytest.fixture(scope="module")
@@ -46,16 +42,7 @@ def scrape(portal: Flask) -> tuple[str, Samples]:
     response = portal.test_client().get("/metrics", headers=SCRAPE)
     assert response.status_code == 200, response.text
     assert response.headers["Cache-Control"] == "no-store"
-    samples = {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-    }
-    return response.text, samples
-
-
-def value(samples: Samples, name: str, **labels: str) -> float:
-    return samples.get((name, frozenset(labels.items())), 0.0)
+    return response.text, samples(response.text)
 
 
 def test_without_a_token_there_is_no_endpoint(client: FlaskClient):
