@@ -50,7 +50,7 @@ def serve_from_worker(celery: Celery, config: Mapping[str, Any]) -> None:
         """prometheus-client's bookkeeping for a pool process that ends (as gunicorn's child_exit does)."""
         mark_process_dead(os.getpid(), str(directory))
 
-    worker_ready.connect(serve, sender=None, weak=False)
+    worker_ready.connect(serve, weak=False)
     worker_process_shutdown.connect(forget_process, weak=False)
 
 
