@@ -89,12 +89,25 @@ def exposition_registry(multiprocess_dir: Path | None, *collectors: Any) -> Coll
     """Every process's metrics from ``multiprocess_dir``, else this process's own; then ``collectors``."""
     registry = CollectorRegistry()
     if multiprocess_dir is not None:
-        MultiProcessCollector(registry, path=str(multiprocess_dir))
+        registry.register(_ProcessFiles(multiprocess_dir))
     else:
         registry.register(REGISTRY)  # a registry is a collector: this process's metrics, with its own process stats
     for collector in collectors:
         registry.register(collector)
     return registry
+
+
+class _ProcessFiles:
+    """prometheus-client's MultiProcessCollector, leaving out empty files: a process creates its file before
+    sizing it, and reading one at that moment fails the whole scrape, for good if the process was killed then
+    (prometheus/client_python#1199). An empty file holds nothing yet."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def collect(self) -> Iterable[Metric]:
+        files = [str(path) for path in self.directory.glob("*.db") if path.stat().st_size > 0]
+        return MultiProcessCollector.merge(files, accumulate=True)
 
 
 def exposition_app(registry: CollectorRegistry, token: str) -> WSGIApp:

@@ -215,7 +215,8 @@ def test_the_worker_serves_the_metrics_of_its_pool_on_its_own_port_to_the_token_
             response = requests.get(url, headers=SCRAPE, timeout=10)
         except requests.ConnectionError:
             return None  # not serving yet
-        assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+        assert response.status_code == 200, f"worker log:\n{log.read_text()}"
+        assert response.headers["Cache-Control"] == "no-store"
         return samples(response.text)
 
     def failures() -> float:
