@@ -25,7 +25,19 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     from portal.procedures import EXTENSION, Procedures
     from portal.records.registry import build_directory
     from portal.tasks import init_app as init_tasks
-    from portal.web import attachments, auth, errors, fees, i18n, limits, requestlog, security, sessions, templating
+    from portal.web import (
+        attachments,
+        auth,
+        errors,
+        fees,
+        i18n,
+        limits,
+        probes,
+        requestlog,
+        security,
+        sessions,
+        templating,
+    )
     from portal.web.account import bp as account_bp
     from portal.web.admin import bp as admin_bp
     from portal.web.api import bp as api_bp
@@ -52,6 +64,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     requestlog.init_app(app)  # before the database: its record follows the commit
     db.init_app(app)
     init_tasks(app)
+    probes.init_app(app)  # /healthz, /readyz, /metrics: in front of everything below, for this engine and broker
     sessions.init_app(app)
     security.init_app(app)
     attachments.init_app(app)

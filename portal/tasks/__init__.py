@@ -13,7 +13,7 @@ from typing import Any
 from celery import Celery
 from flask import Flask
 
-from portal.tasks import certificates, drafts, notifications, webhooks
+from portal.tasks import certificates, drafts, metrics, notifications, webhooks
 from portal.tasks.base import EXTENSION, make_celery
 
 
@@ -33,6 +33,8 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from portal import create_app
 
-    celery = create_app().extensions[EXTENSION]
+    portal = create_app()
+    celery = portal.extensions[EXTENSION]
+    metrics.serve_from_worker(celery, portal.config)
     globals()["app"] = celery
     return celery
