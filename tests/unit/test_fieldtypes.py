@@ -391,10 +391,10 @@ def test_date_bound_must_be_a_date_today_or_an_offset() -> None:
 @pytest.mark.parametrize(
     ("iso", "era", "year", "shown"),
     [
-        ("2019-04-30", "heisei", "31", "平成31年4月30日(2019年)"),
-        ("2019-05-01", "reiwa", "1", "令和元年5月1日(2019年)"),
-        ("2024-04-01", "reiwa", "6", "令和6年4月1日(2024年)"),
-        ("1989-01-07", "showa", "64", "昭和64年1月7日(1989年)"),
+        ("2019-04-30", "heisei", "31", "平成31年（2019年）4月30日"),
+        ("2019-05-01", "reiwa", "1", "令和元年（2019年）5月1日"),
+        ("2024-04-01", "reiwa", "6", "令和6年（2024年）4月1日"),
+        ("1989-01-07", "showa", "64", "昭和64年（1989年）1月7日"),
     ],
 )
 def test_date_round_trips_through_wareki_inputs(iso: str, era: str, year: str, shown: str) -> None:
