@@ -239,5 +239,8 @@ def _untranslated(files: list[Path], translations_dir: Path) -> Iterator[Problem
                 message = catalog.get(msgid)
                 if message is None or not message.string or message.fuzzy:
                     yield Problem(
-                        str(source.file), source.line_of(at), f"no {language.code} translation of {msgid!r}", warning=True
+                        str(source.file),
+                        source.line_of(at),
+                        f"no {language.code} translation of {msgid!r}",
+                        warning=True,
                     )

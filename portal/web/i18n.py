@@ -12,7 +12,7 @@ differ for やさしい日本語 (its own catalog, Japanese formats).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -47,9 +47,10 @@ class _CatalogDomain(Domain):  # type: ignore[misc]  # Flask-Babel is untyped
         return self.of(current_language())
 
     def of(self, language: Language) -> support.NullTranslations:
-        found = self.cache.get(language.catalog)
+        directory = Path(self.translation_directories[0])  # the app's (the portal's, the development provider's)
+        found = self.cache.get((directory, language.catalog))
         if found is None:
-            found = self.cache[language.catalog] = _load(Path(self.translation_directories[0]), language)
+            found = self.cache[directory, language.catalog] = _load(directory, language)
         return found
 
 
@@ -71,12 +72,19 @@ class _Babel(Babel):  # type: ignore[misc]
 
 
 babel = _Babel()
+Chooser = Callable[[tuple[Language, ...]], Language]
+
+
+@dataclass(frozen=True)
+class _Languages:
+    offered: tuple[Language, ...]  # Japanese and each language whose catalog is shipped
+    choose: Chooser  # a request's language among them
 
 
 def offered() -> tuple[Language, ...]:
-    """The languages this portal speaks: Japanese and each one whose catalog is shipped."""
-    languages: tuple[Language, ...] = current_app.extensions[EXTENSION]
-    return languages
+    """The languages this app speaks: Japanese and each one whose catalog is shipped."""
+    languages: _Languages = current_app.extensions[EXTENSION]
+    return languages.offered
 
 
 def current_language() -> Language:
@@ -87,13 +95,14 @@ def current_language() -> Language:
     if not has_request_context():
         return JAPANESE
     if "language" not in g:
-        g.language = _select()
+        languages: _Languages = current_app.extensions[EXTENSION]
+        g.language = languages.choose(languages.offered)
     chosen: Language = g.language
     return chosen
 
 
-def _select() -> Language:
-    languages = offered()
+def _select(languages: tuple[Language, ...]) -> Language:
+    """The portal's choice: the URL, the cookie, the browser's preference, Japanese."""
     if (requested := by_code(request.args.get("lang"), languages)) is not None:
         return requested  # the URL alone decides: a cache keys by it anyway
     g.language_from_headers = True
@@ -208,11 +217,26 @@ def language_url(code: str) -> str:
     return f"{url_for(request.endpoint, **(request.view_args or {}))}?{urlencode(list(query.items(multi=True)))}"
 
 
-def init_app(app: Flask) -> None:
+def init_languages(app: Flask, choose: Chooser) -> None:
+    """Flask-Babel speaking the languages whose catalogs are in BABEL_TRANSLATION_DIRECTORIES (default
+    translations/), each request's chosen by ``choose`` among them; templates get ``languages`` and
+    ``current_language``. The portal chooses by URL, cookie and browser; the development identity provider by the
+    ``ui_locales`` the portal sends."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", JAPANESE.formats)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
-    app.extensions[EXTENSION] = shipped(Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]))
+    app.extensions[EXTENSION] = _Languages(shipped(Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])), choose)
     babel.init_app(app, locale_selector=lambda: current_language().formats)
+    app.context_processor(
+        lambda: {
+            "languages": offered(),
+            "current_language": current_language(),
+            "current_locale": current_language().code,
+        }
+    )
+
+
+def init_app(app: Flask) -> None:
+    init_languages(app, _select)
     app.after_request(_remember)
     app.jinja_env.globals.update(
         language_url=language_url,
@@ -222,10 +246,3 @@ def init_app(app: Flask) -> None:
         recorded=recorded,
     )
     app.jinja_env.tests["verbatim"] = is_verbatim
-    app.context_processor(
-        lambda: {
-            "languages": offered(),
-            "current_language": current_language(),
-            "current_locale": current_language().code,
-        }
-    )
