@@ -25,7 +25,19 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     from portal.procedures import EXTENSION, Procedures
     from portal.records.registry import build_directory
     from portal.tasks import init_app as init_tasks
-    from portal.web import attachments, auth, errors, fees, i18n, limits, requestlog, security, sessions, templating
+    from portal.web import (
+        attachments,
+        auth,
+        errors,
+        fees,
+        furigana,
+        i18n,
+        limits,
+        requestlog,
+        security,
+        sessions,
+        templating,
+    )
     from portal.web.account import bp as account_bp
     from portal.web.admin import bp as admin_bp
     from portal.web.backoffice import bp as backoffice_bp
@@ -55,6 +67,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     security.init_app(app)
     attachments.init_app(app)
     i18n.init_app(app)
+    furigana.init_app(app)
     templating.init_app(app)
     fees.init_app(app)
     auth.init_app(app)
