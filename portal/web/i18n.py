@@ -244,5 +244,6 @@ def init_app(app: Flask) -> None:
         local_text=local_text,
         local_name=local_name,
         recorded=recorded,
+        page_language=current_language,  # for macros, which see globals and not the page's context
     )
     app.jinja_env.tests["verbatim"] = is_verbatim

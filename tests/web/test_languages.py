@@ -234,3 +234,24 @@ def test_the_email_language_is_chosen_among_the_languages_offered(polyglot: Flas
     choices = page.find_all("input", name="language")
     assert [choice["value"] for choice in choices] == [language.code for language in LANGUAGES]
     assert [choice["value"] for choice in choices if "checked" in choice.attrs] == ["vi"]  # the page's, at first
+
+
+def test_a_municipalitys_own_words_stay_japanese_on_other_languages_pages(
+    polyglot: FlaskClient, db_session: Session
+) -> None:
+    offer = db_session.get_one(Municipality, CODE).procedure("juminhyo")
+    assert offer is not None
+    offer.help, offer.contact_name, offer.contact_hours = "郵送でも請求できます。", "市民課", "平日 8:30〜17:15"
+    db_session.flush()
+    for code, marked in (("ja", False), ("ja-x-easy", False), ("en", True), ("ne", True)):
+        page = parse(polyglot.get(PROCEDURE, query_string={"lang": code}).text)
+        assert (page.one("div", id="municipality-help").attrs.get("lang") == "ja") is marked
+        contact = page.one("dl", id="contact")
+        assert [dd.attrs.get("lang") for dd in contact.find_all("dd")] == ["ja" if marked else None] * 2  # 窓口, hours
+
+
+@pytest.mark.parametrize("code", ["ko", "ja-x-easy", "ja"])
+def test_logging_in_asks_the_provider_for_the_pages_language(polyglot: FlaskClient, code: str) -> None:
+    polyglot.get(PROCEDURE, query_string={"lang": code})
+    start = polyglot.get("/auth/resident/login")
+    assert start.status_code == 302 and f"ui_locales={code}&" in start.headers["Location"]
