@@ -103,10 +103,12 @@ def annotate(page: str, language: str) -> str:
 
 
 def _annotate_response(response: Response) -> Response:
-    language = current_language()
-    if not language.furigana or response.mimetype != "text/html" or response.direct_passthrough:
+    """Pages only: asking a static file's language would choose one, and make its response vary by language."""
+    if response.mimetype != "text/html" or response.direct_passthrough:
         return response
-    response.set_data(annotate(response.get_data(as_text=True), language.code))
+    language = current_language()
+    if language.furigana:
+        response.set_data(annotate(response.get_data(as_text=True), language.code))
     return response
 
 

@@ -50,6 +50,7 @@ def round_trip(field: FieldDef, value: Any) -> Any:
 def test_registry_knows_every_type_with_its_widget() -> None:
     assert {name: t.widget for name, t in field_types().items()} == {
         "text": "text",
+        "any_script_text": "text",
         "textarea": "textarea",
         "kana": "kana",
         "date": "date",
@@ -71,7 +72,9 @@ def test_registry_knows_every_type_with_its_widget() -> None:
 
 
 def test_unknown_type_lookup_lists_the_known_ones() -> None:
-    with pytest.raises(KeyError, match="unknown field type 'signature'; known types: address, bank_account, checkbox"):
+    with pytest.raises(
+        KeyError, match="unknown field type 'signature'; known types: address, any_script_text, bank_account, checkbox"
+    ):
         get("signature")
 
 

@@ -109,7 +109,7 @@ def test_a_return_of_three_business_days_moves_the_deadline_by_three(
     # Waited Wednesday, Thursday and Friday: 3 開庁日 later than before.
     assert resubmitted.due_on == date(2026, 6, 9)
     assert NATIONAL.business_days_between(date(2026, 6, 4), resubmitted.due_on) == 3
-    assert "令和8年6月9日" in deadline_text(staff_page(clerk, reference))
+    assert "令和8年（2026年）6月9日" in deadline_text(staff_page(clerk, reference))
 
 
 def test_a_return_over_a_weekend_and_a_closure_counts_only_business_days(
