@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from babel import support
@@ -29,7 +30,9 @@ from portal.catalog.fieldtypes.base import Verbatim
 from portal.config import ROOT
 from portal.languages import JAPANESE, Language, by_code, negotiate, shipped
 from portal.messages import Message
-from portal.models import Municipality
+
+if TYPE_CHECKING:
+    from portal.models import Municipality
 
 COOKIE = "lang"
 REMEMBERED_FOR = timedelta(days=365)
@@ -114,7 +117,7 @@ def _select(languages: tuple[Language, ...]) -> Language:
 
 @contextmanager
 def force_language(language: Language) -> Iterator[None]:
-    """Speak ``language`` inside the block: an email in its recipient's language, a catalog's completeness."""
+    """Speak ``language`` inside the block: an email in its recipient's language."""
     previous = g.get("forced_language")
     g.forced_language = language
     try:

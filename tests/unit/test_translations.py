@@ -242,3 +242,17 @@ def test_update_and_compile_handle_every_shipped_catalog_and_create_no_other(tmp
     assert script("compile", translations=tmp_path).returncode == 0  # pybabel compile -d cannot parse ja_x_easy
     with (tmp_path / "ja_x_easy" / "LC_MESSAGES" / "messages.mo").open("rb") as fileobj:
         assert read_mo(fileobj)["本文へスキップ"].string == "ほんぶんへ すすむ"
+
+
+def test_a_catalog_marked_fuzzy_as_a_whole_is_refused(tmp_path: Path) -> None:
+    """compile skips such a catalog entirely: its language would show Japanese everywhere."""
+    _shipped_copy(tmp_path)
+    po = _translated_as(tmp_path, "vi")
+    catalog = read(po)
+    catalog.fuzzy = True
+    write(po, catalog)
+
+    result = script("check", translations=tmp_path)
+
+    assert result.returncode == 1
+    assert "vi: the catalog's header is marked fuzzy: compile would skip the whole catalog" in result.stderr
