@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
         auth,
         errors,
         fees,
+        furigana,
         i18n,
         limits,
         probes,
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     security.init_app(app)
     attachments.init_app(app)
     i18n.init_app(app)
+    furigana.init_app(app)
     templating.init_app(app)
     fees.init_app(app)
     auth.init_app(app)

@@ -53,14 +53,15 @@ OPTIONS = {
 def _refusing(action: Callable[[], T]) -> T:
     """Run a municipalities service call, turning its refusal into the command's error message (one line per
     problem, led by the option concerned) and exit 1."""
-    from portal.services.municipalities import MunicipalityRefused
+    from portal.services.municipalities import NAME_SETTINGS, MunicipalityRefused
 
     try:
         return action()
     except MunicipalityRefused as refused:
         lines = []
         for problem in refused.problems:
-            option = OPTIONS.get(problem.setting) or (
+            named = NAME_SETTINGS.get(problem.setting)
+            option = (f"--name-in {named.code}" if named else OPTIONS.get(problem.setting)) or (
                 f"--{problem.setting.replace('_', '-')}" if problem.setting else ""
             )
             lines.append(f"{option}: {problem.message}" if option else str(problem.message))
@@ -98,18 +99,44 @@ def register_commands(app: Flask) -> None:
     @click.option("--mayor-title", required=True, help="as printed on certificates, e.g. 見本市長")
     @click.option("--mayor-name", required=True)
     @click.option("--seal", "seal", required=True, type=click.Path(dir_okay=False, path_type=Path), help="SVG or PNG")
-    def municipality_add(code: str, name: str, prefecture: str, mayor_title: str, mayor_name: str, seal: Path) -> None:
+    @click.option(
+        "--name-in",
+        "names",
+        nargs=2,
+        multiple=True,
+        metavar="LANGUAGE NAME",
+        help="its name in another language (a code of portal.languages), e.g. --name-in en 'Hakodate City'",
+    )
+    def municipality_add(
+        code: str,
+        name: str,
+        prefecture: str,
+        mayor_title: str,
+        mayor_name: str,
+        seal: Path,
+        names: tuple[tuple[str, str], ...],
+    ) -> None:
         """Add the municipality with 地方公共団体コード CODE; its seal is checked and copied to static/seals/."""
         from portal.database import db
         from portal.services.actors import Administrator
-        from portal.services.municipalities import Details, add_municipality
+        from portal.services.municipalities import NAME_SETTINGS, Details, add_municipality
         from portal.web.current import seals_dir
+
+        settings = {language.code: key for key, language in NAME_SETTINGS.items()}
+        if unknown := [language for language, _name in names if language not in settings]:
+            raise click.ClickException(f"--name-in: unknown language {unknown[0]!r} (one of {', '.join(settings)})")
 
         try:
             data = seal.read_bytes()
         except OSError as error:
             raise click.ClickException(f"--seal: cannot read {seal}: {error.strerror}") from None
-        details = Details(name=name, prefecture=prefecture, mayor_title=mayor_title, mayor_name=mayor_name)
+        details = Details(
+            name=name,
+            prefecture=prefecture,
+            mayor_title=mayor_title,
+            mayor_name=mayor_name,
+            names={settings[code]: text for code, text in names},
+        )
         added = _refusing(
             lambda: add_municipality(
                 db.session, seals_dir(), Administrator.command_line(), code, details, seal.name, data

@@ -13,6 +13,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import redis
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from portal.cli import upgrade_database
 from portal.database import db, make_engine
+from tests import sample_translations as samples
 from tests.broker import REDIS_URL, Broker
 
 DEFAULT_POSTGRESQL = "postgresql+psycopg://root@127.0.0.1:5432/postgres"
@@ -130,3 +132,9 @@ def broker() -> Iterator[Broker]:
     found = Broker(store, f"madoguchi-test-{uuid.uuid4().hex[:8]}:")
     yield found
     found.clean()
+
+
+@pytest.fixture(scope="session")
+def sample_translations(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """translations/ with every language shipped (tests/sample_translations.py), for an app that speaks them all."""
+    return samples.build(tmp_path_factory.mktemp("translations"))

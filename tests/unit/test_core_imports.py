@@ -27,6 +27,7 @@ CORE_MODULES = (
     "portal.identity",
     "portal.roles",
     "portal.messages",
+    "portal.languages",
     "portal.metrics",
 )  # metrics: the worker serves them too
 WEB_ONLY = ("flask", "werkzeug", "flask_babel", "flask_wtf", "flask_session")

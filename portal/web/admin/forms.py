@@ -23,9 +23,11 @@ from portal.services.municipalities import (
     LABELS,
     MAX_FEE,
     MAX_PROCESSING_DAYS,
+    NAME_SETTINGS,
     TERM_TEXT_LIMITS,
     TEXT_LIMITS,
     Problem,
+    setting_label,
 )
 from portal.web.formview import FieldView, field_view
 
@@ -90,6 +92,17 @@ def error_summary(
 
 
 DETAILS = Form(tuple(field(name, "text", required=True, max_length=limit) for name, limit in TEXT_LIMITS.items()))
+
+
+def names_form() -> Form:
+    """The municipality's name in each other language, each labelled in the page's language (「名称（English）」)."""
+    return Form(
+        tuple(
+            _field(key, "any_script_text", label=setting_label(key).render(gettext), max_length=TEXT_LIMITS["name"])
+            for key in NAME_SETTINGS
+        )
+    )
+
 
 NEW_MUNICIPALITY = Form(
     (

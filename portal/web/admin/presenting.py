@@ -15,11 +15,11 @@ from portal.japan import jst
 from portal.messages import N_
 from portal.models import AuditAction, AuditActorKind, AuditEntry, MunicipalityProcedure
 from portal.procedures import Published
-from portal.services.municipalities import LABELS
+from portal.services.municipalities import LABELS, NAME_SETTINGS, setting_label
 from portal.services.queue import VIEW_LABELS, View
 from portal.web.admin.catalog_presenting import source_name, version_name
-from portal.web.fees import fee_formula
-from portal.web.i18n import has_translation
+from portal.web.fees import fee_formula, yen
+from portal.web.i18n import has_translation, offered
 from portal.web.templating import wareki_date
 from portal.yamlsource import translatable
 
@@ -80,11 +80,19 @@ TERM_SETTINGS = frozenset({"fee", "processing_days", "contact_name", "contact_ph
 WINDOW = frozenset({"available_from", "available_until"})
 
 
-def untranslated(definition: ProcedureDefinition) -> bool:
-    """Whether any text of the procedure (title, labels, help, options…) has no English: English pages show it
-    in Japanese, which the administrator should know before offering it to everyone."""
-    texts = translatable(definition.model_dump(mode="json", by_alias=True, serialize_as_any=True))
-    return any(not has_translation(text) for _path, text in texts)
+def untranslated(definition: ProcedureDefinition) -> str | None:
+    """The languages offered in which some text of the procedure (title, labels, help, options…) has no
+    translation, listed by their own names (「English、한국어」), or None: their pages show that text in Japanese,
+    which the administrator should know before offering it to everyone."""
+    texts = [
+        text for _path, text in translatable(definition.model_dump(mode="json", by_alias=True, serialize_as_any=True))
+    ]
+    missing = [
+        language.name
+        for language in offered()
+        if language.catalog is not None and not all(has_translation(text, language) for text in texts)
+    ]
+    return _("、").join(missing) if missing else None
 
 
 @dataclass(frozen=True)
@@ -100,7 +108,7 @@ class ProcedureRow:
     processing_days: int
     own_processing_days: bool
     contact_name: str | None
-    untranslated: bool
+    untranslated: str | None  # the languages without a translation of some of its text
 
 
 def procedure_rows(published: Published, offers: dict[str, MunicipalityProcedure]) -> list[ProcedureRow]:
@@ -160,7 +168,7 @@ def audit_rows(entries: list[AuditEntry], published: Published) -> list[AuditRow
             target=_target(entry.target, published),
             changes=[
                 (
-                    _(SETTINGS.get(key, key)),
+                    _setting(key),
                     _shown(key, (entry.before or {}).get(key), entry.before is None),
                     _shown(key, value, False),
                 )
@@ -173,6 +181,12 @@ def audit_rows(entries: list[AuditEntry], published: Published) -> list[AuditRow
         )
         for entry in entries
     ]
+
+
+def _setting(key: str) -> str:
+    if key in NAME_SETTINGS:
+        return setting_label(key).render(_)
+    return _(SETTINGS.get(key, key))
 
 
 def _target(target: str, published: Published) -> str:
@@ -214,7 +228,7 @@ def _shown(key: str, value: Any, nothing_before: bool) -> str:
     if key == "closure_days":
         return "、".join(wareki_date(date.fromisoformat(day)) for day in value)
     if key == "fee":
-        return _("%(fee)d円", fee=value)
+        return yen(value)
     if key == "processing_days":
         return _("%(days)d日", days=value)
     return str(value)
