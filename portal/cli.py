@@ -67,6 +67,7 @@ def _refusing(action: Callable[[], T]) -> T:
 def register_commands(app: Flask) -> None:
     register_catalog_commands(app)
     register_queue_commands(app)
+    register_audit_commands(app)
 
     @app.cli.command("migrate")
     def migrate() -> None:
@@ -257,6 +258,30 @@ def register_queue_commands(app: Flask) -> None:
             db.session.commit()
             total += corrected
         click.echo(f"cases corrected: {total}")
+
+
+def register_audit_commands(app: Flask) -> None:
+    audit = AppGroup("audit", help="The audit log's hash chains.")
+    app.cli.add_command(audit)
+
+    @audit.command("verify")
+    @click.option("--municipality", "code", help="only this municipality's chain (地方公共団体コード, or platform)")
+    def audit_verify(code: str | None) -> None:
+        """Walk every chain of the audit log (or CODE's) from its first entry, recomputing each hash; print each
+        chain's head, or the first entry that breaks it, and exit 1 if any is broken."""
+        from portal.database import db
+        from portal.services import auditchain
+
+        names = auditchain.chains(db.session)
+        if code is not None:
+            if code not in names:
+                raise click.ClickException(f"--municipality: no audit chain for {code!r}")
+            names = [code]
+        outcomes = [auditchain.verify(db.session, name) for name in names]
+        for outcome in outcomes:
+            click.echo(str(outcome))
+        if any(isinstance(outcome, auditchain.Broken) for outcome in outcomes):
+            raise SystemExit(1)
 
 
 def register_catalog_commands(app: Flask) -> None:

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models on one declarative base; Alembic owns the schema."""
 
-from portal.models.audit import AuditAction, AuditActorKind, AuditEntry
+from portal.models.audit import AuditAction, AuditActorKind, AuditChain, AuditEntry
 from portal.models.base import Base
 from portal.models.casework import AssignmentAction, AssignmentRecord, InternalNote
 from portal.models.certificate import Certificate, NamedSequence, NumberSequence, SequenceKind
@@ -20,6 +20,7 @@ __all__ = [
     "AssignmentRecord",
     "AuditAction",
     "AuditActorKind",
+    "AuditChain",
     "AuditEntry",
     "Base",
     "CaseMessage",
