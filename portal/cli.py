@@ -68,6 +68,7 @@ def register_commands(app: Flask) -> None:
     register_catalog_commands(app)
     register_queue_commands(app)
     register_audit_commands(app)
+    register_retention_commands(app)
 
     @app.cli.command("migrate")
     def migrate() -> None:
@@ -282,6 +283,36 @@ def register_audit_commands(app: Flask) -> None:
             click.echo(str(outcome))
         if any(isinstance(outcome, auditchain.Broken) for outcome in outcomes):
             raise SystemExit(1)
+
+
+def register_retention_commands(app: Flask) -> None:
+    retention = AppGroup("retention", help="Cases past their procedure's 保存期間.")
+    app.cli.add_command(retention)
+
+    @retention.command("run")
+    @click.option("--dry-run", is_flag=True, help="only list the cases that would be purged")
+    @click.option("--municipality", "code", help="only this municipality's cases (地方公共団体コード)")
+    def retention_run(dry_run: bool, code: str | None) -> None:
+        """Purge the answers, attachments and certificate PDFs of every case past its 保存期間 and not on legal hold,
+        as beat does daily (each purge in the audit log under the login name); --dry-run lists them per procedure."""
+        from portal.database import db
+        from portal.japan import jst
+        from portal.services import retention as retained
+        from portal.services.actors import Administrator
+        from portal.tasks.retention import purge_due
+        from portal.web.current import current_procedures
+
+        if not dry_run:
+            purged = purge_due(Administrator.command_line(), code)
+            click.echo(f"retention: {purged} case(s) purged")
+            return
+        cases = retained.due(db.session, current_procedures(), jst.today(), code)
+        for slug in sorted({case.procedure for case in cases}):
+            listed = [case for case in cases if case.procedure == slug]
+            click.echo(f"{slug} (retention {listed[0].retention}): {len(listed)} case(s)")
+            for case in listed:
+                click.echo(f"    {case.municipality_code} {case.reference} (closed {case.closed_on.isoformat()})")
+        click.echo(f"retention: {len(cases)} case(s) would be purged (dry run: nothing changed)")
 
 
 def register_catalog_commands(app: Flask) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from portal.catalog import ProcedureDefinition, fees
+from portal.catalog.retention import Retention, parse_retention
 from portal.definitions import Kind
 from portal.japan import jst
 from portal.messages import N_
@@ -34,9 +35,28 @@ ACTIONS = {
     AuditAction.CLOSURE_REMOVED: N_("閉庁日の取り消し"),
     AuditAction.CATALOG_PUBLISHED: N_("カタログを公開"),
     AuditAction.QUEUE_EXPORTED: N_("受付一覧のCSV書き出し"),
+    AuditAction.CASE_VIEWED: N_("申請の閲覧"),
+    AuditAction.ATTACHMENT_DOWNLOADED: N_("添付ファイルのダウンロード"),
+    AuditAction.CERTIFICATE_DOWNLOADED: N_("証明書のダウンロード"),
+    AuditAction.CASES_LISTED: N_("申請の一覧の読み取り"),
+    AuditAction.LEGAL_HOLD_SET: N_("保全"),
+    AuditAction.LEGAL_HOLD_CLEARED: N_("保全の解除"),
+    AuditAction.CASE_PURGED: N_("保存期間の経過による削除"),
 }
-ACTOR_KINDS = {AuditActorKind.STAFF: N_("職員"), AuditActorKind.COMMAND_LINE: N_("コマンドライン")}
-SETTINGS = {**LABELS, "version": N_("版")}  # a municipality's settings, and a catalog source's version
+ACTOR_KINDS = {
+    AuditActorKind.STAFF: N_("職員"),
+    AuditActorKind.COMMAND_LINE: N_("コマンドライン"),
+    AuditActorKind.API_CLIENT: N_("API"),
+    AuditActorKind.SYSTEM: N_("自動処理"),
+}
+# A municipality's settings, a catalog source's version, and what a legal hold or a purge records.
+SETTINGS = {
+    **LABELS,
+    "version": N_("版"),
+    "reason": N_("理由"),
+    "retention": N_("保存期間"),
+    "closed_on": N_("完了した日"),
+}
 # What an export of the queue records (portal/web/backoffice/queue.py).
 EXPORT_LABELS = {"view": N_("表示"), "filters": N_("条件"), "count": N_("件数"), "references": N_("受付番号")}
 EXPORT_FILTERS = {
@@ -44,6 +64,11 @@ EXPORT_FILTERS = {
     "state": N_("状況"),
     "from": N_("申請日（から）"),
     "to": N_("申請日（まで）"),
+}
+READ_TARGETS = {
+    "submission": N_("申請 %(name)s"),
+    "attachment": N_("添付ファイル %(name)s"),
+    "certificate": N_("証明書 %(name)s"),
 }
 SHOWN_REFERENCES = 20
 TERM_SETTINGS = frozenset({"fee", "processing_days", "contact_name", "contact_phone", "contact_hours", "help"})
@@ -128,19 +153,34 @@ def audit_rows(entries: list[AuditEntry], published: Published) -> list[AuditRow
             who=_("%(name)s（%(kind)s）", name=entry.actor_name, kind=_(ACTOR_KINDS[entry.actor_kind])),
             action=_(ACTIONS[entry.action]),
             target=_target(entry.target, published),
-            changes=[
-                (
-                    _(SETTINGS.get(key, key)),
-                    _shown(key, (entry.before or {}).get(key), entry.before is None),
-                    _shown(key, value, False),
-                )
-                for key, value in (entry.after or {}).items()
-            ]
-            if entry.action is not AuditAction.QUEUE_EXPORTED
-            else _export(entry.after or {}),
+            changes=_changes(entry),
         )
         for entry in entries
     ]
+
+
+def _changes(entry: AuditEntry) -> list[tuple[str, str, str]]:
+    if entry.action is AuditAction.QUEUE_EXPORTED:
+        return _export(entry.after or {})
+    if entry.action is AuditAction.CASES_LISTED:
+        return _export(entry.after or {})[2:]  # how many and which: a list read through the API has no view
+    return [
+        (
+            _(SETTINGS.get(key, key)),
+            _shown(key, (entry.before or {}).get(key), entry.before is None),
+            _shown(key, value, False),
+        )
+        for key, value in (entry.after or {}).items()
+    ]
+
+
+def retention_period(retention: Retention) -> str:
+    """「5年」「18か月」「30日」."""
+    if retention.unit == "y":
+        return _("%(num)d年", num=retention.amount)
+    if retention.unit == "m":
+        return _("%(num)dか月", num=retention.amount)
+    return _("%(num)d日", num=retention.amount)
 
 
 def _target(target: str, published: Published) -> str:
@@ -149,6 +189,10 @@ def _target(target: str, published: Published) -> str:
         return source_name(Kind(kind), name)
     if kind == "queue":
         return _("受付一覧")
+    if kind == "cases":
+        return _("申請の一覧")
+    if kind in READ_TARGETS:  # what of a case was read: its 受付番号, an attachment's storage key, a 発行番号
+        return _(READ_TARGETS[kind], name=name)
     if kind == "procedure":
         slug = name.rpartition("/")[2]
         definition = published.definition(slug)
@@ -175,6 +219,10 @@ def _shown(key: str, value: Any, nothing_before: bool) -> str:
         return _("%(fee)d円", fee=value)
     if key == "processing_days":
         return _("%(days)d日", days=value)
+    if key == "closed_on":
+        return wareki_date(date.fromisoformat(value))
+    if key == "retention":
+        return retention_period(parse_retention(value))
     return str(value)
 
 

@@ -166,7 +166,8 @@ def _rows(submissions: list[Submission], versions: Versions, today: date) -> lis
             QueueRow(
                 submission=submission,
                 title=_(definition.title),
-                applicant=submission.resident.display_name,
+                # a case purged past its 保存期間 no longer says whose it was
+                applicant=submission.resident.display_name if submission.purged_at is None else _("（削除済み）"),
                 state_label=_(state.label),
                 final=state.final,
                 assignee=submission.assignee.name if submission.assignee is not None else "",
