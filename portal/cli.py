@@ -298,10 +298,13 @@ def register_retention_commands(app: Flask) -> None:
         from portal.database import db
         from portal.japan import jst
         from portal.services import retention as retained
+        from portal.services import tenancy
         from portal.services.actors import Administrator
         from portal.tasks.retention import purge_due
         from portal.web.current import current_procedures
 
+        if code is not None and tenancy.municipality(db.session, code) is None:
+            raise click.ClickException(f"--municipality: no municipality {code!r}")
         if not dry_run:
             purged = purge_due(Administrator.command_line(), code)
             click.echo(f"retention: {purged} case(s) purged")

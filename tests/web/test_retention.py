@@ -339,6 +339,9 @@ def test_the_command_lists_then_purges(
 
     scoped = runner.invoke(args=["retention", "run", "--dry-run", "--municipality", OTHER])
     assert "retention: 1 case(s) would be purged" in scoped.output
+    unknown = runner.invoke(args=["retention", "run", "--municipality", "999962"])
+    assert unknown.exit_code == 1 and "--municipality: no municipality '999962'" in unknown.output
+    assert all(fresh(db_session, case).purged_at is None for case in cases)
 
     purged = runner.invoke(args=["retention", "run"])
     assert purged.exit_code == 0 and purged.output == "retention: 3 case(s) purged\n"

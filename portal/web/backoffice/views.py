@@ -175,11 +175,12 @@ def _read(found: Submission, action: AuditAction, target: str | None = None) -> 
 
 def _purged_page(found: Submission) -> str:
     """A case purged past its 保存期間: its stub, the states it went through and the certificates' numbers."""
-    workflow = _case(found).workflow
+    case = _case(found)
+    workflow = case.workflow
     return render_template(
         "backoffice/purged.html",
         submission=found,
-        definition=_case(found).definition,
+        definition=case.definition,
         workflow=workflow,
         history_inputs=history_inputs(workflow, found.history, staff_view=True),
         certificates=certificates_of(db.session, found),
