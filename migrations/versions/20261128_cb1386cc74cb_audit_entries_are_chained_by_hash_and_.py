@@ -1,7 +1,7 @@
 """audit entries are chained by hash and name the case read; a chain's head per municipality
 
 Revision ID: cb1386cc74cb
-Revises: b88c4dd5e52d
+Revises: a9570fcebd22
 Create Date: 2026-11-28 02:15:58.275002
 
 COMPATIBILITY: adds audit_chain, and to audit_entry the case read (nullable) and the chain's hashes. The existing
@@ -25,7 +25,7 @@ from alembic import op
 import portal.models.base
 
 revision: str = "cb1386cc74cb"
-down_revision: str | Sequence[str] | None = "b88c4dd5e52d"
+down_revision: str | Sequence[str] | None = "a9570fcebd22"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

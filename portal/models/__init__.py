@@ -1,5 +1,14 @@
 """Typed SQLAlchemy models on one declarative base; Alembic owns the schema."""
 
+from portal.models.api import (
+    ApiScope,
+    ApiToken,
+    DeliveryState,
+    IdempotentRequest,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 from portal.models.audit import AuditAction, AuditActorKind, AuditChain, AuditEntry
 from portal.models.base import Base
 from portal.models.casework import AssignmentAction, AssignmentRecord, InternalNote
@@ -16,6 +25,8 @@ from portal.models.versions import CatalogVersion
 
 __all__ = [
     "ActorKind",
+    "ApiScope",
+    "ApiToken",
     "AssignmentAction",
     "AssignmentRecord",
     "AuditAction",
@@ -27,8 +38,10 @@ __all__ = [
     "CatalogVersion",
     "Certificate",
     "DemoHousehold",
+    "DeliveryState",
     "DemoPerson",
     "Draft",
+    "IdempotentRequest",
     "InternalNote",
     "LinkMethod",
     "MailSettings",
@@ -49,4 +62,7 @@ __all__ = [
     "Staff",
     "Submission",
     "TransitionRecord",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
 ]

@@ -36,6 +36,11 @@ class AuditAction(StrEnum):
     LEGAL_HOLD_SET = "legal_hold_set"
     LEGAL_HOLD_CLEARED = "legal_hold_cleared"
     CASE_PURGED = "case_purged"
+    API_TOKEN_CREATED = "api_token_created"  # its name, scope and roles (never the token)
+    API_TOKEN_REVOKED = "api_token_revoked"
+    WEBHOOK_ADDED = "webhook_added"  # its URL, events and procedures (never the secret)
+    WEBHOOK_REMOVED = "webhook_removed"
+    WEBHOOK_REDELIVERED = "webhook_redelivered"  # a dead delivery sent again from the dead-letter list
 
 
 class AuditActorKind(StrEnum):

@@ -20,6 +20,7 @@ from portal.workflow.model import CommentAudience
 class ActorKind(StrEnum):
     RESIDENT = "resident"
     STAFF = "staff"
+    API = "api"  # a municipality's API client (portal.models.api.ApiToken), acting as a named system
 
 
 class Submission(CreatedAt, Base):
@@ -47,6 +48,7 @@ class Submission(CreatedAt, Base):
         Index("ix_submission_all", "municipality_code", "submitted_at", "id"),
         Index("ix_submission_queue", "municipality_code", "state", "submitted_at", "id"),
         Index("ix_submission_overdue", "municipality_code", "closed", "due_on", "id"),  # 期限超過, by 期限日
+        Index("ix_submission_updated", "municipality_code", "updated_at", "id"),  # the API's list, by last change
         Index("ux_submission_number", "municipality_code", "number_series", "assigned_number", unique=True),
     )
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal import metrics
 from portal.catalog import ProcedureDefinition
 from portal.certificates import CertificateRenderingError, TemplateSource
 from portal.certificates.signing import SigningKeyMissing
@@ -130,8 +131,9 @@ def render_certificate(session: Session, procedures: Procedures, certificate_id:
         try:
             template = procedures.case(certificate.submission).template
             assert template is not None  # a certificate is only reserved from a case with its template
-            rendered = procedures.certificates.render_pdf(template, context)
-            pdf = procedures.signing.sign(certificate.municipality_code, location, rendered)
+            with metrics.rendering_timed():
+                rendered = procedures.certificates.render_pdf(template, context)
+                pdf = procedures.signing.sign(certificate.municipality_code, location, rendered)
         except (CertificateRenderingError, SigningKeyMissing) as failed:
             log.error("certificate %s not rendered: %s; the sweep tries again", certificate.issue_number, failed)
             # For staff: the rendering error's class and template line; a missing key's paths stay in the log.

@@ -2,6 +2,7 @@
 access log and legal hold, and the shared catalog's versions (nested: its pages pass the same check)."""
 
 from portal.web.admin import cases  # noqa: F401 - its routes join the blueprint
+from portal.web.admin import webhook_views  # noqa: F401 - its routes join the blueprint
 from portal.web.admin.catalog_views import bp as catalog_bp
 from portal.web.admin.views import bp
 

@@ -16,11 +16,11 @@ from portal.japan import jst
 from portal.messages import N_
 from portal.models import AuditAction, AuditActorKind, AuditEntry, MunicipalityProcedure
 from portal.procedures import Published
-from portal.services.municipalities import LABELS
+from portal.services.municipalities import LABELS, NAME_SETTINGS, setting_label
 from portal.services.queue import VIEW_LABELS, View
 from portal.web.admin.catalog_presenting import source_name, version_name
-from portal.web.fees import fee_formula
-from portal.web.i18n import has_translation
+from portal.web.fees import fee_formula, yen
+from portal.web.i18n import has_translation, offered
 from portal.web.templating import wareki_date
 from portal.yamlsource import translatable
 
@@ -42,20 +42,35 @@ ACTIONS = {
     AuditAction.LEGAL_HOLD_SET: N_("保全"),
     AuditAction.LEGAL_HOLD_CLEARED: N_("保全の解除"),
     AuditAction.CASE_PURGED: N_("保存期間の経過による削除"),
+    AuditAction.API_TOKEN_CREATED: N_("APIトークンの発行"),
+    AuditAction.API_TOKEN_REVOKED: N_("APIトークンの失効"),
+    AuditAction.WEBHOOK_ADDED: N_("Webhookの登録"),
+    AuditAction.WEBHOOK_REMOVED: N_("Webhookの削除"),
+    AuditAction.WEBHOOK_REDELIVERED: N_("Webhookの再送"),
 }
 ACTOR_KINDS = {
     AuditActorKind.STAFF: N_("職員"),
     AuditActorKind.COMMAND_LINE: N_("コマンドライン"),
-    AuditActorKind.API_CLIENT: N_("API"),
+    AuditActorKind.API_CLIENT: N_("APIクライアント"),
     AuditActorKind.SYSTEM: N_("自動処理"),
 }
-# A municipality's settings, a catalog source's version, and what a legal hold or a purge records.
+# A municipality's settings, a catalog source's version, what a legal hold or a purge records, an API token's and a
+# webhook's.
 SETTINGS = {
     **LABELS,
     "version": N_("版"),
     "reason": N_("理由"),
     "retention": N_("保存期間"),
     "closed_on": N_("完了した日"),
+    "name": N_("名前"),
+    "scope": N_("権限"),
+    "roles": N_("役割"),
+    "revoked": N_("失効"),
+    "url": N_("送信先のURL"),
+    "events": N_("通知するイベント"),
+    "procedures": N_("対象の手続き"),
+    "event": N_("イベントID"),
+    "reference": N_("受付番号"),
 }
 # What an export of the queue records (portal/web/backoffice/queue.py).
 EXPORT_LABELS = {"view": N_("表示"), "filters": N_("条件"), "count": N_("件数"), "references": N_("受付番号")}
@@ -75,11 +90,19 @@ TERM_SETTINGS = frozenset({"fee", "processing_days", "contact_name", "contact_ph
 WINDOW = frozenset({"available_from", "available_until"})
 
 
-def untranslated(definition: ProcedureDefinition) -> bool:
-    """Whether any text of the procedure (title, labels, help, options…) has no English: English pages show it
-    in Japanese, which the administrator should know before offering it to everyone."""
-    texts = translatable(definition.model_dump(mode="json", by_alias=True, serialize_as_any=True))
-    return any(not has_translation(text) for _path, text in texts)
+def untranslated(definition: ProcedureDefinition) -> str | None:
+    """The languages offered in which some text of the procedure (title, labels, help, options…) has no
+    translation, listed by their own names (「English、한국어」), or None: their pages show that text in Japanese,
+    which the administrator should know before offering it to everyone."""
+    texts = [
+        text for _path, text in translatable(definition.model_dump(mode="json", by_alias=True, serialize_as_any=True))
+    ]
+    missing = [
+        language.name
+        for language in offered()
+        if language.catalog is not None and not all(has_translation(text, language) for text in texts)
+    ]
+    return _("、").join(missing) if missing else None
 
 
 @dataclass(frozen=True)
@@ -95,7 +118,7 @@ class ProcedureRow:
     processing_days: int
     own_processing_days: bool
     contact_name: str | None
-    untranslated: bool
+    untranslated: str | None  # the languages without a translation of some of its text
 
 
 def procedure_rows(published: Published, offers: dict[str, MunicipalityProcedure]) -> list[ProcedureRow]:
@@ -166,7 +189,7 @@ def _changes(entry: AuditEntry) -> list[tuple[str, str, str]]:
         return _export(entry.after or {})[2:]  # how many and which: a list read through the API has no view
     return [
         (
-            _(SETTINGS.get(key, key)),
+            _setting(key),
             _shown(key, (entry.before or {}).get(key), entry.before is None),
             _shown(key, value, False),
         )
@@ -183,6 +206,12 @@ def retention_period(retention: Retention) -> str:
     return _("%(num)d日", num=retention.amount)
 
 
+def _setting(key: str) -> str:
+    if key in NAME_SETTINGS:
+        return setting_label(key).render(_)
+    return _(SETTINGS.get(key, key))
+
+
 def _target(target: str, published: Published) -> str:
     kind, _sep, name = target.partition(":")
     if kind in {k.value for k in Kind}:  # a catalog source: "definition:sodai_gomi"
@@ -193,6 +222,10 @@ def _target(target: str, published: Published) -> str:
         return _("申請の一覧")
     if kind in READ_TARGETS:  # what of a case was read: its 受付番号, an attachment's storage key, a 発行番号
         return _(READ_TARGETS[kind], name=name)
+    if kind == "api_token":
+        return _("APIトークン（ID %(id)s）", id=name)
+    if kind == "webhook":
+        return _("Webhook（ID %(id)s）", id=name)
     if kind == "procedure":
         slug = name.rpartition("/")[2]
         definition = published.definition(slug)
@@ -216,7 +249,7 @@ def _shown(key: str, value: Any, nothing_before: bool) -> str:
     if key == "closure_days":
         return "、".join(wareki_date(date.fromisoformat(day)) for day in value)
     if key == "fee":
-        return _("%(fee)d円", fee=value)
+        return yen(value)
     if key == "processing_days":
         return _("%(days)d日", days=value)
     if key == "closed_on":
@@ -224,6 +257,14 @@ def _shown(key: str, value: Any, nothing_before: bool) -> str:
     if key == "retention":
         return retention_period(parse_retention(value))
     return str(value)
+
+
+def _references(after: dict[str, Any]) -> str:
+    references = after.get("references") or []
+    listed = "、".join(references[:SHOWN_REFERENCES])
+    if len(references) > SHOWN_REFERENCES:
+        listed = _("%(list)s ほか%(count)d件", list=listed, count=len(references) - SHOWN_REFERENCES)
+    return listed or _("なし")
 
 
 def _export(after: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -236,14 +277,10 @@ def _export(after: dict[str, Any]) -> list[tuple[str, str, str]]:
     ]
     if filters.get("searched"):
         shown.append(_("検索語あり"))
-    references = after.get("references") or []
-    listed = "、".join(references[:SHOWN_REFERENCES])
-    if len(references) > SHOWN_REFERENCES:
-        listed = _("%(list)s ほか%(count)d件", list=listed, count=len(references) - SHOWN_REFERENCES)
     view = after.get("view", "")
     return [
         (_(EXPORT_LABELS["view"]), "—", _(VIEW_LABELS[View(view)]) if view in set(View) else view),
         (_(EXPORT_LABELS["filters"]), "—", "、".join(shown) or _("なし")),
         (_(EXPORT_LABELS["count"]), "—", _("%(count)d件", count=after.get("count", 0))),
-        (_(EXPORT_LABELS["references"]), "—", listed or _("なし")),
+        (_(EXPORT_LABELS["references"]), "—", _references(after)),
     ]
