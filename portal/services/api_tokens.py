@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from portal.catalog.characters import refused_character
 from portal.messages import N_, Message
-from portal.models import ActorKind, ApiScope, ApiToken, AuditAction, AuditActorKind
+from portal.models import ActorKind, ApiScope, ApiToken, AuditAction
 from portal.roles import Role
 from portal.services import audit
 from portal.services.actors import ActingUser, Administrator
