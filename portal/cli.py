@@ -71,6 +71,8 @@ def _refusing(action: Callable[[], T]) -> T:
 def register_commands(app: Flask) -> None:
     register_catalog_commands(app)
     register_queue_commands(app)
+    register_audit_commands(app)
+    register_retention_commands(app)
     register_api_commands(app)
 
     @app.cli.command("migrate")
@@ -288,6 +290,63 @@ def register_queue_commands(app: Flask) -> None:
             db.session.commit()
             total += corrected
         click.echo(f"cases corrected: {total}")
+
+
+def register_audit_commands(app: Flask) -> None:
+    audit = AppGroup("audit", help="The audit log's hash chains.")
+    app.cli.add_command(audit)
+
+    @audit.command("verify")
+    @click.option("--municipality", "code", help="only this municipality's chain (地方公共団体コード, or platform)")
+    def audit_verify(code: str | None) -> None:
+        """Walk every chain of the audit log (or CODE's) from its first entry, recomputing each hash; print each
+        chain's head, or the first entry that breaks it, and exit 1 if any is broken."""
+        from portal.database import db
+        from portal.services import auditchain
+
+        names = auditchain.chains(db.session)
+        if code is not None:
+            if code not in names:
+                raise click.ClickException(f"--municipality: no audit chain for {code!r}")
+            names = [code]
+        outcomes = [auditchain.verify(db.session, name) for name in names]
+        for outcome in outcomes:
+            click.echo(str(outcome))
+        if any(isinstance(outcome, auditchain.Broken) for outcome in outcomes):
+            raise SystemExit(1)
+
+
+def register_retention_commands(app: Flask) -> None:
+    retention = AppGroup("retention", help="Cases past their procedure's 保存期間.")
+    app.cli.add_command(retention)
+
+    @retention.command("run")
+    @click.option("--dry-run", is_flag=True, help="only list the cases that would be purged")
+    @click.option("--municipality", "code", help="only this municipality's cases (地方公共団体コード)")
+    def retention_run(dry_run: bool, code: str | None) -> None:
+        """Purge the answers, attachments and certificate PDFs of every case past its 保存期間 and not on legal hold,
+        as beat does daily (each purge in the audit log under the login name); --dry-run lists them per procedure."""
+        from portal.database import db
+        from portal.japan import jst
+        from portal.services import retention as retained
+        from portal.services import tenancy
+        from portal.services.actors import Administrator
+        from portal.tasks.retention import purge_due
+        from portal.web.current import current_procedures
+
+        if code is not None and tenancy.municipality(db.session, code) is None:
+            raise click.ClickException(f"--municipality: no municipality {code!r}")
+        if not dry_run:
+            purged = purge_due(Administrator.command_line(), code)
+            click.echo(f"retention: {purged} case(s) purged")
+            return
+        cases = retained.due(db.session, current_procedures(), jst.today(), code)
+        for slug in sorted({case.procedure for case in cases}):
+            listed = [case for case in cases if case.procedure == slug]
+            click.echo(f"{slug} (retention {listed[0].retention}): {len(listed)} case(s)")
+            for case in listed:
+                click.echo(f"    {case.municipality_code} {case.reference} (closed {case.closed_on.isoformat()})")
+        click.echo(f"retention: {len(cases)} case(s) would be purged (dry run: nothing changed)")
 
 
 def register_api_commands(app: Flask) -> None:

@@ -1,7 +1,7 @@
 """municipalities are named in each language; the email language takes longer codes
 
 Revision ID: a9570fcebd22
-Revises: b88c4dd5e52d
+Revises: fd577df597d9
 Create Date: 2026-11-28 02:07:19.851977
 
 COMPATIBILITY: adds municipality.names (JSON, server default {}: every municipality keeps its Japanese name
@@ -19,7 +19,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "a9570fcebd22"
-down_revision: str | Sequence[str] | None = "b88c4dd5e52d"
+down_revision: str | Sequence[str] | None = "fd577df597d9"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,7 +9,7 @@ from portal.models.api import (
     WebhookEvent,
     WebhookSubscription,
 )
-from portal.models.audit import AuditAction, AuditActorKind, AuditEntry
+from portal.models.audit import AuditAction, AuditActorKind, AuditChain, AuditEntry
 from portal.models.base import Base
 from portal.models.casework import AssignmentAction, AssignmentRecord, InternalNote
 from portal.models.certificate import Certificate, NamedSequence, NumberSequence, SequenceKind
@@ -31,6 +31,7 @@ __all__ = [
     "AssignmentRecord",
     "AuditAction",
     "AuditActorKind",
+    "AuditChain",
     "AuditEntry",
     "Base",
     "CaseMessage",

@@ -85,6 +85,12 @@ class Submission(CreatedAt, Base):
     # 受付番号, name and フリガナ as the queue's search compares them (portal.catalog.normalize.search_folded):
     # "2026-000001|山田太郎|ヤマダタロウ".
     search_key: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # Retention (portal/services/retention.py): a legal hold's reason while one stops the purge (set and cleared by
+    # an administrator, each in the audit log), and when the case was purged past its 保存期間: its answers,
+    # attachments, certificate PDFs and the personal text of its history, messages and notes are gone, the stub
+    # (受付番号, procedure, dates, states) stays.
+    legal_hold: Mapped[str | None] = mapped_column(String(200))
+    purged_at: Mapped[datetime | None] = mapped_column()
 
     municipality: Mapped[Municipality] = relationship()
     resident: Mapped[Resident] = relationship()

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from portal.catalog.characters import refused_character
 from portal.messages import N_, Message
-from portal.models import ActorKind, ApiScope, ApiToken, AuditAction, AuditActorKind
+from portal.models import ActorKind, ApiScope, ApiToken, AuditAction
 from portal.roles import Role
 from portal.services import audit
 from portal.services.actors import ActingUser, Administrator
@@ -106,11 +106,6 @@ def authenticate(session: Session, presented: str, now: datetime) -> ApiToken | 
 def acting(token: ApiToken) -> ActingUser:
     """The token as the workflow sees it: a named system actor of its municipality, with its roles."""
     return ActingUser(ActorKind.API, token.id, token.actor_name, token.roles, token.municipality_code)
-
-
-def reader(token: ApiToken) -> Administrator:
-    """The token as the audit log names it."""
-    return Administrator(AuditActorKind.API, token.id, token.actor_name, frozenset(), token.municipality_code)
 
 
 def _name_problems(name: str) -> list[Problem]:

@@ -124,7 +124,8 @@ def render_certificate(session: Session, procedures: Procedures, certificate_id:
         return certificate
     if certificate.pdf is None:
         context = certificate.context
-        assert context is not None
+        if context is None:  # purged past its 保存期間 before it was ever rendered: nothing is left to print
+            return certificate
         municipality = context["municipality"]
         location = f"{municipality['prefecture']}{municipality['name']}"
         try:
@@ -149,10 +150,12 @@ def render_certificate(session: Session, procedures: Procedures, certificate_id:
 
 
 def unrendered(session: Session, reserved_before: datetime) -> list[int]:
-    """Valid certificates reserved before ``reserved_before`` and still without their PDF, oldest first."""
+    """Valid certificates reserved before ``reserved_before`` and still without their PDF, oldest first (not a
+    purged case's: its context is gone)."""
     query = (
         select(Certificate.id)
-        .where(Certificate.rendered_at.is_(None), Certificate.revoked_at.is_(None))
+        .join(Submission)
+        .where(Certificate.rendered_at.is_(None), Certificate.revoked_at.is_(None), Submission.purged_at.is_(None))
         .where(Certificate.created_at < reserved_before)
         .order_by(Certificate.created_at, Certificate.id)
     )
@@ -221,6 +224,8 @@ def certificate_of(session: Session, submission: Submission) -> Certificate | No
 
 
 def delivered_certificate(session: Session, submission: Submission) -> Certificate | None:
-    """The submission's valid certificate once its PDF exists: what a download may send."""
+    """The submission's valid certificate once its PDF exists, until the case is purged past its 保存期間: what a
+    download may send."""
     certificate = certificate_of(session, submission)
-    return certificate if certificate is not None and certificate.rendered else None
+    delivered = certificate is not None and certificate.rendered and submission.purged_at is None
+    return certificate if delivered else None

@@ -13,7 +13,7 @@ from typing import Any
 from celery import Celery
 from flask import Flask
 
-from portal.tasks import certificates, drafts, metrics, notifications, webhooks
+from portal.tasks import certificates, drafts, metrics, notifications, retention, webhooks
 from portal.tasks.base import EXTENSION, make_celery
 
 
@@ -22,6 +22,7 @@ def init_app(app: Flask) -> Celery:
     certificates.register(celery)
     drafts.register(celery)
     notifications.register(celery)
+    retention.register(celery)
     webhooks.register(celery)
     app.extensions[EXTENSION] = celery
     return celery

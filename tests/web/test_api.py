@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.models import ApiToken, AuditAction, AuditEntry, Municipality, Submission, TransitionRecord
+from portal.models.audit import READS
 from portal.models.base import utcnow
 from portal.roles import Role
 from portal.services.actors import Administrator
@@ -43,7 +44,7 @@ def history_of(session: Session, submission: Submission) -> list[TransitionRecor
 
 
 def api_reads(session: Session) -> list[AuditEntry]:
-    query = select(AuditEntry).filter_by(action=AuditAction.API_READ).order_by(AuditEntry.id)
+    query = select(AuditEntry).where(AuditEntry.action.in_(READS)).order_by(AuditEntry.id)
     return list(session.scalars(query))
 
 
@@ -212,10 +213,15 @@ def test_a_case_comes_with_its_answers_history_and_files_and_every_read_is_audit
     client.get("/api/v1/cases", headers=headers)
     reads = api_reads(db_session)
     assert [(e.actor_kind.value, e.actor_name, e.municipality_code) for e in reads] == [
-        ("api", "API: RPA 受付転記", CODE)
+        ("api_client", "API: RPA 受付転記", CODE)
     ] * 3
-    assert [e.after["what"] for e in reads] == ["case", "attachment", "cases"]
-    assert reads[0].target == f"case:{CODE}/{case.reference}" and reads[0].after["references"] == [case.reference]
+    assert [e.action for e in reads] == [
+        AuditAction.CASE_VIEWED,
+        AuditAction.ATTACHMENT_DOWNLOADED,
+        AuditAction.CASES_LISTED,
+    ]
+    assert reads[0].target == f"submission:{case.reference}" and reads[0].submission_id == case.id
+    assert reads[1].target == f"attachment:{photo['key']}"
     assert case.reference in reads[2].after["references"]
 
 
@@ -262,7 +268,9 @@ def test_the_api_fires_as_the_named_system_under_the_four_eyes_rule_and_download
     assert certificate["status"] == "issued", certificate  # rendered by the task after the commit
     pdf = client.get(certificate["href"], headers=system)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
-    assert api_reads(db_session)[-1].after == {"what": "certificate", "references": [case.reference]}
+    read = api_reads(db_session)[-1]
+    assert read.action is AuditAction.CERTIFICATE_DOWNLOADED and read.target.startswith("certificate:")
+    assert read.submission_id == case.id
     # The back office shows who acted, as for staff.
     staff_page = queuecases.procedures(app).case(case)
     assert staff_page.workflow.state(history_of(db_session, case)[-1].to_state).final

@@ -98,7 +98,7 @@ def names_form() -> Form:
     """The municipality's name in each other language, each labelled in the page's language (「名称（English）」)."""
     return Form(
         tuple(
-            _field(key, "any_script_text", label=setting_label(key).render(gettext), max_length=TEXT_LIMITS["name"])
+            field(key, "any_script_text", label=setting_label(key).render(gettext), max_length=TEXT_LIMITS["name"])
             for key in NAME_SETTINGS
         )
     )

@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from portal.catalog import ProcedureDefinition, fees
+from portal.catalog.retention import Retention, parse_retention
 from portal.definitions import Kind
 from portal.japan import jst
 from portal.messages import N_
@@ -34,7 +35,13 @@ ACTIONS = {
     AuditAction.CLOSURE_REMOVED: N_("閉庁日の取り消し"),
     AuditAction.CATALOG_PUBLISHED: N_("カタログを公開"),
     AuditAction.QUEUE_EXPORTED: N_("受付一覧のCSV書き出し"),
-    AuditAction.API_READ: N_("APIによる参照"),
+    AuditAction.CASE_VIEWED: N_("申請の閲覧"),
+    AuditAction.ATTACHMENT_DOWNLOADED: N_("添付ファイルのダウンロード"),
+    AuditAction.CERTIFICATE_DOWNLOADED: N_("証明書のダウンロード"),
+    AuditAction.CASES_LISTED: N_("申請の一覧の読み取り"),
+    AuditAction.LEGAL_HOLD_SET: N_("保全"),
+    AuditAction.LEGAL_HOLD_CLEARED: N_("保全の解除"),
+    AuditAction.CASE_PURGED: N_("保存期間の経過による削除"),
     AuditAction.API_TOKEN_CREATED: N_("APIトークンの発行"),
     AuditAction.API_TOKEN_REVOKED: N_("APIトークンの失効"),
     AuditAction.WEBHOOK_ADDED: N_("Webhookの登録"),
@@ -44,12 +51,17 @@ ACTIONS = {
 ACTOR_KINDS = {
     AuditActorKind.STAFF: N_("職員"),
     AuditActorKind.COMMAND_LINE: N_("コマンドライン"),
-    AuditActorKind.API: N_("APIクライアント"),
+    AuditActorKind.API_CLIENT: N_("APIクライアント"),
+    AuditActorKind.SYSTEM: N_("自動処理"),
 }
-# A municipality's settings, a catalog source's version, an API token's and a webhook's.
+# A municipality's settings, a catalog source's version, what a legal hold or a purge records, an API token's and a
+# webhook's.
 SETTINGS = {
     **LABELS,
     "version": N_("版"),
+    "reason": N_("理由"),
+    "retention": N_("保存期間"),
+    "closed_on": N_("完了した日"),
     "name": N_("名前"),
     "scope": N_("権限"),
     "roles": N_("役割"),
@@ -60,13 +72,6 @@ SETTINGS = {
     "event": N_("イベントID"),
     "reference": N_("受付番号"),
 }
-# What an API read records (portal/web/api/views.py).
-API_READS = {
-    "cases": N_("申請の一覧"),
-    "case": N_("申請の内容"),
-    "attachment": N_("添付ファイル"),
-    "certificate": N_("証明書"),
-}
 # What an export of the queue records (portal/web/backoffice/queue.py).
 EXPORT_LABELS = {"view": N_("表示"), "filters": N_("条件"), "count": N_("件数"), "references": N_("受付番号")}
 EXPORT_FILTERS = {
@@ -74,6 +79,11 @@ EXPORT_FILTERS = {
     "state": N_("状況"),
     "from": N_("申請日（から）"),
     "to": N_("申請日（まで）"),
+}
+READ_TARGETS = {
+    "submission": N_("申請 %(name)s"),
+    "attachment": N_("添付ファイル %(name)s"),
+    "certificate": N_("証明書 %(name)s"),
 }
 SHOWN_REFERENCES = 20
 TERM_SETTINGS = frozenset({"fee", "processing_days", "contact_name", "contact_phone", "contact_hours", "help"})
@@ -166,21 +176,34 @@ def audit_rows(entries: list[AuditEntry], published: Published) -> list[AuditRow
             who=_("%(name)s（%(kind)s）", name=entry.actor_name, kind=_(ACTOR_KINDS[entry.actor_kind])),
             action=_(ACTIONS[entry.action]),
             target=_target(entry.target, published),
-            changes=[
-                (
-                    _setting(key),
-                    _shown(key, (entry.before or {}).get(key), entry.before is None),
-                    _shown(key, value, False),
-                )
-                for key, value in (entry.after or {}).items()
-            ]
-            if entry.action not in (AuditAction.QUEUE_EXPORTED, AuditAction.API_READ)
-            else _export(entry.after or {})
-            if entry.action is AuditAction.QUEUE_EXPORTED
-            else _api_read(entry.after or {}),
+            changes=_changes(entry),
         )
         for entry in entries
     ]
+
+
+def _changes(entry: AuditEntry) -> list[tuple[str, str, str]]:
+    if entry.action is AuditAction.QUEUE_EXPORTED:
+        return _export(entry.after or {})
+    if entry.action is AuditAction.CASES_LISTED:
+        return _export(entry.after or {})[2:]  # how many and which: a list read through the API has no view
+    return [
+        (
+            _setting(key),
+            _shown(key, (entry.before or {}).get(key), entry.before is None),
+            _shown(key, value, False),
+        )
+        for key, value in (entry.after or {}).items()
+    ]
+
+
+def retention_period(retention: Retention) -> str:
+    """「5年」「18か月」「30日」."""
+    if retention.unit == "y":
+        return _("%(num)d年", num=retention.amount)
+    if retention.unit == "m":
+        return _("%(num)dか月", num=retention.amount)
+    return _("%(num)d日", num=retention.amount)
 
 
 def _setting(key: str) -> str:
@@ -195,12 +218,10 @@ def _target(target: str, published: Published) -> str:
         return source_name(Kind(kind), name)
     if kind == "queue":
         return _("受付一覧")
-    if kind == "case":
-        return _("受付番号 %(reference)s", reference=name.rpartition("/")[2])
     if kind == "cases":
         return _("申請の一覧")
-    if kind == "certificate":
-        return _("証明書 %(number)s", number=name)
+    if kind in READ_TARGETS:  # what of a case was read: its 受付番号, an attachment's storage key, a 発行番号
+        return _(READ_TARGETS[kind], name=name)
     if kind == "api_token":
         return _("APIトークン（ID %(id)s）", id=name)
     if kind == "webhook":
@@ -231,6 +252,10 @@ def _shown(key: str, value: Any, nothing_before: bool) -> str:
         return yen(value)
     if key == "processing_days":
         return _("%(days)d日", days=value)
+    if key == "closed_on":
+        return wareki_date(date.fromisoformat(value))
+    if key == "retention":
+        return retention_period(parse_retention(value))
     return str(value)
 
 
@@ -240,15 +265,6 @@ def _references(after: dict[str, Any]) -> str:
     if len(references) > SHOWN_REFERENCES:
         listed = _("%(list)s ほか%(count)d件", list=listed, count=len(references) - SHOWN_REFERENCES)
     return listed or _("なし")
-
-
-def _api_read(after: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """An API read as (what, "—", value): what was read and the 受付番号."""
-    what = after.get("what", "")
-    return [
-        (_("参照したもの"), "—", _(API_READS[what]) if what in API_READS else what),
-        (_(EXPORT_LABELS["references"]), "—", _references(after)),
-    ]
 
 
 def _export(after: dict[str, Any]) -> list[tuple[str, str, str]]:

@@ -23,7 +23,7 @@ from portal.japan import jst
 from portal.messages import N_, Message
 from portal.models import Municipality, PendingSeal
 from portal.roles import ADMINISTRATION, permissions_of
-from portal.services import audit, municipalities, tenancy
+from portal.services import audit, municipalities, retention, tenancy
 from portal.services.actors import Administrator
 from portal.services.municipalities import (
     MAX_CLOSURE_DAYS,
@@ -394,7 +394,11 @@ def municipality_audit(code: str) -> str:
     _managed(code)
     page = audit.audit_page(db.session, _page_number(), code)
     return render_template(
-        "admin/audit.html", page=page, rows=audit_rows(page.entries, current_published(db.session)), everywhere=False
+        "admin/audit.html",
+        page=page,
+        rows=audit_rows(page.entries, current_published(db.session)),
+        everywhere=False,
+        cases=retention.administers_cases(_administrator(), code),
     )
 
 

@@ -1,7 +1,7 @@
 """The API's handlers: authenticate the token, load the case scoped to its municipality, call the services the
 pages use, answer JSON. Another municipality's case is not found (404), as everywhere.
 
-Every read is written to the audit log (:func:`_record_read`), naming the token and the 受付番号 read.
+Every read is written to the audit log (the case's access log), naming the token and what was read.
 """
 
 from __future__ import annotations
@@ -93,13 +93,10 @@ def _versions(submission: Submission) -> CaseVersions:
     return current_procedures().case(submission)
 
 
-def _record_read(what: str, target: str, references: list[str]) -> None:
-    """The audit log's entry of one API read (who: the token; what; which cases)."""
+def _reader() -> audit.Accessor:
+    """The token as the audit log names whoever reads through it."""
     token = _token()
-    after = {"what": what, "references": references}
-    audit.record(
-        db.session, api_tokens.reader(token), AuditAction.API_READ, target, None, after, token.municipality_code
-    )
+    return audit.Accessor.api_client(token.id, token.actor_name)
 
 
 @operation(
@@ -160,7 +157,7 @@ def cases() -> Response:
         return problem(400, _("検索条件に誤りがあります。"), errors={"cursor": "not a cursor of this list"})
     filters = api_cases.CaseFilter(query.procedure, query.state, query.updated_since)
     page = api_cases.case_page(db.session, _token().municipality_code, filters, after, query.limit)
-    _record_read("cases", f"cases:{_token().municipality_code}", [s.reference for s in page.cases])
+    audit.listed(db.session, _reader(), _token().municipality_code, [s.reference for s in page.cases])
     return _json(schemas.CasePage(items=[_summary(s) for s in page.cases], next_cursor=page.next))
 
 
@@ -248,7 +245,7 @@ def case(reference: str) -> Response:
         certificates=_certificates(found),
         transitions=transitions,
     )
-    _record_read("case", f"case:{found.municipality_code}/{found.reference}", [found.reference])
+    audit.accessed(db.session, _reader(), AuditAction.CASE_VIEWED, found)
     return _json(body)
 
 
@@ -267,7 +264,7 @@ def case(reference: str) -> Response:
 def attachment(reference: str, key: str) -> Response:
     found = _case(reference)
     response = attachments.download(attachments.find(_versions(found).definition, found.answers, key))
-    _record_read("attachment", f"case:{found.municipality_code}/{found.reference}", [found.reference])
+    audit.accessed(db.session, _reader(), AuditAction.ATTACHMENT_DOWNLOADED, found, f"attachment:{key}")
     return response
 
 
@@ -291,7 +288,9 @@ def certificate(reference: str, issue_number: str) -> Response:
     delivered = delivered_certificate(db.session, found)
     if delivered is None:
         return problem(409, _("証明書は発行処理中です。しばらくしてから取得してください。"))
-    _record_read("certificate", f"certificate:{delivered.issue_number}", [found.reference])
+    audit.accessed(
+        db.session, _reader(), AuditAction.CERTIFICATE_DOWNLOADED, found, f"certificate:{delivered.issue_number}"
+    )
     return pdf_response(delivered)
 
 
