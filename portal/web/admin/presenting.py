@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from portal.catalog import ProcedureDefinition, fees
 from portal.catalog.retention import Retention, parse_retention
@@ -198,12 +199,12 @@ def _changes(entry: AuditEntry) -> list[tuple[str, str, str]]:
 
 
 def retention_period(retention: Retention) -> str:
-    """「5年」「18か月」「30日」."""
+    """「5年」「18か月」「30日」: plural forms, as other languages count them (1 year, 5 years)."""
     if retention.unit == "y":
-        return _("%(num)d年", num=retention.amount)
+        return ngettext("%(num)d年", "%(num)d年", retention.amount)
     if retention.unit == "m":
-        return _("%(num)dか月", num=retention.amount)
-    return _("%(num)d日", num=retention.amount)
+        return ngettext("%(num)dか月", "%(num)dか月", retention.amount)
+    return ngettext("%(num)d日", "%(num)d日", retention.amount)
 
 
 def _setting(key: str) -> str:
