@@ -25,9 +25,23 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     from portal.procedures import EXTENSION, Procedures
     from portal.records.registry import build_directory
     from portal.tasks import init_app as init_tasks
-    from portal.web import attachments, auth, errors, fees, i18n, limits, requestlog, security, sessions, templating
+    from portal.web import (
+        attachments,
+        auth,
+        errors,
+        fees,
+        furigana,
+        i18n,
+        limits,
+        probes,
+        requestlog,
+        security,
+        sessions,
+        templating,
+    )
     from portal.web.account import bp as account_bp
     from portal.web.admin import bp as admin_bp
+    from portal.web.api import bp as api_bp
     from portal.web.backoffice import bp as backoffice_bp
     from portal.web.current import ATTACHMENTS_EXTENSION, PAYMENTS_EXTENSION, RECORDS_EXTENSION, Attachments
     from portal.web.opendata import bp as opendata_bp
@@ -52,10 +66,12 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     requestlog.init_app(app)  # before the database: its record follows the commit
     db.init_app(app)
     init_tasks(app)
+    probes.init_app(app)  # /healthz, /readyz, /metrics: in front of everything below, for this engine and broker
     sessions.init_app(app)
     security.init_app(app)
     attachments.init_app(app)
     i18n.init_app(app)
+    furigana.init_app(app)
     templating.init_app(app)
     fees.init_app(app)
     auth.init_app(app)
@@ -65,6 +81,8 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     app.register_blueprint(verify_bp)
     app.register_blueprint(opendata_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(api_bp)
+    security.csrf.exempt(api_bp)  # a bearer token, never a cookie: nothing for a forged form to ride on
     if settings.mail_sink_dir is not None:  # development only (production refuses it): what the mail sink received
         from portal.devtools import mailbox
 

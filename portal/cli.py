@@ -44,20 +44,24 @@ OPTIONS = {
     "closure_from": "DAY",
     "closure_until": "--until",
     "closure_reason": "--reason",
+    "id": "ID",
+    "url": "URL",
+    "events": "--event",
 }
 
 
 def _refusing(action: Callable[[], T]) -> T:
     """Run a municipalities service call, turning its refusal into the command's error message (one line per
     problem, led by the option concerned) and exit 1."""
-    from portal.services.municipalities import MunicipalityRefused
+    from portal.services.municipalities import NAME_SETTINGS, MunicipalityRefused
 
     try:
         return action()
     except MunicipalityRefused as refused:
         lines = []
         for problem in refused.problems:
-            option = OPTIONS.get(problem.setting) or (
+            named = NAME_SETTINGS.get(problem.setting)
+            option = (f"--name-in {named.code}" if named else OPTIONS.get(problem.setting)) or (
                 f"--{problem.setting.replace('_', '-')}" if problem.setting else ""
             )
             lines.append(f"{option}: {problem.message}" if option else str(problem.message))
@@ -67,6 +71,9 @@ def _refusing(action: Callable[[], T]) -> T:
 def register_commands(app: Flask) -> None:
     register_catalog_commands(app)
     register_queue_commands(app)
+    register_audit_commands(app)
+    register_retention_commands(app)
+    register_api_commands(app)
 
     @app.cli.command("migrate")
     def migrate() -> None:
@@ -94,18 +101,44 @@ def register_commands(app: Flask) -> None:
     @click.option("--mayor-title", required=True, help="as printed on certificates, e.g. 見本市長")
     @click.option("--mayor-name", required=True)
     @click.option("--seal", "seal", required=True, type=click.Path(dir_okay=False, path_type=Path), help="SVG or PNG")
-    def municipality_add(code: str, name: str, prefecture: str, mayor_title: str, mayor_name: str, seal: Path) -> None:
+    @click.option(
+        "--name-in",
+        "names",
+        nargs=2,
+        multiple=True,
+        metavar="LANGUAGE NAME",
+        help="its name in another language (a code of portal.languages), e.g. --name-in en 'Hakodate City'",
+    )
+    def municipality_add(
+        code: str,
+        name: str,
+        prefecture: str,
+        mayor_title: str,
+        mayor_name: str,
+        seal: Path,
+        names: tuple[tuple[str, str], ...],
+    ) -> None:
         """Add the municipality with 地方公共団体コード CODE; its seal is checked and copied to static/seals/."""
         from portal.database import db
         from portal.services.actors import Administrator
-        from portal.services.municipalities import Details, add_municipality
+        from portal.services.municipalities import NAME_SETTINGS, Details, add_municipality
         from portal.web.current import seals_dir
+
+        settings = {language.code: key for key, language in NAME_SETTINGS.items()}
+        if unknown := [language for language, _name in names if language not in settings]:
+            raise click.ClickException(f"--name-in: unknown language {unknown[0]!r} (one of {', '.join(settings)})")
 
         try:
             data = seal.read_bytes()
         except OSError as error:
             raise click.ClickException(f"--seal: cannot read {seal}: {error.strerror}") from None
-        details = Details(name=name, prefecture=prefecture, mayor_title=mayor_title, mayor_name=mayor_name)
+        details = Details(
+            name=name,
+            prefecture=prefecture,
+            mayor_title=mayor_title,
+            mayor_name=mayor_name,
+            names={settings[code]: text for code, text in names},
+        )
         added = _refusing(
             lambda: add_municipality(
                 db.session, seals_dir(), Administrator.command_line(), code, details, seal.name, data
@@ -257,6 +290,180 @@ def register_queue_commands(app: Flask) -> None:
             db.session.commit()
             total += corrected
         click.echo(f"cases corrected: {total}")
+
+
+def register_audit_commands(app: Flask) -> None:
+    audit = AppGroup("audit", help="The audit log's hash chains.")
+    app.cli.add_command(audit)
+
+    @audit.command("verify")
+    @click.option("--municipality", "code", help="only this municipality's chain (地方公共団体コード, or platform)")
+    def audit_verify(code: str | None) -> None:
+        """Walk every chain of the audit log (or CODE's) from its first entry, recomputing each hash; print each
+        chain's head, or the first entry that breaks it, and exit 1 if any is broken."""
+        from portal.database import db
+        from portal.services import auditchain
+
+        names = auditchain.chains(db.session)
+        if code is not None:
+            if code not in names:
+                raise click.ClickException(f"--municipality: no audit chain for {code!r}")
+            names = [code]
+        outcomes = [auditchain.verify(db.session, name) for name in names]
+        for outcome in outcomes:
+            click.echo(str(outcome))
+        if any(isinstance(outcome, auditchain.Broken) for outcome in outcomes):
+            raise SystemExit(1)
+
+
+def register_retention_commands(app: Flask) -> None:
+    retention = AppGroup("retention", help="Cases past their procedure's 保存期間.")
+    app.cli.add_command(retention)
+
+    @retention.command("run")
+    @click.option("--dry-run", is_flag=True, help="only list the cases that would be purged")
+    @click.option("--municipality", "code", help="only this municipality's cases (地方公共団体コード)")
+    def retention_run(dry_run: bool, code: str | None) -> None:
+        """Purge the answers, attachments and certificate PDFs of every case past its 保存期間 and not on legal hold,
+        as beat does daily (each purge in the audit log under the login name); --dry-run lists them per procedure."""
+        from portal.database import db
+        from portal.japan import jst
+        from portal.services import retention as retained
+        from portal.services import tenancy
+        from portal.services.actors import Administrator
+        from portal.tasks.retention import purge_due
+        from portal.web.current import current_procedures
+
+        if code is not None and tenancy.municipality(db.session, code) is None:
+            raise click.ClickException(f"--municipality: no municipality {code!r}")
+        if not dry_run:
+            purged = purge_due(Administrator.command_line(), code)
+            click.echo(f"retention: {purged} case(s) purged")
+            return
+        cases = retained.due(db.session, current_procedures(), jst.today(), code)
+        for slug in sorted({case.procedure for case in cases}):
+            listed = [case for case in cases if case.procedure == slug]
+            click.echo(f"{slug} (retention {listed[0].retention}): {len(listed)} case(s)")
+            for case in listed:
+                click.echo(f"    {case.municipality_code} {case.reference} (closed {case.closed_on.isoformat()})")
+        click.echo(f"retention: {len(cases)} case(s) would be purged (dry run: nothing changed)")
+
+
+def register_api_commands(app: Flask) -> None:
+    """``flask api token …`` and ``flask webhook …``: a municipality's API clients and webhook receivers."""
+    api = AppGroup("api", help="The API for core systems and RPA (/api/v1).")
+    app.cli.add_command(api)
+    token = AppGroup("token", help="A municipality's API tokens.")
+    api.add_command(token)
+
+    @token.command("create")
+    @click.argument("code")
+    @click.option("--name", required=True, help="who uses it, shown in cases' history as 「API: NAME」")
+    @click.option("--scope", type=click.Choice(["read", "write"]), required=True)
+    @click.option(
+        "--role",
+        "roles",
+        multiple=True,
+        type=click.Choice(["clerk", "approver"]),
+        help="write tokens: the workflow roles it acts with (repeatable; default clerk)",
+    )
+    def token_create(code: str, name: str, scope: str, roles: tuple[str, ...]) -> None:
+        """Make a token for municipality CODE and print it, once: only its hash is kept."""
+        from portal.database import db
+        from portal.models import ApiScope
+        from portal.roles import Role
+        from portal.services.actors import Administrator
+        from portal.services.api_tokens import create_token
+
+        actor = Administrator.command_line()
+        wanted = frozenset(Role(role) for role in roles)
+        made, secret = _refusing(lambda: create_token(db.session, actor, code, name, ApiScope(scope), wanted))
+        db.session.commit()
+        click.echo(f"token {made.id} for {code} ({made.scope.value}; roles: {', '.join(made.role_values) or '-'})")
+        click.echo("It is shown only now; keep it in the client's secret store:")
+        click.echo(secret)
+
+    @token.command("list")
+    @click.argument("code")
+    def token_list(code: str) -> None:
+        """Municipality CODE's tokens: id, name, scope, roles, first characters, last use, revoked."""
+        from portal.database import db
+        from portal.services.actors import Administrator
+        from portal.services.api_tokens import tokens
+
+        for found in _refusing(lambda: tokens(db.session, Administrator.command_line(), code)):
+            used = found.last_used_at.isoformat(timespec="minutes") if found.last_used_at else "never used"
+            revoked = f" revoked {found.revoked_at.isoformat(timespec='minutes')}" if found.revoked_at else ""
+            roles = ",".join(found.role_values) or "-"
+            click.echo(f"{found.id}\t{found.name}\t{found.scope.value}\t{roles}\t{found.hint}…\t{used}{revoked}")
+
+    @token.command("revoke")
+    @click.argument("token_id", metavar="ID", type=int)
+    def token_revoke(token_id: int) -> None:
+        """Refuse token ID from now on (it stays listed as revoked)."""
+        from portal.database import db
+        from portal.models.base import utcnow
+        from portal.services.actors import Administrator
+        from portal.services.api_tokens import revoke_token
+
+        revoked = _refusing(lambda: revoke_token(db.session, Administrator.command_line(), token_id, utcnow()))
+        db.session.commit()
+        click.echo(f"token {revoked.id} ({revoked.name}) is revoked")
+
+    webhook = AppGroup("webhook", help="A municipality's webhook subscriptions (also on the administration pages).")
+    app.cli.add_command(webhook)
+
+    @webhook.command("add")
+    @click.argument("code")
+    @click.argument("url")
+    @click.option(
+        "--event",
+        "events",
+        multiple=True,
+        type=click.Choice(["case.submitted", "case.transitioned"]),
+        help="repeatable; default both",
+    )
+    @click.option("--procedure", "procedures", multiple=True, help="only these procedures (repeatable; default all)")
+    def webhook_add(code: str, url: str, events: tuple[str, ...], procedures: tuple[str, ...]) -> None:
+        """POST municipality CODE's case events to URL, signed; prints the signing secret."""
+        from portal.database import db
+        from portal.models import WebhookEvent
+        from portal.services.actors import Administrator
+        from portal.services.webhooks import add_subscription
+
+        chosen = [WebhookEvent(event) for event in events] or list(WebhookEvent)
+        production = app.config["ENVIRONMENT"] is Environment.PRODUCTION
+        actor = Administrator.command_line()
+        added = _refusing(lambda: add_subscription(db.session, actor, code, url, chosen, procedures, production))
+        db.session.commit()
+        click.echo(f"webhook {added.id} for {code}: {added.url} ({', '.join(added.event_values)})")
+        click.echo(f"signing secret: {added.secret}")
+
+    @webhook.command("list")
+    @click.argument("code")
+    def webhook_list(code: str) -> None:
+        """Municipality CODE's subscriptions: id, URL, events, procedures."""
+        from portal.database import db
+        from portal.services.actors import Administrator
+        from portal.services.webhooks import subscriptions
+
+        for found in _refusing(lambda: subscriptions(db.session, Administrator.command_line(), code)):
+            click.echo(f"{found.id}\t{found.url}\t{','.join(found.event_values)}\t{','.join(found.procedures) or '*'}")
+
+    @webhook.command("remove")
+    @click.argument("code")
+    @click.argument("subscription_id", metavar="ID", type=int)
+    def webhook_remove(code: str, subscription_id: int) -> None:
+        """Send nothing more to subscription ID of municipality CODE."""
+        from portal.database import db
+        from portal.models.base import utcnow
+        from portal.services.actors import Administrator
+        from portal.services.webhooks import remove_subscription
+
+        actor = Administrator.command_line()
+        _refusing(lambda: remove_subscription(db.session, actor, code, subscription_id, utcnow()))
+        db.session.commit()
+        click.echo(f"webhook {subscription_id} of {code} is removed")
 
 
 def register_catalog_commands(app: Flask) -> None:

@@ -45,6 +45,7 @@ RATE_LIMITS = {
     "RATELIMIT_VERIFY": "30/minute",  # per IP: the public certificate check, so 発行番号 cannot be swept
     "RATELIMIT_MESSAGE": "10/minute;60/hour",  # per person: messages written in a case's conversation
     "RATELIMIT_MAIL_ADDRESS": "5/hour;10/day",  # per person: confirmation emails, so no address is flooded
+    "RATELIMIT_API": "120/minute",  # per API token: a core system syncing pages of cases stays below
 }
 DEMO_RECORDS_BACKENDS = "999997=demo,999989=demo"  # the demo municipalities (portal.demo)
 DEV_CELERY_BROKER_URL = "redis://127.0.0.1:6379/1"  # development: the worker's queue beside the portal
@@ -57,6 +58,8 @@ DEV_MAIL_FROM = "窓口（開発用） <noreply@madoguchi.example.jp>"
 MAIL_DISABLED = "disabled"  # SMTP_URL's explicit "no email" (production must say so rather than leave it unset)
 # Open data's licence unless OPENDATA_LICENSE says otherwise (政府標準利用規約 第2.0版 is compatible with it).
 CC_BY = ("CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/deed.ja")
+# METRICS_TOKEN: an RFC 6750 bearer token (b64token characters), long enough that nobody guesses it.
+METRICS_TOKEN = re.compile(r"[A-Za-z0-9._~+/-]{32,}=*")
 
 
 class Environment(StrEnum):
@@ -155,6 +158,7 @@ class Settings:
     request_id_header: str | None  # a proxy's header (X-Request-ID) whose id the request log reuses
     ratelimit_message: str
     ratelimit_mail_address: str
+    ratelimit_api: str
     # Where notifications are sent (portal.mail); None: email is disabled (SMTP_URL=disabled, or testing unset).
     smtp: SmtpServer | None
     mail_from: str  # the From of every notification
@@ -162,6 +166,12 @@ class Settings:
     mail_retry_seconds: int
     # The development mail sink's .eml files, listed at /dev/mail; never set in production.
     mail_sink_dir: Path | None
+    # Prometheus (portal.metrics): the bearer token that enables /metrics (None: no endpoint, 404), the directory
+    # where each process of gunicorn or of Celery's pool writes its metrics (None: one process keeps them in
+    # memory), and the port a Celery worker serves its own metrics on (None: it serves none).
+    metrics_token: str | None
+    metrics_dir: Path | None
+    worker_metrics_port: int | None
     opendata_license: License = License(*CC_BY)
 
     @property
@@ -460,6 +470,32 @@ def _mail(
     return smtp, mail_from, sink_dir
 
 
+def _metrics(env: Mapping[str, str], problems: list[str]) -> tuple[str | None, Path | None, int | None]:
+    """METRICS_TOKEN, PROMETHEUS_MULTIPROC_DIR (which prometheus-client itself reads) and WORKER_METRICS_PORT.
+    A worker's port needs both: Prometheus presents the token, and the pool processes that run the tasks write
+    their metrics to the directory for the worker's main process to serve. The token is never repeated."""
+    token = env.get("METRICS_TOKEN") or None
+    if token is not None and not METRICS_TOKEN.fullmatch(token):
+        problems.append(
+            "METRICS_TOKEN: must be at least 32 characters among letters, digits and -._~+/ (a bearer token)"
+        )
+    value = env.get("PROMETHEUS_MULTIPROC_DIR") or None
+    directory = Path(value) if value else None
+    if directory is not None and not directory.is_dir():
+        problems.append(f"PROMETHEUS_MULTIPROC_DIR: {value!r} is not a directory")
+    port_value = env.get("WORKER_METRICS_PORT") or None
+    if port_value is None:
+        return token, directory, None
+    port = int(port_value) if port_value.isascii() and port_value.isdigit() else 0
+    if not 0 < port < 65536:
+        problems.append(f"WORKER_METRICS_PORT: {port_value!r} is not a port number (1 to 65535)")
+    if token is None:
+        problems.append("WORKER_METRICS_PORT: needs METRICS_TOKEN, which Prometheus presents to read the metrics")
+    if directory is None:
+        problems.append("WORKER_METRICS_PORT: needs PROMETHEUS_MULTIPROC_DIR, where the worker's pool writes them")
+    return token, directory, port
+
+
 def _mailbox(value: str) -> bool:
     """``name <local@domain>`` or a bare address, on one line."""
     from email.utils import parseaddr
@@ -565,6 +601,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         problems.append(f"REQUEST_ID_HEADER: {request_id_header!r} is not a header name (letters, digits and -)")
 
     smtp, mail_from, mail_sink_dir = _mail(env, environment, instance, problems)
+    metrics_token, metrics_dir, worker_metrics_port = _metrics(env, problems)
 
     def whole(name: str, default: int) -> int:
         return _positive_int(name, env.get(name, str(default)), problems)
@@ -591,6 +628,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ratelimit_verify=rate("RATELIMIT_VERIFY"),
         ratelimit_message=rate("RATELIMIT_MESSAGE"),
         ratelimit_mail_address=rate("RATELIMIT_MAIL_ADDRESS"),
+        ratelimit_api=rate("RATELIMIT_API"),
         catalog_dir=directory("CATALOG_DIR", ROOT / "forms_catalog"),
         workflows_dir=directory("WORKFLOWS_DIR", ROOT / "workflows"),
         certificates_dir=directory("CERTIFICATES_DIR", ROOT / "certificate_templates"),
@@ -612,6 +650,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         mail_retry_seconds=whole("MAIL_RETRY_SECONDS", 300),
         mail_sink_dir=mail_sink_dir,
         opendata_license=_opendata_license(env, problems),
+        metrics_token=metrics_token,
+        metrics_dir=metrics_dir,
+        worker_metrics_port=worker_metrics_port,
     )
     if problems:
         raise ConfigError(problems)

@@ -3,7 +3,8 @@
 One database per run, built by ``alembic upgrade head`` (as production is); each test runs inside a
 transaction that is rolled back, with the app's own commits turned into savepoints (pypi/warehouse).
 ``--database=postgresql`` runs the same tests on PostgreSQL; it fails, never skips, when PostgreSQL
-is unreachable.
+is unreachable. Tests marked ``postgresql`` (pg_dump, app servers in processes of their own) exist only there:
+a SQLite run deselects them, as it would any test it was not asked for.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import redis
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from portal.cli import upgrade_database
 from portal.database import db, make_engine
+from tests import sample_translations as samples
 from tests.broker import REDIS_URL, Broker
 
 DEFAULT_POSTGRESQL = "postgresql+psycopg://root@127.0.0.1:5432/postgres"
@@ -33,6 +36,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="sqlite",
         help=f"backend for database tests (PostgreSQL at $TEST_POSTGRESQL_URL, default {DEFAULT_POSTGRESQL})",
     )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--database") == "postgresql":
+        return
+    deselected = [item for item in items if item.get_closest_marker("postgresql")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
 
 
 @pytest.fixture(scope="session")
@@ -120,3 +132,9 @@ def broker() -> Iterator[Broker]:
     found = Broker(store, f"madoguchi-test-{uuid.uuid4().hex[:8]}:")
     yield found
     found.clean()
+
+
+@pytest.fixture(scope="session")
+def sample_translations(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """translations/ with every language shipped (tests/sample_translations.py), for an app that speaks them all."""
+    return samples.build(tmp_path_factory.mktemp("translations"))

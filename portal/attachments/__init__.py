@@ -7,7 +7,7 @@ without active content) or the :class:`~portal.messages.Message` a form field sh
 """
 
 from portal.attachments.kinds import FileKind
-from portal.attachments.reference import AttachmentRef, keys_in, store_upload
+from portal.attachments.reference import AttachmentRef, keys_answered, keys_in, store_upload
 from portal.attachments.scan import ClamdScanner, ScannerUnavailable, VirusScanner
 from portal.attachments.upload import MAX_PIXELS, CheckedUpload, UploadRules, check_upload, format_size
 
@@ -22,6 +22,7 @@ __all__ = [
     "VirusScanner",
     "check_upload",
     "format_size",
+    "keys_answered",
     "keys_in",
     "store_upload",
 ]

@@ -77,6 +77,19 @@ def keys_in(inputs: Mapping[str, Sequence[str]]) -> set[str]:
     return keys
 
 
+def keys_answered(answers: Any) -> set[str]:
+    """The storage keys of the references in a submission's answers, wherever a file field keeps them (a repeating
+    group's rows too), whichever version of the form they answered."""
+    if isinstance(answers, Mapping):
+        try:
+            return {AttachmentRef.from_json(answers).key}
+        except ValueError:
+            answers = list(answers.values())
+    if isinstance(answers, list):
+        return set().union(*(keys_answered(value) for value in answers))
+    return set()
+
+
 def store_upload(storage: Storage, upload: CheckedUpload) -> AttachmentRef:
     """Store a checked upload under a new key; its reference."""
     key = new_key()

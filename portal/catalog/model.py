@@ -20,6 +20,7 @@ from portal.catalog.fees import Fee
 from portal.catalog.fieldtypes.base import FieldType, Settings
 from portal.catalog.fieldtypes.group import GroupSettings
 from portal.catalog.methods import PaymentMethod, ReceiptMethod
+from portal.catalog.retention import Period
 from portal.catalog.rules import Rule
 from portal.identity import PROFILE_KEYS
 
@@ -127,6 +128,13 @@ class ProcedureDefinition(Frozen):
         ge=1,
         description="標準処理期間 in 開庁日 (days the office is open: not weekends, national holidays, 12/29-1/3 or "
         "the municipality's closures); a case is due on the processing_days-th 開庁日 after it was submitted",
+    )
+    retention: Period | None = Field(
+        default=None,
+        description="保存期間: how long a case is kept once in a final state, 5y / 18m / 30d from the JST day it got "
+        "there; then beat purges its answers, attachments and certificate PDFs, keeping a stub (受付番号, procedure, "
+        "dates, final state), its history's states and its audit entries. The current version of the definition "
+        "decides, for every case of the procedure. Without it, cases are kept for good",
     )
     workflow: Slug  # workflows/<name>.yaml
     certificate: Slug | None = None  # a certificate template, or none

@@ -24,6 +24,7 @@ from portal.catalog import ProcedureDefinition, load_definition
 from portal.catalog.methods import PaymentMethod
 from portal.certificates import CertificateRenderer, CertificateRenderingError
 from portal.demo import DEMO_MUNICIPALITIES, demo_households
+from portal.languages import catalog_path, shipped
 from portal.models import Municipality
 from portal.records.model import Household
 from portal.services.certificates import certificate_context
@@ -31,8 +32,6 @@ from portal.services.certified import record
 from portal.services.juminhyo import OPTIONAL_ITEMS, household_content
 from portal.workflow import Condition, WorkflowDefinition, load_workflow
 from portal.yamlsource import DefinitionError, load
-
-TRANSLATION_LOCALES = ("en",)
 
 
 @dataclass(frozen=True)
@@ -225,8 +224,10 @@ def _sample_contexts(
 
 def _untranslated(files: list[Path], translations_dir: Path) -> Iterator[Problem]:
     """A label without a translation shows in Japanese to everyone: a warning, not a broken catalog."""
-    for locale in TRANSLATION_LOCALES:
-        po = translations_dir / locale / "LC_MESSAGES" / "messages.po"
+    for language in shipped(translations_dir):
+        po = catalog_path(translations_dir, language)
+        if po is None:
+            continue  # Japanese: the labels are its text
         with po.open("rb") as file:
             catalog = read_po(file)
         for path in files:
@@ -238,5 +239,8 @@ def _untranslated(files: list[Path], translations_dir: Path) -> Iterator[Problem
                 message = catalog.get(msgid)
                 if message is None or not message.string or message.fuzzy:
                     yield Problem(
-                        str(source.file), source.line_of(at), f"no {locale} translation of {msgid!r}", warning=True
+                        str(source.file),
+                        source.line_of(at),
+                        f"no {language.code} translation of {msgid!r}",
+                        warning=True,
                     )

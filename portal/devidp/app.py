@@ -22,6 +22,7 @@ from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import OpenIDCode, UserInfo, UserInfoEndpoint
 from flask import Flask, Response, jsonify, redirect, render_template, request
+from flask_babel import gettext as _
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet
@@ -29,6 +30,8 @@ from joserfc.jwk import ECKey, KeySet
 from portal.devidp.clients import PRIVATE_KEY_JWT, TOKEN_ENDPOINT_AUTH_METHODS, DevClient, client_scopes
 from portal.devidp.store import CODE_LIFETIME_SECONDS, AuthorizationCode, IssuedToken, MemoryStore
 from portal.devidp.users import KINDS, SCOPE_CLAIMS, DemoUser, demo_users
+from portal.languages import JAPANESE, Language, negotiate
+from portal.web.i18n import init_languages
 
 ID_TOKEN_ALG = "ES256"
 ACCESS_TOKEN_LIFETIME_SECONDS = 3600  # Authlib's default for this grant is ten days
@@ -58,6 +61,7 @@ def create_idp_app(*, issuer: str, clients: Sequence[DevClient], environment: st
         raise ValueError(f"client ids must be unique, got {client_ids}")
 
     app = Flask(__name__)
+    init_languages(app, _ui_locales)
     provider = _Provider(app, issuer.rstrip("/"), clients)
     users = demo_users()
     users_by_sub = {user.sub: user for user in users}
@@ -94,7 +98,7 @@ def create_idp_app(*, issuer: str, clients: Sequence[DevClient], environment: st
             return provider.create_authorization_response(grant=grant, grant_user=None)
         user = users_by_sub.get(request.form.get("sub", ""))
         if user is None or user.kind != grant.client.kind:
-            description = "選ばれた利用者はこのクライアントではログインできません。"
+            description = _("選ばれた利用者はこのクライアントではログインできません。")
             return render_template("error.html", description=description), 400
         return provider.create_authorization_response(grant=grant, grant_user=user)
 
@@ -119,7 +123,7 @@ def create_idp_app(*, issuer: str, clients: Sequence[DevClient], environment: st
             return render_template("logged_out.html")
         client = provider.client_of_logout(request.args.get("client_id"), request.args.get("id_token_hint"))
         if client is None or target not in client.post_logout_redirect_uris:
-            description = (
+            description = _(
                 "client_id も id_token_hint もないか、両者が食い違うか、"
                 "post_logout_redirect_uri がこのクライアントに登録されていません。"
             )
@@ -128,6 +132,13 @@ def create_idp_app(*, issuer: str, clients: Sequence[DevClient], environment: st
         return redirect(add_params_to_uri(target, {"state": state}) if state else target)
 
     return app
+
+
+def _ui_locales(offered: tuple[Language, ...]) -> Language:
+    """The pages' language: the first of the request's ``ui_locales`` (OpenID Connect Core §3.1.2.1, RP-Initiated
+    Logout §2: space-separated BCP 47 tags, most preferred first) that the provider speaks, else Japanese. The
+    authorization form posts back to the same URL, so its answer keeps the language."""
+    return negotiate(request.values.get("ui_locales", "").split(), offered) or JAPANESE
 
 
 def _refuse(provider: _Provider, error: OAuth2Error) -> Response | tuple[str, int]:

@@ -60,12 +60,10 @@ def format_year(era: Era, year: int) -> str:
 
 
 def format_date(day: date, *, with_seireki: bool = False) -> str:
-    """2019-05-01 → 令和元年5月1日; with_seireki adds (2019年)."""
+    """2019-05-01 → 令和元年5月1日; with_seireki gives the 西暦 year beside the era's: 令和元年（2019年）5月1日."""
     era, year = era_year(day)
-    text = f"{format_year(era, year)}{day.month}月{day.day}日"
-    if with_seireki:
-        text += f"({day.year}年)"
-    return text
+    seireki = f"（{day.year}年）" if with_seireki else ""
+    return f"{format_year(era, year)}{seireki}{day.month}月{day.day}日"
 
 
 def to_date(era_key: str, year: int, month: int, day: int) -> date:

@@ -1,6 +1,15 @@
 """Typed SQLAlchemy models on one declarative base; Alembic owns the schema."""
 
-from portal.models.audit import AuditAction, AuditActorKind, AuditEntry
+from portal.models.api import (
+    ApiScope,
+    ApiToken,
+    DeliveryState,
+    IdempotentRequest,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
+from portal.models.audit import AuditAction, AuditActorKind, AuditChain, AuditEntry
 from portal.models.base import Base
 from portal.models.casework import AssignmentAction, AssignmentRecord, InternalNote
 from portal.models.certificate import Certificate, NamedSequence, NumberSequence, SequenceKind
@@ -17,10 +26,13 @@ from portal.models.versions import CatalogVersion
 __all__ = [
     "CHANNEL_LABELS",
     "ActorKind",
+    "ApiScope",
+    "ApiToken",
     "AssignmentAction",
     "AssignmentRecord",
     "AuditAction",
     "AuditActorKind",
+    "AuditChain",
     "AuditEntry",
     "Base",
     "CaseMessage",
@@ -28,8 +40,10 @@ __all__ = [
     "Channel",
     "Certificate",
     "DemoHousehold",
+    "DeliveryState",
     "DemoPerson",
     "Draft",
+    "IdempotentRequest",
     "InternalNote",
     "LinkMethod",
     "MailSettings",
@@ -51,4 +65,7 @@ __all__ = [
     "Staff",
     "Submission",
     "TransitionRecord",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
 ]

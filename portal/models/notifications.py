@@ -94,7 +94,7 @@ class MailSettings(Base):
     pending_address: Mapped[str | None] = mapped_column(String(254))
     pending_since: Mapped[datetime | None] = mapped_column()
     enabled: Mapped[bool] = mapped_column(default=True)  # False: the resident opted out
-    language: Mapped[str] = mapped_column(String(8), default="ja")
+    language: Mapped[str] = mapped_column(String(16), default="ja")  # a code of portal.languages
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     @property

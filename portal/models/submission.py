@@ -22,6 +22,7 @@ from portal.workflow.model import CommentAudience
 class ActorKind(StrEnum):
     RESIDENT = "resident"
     STAFF = "staff"
+    API = "api"  # a municipality's API client (portal.models.api.ApiToken), acting as a named system
 
 
 class Channel(StrEnum):
@@ -61,6 +62,7 @@ class Submission(CreatedAt, Base):
         Index("ix_submission_all", "municipality_code", "submitted_at", "id"),
         Index("ix_submission_queue", "municipality_code", "state", "submitted_at", "id"),
         Index("ix_submission_overdue", "municipality_code", "closed", "due_on", "id"),  # 期限超過, by 期限日
+        Index("ix_submission_updated", "municipality_code", "updated_at", "id"),  # the API's list, by last change
         Index("ux_submission_number", "municipality_code", "number_series", "assigned_number", unique=True),
         # 申請する pressed twice at the counter makes one application, as online (resident_id is NULL there).
         Index("ux_submission_counter_token", "municipality_code", "entered_by_id", "submission_token", unique=True),
@@ -113,6 +115,12 @@ class Submission(CreatedAt, Base):
     # 受付番号, name and フリガナ as the queue's search compares them (portal.catalog.normalize.search_folded):
     # "2026-000001|山田太郎|ヤマダタロウ".
     search_key: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # Retention (portal/services/retention.py): a legal hold's reason while one stops the purge (set and cleared by
+    # an administrator, each in the audit log), and when the case was purged past its 保存期間: its answers,
+    # attachments, certificate PDFs and the personal text of its history, messages and notes are gone, the stub
+    # (受付番号, procedure, dates, states) stays.
+    legal_hold: Mapped[str | None] = mapped_column(String(200))
+    purged_at: Mapped[datetime | None] = mapped_column()
 
     municipality: Mapped[Municipality] = relationship()
     resident: Mapped[Resident | None] = relationship()

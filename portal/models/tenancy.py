@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -22,6 +23,9 @@ class Municipality(CreatedAt, Base):
     mayor_name: Mapped[str] = mapped_column(String(100))
     seal: Mapped[str] = mapped_column(String(100))  # file name under static/seals/
     demo: Mapped[bool] = mapped_column(default=False)
+    # Its name in other languages, by language code (portal.languages): {"en": "Mihon City"}. A language
+    # missing here shows the Japanese name.
+    names: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
     procedures: Mapped[list[MunicipalityProcedure]] = relationship(
         back_populates="municipality", cascade="all, delete-orphan", order_by="MunicipalityProcedure.slug"

@@ -199,7 +199,9 @@ def add_note(session: Session, actor: ActingUser, submission: Submission, body: 
         raise AssignmentRefused(Message(msgid, {"label": Message(N_("メモ")), "code": code_point(char), "char": char}))
     if not token or len(token) > 64:
         raise AssignmentRefused(Message(N_("画面を更新してから、もう一度入力してください。")))
-    session.execute(select(Submission.id).filter_by(id=submission.id).with_for_update())
+    purged = session.scalars(select(Submission.purged_at).filter_by(id=submission.id).with_for_update()).one()
+    if purged is not None:  # past its 保存期間: no personal text comes back (portal/services/retention.py)
+        raise AssignmentRefused(Message(N_("保存期間が過ぎて内容を削除した申請には、メモを残せません。")))
     earlier = session.scalars(select(InternalNote).filter_by(submission_id=submission.id, token=token)).one_or_none()
     if earlier is not None:
         return earlier

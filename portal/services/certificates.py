@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal import metrics
 from portal.catalog import ProcedureDefinition
 from portal.certificates import CertificateRenderingError, TemplateSource
 from portal.certificates.signing import SigningKeyMissing
@@ -123,14 +124,16 @@ def render_certificate(session: Session, procedures: Procedures, certificate_id:
         return certificate
     if certificate.pdf is None:
         context = certificate.context
-        assert context is not None
+        if context is None:  # purged past its 保存期間 before it was ever rendered: nothing is left to print
+            return certificate
         municipality = context["municipality"]
         location = f"{municipality['prefecture']}{municipality['name']}"
         try:
             template = procedures.case(certificate.submission).template
             assert template is not None  # a certificate is only reserved from a case with its template
-            rendered = procedures.certificates.render_pdf(template, context)
-            pdf = procedures.signing.sign(certificate.municipality_code, location, rendered)
+            with metrics.rendering_timed():
+                rendered = procedures.certificates.render_pdf(template, context)
+                pdf = procedures.signing.sign(certificate.municipality_code, location, rendered)
         except (CertificateRenderingError, SigningKeyMissing) as failed:
             log.error("certificate %s not rendered: %s; the sweep tries again", certificate.issue_number, failed)
             # For staff: the rendering error's class and template line; a missing key's paths stay in the log.
@@ -147,10 +150,12 @@ def render_certificate(session: Session, procedures: Procedures, certificate_id:
 
 
 def unrendered(session: Session, reserved_before: datetime) -> list[int]:
-    """Valid certificates reserved before ``reserved_before`` and still without their PDF, oldest first."""
+    """Valid certificates reserved before ``reserved_before`` and still without their PDF, oldest first (not a
+    purged case's: its context is gone)."""
     query = (
         select(Certificate.id)
-        .where(Certificate.rendered_at.is_(None), Certificate.revoked_at.is_(None))
+        .join(Submission)
+        .where(Certificate.rendered_at.is_(None), Certificate.revoked_at.is_(None), Submission.purged_at.is_(None))
         .where(Certificate.created_at < reserved_before)
         .order_by(Certificate.created_at, Certificate.id)
     )
@@ -219,6 +224,8 @@ def certificate_of(session: Session, submission: Submission) -> Certificate | No
 
 
 def delivered_certificate(session: Session, submission: Submission) -> Certificate | None:
-    """The submission's valid certificate once its PDF exists: what a download may send."""
+    """The submission's valid certificate once its PDF exists, until the case is purged past its 保存期間: what a
+    download may send."""
     certificate = certificate_of(session, submission)
-    return certificate if certificate is not None and certificate.rendered else None
+    delivered = certificate is not None and certificate.rendered and submission.purged_at is None
+    return certificate if delivered else None

@@ -12,7 +12,7 @@ A draft expires ``days`` after its last save: from then on it is never shown nor
 afresh), and :func:`purge_expired`, run by beat, removes it.
 
 Files a draft no longer refers to (removed with 削除, dropped with their field, or with the whole draft when it
-is deleted or purged) are noted in the session (:func:`orphaned_in`); their bytes are deleted once that
+is deleted or purged) are noted in the session (portal/services/orphans.py); their bytes are deleted once that
 commits, so a rolled-back change keeps them. A submitted draft's files belong to its submission and stay.
 """
 
@@ -34,12 +34,12 @@ from portal.catalog import ProcedureDefinition
 from portal.models import ActorKind, Draft, Municipality, Resident, Staff
 from portal.models.base import utcnow
 from portal.services.actors import ActingUser
+from portal.services.orphans import let_go
 
 MAX_DRAFT_BYTES = 64 * 1024  # serialized; a real form stays far below it
 MAX_DRAFTS = 5  # per resident or clerk; saving another drops the one saved longest ago
 TOKEN_BYTES = 32
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")  # what secrets.token_urlsafe(TOKEN_BYTES) returns
-ORPHANED = "madoguchi.orphaned_attachments"  # Session.info: storage keys no draft refers to any more
 
 
 class DraftTooLarge(ValueError):
@@ -66,15 +66,10 @@ def purge_expired(session: Session, days: int) -> int:
     return removed.rowcount  # type: ignore[attr-defined, no-any-return]
 
 
-def orphaned_in(session: Session) -> set[str]:
-    """The storage keys the session's transaction stopped referring to (taken: asking again gives none)."""
-    return session.info.pop(ORPHANED, set())  # type: ignore[no-any-return]
-
-
 def _let_go(session: Session, before: Mapping[str, Sequence[str]], after: Mapping[str, Sequence[str]] = {}) -> None:  # noqa: B006 - never mutated
     gone = keys_in(before) - keys_in(after)
     if gone:
-        session.info.setdefault(ORPHANED, set()).update(gone)
+        let_go(session, gone)
 
 
 def _cutoff(days: int) -> datetime:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-from dataclasses import asdict, dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from portal.catalog.datebound import parse_bound
 from portal.japan import jst, municipality_code
 from portal.japan.business_days import CLOSED_LABELS, BusinessCalendar
+from portal.languages import JAPANESE, LANGUAGES, Language
 from portal.messages import N_, Message
 from portal.models import AuditAction, Municipality, MunicipalityClosure, MunicipalityProcedure, PendingSeal
 from portal.models.base import utcnow
@@ -52,6 +54,11 @@ LABELS = {
     "closure_days": N_("閉庁日"),
 }
 TEXT_LIMITS = {"name": 100, "prefecture": 10, "mayor_title": 50, "mayor_name": 100}
+# The municipality's name in each other language: the setting ``name_<code>`` (name_en, name_zh_hans, …).
+NAME_SETTINGS: dict[str, Language] = {
+    f"name_{language.code.lower().replace('-', '_')}": language for language in LANGUAGES if language is not JAPANESE
+}
+NAME_IN_LANGUAGE = N_("名称（%(language)s）")
 TERM_TEXT_LIMITS = {"contact_name": 100, "contact_phone": 20, "contact_hours": 100, "help": 2000}
 PHONE_CHARACTERS = frozenset("0123456789-()+ ")
 MAX_FEE = 1_000_000  # yen; the database's integer holds far more, no counter fee comes near
@@ -83,6 +90,13 @@ def _problem(setting: str, msgid: str, **params: Any) -> Problem:
     return Problem(setting, Message(msgid, params))
 
 
+def setting_label(key: str) -> Message:
+    """What people call a setting (a key of LABELS or NAME_SETTINGS): 「手数料」, 「名称（English）」."""
+    if (language := NAME_SETTINGS.get(key)) is not None:
+        return Message(NAME_IN_LANGUAGE, {"language": language.name})
+    return Message(LABELS[key])
+
+
 @dataclass(frozen=True)
 class Details:
     """What a municipality is called and who signs its certificates."""
@@ -91,6 +105,8 @@ class Details:
     prefecture: str
     mayor_title: str  # as printed on certificates, e.g. 見本市長
     mayor_name: str
+    # Its name in other languages, by setting (a key of NAME_SETTINGS); blank or absent: the Japanese name.
+    names: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -142,21 +158,24 @@ def add_municipality(
     if problems:
         raise MunicipalityRefused(*problems)
     file_name = _store_seal(seals_dir, f"{code}.{extension}", seal_data)
-    municipality = Municipality(code=code, seal=file_name, **_stripped(details))
+    municipality = Municipality(code=code, seal=file_name, names=_names(details), **_stripped(details))
     session.add(municipality)
     session.flush()
-    audit.record(session, actor, AuditAction.MUNICIPALITY_ADDED, _target(code), None, _details_of(municipality), code)
+    added = {key: value for key, value in _details_of(municipality).items() if value is not None}
+    audit.record(session, actor, AuditAction.MUNICIPALITY_ADDED, _target(code), None, added, code)
     return municipality
 
 
 def update_municipality(session: Session, actor: Administrator, code: str, details: Details) -> Municipality:
-    """Rename the municipality or change its mayor; certificates already issued keep what they printed."""
-    municipality = _existing(session, actor, code)
+    """Rename the municipality (in Japanese or another language) or change its mayor; certificates already issued
+    keep what they printed."""
+    municipality = existing_municipality(session, actor, code)
     if problems := _details_problems(details):
         raise MunicipalityRefused(*problems)
     before = _details_of(municipality)
     for key, value in _stripped(details).items():
         setattr(municipality, key, value)
+    municipality.names = _names(details)
     session.flush()
     _audit(session, actor, AuditAction.MUNICIPALITY_CHANGED, _target(code), before, _details_of(municipality), code)
     return municipality
@@ -166,7 +185,7 @@ def stage_seal(session: Session, actor: Administrator, code: str, file_name: str
     """Check an uploaded seal and keep it for the preview; it replaces nothing until confirmed.
 
     The uploader's earlier pending seal for this municipality, and anyone's that has expired, are dropped."""
-    _existing(session, actor, code)
+    existing_municipality(session, actor, code)
     assert actor.id is not None, "a seal is previewed on the administration pages, by a staff member"
     try:
         check_seal(file_name, data)
@@ -202,7 +221,7 @@ def pending_seal(session: Session, actor: Administrator, code: str, token: str) 
 def confirm_seal(session: Session, seals_dir: Path, actor: Administrator, code: str, token: str) -> Municipality:
     """Make the previewed seal the municipality's. It is stored under a new name, ``<code>-<hash>.<svg|png>``:
     the old file stays, because certificates already issued name the seal they were printed with."""
-    municipality = _existing(session, actor, code)
+    municipality = existing_municipality(session, actor, code)
     pending = pending_seal(session, actor, code, token)
     if pending is None:
         raise MunicipalityRefused(
@@ -229,7 +248,7 @@ def confirm_seal(session: Session, seals_dir: Path, actor: Administrator, code: 
 
 def cancel_seal(session: Session, actor: Administrator, code: str, token: str) -> None:
     """Drop the previewed seal; the municipality's stays as it was."""
-    _existing(session, actor, code)
+    existing_municipality(session, actor, code)
     if (pending := pending_seal(session, actor, code, token)) is not None:
         session.delete(pending)
         session.flush()
@@ -262,7 +281,7 @@ def set_procedure(
 
 def disable_procedure(session: Session, actor: Administrator, code: str, slug: str) -> MunicipalityProcedure:
     """Stop offering ``slug``; its terms stay, so enabling it again restores them. Submissions are untouched."""
-    municipality = _existing(session, actor, code)
+    municipality = existing_municipality(session, actor, code)
     offer = municipality.procedure(slug)
     if offer is None:
         raise MunicipalityRefused(
@@ -286,7 +305,7 @@ def add_closures(
     (weekends, national holidays, 年末年始, closures set before) are left as they are; a range of nothing else is
     refused. 期限日 already set stay; submissions from now on, and clocks that stopped and start again, count
     without these days."""
-    _existing(session, actor, code)
+    existing_municipality(session, actor, code)
     last = first if last is None else last
     problems = closure_problems(first, last, reason)
     calendar = BusinessCalendar.of(c.day for c in closures(session, code))
@@ -323,7 +342,7 @@ def add_closures(
 
 def remove_closure(session: Session, actor: Administrator, code: str, day: date) -> None:
     """Open the offices again on ``day`` (a closure entered by mistake or called off)."""
-    _existing(session, actor, code)
+    existing_municipality(session, actor, code)
     found = session.scalars(select(MunicipalityClosure).filter_by(municipality_code=code, day=day)).one_or_none()
     if found is None:
         raise MunicipalityRefused(
@@ -378,7 +397,8 @@ def closure_problems(first: date, last: date, reason: str) -> list[Problem]:
     return problems
 
 
-def _existing(session: Session, actor: Administrator, code: str) -> Municipality:
+def existing_municipality(session: Session, actor: Administrator, code: str) -> Municipality:
+    """The municipality ``actor`` may administer, else refused as not found (whether it exists or not)."""
     found = tenancy.municipality(session, code)
     if found is None or not actor.may_administer(code):
         raise MunicipalityRefused(_problem("code", N_("地方公共団体コード %(code)s の自治体はありません。"), code=code))
@@ -388,7 +408,7 @@ def _existing(session: Session, actor: Administrator, code: str) -> Municipality
 def _offer(
     session: Session, procedures: Procedures, actor: Administrator, code: str, slug: str
 ) -> tuple[Municipality, MunicipalityProcedure, bool]:
-    municipality = _existing(session, actor, code)
+    municipality = existing_municipality(session, actor, code)
     catalog = procedures.published(session).catalog
     if slug not in catalog:
         known = ", ".join(catalog) or "-"
@@ -450,11 +470,20 @@ def _target(code: str) -> str:
 
 
 def _stripped(details: Details) -> dict[str, str]:
-    return {key: value.strip() for key, value in asdict(details).items()}
+    return {key: getattr(details, key).strip() for key in TEXT_LIMITS}
+
+
+def _names(details: Details) -> dict[str, str]:
+    """The names given, by language code; a blank one is no name (the Japanese shows)."""
+    return {NAME_SETTINGS[key].code: name.strip() for key, name in details.names.items() if name and name.strip()}
 
 
 def _details_of(municipality: Municipality) -> dict[str, Any]:
-    return {key: getattr(municipality, key) for key in (*TEXT_LIMITS, "seal")}
+    names = municipality.names or {}
+    return {
+        **{key: getattr(municipality, key) for key in (*TEXT_LIMITS, "seal")},
+        **{key: names.get(language.code) for key, language in NAME_SETTINGS.items()},
+    }
 
 
 def _terms_of(offer: MunicipalityProcedure) -> Terms:
@@ -468,11 +497,20 @@ def _settings_of(enabled: bool, terms: Terms) -> dict[str, Any]:
 
 
 def _details_problems(details: Details) -> list[Problem]:
-    return [
+    problems = [
         _problem(key, N_("%(label)sは1文字以上%(max)d文字以内にしてください。"), label=Message(LABELS[key]), max=limit)
         for key, limit in TEXT_LIMITS.items()
         if not getattr(details, key).strip() or len(getattr(details, key).strip()) > limit
     ]
+    limit = TEXT_LIMITS["name"]
+    for key, name in details.names.items():
+        if key not in NAME_SETTINGS:
+            problems.append(_problem("", N_("「%(key)s」という設定はありません。"), key=key))
+        elif len(name.strip()) > limit:
+            problems.append(
+                _problem(key, N_("%(label)sは%(max)d文字以内にしてください。"), label=setting_label(key), max=limit)
+            )
+    return problems
 
 
 def terms_problems(terms: Terms) -> list[Problem]:

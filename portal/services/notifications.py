@@ -63,9 +63,10 @@ def after_transition(
     actor: ActingUser,
     resubmitted: bool,
 ) -> None:
-    """A state change: staff moving the case into a state that ``notify``s tells the applicant (差戻し and 却下
-    with the reason written for them); the applicant sending a corrected application back tells staff."""
-    if actor.kind is ActorKind.STAFF:
+    """A state change: staff (or the municipality's API client) moving the case into a state that ``notify``s tells
+    the applicant (差戻し and 却下 with the reason written for them); the applicant sending a corrected application
+    back tells staff."""
+    if actor.kind is not ActorKind.RESIDENT:
         notice = workflow.state(record.to_state).notify
         if notice is not None:
             _to_applicant(session, submission, NOTICE_KINDS[notice], transition_record_id=record.id)

@@ -82,6 +82,9 @@ class QueueFilter:
         return self.view is View.OVERDUE
 
 
+MAX_ID = 2**31 - 1  # submission.id is an INTEGER
+
+
 @dataclass(frozen=True)
 class Cursor:
     """A position in a view's order: the (submitted_at, id), or for 期限超過 the (due_on, id), of the row a page ends
@@ -111,7 +114,8 @@ class Cursor:
         match = re.fullmatch(r"(d?)(\d{1,18})-(\d{1,18})", token)
         if match is None or bool(match[1]) != filters.by_due_date:
             raise ValueError(f"not a cursor of the {filters.view.value} view: {token!r}")
-        number, row = int(match[2]), int(match[3])
+        # No id is larger than the column holds (PostgreSQL's INTEGER): a larger one orders as the largest.
+        number, row = int(match[2]), min(int(match[3]), MAX_ID)
         if filters.by_due_date:
             return cls(date.fromordinal(number), row)  # ValueError beyond the calendar
         return cls(datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=number), row)  # OverflowError likewise

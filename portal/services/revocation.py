@@ -77,6 +77,8 @@ class RevocationService:
         """A new certificate, with a new 発行番号, for a submission whose certificate was revoked."""
         self._lock(submission)
         template = self.procedures.case(submission).template
+        if submission.purged_at is not None:
+            raise RevocationRefused(Message(N_("保存期間が過ぎて内容を削除した申請は、再交付できません。")))
         if (
             template is None
             or certificate_of(self.session, submission) is not None

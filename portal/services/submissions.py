@@ -18,11 +18,21 @@ from portal.catalog import ProcedureDefinition, Raw, counter, fees, methods
 from portal.definitions import Kind
 from portal.japan import jst
 from portal.messages import N_, Message
-from portal.models import ActorKind, Channel, Municipality, Resident, SequenceKind, Staff, Submission, TransitionRecord
+from portal.models import (
+    ActorKind,
+    Channel,
+    Municipality,
+    Resident,
+    SequenceKind,
+    Staff,
+    Submission,
+    TransitionRecord,
+    WebhookEvent,
+)
 from portal.procedures import Case, Procedures
 from portal.records.backend import ResidentRecords
 from portal.roles import Permission
-from portal.services import deadlines, notifications
+from portal.services import deadlines, notifications, webhooks
 from portal.services.actors import ActingUser
 from portal.services.certificates import reserve_certificate
 from portal.services.numbering import assign_number, next_number
@@ -155,6 +165,7 @@ class SubmissionService:
         self._move_clock(submission, workflow, workflow.initial, today)
         self._record(submission, SUBMIT, None, workflow.initial, None, CommentAudience.APPLICANT)
         notifications.application_received(self.session, submission)
+        webhooks.case_changed(self.session, WebhookEvent.SUBMITTED, submission, submission.history[-1])
         return submission
 
     def submitted_with(self, municipality: Municipality, token: str) -> Submission | None:
@@ -331,6 +342,7 @@ class SubmissionService:
             notifications.after_transition(
                 self.session, case.workflow, submission, record, self.actor, answers is not None
             )
+            webhooks.case_changed(self.session, WebhookEvent.TRANSITIONED, submission, record)
         return outcome
 
     def _case(self, submission: Submission) -> Case:

@@ -16,14 +16,16 @@ from portal.models import Certificate
 
 @dataclass(frozen=True)
 class VerifiedCertificate:
-    """What /verify shows: never the record itself, never why it was revoked."""
+    """What /verify shows: never the record itself, never why it was revoked. Once its case is purged past its
+    保存期間 the certificate is still known (number, date, issuer, hash, revocation), but no name is left to show."""
 
     issue_number: str
     issued_on: date
     municipality: str
     sha256: str
-    masked_name: str
+    masked_name: str  # empty once purged
     revoked_at: datetime | None
+    purged: bool
 
 
 def verified_certificate(
@@ -45,8 +47,9 @@ def verified_certificate(
         issued_on=certificate.issued_on,
         municipality=f"{submission.municipality.prefecture}{submission.municipality.name}",
         sha256=certificate.sha256,
-        masked_name=masked_name(_certified_family_name(certificate)),
+        masked_name=masked_name(_certified_family_name(certificate)) if submission.purged_at is None else "",
         revoked_at=certificate.revoked_at,
+        purged=submission.purged_at is not None,
     )
 
 

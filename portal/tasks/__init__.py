@@ -13,7 +13,7 @@ from typing import Any
 from celery import Celery
 from flask import Flask
 
-from portal.tasks import certificates, drafts, notifications
+from portal.tasks import certificates, drafts, metrics, notifications, retention, webhooks
 from portal.tasks.base import EXTENSION, make_celery
 
 
@@ -22,6 +22,8 @@ def init_app(app: Flask) -> Celery:
     certificates.register(celery)
     drafts.register(celery)
     notifications.register(celery)
+    retention.register(celery)
+    webhooks.register(celery)
     app.extensions[EXTENSION] = celery
     return celery
 
@@ -32,6 +34,8 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from portal import create_app
 
-    celery = create_app().extensions[EXTENSION]
+    portal = create_app()
+    celery = portal.extensions[EXTENSION]
+    metrics.serve_from_worker(celery, portal.config)
     globals()["app"] = celery
     return celery

@@ -63,7 +63,10 @@ def send(certificate_id: int) -> None:
 
 
 def _send_reserved(session: Session) -> None:
-    """After a commit, the certificates reserved in it exist for every connection: send them."""
+    """After a commit, the certificates reserved in it exist for every connection: send them. Releasing a savepoint
+    (the 交付's, in SubmissionService) fires this event too, before anything is committed: they wait for the commit."""
+    if session.in_nested_transaction():
+        return
     reserved = certificates.reserved_in(session)
     if reserved and has_app_context() and EXTENSION in current_app.extensions:
         for certificate_id in reserved:

@@ -106,7 +106,10 @@ def _described(error: BaseException) -> str:
 
 
 def _send_queued(session: Session) -> None:
-    """After a commit, the notifications written in it exist for every connection: send them."""
+    """After a commit, the notifications written in it exist for every connection: send them (not when a savepoint
+    is released, which fires this event too before anything is committed)."""
+    if session.in_nested_transaction():
+        return
     queued = outbox.queued_in(session)
     if queued and has_app_context() and EXTENSION in current_app.extensions and current_app.config["SMTP"]:
         for notification_id in queued:

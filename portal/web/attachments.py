@@ -25,7 +25,7 @@ from portal.catalog import FieldDef, ProcedureDefinition
 from portal.catalog.fieldtypes.base import Raw
 from portal.catalog.fieldtypes.file import FileType
 from portal.messages import N_, Message
-from portal.services import drafts
+from portal.services.orphans import orphaned_in
 from portal.storage import MissingObject
 from portal.web.current import current_attachments
 
@@ -150,14 +150,14 @@ def _check(f: FieldDef, kept: int, chosen: list[FileStorage], checked: list[Chec
 
 
 def init_app(app: Flask) -> None:
-    """Files no draft refers to any more are deleted once that commits (see portal.services.drafts)."""
+    """Files nothing refers to any more are deleted once that commits (see portal.services.orphans)."""
     if not event.contains(Session, "after_commit", _delete_orphaned):
         event.listen(Session, "after_commit", _delete_orphaned)
         event.listen(Session, "after_soft_rollback", _keep_orphaned)
 
 
 def _delete_orphaned(session: Session) -> None:
-    keys = drafts.orphaned_in(session)
+    keys = orphaned_in(session)
     if not keys or not has_app_context():
         return
     storage = current_attachments().storage
@@ -165,12 +165,12 @@ def _delete_orphaned(session: Session) -> None:
         try:
             storage.delete(key)
         except Exception as error:  # noqa: BLE001 - the change is committed; a file left behind is only logged
-            log.error("attachment %s not deleted after its draft let it go: %s", key, type(error).__name__)
+            log.error("attachment %s not deleted after it was let go: %s", key, type(error).__name__)
 
 
 def _keep_orphaned(session: Session, previous_transaction: SessionTransaction) -> None:
-    if not previous_transaction.nested:  # rolled back: the drafts still refer to them
-        drafts.orphaned_in(session)
+    if not previous_transaction.nested:  # rolled back: what referred to them still does
+        orphaned_in(session)
 
 
 def download(ref: AttachmentRef) -> Response:

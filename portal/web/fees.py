@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import gettext
+from flask_babel import format_currency, format_decimal, gettext
 
 from portal.catalog import ProcedureDefinition
 from portal.catalog.fees import PerCount, PriceTable
@@ -11,6 +11,7 @@ from portal.catalog.fieldtypes.choice import SEPARATOR
 from portal.catalog.methods import PAYMENT_LABELS, RECEIPT_LABELS, PaymentMethod, ReceiptMethod
 from portal.messages import N_
 from portal.models import PaymentStatus
+from portal.web.i18n import current_language
 
 PAYMENT_STATUS_LABELS = {
     PaymentStatus.PENDING: N_("支払待ち"),
@@ -20,8 +21,11 @@ PAYMENT_STATUS_LABELS = {
 
 
 def yen(amount: int) -> str:
-    digits = f"{amount:,}"  # a variable: Babel's extractor refuses an f-string inside the call
-    return gettext("%(fee)s円", fee=digits)
+    """1,000円 in Japanese and やさしい日本語, as Japanese offices write amounts; the reader's own currency format of
+    yen elsewhere (¥1,000, 1.000 ¥, JP¥ 1.000)."""
+    if current_language().japanese:
+        return f"{format_decimal(amount)}円"
+    return str(format_currency(amount, "JPY"))
 
 
 def fee_formula(definition: ProcedureDefinition) -> str:

@@ -15,7 +15,7 @@ from math import ceil
 from time import time
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask_limiter import Limiter
 
 from portal.config import Environment
@@ -39,6 +39,11 @@ def _person() -> str:
     if resident := session.get(RESIDENT_KEY):
         return f"resident:{resident}"
     return f"address:{_address()}"
+
+
+def _api_token() -> str:
+    """The API token the request authenticated with (portal.web.api), whatever address it comes from."""
+    return f"api:{g.api.id}"
 
 
 def _postal_button() -> bool:
@@ -93,6 +98,10 @@ RULES = (
     Rule("RATELIMIT_MESSAGE", _person, ("resident.post_message", "backoffice.post_message"), _always),
     # Each accepted address is emailed a confirmation link: no one floods a mailbox from the settings page.
     Rule("RATELIMIT_MAIL_ADDRESS", _person, ("account.set_address",), _always),
+    # Counted after the token is checked (a request without one is refused before its view).
+    Rule(
+        "RATELIMIT_API", _api_token, ("api.cases", "api.case", "api.attachment", "api.certificate", "api.fire"), _always
+    ),
 )
 
 

@@ -1,5 +1,6 @@
 """Notifications written as emails, when a worker sends them: subject and body from the templates under
-portal/templates/mail/, in the recipient's language (a resident's stored preference, else Japanese).
+portal/templates/mail/, in the recipient's language: a resident's stored preference among the languages the portal
+offers (else Japanese), the municipality named as it is in that language; staff read Japanese.
 
 An email names the case by its 受付番号, its procedure and its municipality, and links to its page; a 差戻し or
 却下 also gives the reason staff wrote for the applicant. Never the answers, the applicant's name or address,
@@ -17,10 +18,11 @@ from email.utils import format_datetime, parseaddr
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from portal.config import DEV_PUBLIC_URL
+from portal.languages import JAPANESE, Language, by_code
 from portal.messages import N_
 from portal.models import (
     MailSettings,
@@ -34,7 +36,7 @@ from portal.models import (
 )
 from portal.services.mail_settings import CONFIRM_HOURS, confirmation_token
 from portal.web.current import current_procedures
-from portal.web.i18n import CODES, DEFAULT
+from portal.web.i18n import force_language, local_name, offered
 
 SUBJECTS = {
     NotificationKind.RECEIVED: N_("【%(municipality)s】申請を受け付けました（受付番号 %(reference)s）"),
@@ -60,7 +62,7 @@ def compose(session: Session, notification: Notification) -> EmailMessage | None
     if recipient is None:
         return None
     address, language = recipient
-    with force_locale(language):
+    with force_language(language):
         context = _context(session, notification, language)
         subject = gettext(SUBJECTS[notification.kind], **context)
         body = current_app.jinja_env.get_template(f"mail/{notification.kind.value}.txt").render(**context)
@@ -75,24 +77,25 @@ def compose(session: Session, notification: Notification) -> EmailMessage | None
     return message
 
 
-def _recipient(session: Session, notification: Notification) -> tuple[str, str] | None:
-    """(address, language) of whoever the notification is for, read now."""
+def _recipient(session: Session, notification: Notification) -> tuple[str, Language] | None:
+    """(address, language) of whoever the notification is for, read now; a language no longer offered (its
+    catalog withdrawn) is Japanese."""
     if notification.recipient_kind is RecipientKind.STAFF:
         staff = session.get(Staff, notification.recipient_id)
-        return (staff.email, DEFAULT) if staff is not None and staff.email else None
+        return (staff.email, JAPANESE) if staff is not None and staff.email else None
     if notification.recipient_kind is RecipientKind.COUNTER:
         submission = session.get(Submission, notification.recipient_id)
-        return (submission.notify_email, DEFAULT) if submission is not None and submission.notify_email else None
+        return (submission.notify_email, JAPANESE) if submission is not None and submission.notify_email else None
     settings = session.get(MailSettings, notification.recipient_id)
     if settings is None:
         return None
-    language = settings.language if settings.language in CODES else DEFAULT
+    language = by_code(settings.language, offered()) or JAPANESE
     if notification.kind is NotificationKind.CONFIRM_ADDRESS:
         return (settings.pending_address, language) if settings.pending_address else None
     return (settings.deliverable, language) if settings.deliverable else None
 
 
-def _context(session: Session, notification: Notification, language: str) -> dict[str, Any]:
+def _context(session: Session, notification: Notification, language: Language) -> dict[str, Any]:
     if notification.kind is NotificationKind.CONFIRM_ADDRESS:
         settings = session.get_one(MailSettings, notification.recipient_id)
         token = confirmation_token(current_app.config["SECRET_KEY"], settings)
@@ -104,7 +107,7 @@ def _context(session: Session, notification: Notification, language: str) -> dic
     staff = notification.recipient_kind is RecipientKind.STAFF
     counter = notification.recipient_kind is RecipientKind.COUNTER
     if staff:
-        link = _external("backoffice.submission", DEFAULT, reference=submission.reference)
+        link = _external("backoffice.submission", JAPANESE, reference=submission.reference)
     elif counter:
         link = None
     else:
@@ -113,7 +116,7 @@ def _context(session: Session, notification: Notification, language: str) -> dic
     if notification.kind in WITH_REASON and notification.transition_record_id is not None:
         reason = session.get_one(TransitionRecord, notification.transition_record_id).applicant_comment
     return {
-        "municipality": municipality.name,
+        "municipality": local_name(municipality).text,
         "reference": submission.reference,
         "procedure": gettext(definition.title),
         "link": link,
@@ -123,10 +126,10 @@ def _context(session: Session, notification: Notification, language: str) -> dic
     }
 
 
-def _external(endpoint: str, language: str, **values: Any) -> str:
+def _external(endpoint: str, language: Language, **values: Any) -> str:
     """An absolute link into the portal, built without a request (a worker has none): on PUBLIC_URL."""
-    if language != DEFAULT:
-        values["lang"] = language
+    if language is not JAPANESE:
+        values["lang"] = language.code
     path = current_app.url_map.bind("portal.invalid").build(endpoint, values)
     return (current_app.config["PUBLIC_URL"] or DEV_PUBLIC_URL) + path
 

@@ -1,4 +1,4 @@
-"""One log record per request, and log output that carries no personal data.
+"""One log record per request, the same facts as Prometheus metrics, and log output without personal data.
 
 The record says who (actor kind and id), where (municipality code, the URL rule rather than the path),
 what came of it (status, duration) and a request id to find the other records of the same request. It
@@ -20,6 +20,7 @@ from flask import Flask, Response, g, has_request_context, request, request_star
 from pythonjsonlogger.json import JsonFormatter
 from sqlalchemy import inspect
 
+from portal import metrics
 from portal.config import LogFormat
 from portal.models import ActorKind
 
@@ -81,15 +82,18 @@ def _log_request(status: int) -> None:
     # portal.web.access keeps the logged-in resident or staff member in g.resident / g.staff.
     kind = next((kind for kind in ActorKind if g.get(kind.value) is not None), None)
     actor = g.get(kind.value) if kind else None
+    seconds = time.perf_counter() - g.request_started
+    route = request.url_rule.rule if request.url_rule is not None else None
+    metrics.observe_request(route, request.method, status, seconds)
     fields = {
         "request_id": g.request_id,
         "actor_kind": kind.value if kind else None,
         "actor_id": _primary_key(actor),
         "municipality_code": _primary_key(g.get("municipality")),
-        "route": request.url_rule.rule if request.url_rule is not None else None,
+        "route": route,
         "method": request.method,
         "status": status,
-        "duration_ms": round((time.perf_counter() - g.request_started) * 1000, 1),
+        "duration_ms": round(seconds * 1000, 1),
     }
     g.request_logged = True
     who = f"{fields['actor_kind']}:{fields['actor_id']}" if kind else "anonymous"

@@ -6,30 +6,30 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, g, render_template, request, url_for
-from flask_babel import format_date, get_locale, gettext
+from flask_babel import format_date, format_time, gettext
 
 from portal.japan import jst, wareki
 from portal.models import Staff
 from portal.roles import ADMINISTRATION, Permission, permissions_of
 from portal.web.access import current_resident, current_staff, staff_home
 from portal.web.deadlines import case_deadline
-
-
-def _japanese() -> bool:
-    return str(get_locale() or "ja") == "ja"
+from portal.web.i18n import current_language
 
 
 def wareki_date(value: date | datetime) -> str:
-    """和暦 with 西暦 in Japanese, the locale's own long date elsewhere; the Japanese calendar day."""
+    """和暦 with 西暦 in Japanese and やさしい日本語 (令和8年（2026年）11月28日), the reader's own long date elsewhere
+    (November 28, 2026; 2026년 11월 28일); always the calendar day in Japan."""
     if isinstance(value, datetime):
         value = value.astimezone(jst.JST).date()
-    return wareki.format_date(value, with_seireki=True) if _japanese() else format_date(value, "long")
+    return wareki.format_date(value, with_seireki=True) if current_language().wareki else format_date(value, "long")
 
 
 def wareki_datetime(value: datetime) -> str:
+    """The day as wareki_date gives it (和暦 without the 西暦 year), then the time in Japan in the reader's format."""
     local = value.astimezone(jst.JST)
-    day = wareki.format_date(local.date()) if _japanese() else format_date(local.date(), "long")
-    return f"{day} {local:%H:%M}"
+    if current_language().wareki:
+        return f"{wareki.format_date(local.date())} {local:%H:%M}"
+    return f"{format_date(local.date(), 'long')} {format_time(local, 'short', rebase=False)}"
 
 
 def render_without_database(template: str, **context: Any) -> str:

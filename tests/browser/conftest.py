@@ -71,8 +71,11 @@ class Site:
 
 
 @pytest.fixture(scope="session")
-def site(database_url: str, engine: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The portal and its base URL. Both servers start empty: each app needs the other's real port."""
+def site(
+    database_url: str, engine: object, sample_translations: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    """The portal, speaking every language (tests/sample_translations.py), and its base URL. Both servers start
+    empty: each app needs the other's real port."""
     portal = serve_in_thread(None)
     idp = serve_in_thread(None)
     idp.mount(create_idp_app(issuer=idp.url, clients=default_clients(portal.url), environment="testing"))
@@ -84,7 +87,7 @@ def site(database_url: str, engine: object, tmp_path_factory: pytest.TempPathFac
             "DEV_IDP_URL": idp.url,
         }
     )
-    app = create_app(settings)
+    app = create_app(settings, {"BABEL_TRANSLATION_DIRECTORIES": str(sample_translations)})
     portal.mount(_one_request_at_a_time(app))
     yield Site(portal.url, app)
     portal.shutdown()

@@ -118,7 +118,7 @@ const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
 while (walker.nextNode()) {
   const text = walker.currentNode.textContent.trim();
   const element = walker.currentNode.parentElement;
-  if (!text || !element.checkVisibility()) continue;
+  if (!text || !element.checkVisibility() || element.closest("rt")) continue;  // furigana: annotations, smaller
   const size = parseFloat(getComputedStyle(element).fontSize);
   if (size < least) small.push(`${element.tagName.toLowerCase()}.${element.className} ${size}px 「${text.slice(0, 20)}」`);
 }

@@ -3,7 +3,7 @@
 Killed with SIGKILL while it renders (with its pool, as the OOM killer or a lost machine would), the task
 it had taken is not lost: once the visibility timeout has passed, the restarted worker gets it again and
 the certificate appears exactly once, with the 発行番号 taken at the 交付. Two renders of one certificate at
-the same moment store one PDF.
+the same moment store one PDF. The worker serves its pool's metrics on a port of its own.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import requests
 from flask import Flask
 from pypdf import PdfReader
 from sqlalchemy import Engine, func, select
@@ -29,14 +30,19 @@ from portal import create_app
 from portal.certificates.devpki import create_dev_pki
 from portal.config import ROOT, load_settings
 from portal.database import db
-from portal.models import Certificate, Municipality, MunicipalityProcedure, NumberSequence, SequenceKind
+from portal.devtools.mailsink import free_port
+from portal.models import Certificate, Municipality, MunicipalityProcedure, NumberSequence, SequenceKind, Staff
+from portal.roles import Role
 from portal.services.actors import ActingUser
 from portal.services.certificates import render_certificate, reserve_certificate
 from portal.services.submissions import SubmissionService
+from portal.tasks.certificates import RENDER
 from portal.web.current import current_procedures, current_records
+from portal.workflow import Condition
 from tests.broker import REDIS_URL, Broker, use_prefix
 from tests.db.recorded import recorded_resident
 from tests.db.signing import shipped
+from tests.metrics import SCRAPE, TOKEN, Samples, samples, value
 from tests.web.journeys import JUMINHYO_ANSWERS, validated
 
 CODE = "999962"  # this module's own municipality (check digit 2)
@@ -134,6 +140,32 @@ def certificate_numbers_taken(engine: Engine) -> int:
         ).one()
 
 
+def test_the_issue_queues_its_certificate_only_once_its_transaction_has_committed(
+    portal: Flask, committing_engine: Engine, broker: Broker
+) -> None:
+    """The 交付 reserves the certificate in SubmissionService's savepoint; releasing the savepoint commits nothing,
+    and a worker handed the task then would find no certificate (and leave it to the sweep, minutes later)."""
+    with portal.app_context(), Session(committing_engine) as session:
+        procedures = current_procedures()
+        resident = recorded_resident(session, CODE, f"worker-{time.monotonic_ns()}")
+        clerk = Staff(
+            municipality_code=CODE, subject=f"clerk-{time.monotonic_ns()}", name="作業 一", role_values=[Role.CLERK]
+        )
+        session.add(clerk)
+        answers = validated(shipped("juminhyo"), JUMINHYO_ANSWERS)
+        submission = SubmissionService(session, procedures, ActingUser.of_resident(resident)).submit(
+            session.get_one(Municipality, CODE), shipped("juminhyo"), answers, resident.subject
+        )
+        submission.state = "approved"  # reviewed and approved by others: not what this test is about
+        session.commit()
+        staff = SubmissionService(session, procedures, ActingUser.of_staff(clerk), current_records(session))
+        staff.fire(submission, "issue", None, frozenset({Condition.RECORD_MATCH, Condition.PAID}))
+        assert broker.queued() == []  # the savepoint is released, nothing is committed
+        session.commit()
+        certificate_id = session.scalars(select(Certificate.id).filter_by(submission_id=submission.id)).one()
+    assert broker.queued() == [(RENDER, [certificate_id])]
+
+
 def test_a_worker_killed_while_rendering_is_restarted_and_the_certificate_appears_once_with_its_number(
     portal: Flask, committing_engine: Engine, environment: dict[str, str], broker: Broker, tmp_path: Path
 ) -> None:
@@ -196,3 +228,45 @@ def test_two_workers_rendering_one_certificate_at_once_store_one_pdf(
 
     assert renders == ["render"]
     assert digests[0] == digests[1] == stored(committing_engine, certificate_id).sha256
+
+
+def test_the_worker_serves_the_metrics_of_its_pool_on_its_own_port_to_the_token_holder(
+    portal: Flask, committing_engine: Engine, environment: dict[str, str], broker: Broker, tmp_path: Path
+) -> None:
+    certificate_id, _ = reserve(portal, committing_engine)
+    log, directory, port = tmp_path / "worker.log", tmp_path / "metrics", free_port("127.0.0.1")
+    directory.mkdir()
+    url = f"http://127.0.0.1:{port}/metrics"
+
+    def scraped() -> Samples | None:
+        try:
+            response = requests.get(url, headers=SCRAPE, timeout=10)
+        except requests.ConnectionError:
+            return None  # not serving yet
+        assert response.status_code == 200, f"worker log:\n{log.read_text()}"
+        assert response.headers["Cache-Control"] == "no-store"
+        return samples(response.text)
+
+    def failures() -> float:
+        found = scraped()
+        return value(found, "madoguchi_celery_task_failures_total", task=RENDER) if found else 0
+
+    worker = start_worker(
+        environment,
+        broker,
+        log,
+        WORKER_METRICS_PORT=str(port),
+        METRICS_TOKEN=TOKEN,
+        PROMETHEUS_MULTIPROC_DIR=str(directory),
+    )
+    try:
+        wait_until(lambda: stored(committing_engine, certificate_id).rendered, 60, log)
+        portal.extensions["celery"].send_task(RENDER, args=[])  # a message the task cannot run
+        wait_until(lambda: failures() == 1, 30, log)
+        found = scraped()
+        assert found is not None
+        assert value(found, "madoguchi_certificate_render_seconds_count", outcome="rendered") == 1
+        assert requests.get(url, timeout=10).status_code == 401
+        assert requests.get(url, headers={"Authorization": "Bearer wrong"}, timeout=10).status_code == 401
+    finally:
+        stop(worker)

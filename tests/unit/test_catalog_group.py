@@ -126,13 +126,13 @@ def test_the_rows_are_shown_under_their_headings(tmp_path: Path) -> None:
             [
                 (
                     "対象となる児童",
-                    [("児童 1", [("名", "花子"), ("生年月日", "令和2年4月1日(2020年)"), ("同居", "はい")])],
+                    [("児童 1", [("名", "花子"), ("生年月日", "令和2年（2020年）4月1日"), ("同居", "はい")])],
                 )
             ],
         )
     ]
     assert GROUP_TYPE.display(definition.field("children"), result.values["children"], str) == (
-        "児童 1：名 花子、生年月日 令和2年4月1日(2020年)、同居 はい"
+        "児童 1：名 花子、生年月日 令和2年（2020年）4月1日、同居 はい"
     )
 
 

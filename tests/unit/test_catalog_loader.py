@@ -118,7 +118,7 @@ def test_unknown_field_type_lists_the_known_ones(tmp_path: Path) -> None:
     error = load_error(tmp_path, MINIMAL.replace("type: text", "type: signature"))
     assert (error.path, error.line) == (("pages", 0, "fields", 0, "type"), 12)
     assert (
-        "unknown field type 'signature'; known types: address, bank_account, checkbox, checkboxes, date"
+        "unknown field type 'signature'; known types: address, any_script_text, bank_account, checkbox, checkboxes, date"
         in error.message
     )
 

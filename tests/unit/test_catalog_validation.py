@@ -273,7 +273,7 @@ def test_display_answers_translates_titles_labels_and_options(juminhyo: Procedur
     )
     (first_title, first_rows), (second_title, second_rows), (third_title, third_rows) = pages
     assert first_title == "Applicant" and ("Surname", "山田") in first_rows
-    assert ("生年月日", "昭和55年3月14日(1980年)") in first_rows
+    assert ("生年月日", "昭和55年（1980年）3月14日") in first_rows
     assert ("郵便番号", "〒100-0001") in first_rows
     assert second_title == "請求内容"
     assert dict(second_rows) == {

@@ -548,3 +548,45 @@ def test_bad_open_data_licences_are_named() -> None:
         "OPENDATA_LICENSE: '' is not a licence's name (at most 100 printable characters)",
         "OPENDATA_LICENSE_URL: 'javascript:alert(1)' is not the http(s) address of the licence's text",
     ]
+
+
+def test_metrics_are_off_until_a_token_is_set(tmp_path: Path) -> None:
+    settings = load_settings(production_env(tmp_path))
+    assert (settings.metrics_token, settings.metrics_dir, settings.worker_metrics_port) == (None, None, None)
+
+    token = "Abc-._~+/" * 4 + "=="
+    env = production_env(
+        tmp_path, METRICS_TOKEN=token, PROMETHEUS_MULTIPROC_DIR=str(tmp_path), WORKER_METRICS_PORT="9808"
+    )
+    settings = load_settings(env)
+    assert (settings.metrics_token, settings.metrics_dir, settings.worker_metrics_port) == (token, tmp_path, 9808)
+
+
+@pytest.mark.parametrize("token", ["x" * 31, "x" * 31 + " ", "x" * 32 + "\n", "トークン" * 10, "Bearer " + "x" * 32])
+def test_a_bad_metrics_token_is_named_and_never_repeated(tmp_path: Path, token: str) -> None:
+    [problem] = problems(production_env(tmp_path, METRICS_TOKEN=token))
+    assert problem.startswith("METRICS_TOKEN: must be at least 32 characters") and token not in problem
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"PROMETHEUS_MULTIPROC_DIR": "/no/such/directory"},
+            ["PROMETHEUS_MULTIPROC_DIR: '/no/such/directory' is not a directory"],
+        ),
+        ({"WORKER_METRICS_PORT": "0"}, ["WORKER_METRICS_PORT: '0' is not a port number (1 to 65535)"]),
+        ({"WORKER_METRICS_PORT": "65536"}, ["WORKER_METRICS_PORT: '65536' is not a port number (1 to 65535)"]),
+        ({"WORKER_METRICS_PORT": "９８０８"}, ["WORKER_METRICS_PORT: '９８０８' is not a port number (1 to 65535)"]),
+        (
+            {"WORKER_METRICS_PORT": "9808", "METRICS_TOKEN": "", "PROMETHEUS_MULTIPROC_DIR": ""},
+            [
+                "WORKER_METRICS_PORT: needs METRICS_TOKEN, which Prometheus presents to read the metrics",
+                "WORKER_METRICS_PORT: needs PROMETHEUS_MULTIPROC_DIR, where the worker's pool writes them",
+            ],
+        ),
+    ],
+)
+def test_bad_metrics_settings_are_named(tmp_path: Path, changes: dict[str, str], expected: list[str]) -> None:
+    complete = {"METRICS_TOKEN": "t" * 32, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    assert problems(production_env(tmp_path, **{**complete, **changes})) == expected

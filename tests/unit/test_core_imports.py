@@ -23,7 +23,13 @@ CORE_PACKAGES = (
     "portal.storage",
     "portal.mail",
 )
-CORE_MODULES = ("portal.identity", "portal.roles", "portal.messages")
+CORE_MODULES = (
+    "portal.identity",
+    "portal.roles",
+    "portal.messages",
+    "portal.languages",
+    "portal.metrics",
+)  # metrics: the worker serves them too
 WEB_ONLY = ("flask", "werkzeug", "flask_babel", "flask_wtf", "flask_session")
 
 # The walk yields a package before importing it, so the probe's own import comes first and is the one measured.

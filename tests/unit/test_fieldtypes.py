@@ -50,6 +50,7 @@ def round_trip(field: FieldDef, value: Any) -> Any:
 def test_registry_knows_every_type_with_its_widget() -> None:
     assert {name: t.widget for name, t in field_types().items()} == {
         "text": "text",
+        "any_script_text": "text",
         "textarea": "textarea",
         "kana": "kana",
         "date": "date",
@@ -71,7 +72,9 @@ def test_registry_knows_every_type_with_its_widget() -> None:
 
 
 def test_unknown_type_lookup_lists_the_known_ones() -> None:
-    with pytest.raises(KeyError, match="unknown field type 'signature'; known types: address, bank_account, checkbox"):
+    with pytest.raises(
+        KeyError, match="unknown field type 'signature'; known types: address, any_script_text, bank_account, checkbox"
+    ):
         get("signature")
 
 
@@ -391,10 +394,10 @@ def test_date_bound_must_be_a_date_today_or_an_offset() -> None:
 @pytest.mark.parametrize(
     ("iso", "era", "year", "shown"),
     [
-        ("2019-04-30", "heisei", "31", "平成31年4月30日(2019年)"),
-        ("2019-05-01", "reiwa", "1", "令和元年5月1日(2019年)"),
-        ("2024-04-01", "reiwa", "6", "令和6年4月1日(2024年)"),
-        ("1989-01-07", "showa", "64", "昭和64年1月7日(1989年)"),
+        ("2019-04-30", "heisei", "31", "平成31年（2019年）4月30日"),
+        ("2019-05-01", "reiwa", "1", "令和元年（2019年）5月1日"),
+        ("2024-04-01", "reiwa", "6", "令和6年（2024年）4月1日"),
+        ("1989-01-07", "showa", "64", "昭和64年（1989年）1月7日"),
     ],
 )
 def test_date_round_trips_through_wareki_inputs(iso: str, era: str, year: str, shown: str) -> None:

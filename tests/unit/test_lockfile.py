@@ -67,10 +67,10 @@ DISAGREEMENTS = {
         ["sqlalchemy<2.2,>=2.0.30 (project.dependencies) is locked at 2.2.0, outside its range"],
     ),
     "a new runtime dependency": (
-        [("pyproject", r'^    "gunicorn>=22,<28",\n', '    "gunicorn>=22,<28",\n    "rich>=13",\n')],
+        [("pyproject", r'^    "gunicorn>=22,<28",\n', '    "gunicorn>=22,<28",\n    "toolz>=1",\n')],
         [
             "the dependency lists in pyproject.toml changed since the lock was made",
-            "rich>=13 (project.dependencies) is not in the lock",
+            "toolz>=1 (project.dependencies) is not in the lock",
         ],
     ),
     "a narrowed range the pin still satisfies": (

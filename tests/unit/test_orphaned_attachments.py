@@ -9,7 +9,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from portal.attachments import AttachmentRef, keys_in
-from portal.services.drafts import ORPHANED, _let_go, orphaned_in
+from portal.services.drafts import _let_go
+from portal.services.orphans import ORPHANED, orphaned_in
 from portal.web import attachments
 
 A, B = "a" * 32, "b" * 32

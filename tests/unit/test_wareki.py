@@ -28,7 +28,7 @@ def test_format_date_and_back(day: date, text: str) -> None:
 
 
 def test_format_with_seireki() -> None:
-    assert format_date(date(2024, 4, 1), with_seireki=True) == "令和6年4月1日(2024年)"
+    assert format_date(date(2024, 4, 1), with_seireki=True) == "令和6年（2024年）4月1日"
 
 
 @pytest.mark.parametrize(

@@ -207,3 +207,32 @@ def make_client(app: Flask, db_session: Session, demo: dict[str, Municipality], 
         return logged_in(app, kind, sub)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def polyglot_app(
+    idp: RunningServer,
+    payment_provider: RunningServer,
+    mail_sink: MailSink,
+    database_url: str,
+    engine: object,
+    sample_translations: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Flask:
+    """The portal speaking every language of portal.languages (from sample_translations)."""
+    return create_testing_app(
+        idp,
+        database_url,
+        {"BABEL_TRANSLATION_DIRECTORIES": str(sample_translations)},
+        SESSION_DIR=str(tmp_path_factory.mktemp("polyglot-sessions")),
+        PUBLIC_URL=PUBLIC_URL,
+        PAYMENT_PROVIDER_URL=payment_provider.url,
+        SMTP_URL=mail_sink.url,
+        MAIL_SINK_DIR=str(mail_sink.directory),
+    )
+
+
+@pytest.fixture
+def polyglot(polyglot_app: Flask, db_session: Session, demo: dict[str, Municipality]) -> FlaskClient:
+    polyglot_app.extensions[limits.EXTENSION].reset()
+    return polyglot_app.test_client()

@@ -154,21 +154,22 @@ def form_pages(client: FlaskClient, slug: str) -> list[str]:
         return [page.key for page in definition.pages]
 
 
-def fill_in(client: FlaskClient, code: str, slug: str, answers: dict):  # type: ignore[no-untyped-def]
+def fill_in(client: FlaskClient, code: str, slug: str, answers: dict, pages: list[str] | None = None):  # type: ignore[no-untyped-def]
     """Answer the form page by page from the first, pressing 次へ on each and sending it ``answers`` (a page keeps
     only its own inputs). Returns the response of the first page that does not move on (its errors, a refusal),
-    else the last page's redirect to the confirmation page."""
+    else the last page's redirect to the confirmation page. ``pages``: the form's page keys, for a browser of a
+    portal in another process (else they are read from ``client``'s app)."""
     path = f"/{code}/procedures/{slug}/apply"
-    for page in form_pages(client, slug):
+    for page in pages or form_pages(client, slug):
         response = post_form(client, f"{path}?page={page}", {**answers, "action": "next"})
         if response.status_code != 302 or not response.headers["Location"].startswith(f"{path}?page="):
             return response
     return response
 
 
-def apply(client: FlaskClient, code: str, slug: str, answers: dict) -> str:
+def apply(client: FlaskClient, code: str, slug: str, answers: dict, pages: list[str] | None = None) -> str:
     """Fill in every page, confirm, submit; return the 受付番号."""
-    form = fill_in(client, code, slug, answers)
+    form = fill_in(client, code, slug, answers, pages)
     assert form.status_code == 302, form.text
     confirm_path = f"/{code}/procedures/{slug}/confirm"
     assert form.headers["Location"] == confirm_path

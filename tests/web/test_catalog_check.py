@@ -165,4 +165,29 @@ def test_the_flask_command_lists_the_problems(catalog: Path, tmp_path: Path) -> 
         [flask, "--app", "wsgi", "catalog", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert checked.returncode == 1
-    assert "forms_catalog/juminhyo.yaml:44: certificate: unknown certificate template 'jumin'" in checked.stdout
+    assert "forms_catalog/juminhyo.yaml:51: certificate: unknown certificate template 'jumin'" in checked.stdout
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        (
+            "5 years",
+            "'5 years' は保存期間として読めません。5y（年）、18m（月）、30d（日）のような、数と単位 y・m・d で書いてください",
+        ),
+        ("0y", "保存期間は1日から100年までにしてください（'0y'）"),
+        ("101y", "保存期間は1日から100年までにしてください（'101y'）"),
+        (
+            "5",
+            "5 は保存期間として読めません。5y（年）、18m（月）、30d（日）のような、数と単位 y・m・d で書いてください",
+        ),
+    ],
+)
+def test_a_malformed_retention_is_refused_with_its_line(catalog: Path, written: str, message: str) -> None:
+    line = replace(catalog / "forms_catalog/sodai_gomi.yaml", "retention: 1y", f"retention: {written}")
+    result = check(catalog)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"forms_catalog/sodai_gomi.yaml:{line}: retention: {message}",
+        "catalog check: 1 error(s), 0 warning(s)",
+    ]

@@ -185,7 +185,7 @@ def test_a_missing_workflow_file_is_reported_against_the_definition(
     (sources / "workflows/sodai_gomi.yaml").unlink()
     result = catalog("publish")
     assert result.exit_code == 1
-    assert "forms_catalog/sodai_gomi.yaml:22: workflow: unknown workflow 'sodai_gomi'" in result.output
+    assert "forms_catalog/sodai_gomi.yaml:25: workflow: unknown workflow 'sodai_gomi'" in result.output
     assert versions(db_session) == SHIPPED
 
 

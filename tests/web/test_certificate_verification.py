@@ -63,7 +63,12 @@ def test_the_issued_certificate_is_signed_and_points_to_its_verify_page(client, 
     assert page.status_code == 200
     assert page.headers["Cache-Control"] == "no-store"
     assert '<meta name="robots" content="noindex">' in page.text
-    for shown in ("この証明書は有効です。", certificate.issue_number, wareki.format_date(jst.today()), "見本県見本市"):
+    for shown in (
+        "この証明書は有効です。",
+        certificate.issue_number,
+        wareki.format_date(jst.today(), with_seireki=True),
+        "見本県見本市",
+    ):
         assert shown in page.text
     assert certificate.sha256 in page.text and "山田 ＊＊" in page.text
     for private in ("太郎", "ヤマダ", "千代田", "03-1234-5678", "受付番号", "昭和60年"):

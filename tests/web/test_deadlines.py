@@ -62,11 +62,11 @@ def test_the_deadline_counts_business_days_and_shows_in_wareki(client, make_clie
     assert case(db_session, reference).due_on == date(2026, 9, 28)  # 9/24, 9/25, then Monday 9/28
     receipt = html.unescape(client.get(f"/{CODE}/applications/{reference}/receipt").text)
     assert "標準処理期間は3日（土日・祝日・年末年始などの閉庁日を除く）です。" in receipt
-    assert "処理の期限日 令和8年9月28日(2026年)" in deadline_text(receipt)
-    assert "令和8年9月28日(2026年)" in deadline_text(resident_page(client, reference))
+    assert "処理の期限日 令和8年（2026年）9月28日" in deadline_text(receipt)
+    assert "令和8年（2026年）9月28日" in deadline_text(resident_page(client, reference))
     clerk = make_client("staff", "staff-mihon-clerk")
     shown = deadline_text(staff_page(clerk, reference))
-    assert shown.startswith("期限日 令和8年9月28日(2026年)") and "期限超過" not in shown
+    assert shown.startswith("期限日 令和8年（2026年）9月28日") and "期限超過" not in shown
 
 
 def test_a_municipalitys_closure_is_not_a_business_day(client, db_session, set_today) -> None:
@@ -109,7 +109,7 @@ def test_a_return_of_three_business_days_moves_the_deadline_by_three(
     # Waited Wednesday, Thursday and Friday: 3 開庁日 later than before.
     assert resubmitted.due_on == date(2026, 6, 9)
     assert NATIONAL.business_days_between(date(2026, 6, 4), resubmitted.due_on) == 3
-    assert "令和8年6月9日" in deadline_text(staff_page(clerk, reference))
+    assert "令和8年（2026年）6月9日" in deadline_text(staff_page(clerk, reference))
 
 
 def test_a_return_over_a_weekend_and_a_closure_counts_only_business_days(

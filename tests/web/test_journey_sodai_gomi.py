@@ -51,7 +51,7 @@ def test_resident_splits_their_name_applies_and_sees_the_collection_completed(
     confirm = fill_in(client, CODE, "sodai_gomi", SODAI_GOMI_ANSWERS)
     assert confirm.headers["Location"] == f"/{CODE}/procedures/sodai_gomi/confirm"
     summary = client.get(confirm.headers["Location"]).text
-    assert "ソファ 1点、自転車 2点" in summary and wareki.format_date(COLLECTION_DAY) in summary
+    assert "ソファ 1点、自転車 2点" in summary and wareki.format_date(COLLECTION_DAY, with_seireki=True) in summary
     reference = apply(client, CODE, "sodai_gomi", SODAI_GOMI_ANSWERS)
 
     submission = db_session.scalars(select(Submission).filter_by(reference=reference)).one()

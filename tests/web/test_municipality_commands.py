@@ -239,3 +239,32 @@ def test_enable_and_disable_refuse_bad_input_and_change_nothing(app, client, db_
     assert [(o.slug, o.enabled, o.fee) for o in db_session.scalars(select(MunicipalityProcedure))] == offers
     assert db_state(db_session) == before
     assert "300円" in client.get("/999997/procedures/juminhyo").text
+
+
+def test_add_names_the_municipality_in_other_languages(app, db_session, seal_files):
+    seal = _file(seal_files, "seal.svg", SVG.format(CIRCLE))
+    result = _invoke(
+        app, "add", NEW_CODE, "--name", "新見本市", "--prefecture", "見本県", "--mayor-title", "新見本市長",
+        "--mayor-name", "新見 一郎", "--seal", str(seal), "--name-in", "en", "Shin-Mihon City", "--name-in", "ko", "신미혼시",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    added = db_session.get_one(Municipality, NEW_CODE)
+    assert added.names == {"en": "Shin-Mihon City", "ko": "신미혼시"}
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (("tl", "Lungsod"), "--name-in: unknown language 'tl' (one of ja-x-easy, en, zh-Hans, ko, vi, pt-BR, fil, ne)"),
+        (("en", "C" * 101), "--name-in en: 名称（English）は100文字以内にしてください。"),
+    ],
+)
+def test_add_refuses_a_bad_name_in_another_language(app, db_session, demo, seal_files, names, expected):
+    before = db_state(db_session)
+    seal = _file(seal_files, "seal.svg", SVG.format(CIRCLE))
+    result = _invoke(
+        app, "add", NEW_CODE, "--name", "新見本市", "--prefecture", "見本県", "--mayor-title", "新見本市長",
+        "--mayor-name", "新見 一郎", "--seal", str(seal), "--name-in", *names,
+    )  # fmt: skip
+    assert result.exit_code == 1 and expected in result.output, result.output
+    assert db_state(db_session) == before and not list(SEALS.glob(f"{NEW_CODE}.*"))

@@ -17,10 +17,13 @@ from sqlalchemy.orm import Session
 
 from portal.devtools.mailsink import MailSink, free_port
 from portal.mail import Security, SmtpServer
-from portal.models import Municipality, Notification, NotificationKind, NotificationState
+from portal.models import Municipality, Notification, NotificationKind, NotificationState, Staff, Submission
 from portal.models.base import utcnow
+from portal.services.actors import ActingUser
 from portal.services.notifications import MAX_ATTEMPTS
+from portal.services.submissions import SubmissionService
 from portal.tasks.notifications import SEND, SWEEP, deliver
+from portal.web.current import current_procedures
 from tests.broker import REDIS_URL, Broker, use_prefix
 from tests.web.conftest import PUBLIC_URL, logged_in
 from tests.web.journeys import JUMINHYO_ANSWERS, apply, post_form
@@ -98,6 +101,27 @@ def test_the_worker_gets_each_notification_only_after_the_commit_and_sends_it_on
     assert len(mailbox.received()) == 1
     [sent] = [n for n in outbox(db_session) if n.id == received.id]
     assert (sent.state, sent.attempts, sent.last_error) == (NotificationState.SENT, 1, None) and sent.sent_at
+
+
+def test_a_decision_is_queued_only_once_its_transaction_has_committed(
+    portal: Flask, broker: Broker, mailbox: Mailbox, db_session: Session
+) -> None:
+    """SubmissionService writes the 却下's notification in its savepoint; releasing it commits nothing, and a worker
+    handed the task then would find no row to send."""
+    resident = registered_resident(portal, broker, mailbox)
+    reference = apply(resident, CODE, "juminhyo", JUMINHYO_ANSWERS)
+    logged_in(portal, "staff", "staff-mihon-clerk")
+    run_queued(portal, broker)  # the receipt
+    with portal.app_context():
+        submission = db_session.scalars(select(Submission).filter_by(reference=reference)).one()
+        clerk = db_session.scalars(select(Staff).filter_by(subject="staff-mihon-clerk")).one()
+        service = SubmissionService(db_session, current_procedures(), ActingUser.of_staff(clerk))
+        service.fire(submission, "start_review", None)
+        service.fire(submission, "reject", "添付書類が不足しています。")
+        assert broker.queued() == []
+        db_session.commit()
+    rejected = outbox(db_session)[-1]
+    assert rejected.kind is NotificationKind.REJECTED and broker.queued() == [(SEND, [rejected.id])]
 
 
 def test_a_refusing_server_leaves_it_to_the_sweep_which_gives_up_after_the_last_attempt(

@@ -46,8 +46,8 @@ def test_logout_ends_the_local_session_then_the_providers(client: FlaskClient, i
     target = urlsplit(end_session)
     assert f"{target.scheme}://{target.netloc}{target.path}" == f"{idp.url}/logout"
     params = {key: values[0] for key, values in parse_qs(target.query).items()}
-    assert params.keys() == {"client_id", "post_logout_redirect_uri", "state"}  # no id_token_hint
-    assert params["client_id"] == RESIDENT_CLIENT_ID and params["state"]
+    assert params.keys() == {"client_id", "post_logout_redirect_uri", "state", "ui_locales"}  # no id_token_hint
+    assert params["client_id"] == RESIDENT_CLIENT_ID and params["state"] and params["ui_locales"] == "ja"
     assert params["post_logout_redirect_uri"] == "http://localhost/auth/logged-out"
 
     back = requests.get(end_session, allow_redirects=False, timeout=10)

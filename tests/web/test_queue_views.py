@@ -213,6 +213,13 @@ def test_a_cursor_that_is_not_one_is_a_bad_request(make_client):
         assert clerk.get("/backoffice/", query_string={"before": cursor}).status_code == 400
 
 
+def test_a_cursor_past_every_id_is_no_server_error(make_client, db_session, demo):
+    """A cursor is the client's text: an id larger than PostgreSQL's INTEGER orders as the largest, never a 500."""
+    clerk = make_client("staff", "staff-mihon-clerk")
+    for argument in ("after", "before"):
+        assert clerk.get("/backoffice/", query_string={argument: "0-999999999999999999"}).status_code == 200
+
+
 def test_keyset_pages_in_both_directions_at_the_service(app, db_session, demo):
     actor = cases.staff(db_session, MIHON, "窓口 花子", Role.CLERK)
     reviewer = cases.staff(db_session, MIHON, "審査 花子", Role.CLERK)

@@ -216,8 +216,11 @@ def test_the_rows_are_confirmed_decided_and_printed(client: FlaskClient, make_cl
 
     clerk = make_client("staff", "staff-mihon-clerk")
     case = html.unescape(clerk.get(f"/backoffice/submissions/{reference}").text)
-    assert re.search(r"犬 1</p>.*?犬の名前</dt>\s*<dd>ポチ</dd>.*?生年月日</dt>\s*<dd>令和5年4月1日", case, re.S)
-    assert re.search(r"犬 2</p>.*?犬の名前</dt>\s*<dd>タロ</dd>.*?犬種</dt>\s*<dd>その他</dd>", case, re.S)
+    name = r'<dd><span lang="ja">{}</span></dd>'  # as the applicant typed it
+    assert re.search(
+        rf"犬 1</p>.*?犬の名前</dt>\s*{name.format('ポチ')}.*?生年月日</dt>\s*<dd>令和5年（2023年）4月1日", case, re.S
+    )
+    assert re.search(rf"犬 2</p>.*?犬の名前</dt>\s*{name.format('タロ')}.*?犬種</dt>\s*<dd>その他</dd>", case, re.S)
     assert fire(clerk, reference, "register").status_code == 302
     assert state_of(db_session, CODE, reference) == "registered"
 

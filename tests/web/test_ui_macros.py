@@ -18,7 +18,9 @@ from flask_wtf import CSRFProtect
 from jinja2 import UndefinedError
 
 from portal.catalog import ERA_CHOICES
+from portal.languages import ENGLISH, JAPANESE
 from portal.web.formview import FieldView
+from portal.web.i18n import Shown, is_verbatim, recorded
 from tests.web.dom import Node, parse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,12 +45,15 @@ def app() -> Flask:
     app.config.update(SECRET_KEY="test", BABEL_DEFAULT_LOCALE="ja")
     Babel(app)
     CSRFProtect(app)
+    app.jinja_env.tests["verbatim"] = is_verbatim
 
     @app.context_processor
     def _portal_context() -> dict[str, Any]:
         context = {
             "current_locale": "ja",
-            "languages": [("ja", "日本語"), ("en", "English")],
+            "languages": (JAPANESE, ENGLISH),
+            "local_name": lambda municipality: Shown(municipality.name),
+            "recorded": recorded,
             "language_url": lambda code: f"/?lang={code}",
             "municipality": SimpleNamespace(name="千代田区", code="131016"),
             "current_user": None,

@@ -21,6 +21,13 @@ if TYPE_CHECKING:
 # Submitted form data, shaped like werkzeug's ``MultiDict.to_dict(flat=False)``.
 Raw = Mapping[str, list[str]]
 Translate = Callable[[str], str]
+
+
+class Verbatim(str):
+    """An answer shown as the person wrote it or the record holds it (a name, an address), not a text of the
+    catalog: pages in any language keep it in Japanese (``lang="ja"``) and add no readings (furigana) to it."""
+
+
 # (value, label) pairs the web layer supplies per request to a SuppliedChoicesType (not in the definition).
 Choices = Sequence[tuple[str, str]]
 # A problem found in a field's definition: path relative to the field, and an explanation for admins.
@@ -90,7 +97,7 @@ class FieldType(Generic[S]):
 
     def display(self, field: FieldDef, value: Any, translate: Translate) -> str:
         """Text for people (confirmation page, back office, certificate); empty answers read as blank."""
-        return "" if value is None else str(value)
+        return "" if value is None else Verbatim(value)
 
     def sample(self, field: FieldDef) -> Any:
         """A stored answer as a resident could give it: ``catalog check`` prints each certificate with one."""

@@ -1,6 +1,6 @@
 """Dates entered the way Japanese paper forms ask for them: 元号 + 年 + 月 + 日 (or 西暦).
 
-Stored as ISO ``YYYY-MM-DD``; shown as 令和6年4月1日(2024年). Bounds (``min``/``max``) are ISO dates, ``today``
+Stored as ISO ``YYYY-MM-DD``; shown as 令和6年（2024年）4月1日. Bounds (``min``/``max``) are ISO dates, ``today``
 or offsets from today (:mod:`portal.catalog.datebound`), resolved when the answer is checked.
 """
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from portal.catalog.fieldtypes.base import Choices, Problem, Raw, Settings, SuppliedChoicesType, Translate
+from portal.catalog.fieldtypes.base import Choices, Problem, Raw, Settings, SuppliedChoicesType, Translate, Verbatim
 from portal.catalog.fieldtypes.choice import SEPARATOR
 from portal.catalog.registry import register
 from portal.messages import N_
@@ -71,7 +71,7 @@ class HouseholdMembersType(SuppliedChoicesType):
     def display_among(self, field: FieldDef, value: Any, translate: Translate, choices: Choices | None) -> str:
         """By name; an id the household no longer holds (or a household that cannot be read) as stored."""
         labels = dict(choices or ())
-        return translate(SEPARATOR).join(labels.get(person_id, person_id) for person_id in value or ())
+        return Verbatim(translate(SEPARATOR).join(labels.get(person_id, person_id) for person_id in value or ()))
 
     def check(self, field: FieldDef, fields: Mapping[str, FieldDef]) -> Iterator[Problem]:
         """``otherwise`` names a group without a show_if of its own (it follows this field's), used once; the

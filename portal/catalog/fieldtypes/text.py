@@ -100,6 +100,16 @@ class AddressType(FieldType[AddressSettings]):
         return "東京都千代田区霞が関1丁目1番1号"
 
 
+class AnyScriptTextType(TextType):
+    """One line in any language's script (a municipality's name in Korean or Nepali): it is shown on pages and never
+    printed on a certificate, so the certificate fonts do not limit its characters (control characters are still
+    refused)."""
+
+    name = "any_script_text"
+    printed = False
+
+
 register(TextType())
+register(AnyScriptTextType())
 register(TextareaType())
 register(AddressType())

@@ -6,16 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from portal.database import db
+from portal.languages import by_code
 from portal.mail import MAX_ADDRESS_LENGTH, AddressRefused
 from portal.models import MailSettings
 from portal.services.mail_settings import Confirmation, ConfirmationRefused, MailSettingsService
 from portal.web.access import resident_actor, resident_required
 from portal.web.formview import FieldView
-from portal.web.i18n import CODES, DEFAULT, LANGUAGES
+from portal.web.i18n import current_language, offered
 from portal.web.responses import refused
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -33,10 +33,8 @@ def _enabled() -> bool:
 
 
 def _language(value: str | None) -> str:
-    if value in CODES:
-        return value  # type: ignore[return-value]
-    current = str(get_locale() or DEFAULT)
-    return current if current in CODES else DEFAULT
+    """The code of the language chosen for emails, else of the page's: a language this portal offers."""
+    return (by_code(value, offered()) or current_language()).code
 
 
 def _page(typed: str = "", error: str | None = None) -> Any:
@@ -59,7 +57,6 @@ def _page(typed: str = "", error: str | None = None) -> Any:
         address_field=address_field,
         errors=[(ADDRESS_INPUT, error)] if error else [],
         mail_enabled=_enabled(),
-        languages=LANGUAGES,
     )
 
 

@@ -23,14 +23,17 @@ from portal.services.municipalities import (
     LABELS,
     MAX_FEE,
     MAX_PROCESSING_DAYS,
+    NAME_SETTINGS,
     TERM_TEXT_LIMITS,
     TEXT_LIMITS,
     Problem,
+    setting_label,
 )
 from portal.web.formview import FieldView, field_view
 
 
-def _field(name: str, type_: str, *, required: bool = False, label: str | None = None, **settings: Any) -> FieldDef:
+def field(name: str, type_: str, *, required: bool = False, label: str | None = None, **settings: Any) -> FieldDef:
+    """A catalog field of ``type_`` labelled as the settings are (LABELS) unless ``label`` says otherwise."""
     return FieldDef.model_validate(
         {"name": name, "type": type_, "label": label or LABELS[name], "required": required, **settings}
     )
@@ -88,11 +91,22 @@ def error_summary(
     return summary
 
 
-DETAILS = Form(tuple(_field(name, "text", required=True, max_length=limit) for name, limit in TEXT_LIMITS.items()))
+DETAILS = Form(tuple(field(name, "text", required=True, max_length=limit) for name, limit in TEXT_LIMITS.items()))
+
+
+def names_form() -> Form:
+    """The municipality's name in each other language, each labelled in the page's language (「名称（English）」)."""
+    return Form(
+        tuple(
+            field(key, "any_script_text", label=setting_label(key).render(gettext), max_length=TEXT_LIMITS["name"])
+            for key in NAME_SETTINGS
+        )
+    )
+
 
 NEW_MUNICIPALITY = Form(
     (
-        _field(
+        field(
             "code",
             "text",
             required=True,
@@ -107,24 +121,24 @@ NEW_MUNICIPALITY = Form(
 
 TERMS = Form(
     (
-        _field("enabled", "checkbox", label=N_("この手続きを住民に提供する")),
-        _field("fee", "number", min=0, max=MAX_FEE),
-        _field("processing_days", "number", min=1, max=MAX_PROCESSING_DAYS),
-        _field(
+        field("enabled", "checkbox", label=N_("この手続きを住民に提供する")),
+        field("fee", "number", min=0, max=MAX_FEE),
+        field("processing_days", "number", min=1, max=MAX_PROCESSING_DAYS),
+        field(
             "available_from", "date", help=N_("この日から受け付けます（日本時間）。空欄なら開始日の制限はありません。")
         ),
-        _field("available_until", "date", help=N_("この日まで受け付けます（日本時間）。空欄なら期限はありません。")),
-        _field("contact_name", "text", max_length=TERM_TEXT_LIMITS["contact_name"]),
-        _field("contact_phone", "phone"),
-        _field("contact_hours", "text", max_length=TERM_TEXT_LIMITS["contact_hours"]),
-        _field("help", "textarea", max_length=TERM_TEXT_LIMITS["help"], rows=4),
+        field("available_until", "date", help=N_("この日まで受け付けます（日本時間）。空欄なら期限はありません。")),
+        field("contact_name", "text", max_length=TERM_TEXT_LIMITS["contact_name"]),
+        field("contact_phone", "phone"),
+        field("contact_hours", "text", max_length=TERM_TEXT_LIMITS["contact_hours"]),
+        field("help", "textarea", max_length=TERM_TEXT_LIMITS["help"], rows=4),
     )
 )
 
 CLOSURE = Form(
     (
-        _field("closure_from", "date", required=True, min=CLOSURES_FROM, max=CLOSURES_UNTIL),
-        _field("closure_until", "date", min=CLOSURES_FROM, max=CLOSURES_UNTIL),  # help: the view's, with the limit
-        _field("closure_reason", "text", required=True, max_length=CLOSURE_REASON_LIMIT, help=N_("例：庁舎移転のため")),
+        field("closure_from", "date", required=True, min=CLOSURES_FROM, max=CLOSURES_UNTIL),
+        field("closure_until", "date", min=CLOSURES_FROM, max=CLOSURES_UNTIL),  # help: the view's, with the limit
+        field("closure_reason", "text", required=True, max_length=CLOSURE_REASON_LIMIT, help=N_("例：庁舎移転のため")),
     )
 )

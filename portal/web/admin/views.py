@@ -23,12 +23,27 @@ from portal.japan import jst
 from portal.messages import N_, Message
 from portal.models import Municipality, PendingSeal
 from portal.roles import ADMINISTRATION, permissions_of
-from portal.services import audit, municipalities, tenancy
+from portal.services import audit, municipalities, retention, tenancy
 from portal.services.actors import Administrator
-from portal.services.municipalities import MAX_CLOSURE_DAYS, TEXT_LIMITS, Details, MunicipalityRefused, Terms
+from portal.services.municipalities import (
+    MAX_CLOSURE_DAYS,
+    NAME_SETTINGS,
+    TEXT_LIMITS,
+    Details,
+    MunicipalityRefused,
+    Terms,
+)
 from portal.services.municipalities import TERMS as TERM_NAMES
 from portal.web.access import current_staff
-from portal.web.admin.forms import CLOSURE, DETAILS, NEW_MUNICIPALITY, TERMS, error_summary, problem_errors
+from portal.web.admin.forms import (
+    CLOSURE,
+    DETAILS,
+    NEW_MUNICIPALITY,
+    TERMS,
+    error_summary,
+    names_form,
+    problem_errors,
+)
 from portal.web.admin.presenting import audit_rows, procedure_rows, untranslated
 from portal.web.current import current_procedures, current_published, seals_dir
 from portal.web.fees import fee_formula
@@ -137,8 +152,10 @@ def _municipality_page(
     closure_raw: dict[str, list[str]] | None = None,
     closure_errors: dict[str, Message] | None = None,
 ) -> str:
-    """The details form, the seal and the 閉庁日; the municipality is the one _managed put in the page frame."""
+    """The details form (its names in other languages too), the seal and the 閉庁日; the municipality is the one
+    _managed put in the page frame."""
     views = DETAILS.views(raw, errors)
+    name_views = names_form().views(raw, errors)
     closure_views = CLOSURE.views(
         closure_raw or {},
         closure_errors or {},
@@ -152,7 +169,9 @@ def _municipality_page(
     return render_template(
         "admin/municipality.html",
         fields=views,
-        errors=error_summary(views, errors, SEAL_INPUT) + error_summary(closure_views, closure_errors or {}, {}),
+        name_fields=name_views,
+        errors=error_summary(views + name_views, errors, SEAL_INPUT)
+        + error_summary(closure_views, closure_errors or {}, {}),
         seal_error=errors["seal"].render(_) if "seal" in errors else None,
         closure_fields=closure_views,
         closures=municipalities.closures(db.session, code, since=jst.today() - CLOSURES_SHOWN),
@@ -166,7 +185,8 @@ def municipality(code: str) -> str:
 
 
 def _current_details(found: Municipality) -> dict[str, list[str]]:
-    return DETAILS.raw({key: getattr(found, key) for key in TEXT_LIMITS})
+    names = {key: found.names.get(language.code) for key, language in NAME_SETTINGS.items()}
+    return {**DETAILS.raw({key: getattr(found, key) for key in TEXT_LIMITS}), **names_form().raw(names)}
 
 
 @bp.post("/municipalities/<code>/")
@@ -174,9 +194,12 @@ def update_municipality(code: str) -> Any:
     _managed(code)
     raw = form_data(request.form)
     values, errors = DETAILS.parse(raw)
+    names, name_errors = names_form().parse(raw)
+    errors.update(name_errors)
     if not errors:
+        details = Details(**values, names={key: name or "" for key, name in names.items()})
         try:
-            municipalities.update_municipality(db.session, _administrator(), code, Details(**values))
+            municipalities.update_municipality(db.session, _administrator(), code, details)
         except MunicipalityRefused as refusal:
             errors = problem_errors(refusal.problems)
     if errors:
@@ -371,7 +394,11 @@ def municipality_audit(code: str) -> str:
     _managed(code)
     page = audit.audit_page(db.session, _page_number(), code)
     return render_template(
-        "admin/audit.html", page=page, rows=audit_rows(page.entries, current_published(db.session)), everywhere=False
+        "admin/audit.html",
+        page=page,
+        rows=audit_rows(page.entries, current_published(db.session)),
+        everywhere=False,
+        cases=retention.administers_cases(_administrator(), code),
     )
 
 

@@ -24,6 +24,7 @@ from requests import HTTPError, RequestException, Response
 from portal.clientkeys import public_jwk, signing_algorithm
 from portal.config import ClientAuthMethod, OIDCClient
 from portal.web.auth.idtoken import LoginFailed, UnknownSigningKey, verify_id_token
+from portal.web.i18n import current_language
 
 log = logging.getLogger(__name__)
 
@@ -150,11 +151,14 @@ def public_keys() -> list[dict[str, object]]:
 
 
 def authorize_redirect(provider: str) -> Any:
-    """The redirect to the provider's authorization endpoint (PKCE S256, state and nonce kept in the session)."""
+    """The redirect to the provider's authorization endpoint (PKCE S256, state and nonce kept in the session),
+    asking for its pages in the person's language (``ui_locales``, which a provider may ignore)."""
     registration: OIDCClient = current_app.config[f"{provider.upper()}_OIDC"]
     try:
         return client(provider).authorize_redirect(
-            external_url(f"auth.{provider}_callback"), **registration.authorize_params()
+            external_url(f"auth.{provider}_callback"),
+            ui_locales=current_language().code,
+            **registration.authorize_params(),
         )
     except _PROVIDER_ERRORS as exc:
         raise _failed(provider, exc) from None
@@ -194,7 +198,10 @@ def end_session_url(provider: str, state: str) -> str | None:
     if not isinstance(metadata.get("end_session_endpoint"), str):
         return None
     logout = client(provider).create_logout_url(
-        post_logout_redirect_uri=external_url("auth.logged_out"), state=state, client_id=client(provider).client_id
+        post_logout_redirect_uri=external_url("auth.logged_out"),
+        state=state,
+        client_id=client(provider).client_id,
+        ui_locales=current_language().code,
     )
     return str(logout["url"])
 

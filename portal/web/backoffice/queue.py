@@ -27,9 +27,9 @@ from werkzeug.datastructures import MultiDict
 from portal.database import db
 from portal.japan import jst
 from portal.messages import N_, Message
-from portal.models import CHANNEL_LABELS, AuditAction, AuditActorKind, AuditEntry, Channel, Submission
+from portal.models import CHANNEL_LABELS, AuditAction, Channel, Submission
 from portal.roles import Permission
-from portal.services import tenancy
+from portal.services import audit, tenancy
 from portal.services.actors import ActingUser
 from portal.services.assignment import MAX_BULK, AssignmentService
 from portal.services.deadlines import Deadline, deadline_of
@@ -171,7 +171,8 @@ def _rows(submissions: list[Submission], versions: Versions, today: date) -> lis
             QueueRow(
                 submission=submission,
                 title=_(definition.title),
-                applicant=submission.applicant_name,
+                # a case purged past its 保存期間 no longer says whose it was
+                applicant=submission.applicant_name if submission.purged_at is None else _("（削除済み）"),
                 state_label=_(state.label),
                 final=state.final,
                 assignee=submission.assignee.name if submission.assignee is not None else "",
@@ -256,24 +257,16 @@ def export() -> Any:
             Message(N_("%(max)d件を超えるため書き出せません。条件で絞り込んでください。"), {"max": EXPORT_LIMIT}), back
         )
     actor = staff_actor()
-    db.session.add(
-        AuditEntry(
-            actor_kind=AuditActorKind.STAFF,
-            actor_id=actor.id,
-            actor_name=actor.name,
-            municipality_code=actor.municipality_code,
-            action=AuditAction.QUEUE_EXPORTED,
-            target=f"queue:{actor.municipality_code}",
-            before=None,
-            after={
-                "view": filters.view.value,
-                "filters": _recorded(filters),
-                "count": len(found),
-                "references": [reference for _id, reference in found],
-            },
-        )
-    )
-    db.session.flush()
+    after = {
+        "view": filters.view.value,
+        "filters": _recorded(filters),
+        "count": len(found),
+        "references": [reference for _id, reference in found],
+    }
+    audit.record(
+        db.session, audit.Accessor.staff(actor), AuditAction.QUEUE_EXPORTED, f"queue:{actor.municipality_code}",
+        None, after, actor.municipality_code,
+    )  # fmt: skip
     ids = [row_id for row_id, _reference in found]
     now = jst.now()
     response = current_app.response_class(stream_with_context(_csv(actor, ids, now.date())), mimetype="text/csv")

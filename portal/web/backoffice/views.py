@@ -15,12 +15,13 @@ from portal.catalog import ProcedureDefinition, counter
 from portal.database import db
 from portal.japan import jst
 from portal.messages import N_
-from portal.models import Submission
+from portal.models import AuditAction, Submission
 from portal.procedures import Case
 from portal.records.compare import Compared, Item
 from portal.records.matching import Outcome
 from portal.roles import Permission, permissions_of
-from portal.services import tenancy
+from portal.services import audit, retention, tenancy
+from portal.services.actors import Administrator
 from portal.services.certificates import certificate_of, delivered_certificate
 from portal.services.payments import awaits_payment, payment_facts, payments_of
 from portal.services.review import RecordReview, review_record
@@ -161,6 +162,38 @@ def submission(reference: str) -> str:
 
 
 def _case_page(found: Submission, requested: str | None = None, refused: Refused = NOTHING_REFUSED) -> str:
+    """The case page, recorded in the audit log as a read once it is rendered."""
+    page = _purged_page(found) if found.purged_at is not None else _open_page(found, requested, refused)
+    _read(found, AuditAction.CASE_VIEWED)
+    return page
+
+
+def _read(found: Submission, action: AuditAction, target: str | None = None) -> None:
+    """Who read what of the case, recorded last: the audit chain's lock is held until the request commits."""
+    audit.accessed(db.session, audit.Accessor.staff(staff_actor()), action, found, target)
+
+
+def _purged_page(found: Submission) -> str:
+    """A case purged past its 保存期間: its stub, the states it went through and the certificates' numbers."""
+    case = _case(found)
+    workflow = case.workflow
+    return render_template(
+        "backoffice/purged.html",
+        submission=found,
+        definition=case.definition,
+        workflow=workflow,
+        history_inputs=history_inputs(workflow, found.history, staff_view=True),
+        certificates=certificates_of(db.session, found),
+        administers=_administers(found),
+    )
+
+
+def _administers(found: Submission) -> bool:
+    """Whether the page links to the case's access log and legal hold (its municipality's administrators)."""
+    return retention.administers_cases(Administrator.of_staff(current_staff()), found.municipality_code)
+
+
+def _open_page(found: Submission, requested: str | None, refused: Refused) -> str:
     case = _case(found)
     definition, workflow = case.definition, case.workflow
     review = _review(found, definition)
@@ -195,6 +228,7 @@ def _case_page(found: Submission, requested: str | None = None, refused: Refused
         action=lambda name: url_for(".fire", reference=found.reference, name=name),
         correct_url=url_for(".counter_correct", reference=found.reference) if correction else None,
         entered=counter.identity_rows(found.entered_identity or {}, _) if found.at_counter else [],
+        administers=_administers(found),
     )
 
 
@@ -203,7 +237,9 @@ def _case_page(found: Submission, requested: str | None = None, refused: Refused
 def attachment(reference: str, key: str) -> Any:
     """A file of a submission to the staff's municipality; another municipality's is not found."""
     found = _staff_submission(reference)
-    return attachments.download(attachments.find(_case(found).definition, found.answers, key))
+    download = attachments.download(attachments.find(_case(found).definition, found.answers, key))
+    _read(found, AuditAction.ATTACHMENT_DOWNLOADED, f"attachment:{key}")
+    return download
 
 
 @bp.post("/submissions/<reference>/transitions/<name>")
@@ -230,7 +266,10 @@ def fire(reference: str, name: str) -> Any:
 @staff_required(Permission.DOWNLOAD_CERTIFICATE)
 def certificate(reference: str) -> Any:
     found = _staff_submission(reference)
-    return pdf_response(delivered_certificate(db.session, found) or abort(404))
+    issued = delivered_certificate(db.session, found) or abort(404)
+    download = pdf_response(issued)
+    _read(found, AuditAction.CERTIFICATE_DOWNLOADED, f"certificate:{issued.issue_number}")
+    return download
 
 
 def _revocation() -> RevocationService:

@@ -286,6 +286,15 @@ def _lookup_labels() -> Any:
 def application(code: str, reference: str) -> str:
     submission = _own(reference)
     definition = _definition_of(submission)
+    if submission.purged_at is not None:  # past its 保存期間: only the stub and the states it went through
+        workflow = current_procedures().case(submission).workflow
+        return render_template(
+            "resident/purged.html",
+            submission=submission,
+            definition=definition,
+            workflow=workflow,
+            state=workflow.state(submission.state),
+        )
     service = _service()
     resubmission = service.resubmission(submission)
     workflow = current_procedures().case(submission).workflow

@@ -100,7 +100,7 @@ def test_an_administrator_closes_a_day_and_the_audit_log_keeps_it(admin: FlaskCl
     page = admin.get(PAGE).text
     assert "庁舎移転のため" in page and f"/closures/{day.isoformat()}/delete" in page
     log = admin.get(f"/backoffice/admin/municipalities/{MIHON}/audit").text
-    assert "閉庁日の登録" in log and f"{day.year}年)" in log
+    assert "閉庁日の登録" in log and f"（{day.year}年）" in log
 
 
 def test_a_run_of_days_skips_the_days_already_closed(admin: FlaskClient, db_session) -> None:

@@ -159,3 +159,59 @@ def test_only_operators_add_municipalities(admin: FlaskClient, db_session, seal_
     response = submit(admin, NEW, NEW_DETAILS, token_from=PAGE, seal=("公印.svg", SVG.format(CIRCLE).encode()))
     assert response.status_code == 403
     assert admin_state(db_session) == before
+
+
+def test_an_administrator_names_the_municipality_in_other_languages(admin: FlaskClient, db_session) -> None:
+    page = admin.get(PAGE).text
+    assert "ほかの言語での名称" in page and "名称（English）" in page and "名称（नेपाली）" in page
+    names = {"name_en": "Mihon City", "name_ko": "미혼시", "name_ne": "मिहोन सहर", "name_vi": "Thành phố Mihon"}
+    response = submit(admin, PAGE, {**DETAILS, **names})
+    assert "自治体の設定を保存しました。" in flashed(admin, response)
+    db_session.expire_all()
+    municipality = db_session.get_one(Municipality, MIHON)
+    assert municipality.names == {"en": "Mihon City", "ko": "미혼시", "ne": "मिहोन सहर", "vi": "Thành phố Mihon"}
+    [entry] = audit_entries(db_session)
+    assert entry.action is AuditAction.MUNICIPALITY_CHANGED
+    assert entry.before == dict.fromkeys(names) and entry.after == names
+    assert 'value="미혼시"' in admin.get(PAGE).text
+
+    submit(admin, PAGE, {**DETAILS, **names, "name_ko": " "})  # emptied: Korean pages show the Japanese name
+    db_session.expire_all()
+    assert "ko" not in db_session.get_one(Municipality, MIHON).names
+    latest = audit_entries(db_session)[-1]
+    assert (latest.before, latest.after) == ({"name_ko": "미혼시"}, {"name_ko": None})
+    log = admin.get(f"/backoffice/admin/municipalities/{MIHON}/audit").text
+    assert "名称（한국어）" in log
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"name_en": "C" * 101}, "name_en", "名称（English）は100文字以内で入力してください"),
+        (
+            {"name_ko": "미혼\u202e시"},
+            "name_ko",
+            "名称（한국어）に文字の表示順を変える制御文字（U+202E）が含まれています",
+        ),
+    ],
+)
+def test_a_bad_name_in_another_language_shows_the_error_and_changes_nothing(
+    admin: FlaskClient, db_session, changes, field, message
+) -> None:
+    before = admin_state(db_session)
+    response = submit(admin, PAGE, {**DETAILS, **changes})
+    assert response.status_code == 200
+    [(anchor, shown)] = error_summary(response.text)
+    assert anchor == f"field-{field}" and html.unescape(shown).startswith(message), shown
+    assert admin_state(db_session) == before
+
+
+def test_the_service_refuses_a_language_it_does_not_know(db_session, demo) -> None:
+    from portal.services.actors import Administrator
+    from portal.services.municipalities import Details, MunicipalityRefused, update_municipality
+
+    before = admin_state(db_session)
+    with pytest.raises(MunicipalityRefused) as refused:
+        update_municipality(db_session, Administrator.command_line(), MIHON, Details(**DETAILS, names={"name_tl": "x"}))
+    assert str(refused.value) == "「name_tl」という設定はありません。"
+    assert admin_state(db_session) == before

@@ -32,7 +32,7 @@ from tests.web.journeys import flashed
 
 LIST = f"/backoffice/admin/municipalities/{MIHON}/procedures/"
 FORM = f"{LIST}juminhyo"
-UNTRANSLATED = "英語訳なし（日本語で表示）"
+UNTRANSLATED = "訳なし：English（日本語で表示）"
 TERMS = {
     "enabled": "on",
     "fee": "450",
@@ -72,7 +72,7 @@ def test_an_administrator_sets_the_terms_residents_then_see(
     listed = flashed(admin, response)
     assert "手続きの設定を保存しました。" in listed
     row = _row(listed, "住民票の写しの交付請求")
-    assert "450円" in row and "5日" in row and "市民課 住民記録係" in row and "平成12年1月1日(2000年)〜" in row
+    assert "450円" in row and "5日" in row and "市民課 住民記録係" in row and "平成12年（2000年）1月1日〜" in row
 
     resident_page = client.get(f"/{MIHON}/procedures/juminhyo").text
     assert (
@@ -228,12 +228,14 @@ def test_a_procedure_without_english_is_marked(build_app, own_catalog: Path, dem
         assert UNTRANSLATED in _row(page, "こたつ回収の申込")
         assert UNTRANSLATED not in _row(page, "粗大ごみ収集の申込")
     form = logged_in(app, "staff", ADMIN).get(f"{LIST}kotatsu").text
-    assert "この手続きには英語訳のない文言があります。" in form
+    assert "この手続きには、次の言語の訳がない文言があります：English。" in form
 
 
 def test_has_translation_tells_whether_english_has_its_own_text(app) -> None:  # type: ignore[no-untyped-def]
+    from portal.languages import ENGLISH, JAPANESE
     from portal.web.i18n import has_translation
 
     with app.test_request_context("/"):
-        assert has_translation("住民票の写しの交付請求")
-        assert not has_translation("こたつ回収の申込")
+        assert has_translation("住民票の写しの交付請求", ENGLISH)
+        assert not has_translation("こたつ回収の申込", ENGLISH)
+        assert has_translation("こたつ回収の申込", JAPANESE)  # the source language: its msgid is its text

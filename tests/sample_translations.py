@@ -1,0 +1,58 @@
+"""A few texts of each language of portal.languages, standing in for the translators' catalogs: the portal offers a
+language once its catalog ships, and this repository gets those catalogs from its translators."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import write_po
+
+from portal.config import ROOT
+from portal.languages import LANGUAGES
+
+SAMPLE_TRANSLATIONS: dict[str, dict[str, str]] = {
+    "ja_x_easy": {
+        "住民票の写しの交付請求": "住民票の写しを もらう",
+        "本文へスキップ": "本文へ とぶ",
+        "【%(municipality)s】申請を受け付けました（受付番号 %(reference)s）": "【%(municipality)s】申請を 受け付けました（受付番号 %(reference)s）",
+    },
+    "zh_Hans": {"住民票の写しの交付請求": "申请住民票副本", "本文へスキップ": "跳到正文"},
+    "ko": {
+        "住民票の写しの交付請求": "주민표 사본 교부 청구",
+        "本文へスキップ": "본문으로 건너뛰기",
+        "（日本語のみ）": "(일본어만)",
+        "【%(municipality)s】申請を受け付けました（受付番号 %(reference)s）": "[%(municipality)s] 신청을 접수했습니다 (접수 번호 %(reference)s)",
+    },
+    "vi": {"住民票の写しの交付請求": "Yêu cầu cấp bản sao phiếu cư trú", "本文へスキップ": "Chuyển đến nội dung"},
+    "pt_BR": {"住民票の写しの交付請求": "Pedido de cópia do registro de residente", "本文へスキップ": "Pular para o conteúdo"},
+    "fil": {"住民票の写しの交付請求": "Kahilingan ng kopya ng jūminhyō", "本文へスキップ": "Lumaktaw sa nilalaman"},
+    "ne": {"住民票の写しの交付請求": "जुमिन्ह्यो प्रतिलिपि अनुरोध", "本文へスキップ": "मुख्य सामग्रीमा जानुहोस्"},
+}  # fmt: skip
+
+
+def build(directory: Path) -> Path:
+    """translations/ as it is with every language shipped: English's catalog and a small one of each other
+    language, compiled by scripts/translations."""
+    shutil.copytree(ROOT / "translations" / "en", directory / "en", ignore=shutil.ignore_patterns("*.mo"))
+    for language in LANGUAGES:
+        if language.catalog in SAMPLE_TRANSLATIONS:
+            catalog = Catalog(locale=language.formats, fuzzy=False)
+            for msgid, text in SAMPLE_TRANSLATIONS[language.catalog].items():
+                catalog.add(msgid, text)
+            po = directory / language.catalog / "LC_MESSAGES" / "messages.po"
+            po.parent.mkdir(parents=True)
+            with po.open("wb") as fileobj:
+                write_po(fileobj, catalog)
+    compiled = subprocess.run(
+        [str(ROOT / "scripts" / "translations"), "compile"],
+        env={**os.environ, "TRANSLATIONS_DIR": str(directory)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert compiled.returncode == 0, compiled.stderr
+    return directory
