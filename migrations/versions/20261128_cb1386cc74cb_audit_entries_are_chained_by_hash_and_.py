@@ -1,7 +1,7 @@
 """audit entries are chained by hash and name the case read; a chain's head per municipality
 
 Revision ID: cb1386cc74cb
-Revises: a9570fcebd22
+Revises: ceb0a2659ed3
 Create Date: 2026-11-28 02:15:58.275002
 
 COMPATIBILITY: adds audit_chain, and to audit_entry the case read (nullable) and the chain's hashes. The existing
@@ -25,7 +25,7 @@ from alembic import op
 import portal.models.base
 
 revision: str = "cb1386cc74cb"
-down_revision: str | Sequence[str] | None = "a9570fcebd22"
+down_revision: str | Sequence[str] | None = "ceb0a2659ed3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

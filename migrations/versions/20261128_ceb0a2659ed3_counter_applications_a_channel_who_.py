@@ -1,7 +1,7 @@
 """counter applications: a channel, who entered it and the applicant as entered; clerks' drafts
 
 Revision ID: ceb0a2659ed3
-Revises: 8d94d7352f49
+Revises: a9570fcebd22
 Create Date: 2026-11-28 02:19:13.357028
 
 COMPATIBILITY: adds submission.channel ('online' by server default, so every existing case and every case the
@@ -22,7 +22,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "ceb0a2659ed3"
-down_revision: str | Sequence[str] | None = "8d94d7352f49"
+down_revision: str | Sequence[str] | None = "a9570fcebd22"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

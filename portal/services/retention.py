@@ -7,7 +7,7 @@ records management, so changing it applies to every case of the procedure. Purgi
 - goes: the answers (the stored files they refer to are deleted from the storage once the transaction commits),
   each certificate's PDF, context and revocation reason, the history's comments and transition inputs, the text of
   the case's messages and internal notes, and the applicant's name where they acted or wrote: whatever may hold
-  personal data;
+  personal data, and for a counter application the identity and email address the clerk entered;
 - stays, as the case's stub: 受付番号, procedure, the versions, the dates, the final state and every state it went
   through (which staff member acted, or that the applicant did, and when), the fee and methods, the number a workflow gave it, payments (amounts and the
   provider's reference), certificates' 発行番号, dates, hashes and revocations (so /verify still answers), and every
@@ -129,6 +129,9 @@ def purge(session: Session, procedures: Procedures, case: Due, who: audit.Audito
     definition = procedures.case(submission).definition
     let_go(session, keys_answered(submission.answers))
     submission.answers = {}
+    if submission.entered_identity is not None:  # a counter case: the identity and address the clerk entered
+        submission.entered_identity = {}
+    submission.notify_email = None
     submission.search_key = search_key(submission.reference, definition, {}, {})
     submission.purged_at = now
     session.flush()  # first: the history's, messages' and notes' triggers let only a purged case's text be blanked

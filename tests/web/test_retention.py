@@ -24,6 +24,7 @@ from portal.models import (
     AuditEntry,
     CaseMessage,
     Certificate,
+    Channel,
     InternalNote,
     Submission,
     TransitionRecord,
@@ -358,3 +359,17 @@ def test_the_beat_schedule_runs_the_purge_daily(app: Flask) -> None:
     assert schedule == {"task": PURGE, "schedule": 24 * 3600.0}
     with app.app_context():
         assert current_procedures() is not None
+
+
+def test_a_counter_case_loses_the_identity_and_address_the_clerk_entered(portal: Flask, db_session: Session) -> None:
+    case = completed(portal, db_session)
+    clerk = queuecases.staff(db_session, CODE, "窓口 二郎", Role.CLERK)
+    case.channel, case.resident_id, case.entered_by_id = Channel.COUNTER, None, clerk.id
+    case.entered_identity = {"family_name": "窓口", "given_name": "花子", "address": "見本市本町1-1"}
+    case.notify_email = "hanako@example.jp"
+    db_session.flush()
+
+    assert run(portal, a_year_on()) == 1
+    purged = fresh(db_session, case)
+    assert purged.purged_at is not None and purged.at_counter and purged.entered_by_id == clerk.id
+    assert (purged.entered_identity, purged.notify_email, purged.applicant_name) == ({}, None, "")
