@@ -26,6 +26,7 @@ class AuditAction(StrEnum):
     CLOSURE_REMOVED = "closure_removed"
     CATALOG_PUBLISHED = "catalog_published"  # a new version of a definition, workflow or certificate template
     QUEUE_EXPORTED = "queue_exported"  # a clerk downloaded the queue as CSV: the view, its filters, the 受付番号
+    STATISTICS_EXPORTED = "statistics_exported"  # an administrator downloaded a 年度's statistics as CSV
     # Reads of a case (target "submission:<受付番号>", "attachment:<key>", "certificate:<発行番号>"): who and when,
     # never what was read.
     CASE_VIEWED = "case_viewed"

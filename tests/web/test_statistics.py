@@ -12,9 +12,10 @@ from datetime import date
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.models import Channel, Municipality
+from portal.models import AuditAction, AuditActorKind, AuditEntry, Channel, Municipality
 from portal.roles import Role
 from portal.services.statistics import fiscal_year, gather, percentile
 from portal.services.submissions import SubmissionService
@@ -93,7 +94,9 @@ def _image(img) -> str:  # type: ignore[no-untyped-def]
     return base64.b64decode(src.removeprefix("data:image/svg+xml;base64,")).decode()
 
 
-def test_the_page_shows_each_chart_beside_its_table_and_the_csv_has_the_same_numbers(make_client, seeded: None) -> None:
+def test_the_page_shows_each_chart_beside_its_table_and_the_csv_has_the_same_numbers(
+    make_client, seeded: None, db_session: Session
+) -> None:
     admin = make_client("staff", "staff-mihon-admin")
     page = admin.get(f"/backoffice/admin/municipalities/{MIHON}/statistics?year=2025")
     assert page.status_code == 200
@@ -123,6 +126,13 @@ def test_the_page_shows_each_chart_beside_its_table_and_the_csv_has_the_same_num
     assert export.headers["Content-Disposition"] == f'attachment; filename="statistics-{MIHON}-2025.csv"'
     rows = list(csv.DictReader(io.StringIO(export.data.decode("utf-8-sig"))))
     assert len(rows) == 12 * len({row["手続き"] for row in rows})
+    [recorded] = db_session.scalars(select(AuditEntry).filter_by(action=AuditAction.STATISTICS_EXPORTED)).all()
+    assert (recorded.target, recorded.after, recorded.municipality_code) == (
+        f"statistics:{MIHON}",
+        {"year": 2025},
+        MIHON,
+    )
+    assert recorded.actor_kind is AuditActorKind.STAFF and recorded.actor_id is not None
     may_row = next(row for row in rows if row["年月"] == "2025-05" and row["手続き"] == "住民票の写しの交付請求")
     assert may_row == {
         "年度": "2025",

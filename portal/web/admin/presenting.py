@@ -36,6 +36,7 @@ ACTIONS = {
     AuditAction.CLOSURE_REMOVED: N_("閉庁日の取り消し"),
     AuditAction.CATALOG_PUBLISHED: N_("カタログを公開"),
     AuditAction.QUEUE_EXPORTED: N_("受付一覧のCSV書き出し"),
+    AuditAction.STATISTICS_EXPORTED: N_("統計のCSV書き出し"),
     AuditAction.CASE_VIEWED: N_("申請の閲覧"),
     AuditAction.ATTACHMENT_DOWNLOADED: N_("添付ファイルのダウンロード"),
     AuditAction.CERTIFICATE_DOWNLOADED: N_("証明書のダウンロード"),
@@ -72,6 +73,7 @@ SETTINGS = {
     "procedures": N_("対象の手続き"),
     "event": N_("イベントID"),
     "reference": N_("受付番号"),
+    "year": N_("年度"),
 }
 # What an export of the queue records (portal/web/backoffice/queue.py).
 EXPORT_LABELS = {"view": N_("表示"), "filters": N_("条件"), "count": N_("件数"), "references": N_("受付番号")}
@@ -219,6 +221,8 @@ def _target(target: str, published: Published) -> str:
         return source_name(Kind(kind), name)
     if kind == "queue":
         return _("受付一覧")
+    if kind == "statistics":
+        return _("統計")
     if kind == "cases":
         return _("申請の一覧")
     if kind in READ_TARGETS:  # what of a case was read: its 受付番号, an attachment's storage key, a 発行番号

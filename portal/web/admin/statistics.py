@@ -20,10 +20,11 @@ from sqlalchemy import func, select
 from portal.database import db
 from portal.japan import jst, wareki
 from portal.messages import N_
-from portal.models import CHANNEL_LABELS, Channel, Municipality, Submission
-from portal.services import tenancy
+from portal.models import CHANNEL_LABELS, AuditAction, Channel, Municipality, Submission
+from portal.services import audit, tenancy
 from portal.services.statistics import Figures, Statistics, fiscal_year, fiscal_year_of, gather
 from portal.web import csvfile
+from portal.web.access import staff_actor
 from portal.web.admin.charts import Chart, Series, bars, lines
 from portal.web.admin.views import _managed, bp
 from portal.web.current import current_procedures, current_published
@@ -197,6 +198,9 @@ def statistics_csv(code: str) -> Any:
     if error is not None:
         abort(400, description=error)
     rows = _procedure_figures(municipality, gather(db.session, current_procedures(), code, fiscal_year(year)))
+    # Aggregates only, but an export all the same: who took which 年度's figures out is on the audit log.
+    who = audit.Accessor.staff(staff_actor())
+    audit.record(db.session, who, AuditAction.STATISTICS_EXPORTED, f"statistics:{code}", None, {"year": year}, code)
     response = current_app.response_class(_csv(year, rows), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="statistics-{code}-{year}.csv"'
     response.headers["Cache-Control"] = "private, no-store"
