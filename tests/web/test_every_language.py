@@ -27,7 +27,7 @@ def in_language(app: Flask, language: Language, msgid: str) -> str:
 
 def text_of(html: str) -> str:
     """What a reader reads: furigana (<rt>, <rp>) and tags left out, no white space."""
-    return re.sub(r"<[^>]+>|\s", "", re.sub(r"<(rt|rp)>.*?</\1>", "", html, flags=re.S))
+    return re.sub(r"<[^>]+>|\s", "", re.sub(r"<(rt|rp)\b[^>]*>.*?</\1>", "", html, flags=re.S))
 
 
 @pytest.mark.parametrize("language", LANGUAGES, ids=lambda language: language.code)
