@@ -25,10 +25,26 @@ from portal.models import Municipality, PendingSeal
 from portal.roles import ADMINISTRATION, permissions_of
 from portal.services import audit, municipalities, tenancy
 from portal.services.actors import Administrator
-from portal.services.municipalities import MAX_CLOSURE_DAYS, TEXT_LIMITS, Details, MunicipalityRefused, Terms
+from portal.services.municipalities import (
+    CONTACT_LIMITS,
+    MAX_CLOSURE_DAYS,
+    TEXT_LIMITS,
+    Details,
+    MunicipalityRefused,
+    PublicContact,
+    Terms,
+)
 from portal.services.municipalities import TERMS as TERM_NAMES
 from portal.web.access import current_staff
-from portal.web.admin.forms import CLOSURE, DETAILS, NEW_MUNICIPALITY, TERMS, error_summary, problem_errors
+from portal.web.admin.forms import (
+    CLOSURE,
+    CONTACT,
+    DETAILS,
+    NEW_MUNICIPALITY,
+    TERMS,
+    error_summary,
+    problem_errors,
+)
 from portal.web.admin.presenting import audit_rows, procedure_rows, untranslated
 from portal.web.current import current_procedures, current_published, seals_dir
 from portal.web.fees import fee_formula
@@ -136,9 +152,15 @@ def _municipality_page(
     errors: dict[str, Message],
     closure_raw: dict[str, list[str]] | None = None,
     closure_errors: dict[str, Message] | None = None,
+    contact_raw: dict[str, list[str]] | None = None,
+    contact_errors: dict[str, Message] | None = None,
 ) -> str:
-    """The details form, the seal and the 閉庁日; the municipality is the one _managed put in the page frame."""
+    """The details form, the contact, the seal and the 閉庁日; the municipality is the one _managed put in the page
+    frame. A form sent with errors shows what was typed in it; the others show the current settings."""
     views = DETAILS.views(raw, errors)
+    contact_views = CONTACT.views(
+        contact_raw if contact_raw is not None else _current_contact(g.municipality), contact_errors or {}
+    )
     closure_views = CLOSURE.views(
         closure_raw or {},
         closure_errors or {},
@@ -152,8 +174,11 @@ def _municipality_page(
     return render_template(
         "admin/municipality.html",
         fields=views,
-        errors=error_summary(views, errors, SEAL_INPUT) + error_summary(closure_views, closure_errors or {}, {}),
+        errors=error_summary(views, errors, SEAL_INPUT)
+        + error_summary(contact_views, contact_errors or {}, {})
+        + error_summary(closure_views, closure_errors or {}, {}),
         seal_error=errors["seal"].render(_) if "seal" in errors else None,
+        contact_fields=contact_views,
         closure_fields=closure_views,
         closures=municipalities.closures(db.session, code, since=jst.today() - CLOSURES_SHOWN),
     )
@@ -183,6 +208,26 @@ def update_municipality(code: str) -> Any:
         return _municipality_page(raw, errors)
     flash(_("自治体の設定を保存しました。"), "success")
     return redirect(url_for(".municipality", code=code))
+
+
+def _current_contact(found: Municipality) -> dict[str, list[str]]:
+    return CONTACT.raw({key: getattr(found, key) for key in CONTACT_LIMITS})
+
+
+@bp.post("/municipalities/<code>/contact")
+def update_contact(code: str) -> Any:
+    found = _managed(code)
+    raw = form_data(request.form)
+    values, errors = CONTACT.parse(raw)
+    if not errors:
+        try:
+            municipalities.update_contact(db.session, _administrator(), code, PublicContact(**values))
+        except MunicipalityRefused as refusal:
+            errors = problem_errors(refusal.problems)
+    if errors:
+        return _municipality_page(_current_details(found), {}, contact_raw=raw, contact_errors=errors)
+    flash(_("お問い合わせ先を保存しました。"), "success")
+    return redirect(url_for(".municipality", code=code, _anchor="section-contact"))
 
 
 @bp.post("/municipalities/<code>/seal")
