@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import LinkMethod, Resident, ResidentRecordLink
 from portal.records.backend import RecordsUnavailable, ResidentRecords
-from portal.records.matching import Match, Outcome, basic_info, match
+from portal.records.matching import BasicInfo, Match, Outcome, basic_info, match
 from portal.records.model import Household, Person
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,28 @@ def recorded_household(session: Session, records: ResidentRecords | None, reside
     if household is None:
         code = records.municipality_code
         log.warning("resident %s in %s: the person's household is not in the records", resident.id, code)
+        return RecordedHousehold(Outcome.UNAVAILABLE)
+    return RecordedHousehold(found.outcome, found.person, household)
+
+
+def named_household(records: ResidentRecords | None, query: BasicInfo | None) -> RecordedHousehold:
+    """The person someone else named by 基本4情報 (a request on their behalf) and their household, matched as a
+    login is but never linked to anyone: MATCHED on exactly one person, else the outcome that says why not."""
+    if records is None:
+        return RecordedHousehold(None)
+    if query is None:
+        return RecordedHousehold(Outcome.INCOMPLETE)
+    try:
+        found = match(records.candidates(query), query)
+        household = records.household(found.person.household_id) if found.person is not None else None
+    except RecordsUnavailable as exc:
+        log.warning("named person: %s", exc)
+        return RecordedHousehold(Outcome.UNAVAILABLE)
+    log.info("named person in %s: records %s (%d matched)", records.municipality_code, found.outcome, found.count)
+    if found.person is None:
+        return RecordedHousehold(found.outcome)
+    if household is None:
+        log.warning("named person in %s: the person's household is not in the records", records.municipality_code)
         return RecordedHousehold(Outcome.UNAVAILABLE)
     return RecordedHousehold(found.outcome, found.person, household)
 
