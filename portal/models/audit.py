@@ -24,6 +24,10 @@ class AuditAction(StrEnum):
     CLOSURE_REMOVED = "closure_removed"
     CATALOG_PUBLISHED = "catalog_published"  # a new version of a definition, workflow or certificate template
     QUEUE_EXPORTED = "queue_exported"  # a clerk downloaded the queue as CSV: the view, its filters, the 受付番号
+    # 本人通知制度, by row id only: a person registered or unregistered, a letter posted
+    NOTICE_REGISTERED = "notice_registered"
+    NOTICE_UNREGISTERED = "notice_unregistered"
+    NOTICE_POSTED = "notice_posted"
 
 
 class AuditActorKind(StrEnum):

@@ -30,6 +30,7 @@ from portal.models import Certificate, Municipality, SequenceKind, Submission
 from portal.procedures import Procedures
 from portal.records.backend import ResidentRecords
 from portal.records.model import Household, Person
+from portal.services import personal_notices
 from portal.services.certified import certified_household, recorded_persons
 from portal.services.juminhyo import juminhyo_content
 from portal.services.numbering import next_number
@@ -72,7 +73,7 @@ def reserve_certificate(
     # Read before the 発行番号: a slow records backend must never hold the counter's row lock.
     definition = procedures.case(submission).definition
     request = proxy_request(definition, submission.answers)
-    content, _person = certified_content(session, records, submission, definition, template.name, request)
+    content, person = certified_content(session, records, submission, definition, template.name, request)
     issued_on = jst.today()
     number = next_number(session, submission.municipality_code, SequenceKind.CERTIFICATE, issued_on.year)
     issue_number = f"{submission.municipality_code}-{issued_on.year}-{number:06d}"
@@ -104,6 +105,8 @@ def reserve_certificate(
     session.add(certificate)
     session.flush()
     session.info.setdefault(TO_RENDER, []).append(certificate.id)
+    if request is not None and request.notifies and person is not None:
+        personal_notices.certificate_issued(session, certificate, *person)
     return certificate
 
 

@@ -3,7 +3,8 @@ portal/templates/mail/, in the recipient's language (a resident's stored prefere
 
 An email names the case by its 受付番号, its procedure and its municipality, and links to its page; a 差戻し or
 却下 also gives the reason staff wrote for the applicant. Never the answers, the applicant's name or address,
-nor a message's text (the page shows it, after logging in).
+nor a message's text (the page shows it, after logging in). A 本人通知 names no case at all: only that a
+certificate was issued to a 代理人 or a third party, its date and kind, and where to ask.
 """
 
 from __future__ import annotations
@@ -27,13 +28,16 @@ from portal.models import (
     Municipality,
     Notification,
     NotificationKind,
+    PersonalNotice,
     Staff,
     Submission,
     TransitionRecord,
 )
 from portal.services.mail_settings import CONFIRM_HOURS, confirmation_token
+from portal.services.tenancy import contact
 from portal.web.current import current_procedures
 from portal.web.i18n import CODES, DEFAULT
+from portal.web.templating import wareki_date
 
 SUBJECTS = {
     NotificationKind.RECEIVED: N_("【%(municipality)s】申請を受け付けました（受付番号 %(reference)s）"),
@@ -47,6 +51,7 @@ SUBJECTS = {
     NotificationKind.CONFIRM_ADDRESS: N_("【窓口】メールアドレスの確認"),
     NotificationKind.RESIDENT_MESSAGE: N_("【窓口】申請者からメッセージが届きました（受付番号 %(reference)s）"),
     NotificationKind.RESUBMITTED: N_("【窓口】差し戻した申請が再提出されました（受付番号 %(reference)s）"),
+    NotificationKind.PERSONAL_NOTICE: N_("【%(municipality)s】本人通知：あなたの証明書を交付しました"),
 }
 WITH_REASON = frozenset({NotificationKind.RETURNED, NotificationKind.REJECTED})
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -93,6 +98,8 @@ def _context(session: Session, notification: Notification, language: str) -> dic
         settings = session.get_one(MailSettings, notification.recipient_id)
         token = confirmation_token(current_app.config["SECRET_KEY"], settings)
         return {"link": _external("account.confirm_address", language, token=token), "hours": CONFIRM_HOURS}
+    if notification.kind is NotificationKind.PERSONAL_NOTICE:
+        return _notice_context(session, notification, language)
     assert notification.submission_id is not None
     submission = session.get_one(Submission, notification.submission_id)
     municipality = session.get_one(Municipality, submission.municipality_code)
@@ -112,6 +119,21 @@ def _context(session: Session, notification: Notification, language: str) -> dic
         "link": link,
         "reason": reason,
         "settings_link": None if staff else _external("account.notifications", language),
+    }
+
+
+def _notice_context(session: Session, notification: Notification, language: str) -> dict[str, Any]:
+    """A 本人通知: the certificate's date and kind and where to ask; nothing of the case nor of who asked."""
+    assert notification.personal_notice_id is not None
+    notice = session.get_one(PersonalNotice, notification.personal_notice_id)
+    municipality = session.get_one(Municipality, notice.municipality_code)
+    definition = current_procedures().case(notice.submission).definition
+    return {
+        "municipality": municipality.name,
+        "issued_on": wareki_date(notice.issued_on),
+        "procedure": gettext(definition.title),
+        "contact": contact(municipality, definition.slug),
+        "settings_link": _external("account.notifications", language),
     }
 
 

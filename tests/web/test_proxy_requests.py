@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.models import Certificate, DemoPerson, Submission
+from portal.models import Certificate, DemoPerson, PersonalNotice, Submission
 from tests.unit.attachments import files
 from tests.unit.test_certificates_render import flat, pdf_pages
 from tests.web.conftest import login
@@ -305,6 +305,7 @@ def test_issuing_for_a_person_gone_from_the_records_is_refused_and_nothing_chang
     assert "住民記録に、請求された対象の方の氏名・生年月日・性別・住所と一致する方がいません。" in shown
     assert state_of(db_session, MIHON, reference) == "approved"
     assert db_state(db_session) == before
+    assert db_session.scalars(select(PersonalNotice)).all() == []
 
 
 def test_a_reissue_for_a_person_gone_from_the_records_is_refused_by_the_issue_itself(

@@ -34,9 +34,14 @@ ACTIONS = {
     AuditAction.CLOSURE_REMOVED: N_("閉庁日の取り消し"),
     AuditAction.CATALOG_PUBLISHED: N_("カタログを公開"),
     AuditAction.QUEUE_EXPORTED: N_("受付一覧のCSV書き出し"),
+    AuditAction.NOTICE_REGISTERED: N_("本人通知の登録"),
+    AuditAction.NOTICE_UNREGISTERED: N_("本人通知の登録の解除"),
+    AuditAction.NOTICE_POSTED: N_("本人通知の郵送"),
 }
 ACTOR_KINDS = {AuditActorKind.STAFF: N_("職員"), AuditActorKind.COMMAND_LINE: N_("コマンドライン")}
-SETTINGS = {**LABELS, "version": N_("版")}  # a municipality's settings, and a catalog source's version
+# a municipality's settings, a catalog source's version, and what a 本人通知 entry records
+SETTINGS = {**LABELS, "version": N_("版"), "registered": N_("登録"), "posted": N_("郵送")}
+YES_NO = frozenset({"registered", "posted"})
 # What an export of the queue records (portal/web/backoffice/queue.py).
 EXPORT_LABELS = {"view": N_("表示"), "filters": N_("条件"), "count": N_("件数"), "references": N_("受付番号")}
 EXPORT_FILTERS = {
@@ -149,6 +154,10 @@ def _target(target: str, published: Published) -> str:
         return source_name(Kind(kind), name)
     if kind == "queue":
         return _("受付一覧")
+    if kind == "personal_notice":
+        return _("本人通知（番号 %(id)s）", id=name)
+    if kind == "notice_registration":
+        return _("本人通知の登録（番号 %(id)s）", id=name)
     if kind == "procedure":
         slug = name.rpartition("/")[2]
         definition = published.definition(slug)
@@ -165,6 +174,8 @@ def _shown(key: str, value: Any, nothing_before: bool) -> str:
         return _("制限なし") if key in WINDOW else _("なし")
     if key == "enabled":
         return _("提供する") if value else _("提供しない")
+    if key in YES_NO:
+        return _("済み") if value else _("未")
     if key == "version":
         return _("取り下げ") if value == "withdrawn" else version_name(value)
     if key in WINDOW:

@@ -1,5 +1,6 @@
 """A request made on someone's behalf, as the case page shows it: ``on_behalf(submission)`` for the banner
-(backoffice/_requester.html), a template global as casework.py's, so the case page's own view needs no change."""
+(backoffice/_requester.html) and ``personal_notices(submission)`` for the 本人通知 it caused, template globals as
+casework.py's, so the case page's own view needs no change."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from portal.catalog.requester import (
     Basis,
     proxy_request,
 )
-from portal.models import Submission
+from portal.database import db
+from portal.models import PersonalNotice, Submission
+from portal.services import personal_notices as notices
 from portal.web import attachments
 from portal.web.backoffice import views
 from portal.web.backoffice.views import bp
@@ -71,6 +74,11 @@ def on_behalf(submission: Submission) -> OnBehalf | None:
         document_label=_(definition.field(document).label) if document else None,
         checked=any(record.inputs and record.inputs.get(CHECKED) for record in submission.history),
     )
+
+
+@bp.app_template_global()
+def personal_notices(submission: Submission) -> list[PersonalNotice]:
+    return notices.notices_of(db.session, submission)
 
 
 def _date(iso: str) -> str:
