@@ -21,9 +21,10 @@ from portal.catalog.requester import ProxyRequest
 from portal.messages import N_, Message
 from portal.models import Submission
 from portal.records.backend import ResidentRecords
-from portal.records.matching import Outcome, stated_info
+from portal.records.matching import Outcome
 from portal.records.model import Household, Person, person_to_json
-from portal.services.records import RecordedHousehold, named_household, recorded_household
+from portal.services.records import RecordedHousehold, recorded_household
+from portal.services.records import requested_household as requested_record
 from portal.workflow import TransitionRefused
 
 NO_RECORDS = Message(N_("この自治体の住民記録が設定されていないため、証明書を発行できません。"))
@@ -60,8 +61,7 @@ def applicant_household(
 def requested_household(records: ResidentRecords | None, request: ProxyRequest) -> tuple[Household, Person]:
     """The household and person a request on someone's behalf names, matched now by the 基本4情報 typed for them,
     or TransitionRefused saying why they cannot be (no records backend, the backend down, no unique person)."""
-    query = stated_info(request.name, request.birthdate, request.gender, request.address)
-    return _found(named_household(records, query), PERSON_NOT_FOUND)
+    return _found(requested_record(records, request), PERSON_NOT_FOUND)
 
 
 def certified_household(

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from portal.catalog.requester import ProxyRequest
 from portal.models import LinkMethod, Resident, ResidentRecordLink
 from portal.records.backend import RecordsUnavailable, ResidentRecords
-from portal.records.matching import BasicInfo, Match, Outcome, basic_info, match
+from portal.records.matching import BasicInfo, Match, Outcome, basic_info, match, stated_info
 from portal.records.model import Household, Person
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,11 @@ def named_household(records: ResidentRecords | None, query: BasicInfo | None) ->
         log.warning("named person in %s: the person's household is not in the records", records.municipality_code)
         return RecordedHousehold(Outcome.UNAVAILABLE)
     return RecordedHousehold(found.outcome, found.person, household)
+
+
+def requested_household(records: ResidentRecords | None, request: ProxyRequest) -> RecordedHousehold:
+    """The person a request on someone's behalf names, by the 基本4情報 typed for them (:func:`named_household`)."""
+    return named_household(records, stated_info(request.name, request.birthdate, request.gender, request.address))
 
 
 def _unlink(session: Session, link: ResidentRecordLink) -> None:

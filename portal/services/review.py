@@ -18,8 +18,7 @@ from portal.catalog.requester import ProxyRequest, proxy_request
 from portal.models import Submission
 from portal.records.backend import ResidentRecords
 from portal.records.compare import Compared, compare, typed_values
-from portal.records.matching import stated_info
-from portal.services.records import RecordedHousehold, named_household, recorded_household
+from portal.services.records import RecordedHousehold, recorded_household, requested_household
 from portal.workflow import Condition
 
 
@@ -73,7 +72,7 @@ def review_record(
 def _review_person(records: ResidentRecords | None, request: ProxyRequest) -> RecordReview:
     """The person a request on someone's behalf names, found by the 基本4情報 typed for them, each item against
     the record (the フリガナ is not asked of the requester, so not compared)."""
-    recorded = named_household(records, stated_info(request.name, request.birthdate, request.gender, request.address))
+    recorded = requested_household(records, request)
     comparison: tuple[Compared, ...] = ()
     if recorded.person is not None:
         typed = {
