@@ -27,6 +27,8 @@ DEMO_MUNICIPALITIES = (
         "mayor_title": "見本市長",
         "mayor_name": "見本 太郎",
         "seal": "999997.svg",
+        "phone": "099-000-0000",
+        "opening_hours": "平日 8時30分〜17時15分",
         "procedures": ("juminhyo", "sodai_gomi", "jidou_teate", "risai_shomei", "tenshutsu"),
     },
     {
@@ -36,6 +38,8 @@ DEMO_MUNICIPALITIES = (
         "mayor_title": "試験町長",
         "mayor_name": "試験 花子",
         "seal": "999989.svg",
+        "phone": "099-000-1111",
+        "opening_hours": "平日 9時〜17時",
         "procedures": ("juminhyo",),
     },
 )

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from portal.catalog import Catalog, ProcedureDefinition
+from portal.catalog import Catalog, ProcedureDefinition, requester
 from portal.certificates import CertificateRenderer, TemplateSource
 from portal.certificates.signing import CertificateSigning
 from portal.definitions import Kind, ParsedVersions
@@ -99,11 +99,17 @@ class Procedures:
         return found
 
     def case(self, submission: Submission) -> Case:
-        """The versions ``submission`` references, whatever has been published or withdrawn since."""
+        """The versions ``submission`` references, whatever has been published or withdrawn since. A request made
+        on someone's behalf asks, in its workflow's ``checks_requester`` decisions, that its basis was checked."""
         template = submission.certificate_version
+        definition = self.definition(submission.definition_version)
+        workflow = self.parsed.workflow(*_named(submission.workflow_version))
+        request = requester.proxy_request(definition, submission.answers)
+        if request is not None:
+            workflow = workflow.checking_requester(requester.check_field(request.basis))
         return Case(
-            definition=self.definition(submission.definition_version),
-            workflow=self.parsed.workflow(*_named(submission.workflow_version)),
+            definition=definition,
+            workflow=workflow,
             template=self.parsed.template(*_named(template)) if template is not None else None,
         )
 

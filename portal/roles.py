@@ -29,6 +29,8 @@ class Permission(StrEnum):
     ENTER_COUNTER_APPLICATION = "enter_counter_application"
     ADMINISTER_MUNICIPALITY = "administer_municipality"  # settings, seal and procedures of one's own municipality
     OPERATE_PLATFORM = "operate_platform"  # add municipalities, administer any of them, see every audit entry
+    # 本人通知制度 of one's own municipality: register persons, post the letters owed to them
+    MANAGE_PERSONAL_NOTICES = "manage_personal_notices"
 
 
 # Either opens the administration pages; which municipalities follows from may_administer.
@@ -37,9 +39,10 @@ CASEWORK = frozenset({Permission.VIEW_QUEUE, Permission.VIEW_SUBMISSION, Permiss
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.APPLICANT: frozenset(),
-    Role.CLERK: CASEWORK | {Permission.ENTER_COUNTER_APPLICATION},
+    Role.CLERK: CASEWORK | {Permission.ENTER_COUNTER_APPLICATION, Permission.MANAGE_PERSONAL_NOTICES},
     Role.APPROVER: CASEWORK,
-    Role.ADMIN: CASEWORK | {Permission.REVOKE_CERTIFICATE, Permission.ADMINISTER_MUNICIPALITY},
+    Role.ADMIN: CASEWORK
+    | {Permission.REVOKE_CERTIFICATE, Permission.ADMINISTER_MUNICIPALITY, Permission.MANAGE_PERSONAL_NOTICES},
     Role.OPERATOR: frozenset({Permission.OPERATE_PLATFORM}),
 }
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from portal.catalog import counter, fees, methods, registry
+from portal.catalog import counter, fees, methods, registry, requester
 from portal.catalog.fieldtypes.base import Problem
 from portal.catalog.fieldtypes.household import HouseholdMembersType, otherwise
 from portal.catalog.model import Catalog, FieldDef, ProcedureDefinition, ShowIf
@@ -68,14 +68,25 @@ def parse_definition(
         definition = ProcedureDefinition.model_validate(data)
     except ValidationError as exc:
         raise _definition_error(source, exc) from None
-    problems = [*fees.problems(definition), *methods.problems(definition), *counter.problems(definition)]
+    problems = [
+        *fees.problems(definition),
+        *methods.problems(definition),
+        *counter.problems(definition),
+        *requester.problems(definition),
+    ]
+    inserted = requester.position(definition) if not problems else None
+    if not problems:
+        definition = requester.with_page(definition)
     if not problems and (generated := methods.page(definition)) is not None:
         definition = definition.model_copy(update={"pages": (*definition.pages, generated)})
     problems += [
-        *_cross_field_problems(definition),
-        *_rule_problems(definition),
-        *_reference_problems(definition, workflows, certificates),
-        *_certified_persons_problems(definition),
+        (requester.written_path(path, inserted), message)
+        for path, message in [
+            *_cross_field_problems(definition),
+            *_rule_problems(definition),
+            *_reference_problems(definition, workflows, certificates),
+            *_certified_persons_problems(definition),
+        ]
     ]
     if problems:
         raise _combined(source, problems)

@@ -20,6 +20,7 @@ from portal.catalog.fees import Fee
 from portal.catalog.fieldtypes.base import FieldType, Settings
 from portal.catalog.fieldtypes.group import GroupSettings
 from portal.catalog.methods import PaymentMethod, ReceiptMethod
+from portal.catalog.requester import Requester
 from portal.catalog.retention import Period
 from portal.catalog.rules import Rule
 from portal.identity import PROFILE_KEYS
@@ -142,6 +143,10 @@ class ProcedureDefinition(Frozen):
         default=None,
         description="a household_members field: the certificate prints the persons chosen there as the 住民記録 "
         "holds them when it is issued (the template's record)",
+    )
+    requester: Requester | None = Field(
+        default=None,
+        description="lets a resident request for someone else (代理人, 法定代理人, 第三者): see requester below",
     )
     pages: tuple[Page, ...] = Field(min_length=1)
     rules: tuple[Rule, ...] = Field(default=(), description="checks relating fields to each other (see Rules)")

@@ -105,6 +105,53 @@ class RequiredIf(_Rule):
                 yield ("when", *key), message
 
 
+class ExcludedIf(_Rule):
+    """``field`` may not be answered with any of ``values`` while ``when`` holds (世帯の一部 for someone else)."""
+
+    kind: Literal["excluded_if"]
+    field: Identifier = Field(description="a field with options (radio, select, checkboxes); the error is shown at it")
+    values: Annotated[
+        tuple[str, ...],
+        Field(min_length=1, description="the options it may not be answered with"),
+        AfterValidator(_unique),
+    ]
+    when: ShowIf = Field(description="when they are excluded: another field's answer, as in show_if")
+
+    def reads(self) -> tuple[str, ...]:
+        return (self.field, self.when.field)
+
+    def check(self, answers: Answers, fields: Fields) -> Broken | None:
+        value = answers.get(self.field)
+        chosen = {str(item) for item in value} if isinstance(value, list) else {str(value)} if value else set()
+        if chosen.isdisjoint(self.values) or not self.when.matches(answers.get(self.when.field)):
+            return None
+        return self._broken(
+            fields[self.field],
+            N_("%(label)sで選んだものは、%(other)sの回答とあわせて選べません"),
+            other=Message(fields[self.when.field].label),
+        )
+
+    def problems(self, fields: Fields) -> Iterator[Problem]:
+        closed = [name for name, field in fields.items() if field.field_type.option_values(field) is not None]
+        if (problem := _named(("field",), self.field, fields, closed, self.kind)) is not None:
+            yield problem
+        elif self.field in fields:
+            allowed = fields[self.field].field_type.option_values(fields[self.field]) or ()
+            for index, value in enumerate(self.values):
+                if value not in allowed:
+                    yield (
+                        ("values", index),
+                        f"{value!r} is not an option of {self.field!r} (options: {', '.join(allowed)})",
+                    )
+        if (problem := _named(("when", "field"), self.when.field, fields, list(fields), self.kind)) is not None:
+            yield problem
+        elif self.field == self.when.field:
+            yield ("when", "field"), f"field と when.field に同じ項目 {self.field!r} が書かれています"
+        else:
+            for key, message in self.when.value_problems(fields[self.when.field]):
+                yield ("when", *key), message
+
+
 class _DateOrder(_Rule):
     field: Identifier = Field(description="the date field checked; the error is shown at it")
     other: Identifier = Field(description="the date field it is compared with")
@@ -218,7 +265,7 @@ class TotalMin(_Total):
         return N_("%(fields)sの合計は%(min)d以上にしてください"), {"min": self.min}
 
 
-Rule = Annotated[RequiredIf | DateAfter | DateBefore | TotalMax | TotalMin, Field(discriminator="kind")]
+Rule = Annotated[RequiredIf | ExcludedIf | DateAfter | DateBefore | TotalMax | TotalMin, Field(discriminator="kind")]
 # Each kind's model by the name written in ``kind:`` (the single value of its Literal).
 KINDS: dict[str, type[_Rule]] = {
     get_args(model.model_fields["kind"].annotation)[0]: model for model in get_args(get_args(Rule)[0])

@@ -40,6 +40,9 @@ An entry is :func:`portal.records.model.person_to_json` without ``person_id``, `
 person chosen, or the ``certified_persons`` field holds no choice from the record (the household was unknown
 when applying and its ``otherwise`` group was typed instead), the 交付 is refused with the reason and nothing
 is issued (:mod:`portal.services.certified`). juminhyo prints one entry as a 個人票, several as a 世帯連記式.
+For a request made on someone's behalf (a definition's ``requester``), ``record`` is the household of the
+person it names, found by the 基本4情報 typed for them (本人のみ is that person); nothing of the requester is
+in the context, as the 住民票の写し does not print who asked.
 
 No template ever prints a マイナンバー (個人番号) or 住民票コード; neither is ever in a record. The PDF is tagged
 (PDF/UA-1) and signed afterwards (:mod:`portal.certificates.signing`); :mod:`portal.certificates.verification`

@@ -76,6 +76,7 @@ def check_catalog(
             problems.append(_problem(error))
             continue
         problems += _unpaid_online(file, _shown(catalog_dir, file), definition, loaded.get(definition.workflow))
+        problems += _unchecked_requester(file, _shown(catalog_dir, file), definition, loaded.get(definition.workflow))
         template = definition.certificate
         sampled = (template or "", definition.certified_persons is not None)
         if (
@@ -103,6 +104,21 @@ def _unpaid_online(
             load(file, shown).line_of(("payment_methods",)),
             f"payment_methods offers online, but workflow {workflow.name!r} never waits for the payment: "
             "give the transition that must wait for it (交付) requires: [paid]",
+        )
+
+
+def _unchecked_requester(
+    file: Path, shown: str, definition: ProcedureDefinition, workflow: WorkflowDefinition | None
+) -> Iterator[Problem]:
+    """Requests for someone else on a workflow where nobody confirms the 委任状 or the basis was checked."""
+    if workflow is None or definition.requester is None:
+        return
+    if not any(transition.checks_requester for transition in workflow.transitions):
+        yield Problem(
+            shown,
+            load(file, shown).line_of(("requester",)),
+            f"requester lets residents request for someone else, but no transition of workflow {workflow.name!r} "
+            "checks the requester: give the decision where staff check the 委任状 checks_requester: true",
         )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 import portal.certificates
-from portal.catalog import counter, methods, registry, rules
+from portal.catalog import counter, methods, registry, requester, rules
 from portal.catalog.fees import PerCount, PriceTable
 from portal.catalog.model import FieldDef, ProcedureDefinition
 from portal.identity import PROFILE_KEYS
@@ -141,6 +141,28 @@ def reference() -> str:
         + counter.PAGE
         + "`) is added before the procedure's: that page key and field names starting",
         f"with `{counter.PREFIX}` are reserved.",
+        "",
+        "### requester",
+        "",
+        _paragraph(requester.Requester),
+        "",
+        *_table(requester.Requester),
+        "",
+        "The block generates a page of its own (`"
+        + requester.PAGE
+        + "`): who requests (the resident's own request, or one of `allows`), then, for a request on someone's",
+        "behalf, the person's 氏名, 生年月日, 性別 and 住所 as typed, the relationship (代理人, 第三者), the 委任状",
+        "(`delegate`) or the document that shows the legal representation (`legal_representative`) as required file",
+        "fields, and the reason (`third_party`). The field names "
+        + ", ".join(f"`{name}`" for name in requester.RESERVED)
+        + " are reserved.",
+        "The certificate certifies the person's record, found at 交付 by the 基本4情報 typed for them as a login is",
+        "matched (exactly one person, else the 交付 is refused); the requester is not printed. A transition of the",
+        "procedure's workflow with `checks_requester: true` asks staff to confirm the document or the reason was",
+        "checked (`catalog check` requires one). A certificate issued to a `delegate` or a `third_party` tells the",
+        "person registered for 本人通知. `requester` cannot be combined with `certified_persons` (which chooses from",
+        "the requester's own household); rules such as `excluded_if` keep other answers consistent with the basis.",
+        "",
         "## Rules (rules[])",
         "",
         _paragraph(rules),

@@ -18,6 +18,7 @@ from portal.models.drafts import Draft
 from portal.models.notifications import MailSettings, Notification, NotificationKind, NotificationState, RecipientKind
 from portal.models.payment import Payment, PaymentStatus
 from portal.models.people import Resident, Staff
+from portal.models.personal_notices import NoticeChannel, NoticeRegistration, PersonalNotice
 from portal.models.records import DemoHousehold, DemoPerson, LinkMethod, ResidentRecordLink
 from portal.models.submission import CHANNEL_LABELS, ActorKind, Channel, Submission, TransitionRecord
 from portal.models.tenancy import Municipality, MunicipalityClosure, MunicipalityProcedure, PendingSeal
@@ -54,11 +55,14 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "NotificationState",
+    "NoticeChannel",
+    "NoticeRegistration",
     "NumberSequence",
     "Payment",
     "PaymentStatus",
     "PendingSeal",
     "RecipientKind",
+    "PersonalNotice",
     "Resident",
     "ResidentRecordLink",
     "SequenceKind",

@@ -42,6 +42,10 @@ class AuditAction(StrEnum):
     WEBHOOK_ADDED = "webhook_added"  # its URL, events and procedures (never the secret)
     WEBHOOK_REMOVED = "webhook_removed"
     WEBHOOK_REDELIVERED = "webhook_redelivered"  # a dead delivery sent again from the dead-letter list
+    # 本人通知制度, by row id only: a person registered or unregistered, a letter posted
+    NOTICE_REGISTERED = "notice_registered"
+    NOTICE_UNREGISTERED = "notice_unregistered"
+    NOTICE_POSTED = "notice_posted"
 
 
 class AuditActorKind(StrEnum):

@@ -32,6 +32,8 @@ class NotificationKind(StrEnum):
     # To staff
     RESIDENT_MESSAGE = "resident_message"  # the applicant wrote in the case's conversation
     RESUBMITTED = "resubmitted"  # the applicant corrected a returned application and sent it again
+    # To the person a certificate was issued about, at a 代理人's or a third party's request (本人通知制度)
+    PERSONAL_NOTICE = "personal_notice"
 
 
 class NotificationState(StrEnum):
@@ -66,11 +68,13 @@ class Notification(CreatedAt, Base):
     recipient_kind: Mapped[RecipientKind] = mapped_column(str_enum(RecipientKind))
     recipient_id: Mapped[int] = mapped_column()  # a resident's, a staff member's, or (counter) the submission's id
     kind: Mapped[NotificationKind] = mapped_column(str_enum(NotificationKind, length=24))
-    # The case it is about; none for the confirmation of an address.
+    # The case it is about; none for the confirmation of an address nor a 本人通知 (the municipality only).
     municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipality.code"))
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"), index=True)
     transition_record_id: Mapped[int | None] = mapped_column(ForeignKey("transition_record.id"))
     case_message_id: Mapped[int | None] = mapped_column(ForeignKey("case_message.id"))
+    # A 本人通知: about the certificate, never the case (which is the requester's).
+    personal_notice_id: Mapped[int | None] = mapped_column(ForeignKey("personal_notice.id"))
     state: Mapped[NotificationState] = mapped_column(str_enum(NotificationState), default=NotificationState.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     claimed_at: Mapped[datetime | None] = mapped_column()  # when a worker last took it to send

@@ -22,6 +22,9 @@ class Municipality(CreatedAt, Base):
     mayor_title: Mapped[str] = mapped_column(String(50))  # 見本市長
     mayor_name: Mapped[str] = mapped_column(String(100))
     seal: Mapped[str] = mapped_column(String(100))  # file name under static/seals/
+    # Where residents ask (代表電話, 開庁時間): on receipts and 本人通知; a procedure's own 窓口 comes first.
+    phone: Mapped[str | None] = mapped_column(String(20))
+    opening_hours: Mapped[str | None] = mapped_column(String(100))
     demo: Mapped[bool] = mapped_column(default=False)
     # Its name in other languages, by language code (portal.languages): {"en": "Mihon City"}. A language
     # missing here shows the Japanese name.

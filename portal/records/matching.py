@@ -53,15 +53,21 @@ class BasicInfo:
 
 def basic_info(profile: ResidentProfile) -> BasicInfo | None:
     """The 基本4情報 of a login, or None when the claims lack (or garble) any of the four."""
-    name = f"{profile.family_name} {profile.given_name}".strip()
+    name = f"{profile.family_name} {profile.given_name}"
+    return stated_info(name, profile.birthdate, profile.gender, profile.address)
+
+
+def stated_info(name: str, birthdate: str, gender: str, address: str) -> BasicInfo | None:
+    """基本4情報 as stated (claims, or answers naming someone else: ISO date, ``male``/``female``), or None when
+    any of the four is missing or garbled."""
     try:
-        birthdate = date.fromisoformat(profile.birthdate)
-        gender = Gender(profile.gender)
+        born = date.fromisoformat(birthdate)
+        recorded_gender = Gender(gender)
     except ValueError:
         return None
-    if not name or not profile.address:
+    if not name.strip() or not address:
         return None
-    return BasicInfo(name=name, birthdate=birthdate, gender=gender, address=profile.address)
+    return BasicInfo(name=name.strip(), birthdate=born, gender=recorded_gender, address=address)
 
 
 def name_key(name: str) -> str:

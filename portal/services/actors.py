@@ -79,3 +79,7 @@ class Administrator:
 
     def may_administer(self, code: str) -> bool:
         return may_administer(self.permissions, self.municipality_code, code)
+
+    def may_act_in(self, code: str) -> bool:
+        """Whether they keep the 本人通知 of municipality ``code``: staff of it who may (never the operator)."""
+        return self.municipality_code == code and Permission.MANAGE_PERSONAL_NOTICES in self.permissions

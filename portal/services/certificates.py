@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from portal import metrics
 from portal.catalog import ProcedureDefinition
+from portal.catalog.requester import ProxyRequest, proxy_request
 from portal.certificates import CertificateRenderingError, TemplateSource
 from portal.certificates.signing import SigningKeyMissing
 from portal.certificates.verification import content_digest
@@ -29,7 +30,9 @@ from portal.messages import N_, Message
 from portal.models import Certificate, Municipality, SequenceKind, Submission
 from portal.procedures import Procedures
 from portal.records.backend import ResidentRecords
-from portal.services.certified import recorded_persons
+from portal.records.model import Household, Person
+from portal.services import personal_notices
+from portal.services.certified import certified_household, recorded_persons
 from portal.services.juminhyo import juminhyo_content
 from portal.services.numbering import next_number
 from portal.workflow import TransitionRefused
@@ -45,9 +48,10 @@ NOT_PRODUCED = Message(
     )
 )
 
-# What a certificate template certifies beyond the issue itself, read when it is issued, for a template that
-# chooses it in its own way (a definition's ``certified_persons`` needs no entry here: see certified_content).
-Content = Callable[[Session, Mapping[str, ResidentRecords], Submission], dict[str, Any]]
+# What a certificate template certifies beyond the issue itself, from the certified person's household as recorded
+# when it is issued and the answers, for a template that chooses it in its own way (a definition's
+# ``certified_persons`` needs no entry here: see certified_content).
+Content = Callable[[Household, Person, Mapping[str, Any]], dict[str, Any]]
 CERTIFIED_CONTENT: Mapping[str, Content] = {"juminhyo": juminhyo_content}
 
 
@@ -68,7 +72,9 @@ def reserve_certificate(
     except SigningKeyMissing as missing:
         raise TransitionRefused(missing.message) from None
     # Read before the 発行番号: a slow records backend must never hold the counter's row lock.
-    content = certified_content(session, records, submission, procedures.case(submission).definition, template.name)
+    definition = procedures.case(submission).definition
+    request = proxy_request(definition, submission.answers)
+    content, person = certified_content(session, records, submission, definition, template.name, request)
     issued_on = jst.today()
     number = next_number(session, submission.municipality_code, SequenceKind.CERTIFICATE, issued_on.year)
     issue_number = f"{submission.municipality_code}-{issued_on.year}-{number:06d}"
@@ -100,6 +106,8 @@ def reserve_certificate(
     session.add(certificate)
     session.flush()
     session.info.setdefault(TO_RENDER, []).append(certificate.id)
+    if request is not None and request.notifies and person is not None:
+        personal_notices.certificate_issued(session, certificate, *person)
     return certificate
 
 
@@ -168,13 +176,19 @@ def certified_content(
     submission: Submission,
     definition: ProcedureDefinition,
     template: str,
-) -> dict[str, Any]:
+    request: ProxyRequest | None = None,
+) -> tuple[dict[str, Any], tuple[Household, Person] | None]:
     """What the certificate certifies for this submission, read now (TransitionRefused when it cannot be): the
-    persons the definition's ``certified_persons`` field chose, else what ``template`` reads for itself."""
+    persons the definition's ``certified_persons`` field chose, else what ``template`` reads for itself; and the
+    household and person whose record it certifies, when it reads one. A request on someone's behalf always
+    reads the person it names: issued for someone unknown to the records, it is refused."""
     if definition.certified_persons is not None:
-        return recorded_persons(session, records, submission, definition)
+        return recorded_persons(session, records, submission, definition), None
     content = CERTIFIED_CONTENT.get(template)
-    return content(session, records, submission) if content else {}
+    if content is None and request is None:
+        return {}, None
+    household, person = certified_household(session, records.get(submission.municipality_code), submission, request)
+    return (content(household, person, submission.answers) if content else {}), (household, person)
 
 
 def recorded_inputs(submission: Submission) -> dict[str, dict[str, Any]]:

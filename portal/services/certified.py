@@ -3,8 +3,10 @@
 Any procedure may declare ``certified_persons: <household_members field>``: its certificate then prints the
 persons chosen in that field, read from the records backend at issue time, in the shape juminhyo prints
 (:func:`recorded_persons`, the context key ``record``). juminhyo chooses its persons its own way
-(:mod:`portal.services.juminhyo`) from the same reading (:func:`applicant_household`) and entries (:func:`record`).
-Whatever cannot be read or does not hold refuses the 交付 with a reason for the clerk, so nothing is issued.
+(:mod:`portal.services.juminhyo`) from the same reading (:func:`certified_household`) and entries (:func:`record`).
+A request made on someone's behalf (a definition's ``requester``) certifies the person it names, found by the
+基本4情報 typed for them, never the requester's record. Whatever cannot be read or does not hold refuses the 交付
+with a reason for the clerk, so nothing is issued.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from portal.catalog import ProcedureDefinition
+from portal.catalog.requester import ProxyRequest
 from portal.messages import N_, Message
 from portal.models import Submission
 from portal.records.backend import ResidentRecords
 from portal.records.matching import Outcome
 from portal.records.model import Household, Person, person_to_json
-from portal.services.records import case_household
+from portal.services.records import RecordedHousehold, case_household
+from portal.services.records import requested_household as requested_record
 from portal.workflow import TransitionRefused
 
 NO_RECORDS = Message(N_("この自治体の住民記録が設定されていないため、証明書を発行できません。"))
@@ -28,6 +32,12 @@ UNAVAILABLE = Message(
     N_("住民記録システムから応答がないため、証明書を発行できません。しばらくしてからもう一度お試しください。")
 )
 NOT_FOUND = Message(N_("申請者を住民記録で確認できないため、証明書を発行できません。申請を差戻すか却下してください。"))
+PERSON_NOT_FOUND = Message(
+    N_(
+        "請求された対象の方を住民記録で確認できない（氏名・生年月日・性別・住所が一致する方が一人に定まらない）ため、"
+        "証明書を発行できません。申請を差戻すか却下してください。"
+    )
+)
 NOT_CHOSEN = N_(
     "「%(label)s」が住民記録から選ばれていない（申請の時点で世帯を確認できなかった）ため、証明書を発行できません。"
     "窓口で住民記録を確認してください。申請者が住民記録から選び直せるよう差戻すこともできます。"
@@ -45,17 +55,35 @@ def applicant_household(
 ) -> tuple[Household, Person]:
     """The applicant's household and person as recorded now, or TransitionRefused saying why they cannot be
     (no records backend, the backend down, no unique person)."""
-    recorded = case_household(session, records, submission)
+    return _found(case_household(session, records, submission), NOT_FOUND)
+
+
+def requested_household(records: ResidentRecords | None, request: ProxyRequest) -> tuple[Household, Person]:
+    """The household and person a request on someone's behalf names, matched now by the 基本4情報 typed for them,
+    or TransitionRefused saying why they cannot be (no records backend, the backend down, no unique person)."""
+    return _found(requested_record(records, request), PERSON_NOT_FOUND)
+
+
+def certified_household(
+    session: Session, records: ResidentRecords | None, submission: Submission, request: ProxyRequest | None
+) -> tuple[Household, Person]:
+    """Whose record the certificate certifies: the person ``request`` names, else the applicant."""
+    if request is not None:
+        return requested_household(records, request)
+    return applicant_household(session, records, submission)
+
+
+def _found(recorded: RecordedHousehold, not_found: Message) -> tuple[Household, Person]:
     if recorded.outcome is None:
         raise TransitionRefused(NO_RECORDS)
     if recorded.outcome is Outcome.UNAVAILABLE:
         raise TransitionRefused(UNAVAILABLE)
     household, person = recorded.household, recorded.person
     members = {member.person_id: member for member in household.members} if household else {}
-    applicant = members.get(person.person_id) if person else None  # as listed in the household
-    if household is None or applicant is None:
-        raise TransitionRefused(NOT_FOUND)
-    return household, applicant
+    listed = members.get(person.person_id) if person else None  # as listed in the household
+    if household is None or listed is None:
+        raise TransitionRefused(not_found)
+    return household, listed
 
 
 def recorded_persons(

@@ -1,7 +1,8 @@
 """What a 住民票の写し certifies: the persons of the 住民記録 the request names, as recorded at issue time.
 
 The applicant's answers only choose (scope, members, items); every printed value comes from the record
-(the resident's person and household, :func:`portal.services.certified.applicant_household`). The
+(the person's and household, :func:`portal.services.certified.certified_household`: the applicant's own, or
+those of the person a request on someone's behalf names, whose 本人のみ is that person). The
 snapshot keeps only what the certificate prints: an item not requested (続柄, 本籍・筆頭者) is not stored,
 the record's ids are not stored, and a マイナンバー or 住民票コード is never part of a record at all.
 """
@@ -11,13 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from portal.messages import N_, Message
-from portal.models import Submission
-from portal.records.backend import ResidentRecords
 from portal.records.model import Household, Person
-from portal.services.certified import applicant_household, record
+from portal.services.certified import record
 from portal.workflow import TransitionRefused
 
 # The answers of forms_catalog/juminhyo.yaml that choose what is certified.
@@ -31,17 +28,11 @@ UNKNOWN_PERSONS = Message(
 )
 
 
-def juminhyo_content(
-    session: Session, records: Mapping[str, ResidentRecords], submission: Submission
-) -> dict[str, Any]:
-    """``{"record": …, "requested": …}`` for the template, or TransitionRefused saying why nothing can be
-    certified (no records backend, no unique person, the backend down, persons outside the household)."""
-    household, applicant = applicant_household(session, records.get(submission.municipality_code), submission)
-    answers = submission.answers
+def juminhyo_content(household: Household, person: Person, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"record": …, "requested": …}`` for the template from the certified ``person`` and ``household`` as
+    recorded, or TransitionRefused when the persons asked for are not in the household."""
     requested = {item: item in (answers.get(ITEMS) or ()) for item in OPTIONAL_ITEMS}  # left empty: None
-    return household_content(
-        household, _chosen(household, applicant, answers.get(SCOPE), answers.get(MEMBERS)), requested
-    )
+    return household_content(household, _chosen(household, person, answers.get(SCOPE), answers.get(MEMBERS)), requested)
 
 
 def household_content(household: Household, persons: Sequence[Person], requested: Mapping[str, bool]) -> dict[str, Any]:
@@ -51,11 +42,11 @@ def household_content(household: Household, persons: Sequence[Person], requested
     return {"record": record(household, persons, omitted), "requested": dict(requested)}
 
 
-def _chosen(household: Household, applicant: Person, scope: object, members: object) -> list[Person]:
-    """本人のみ: the applicant; 世帯全員: every member; 世帯の一部: the chosen record ids. Always in the
+def _chosen(household: Household, person: Person, scope: object, members: object) -> list[Person]:
+    """本人のみ: the certified person; 世帯全員: every member; 世帯の一部: the chosen record ids. Always in the
     order the record lists the household."""
     if scope == SELF:
-        return [applicant]
+        return [person]
     if scope == HOUSEHOLD:
         return list(household.members)
     ids = set(members) if isinstance(members, list) and all(isinstance(m, str) for m in members) else set()

@@ -52,6 +52,8 @@ LABELS = {
     "closure_until": N_("閉庁日（最終日）"),
     "closure_reason": N_("閉庁の理由"),
     "closure_days": N_("閉庁日"),
+    "phone": N_("代表電話番号"),
+    "opening_hours": N_("開庁時間"),
 }
 TEXT_LIMITS = {"name": 100, "prefecture": 10, "mayor_title": 50, "mayor_name": 100}
 # The municipality's name in each other language: the setting ``name_<code>`` (name_en, name_zh_hans, …).
@@ -60,6 +62,7 @@ NAME_SETTINGS: dict[str, Language] = {
 }
 NAME_IN_LANGUAGE = N_("名称（%(language)s）")
 TERM_TEXT_LIMITS = {"contact_name": 100, "contact_phone": 20, "contact_hours": 100, "help": 2000}
+CONTACT_LIMITS = {"phone": 20, "opening_hours": 100}
 PHONE_CHARACTERS = frozenset("0123456789-()+ ")
 MAX_FEE = 1_000_000  # yen; the database's integer holds far more, no counter fee comes near
 MAX_PROCESSING_DAYS = 365
@@ -127,6 +130,15 @@ class Terms:
 TERMS = tuple(f.name for f in fields(Terms))
 
 
+@dataclass(frozen=True)
+class PublicContact:
+    """Where residents ask the municipality (代表電話, 開庁時間): printed on receipts and in 本人通知, after a
+    procedure's own 窓口. None: not said."""
+
+    phone: str | None = None
+    opening_hours: str | None = None
+
+
 def add_municipality(
     session: Session,
     seals_dir: Path,
@@ -179,6 +191,39 @@ def update_municipality(session: Session, actor: Administrator, code: str, detai
     session.flush()
     _audit(session, actor, AuditAction.MUNICIPALITY_CHANGED, _target(code), before, _details_of(municipality), code)
     return municipality
+
+
+def update_contact(session: Session, actor: Administrator, code: str, contact: PublicContact) -> Municipality:
+    """Set the 代表電話 and 開庁時間 residents are given; an empty one is not shown."""
+    municipality = existing_municipality(session, actor, code)
+    if problems := contact_problems(contact):
+        raise MunicipalityRefused(*problems)
+    before = _contact_of(municipality)
+    for key in CONTACT_LIMITS:
+        value = (getattr(contact, key) or "").strip()
+        setattr(municipality, key, value or None)
+    session.flush()
+    _audit(session, actor, AuditAction.MUNICIPALITY_CHANGED, _target(code), before, _contact_of(municipality), code)
+    return municipality
+
+
+def contact_problems(contact: PublicContact) -> list[Problem]:
+    problems = [
+        _problem(key, N_("%(label)sは%(max)d文字以内にしてください。"), label=Message(LABELS[key]), max=limit)
+        for key, limit in CONTACT_LIMITS.items()
+        if len((getattr(contact, key) or "").strip()) > limit
+    ]
+    if contact.phone is not None and not set(contact.phone) <= PHONE_CHARACTERS:
+        problems.append(
+            _problem(
+                "phone", N_("電話番号「%(value)s」に使えるのは数字、空白、+、-、括弧だけです。"), value=contact.phone
+            )
+        )
+    return problems
+
+
+def _contact_of(municipality: Municipality) -> dict[str, Any]:
+    return {key: getattr(municipality, key) for key in CONTACT_LIMITS}
 
 
 def stage_seal(session: Session, actor: Administrator, code: str, file_name: str, data: bytes) -> PendingSeal:

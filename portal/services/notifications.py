@@ -25,6 +25,7 @@ from portal.models import (
     Notification,
     NotificationKind,
     NotificationState,
+    PersonalNotice,
     RecipientKind,
     Staff,
     Submission,
@@ -90,6 +91,21 @@ def address_to_confirm(session: Session, resident_id: int) -> None:
         session,
         Notification(
             recipient_kind=RecipientKind.RESIDENT, recipient_id=resident_id, kind=NotificationKind.CONFIRM_ADDRESS
+        ),
+    )
+
+
+def personal_notice(session: Session, notice: PersonalNotice, resident_id: int) -> None:
+    """本人通知 by email: the person (a portal user with a confirmed address) is told of the certificate issued
+    about them, naming neither the case nor who asked (portal.web.notifications)."""
+    _queue(
+        session,
+        Notification(
+            recipient_kind=ActorKind.RESIDENT,
+            recipient_id=resident_id,
+            kind=NotificationKind.PERSONAL_NOTICE,
+            municipality_code=notice.municipality_code,
+            personal_notice_id=notice.id,
         ),
     )
 

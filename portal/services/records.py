@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from portal.catalog.requester import ProxyRequest
 from portal.identity import ResidentProfile
 from portal.models import LinkMethod, Resident, ResidentRecordLink, Submission
 from portal.records.backend import RecordsUnavailable, ResidentRecords
-from portal.records.matching import Match, Outcome, basic_info, match
+from portal.records.matching import BasicInfo, Match, Outcome, basic_info, match, stated_info
 from portal.records.model import Household, Person
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,33 @@ def _with_household(records: ResidentRecords, found: Match) -> RecordedHousehold
         log.warning("records of %s: a matched person's household is not in the records", code)
         return RecordedHousehold(Outcome.UNAVAILABLE)
     return RecordedHousehold(found.outcome, found.person, household)
+
+
+def named_household(records: ResidentRecords | None, query: BasicInfo | None) -> RecordedHousehold:
+    """The person someone else named by 基本4情報 (a request on their behalf) and their household, matched as a
+    login is but never linked to anyone: MATCHED on exactly one person, else the outcome that says why not."""
+    if records is None:
+        return RecordedHousehold(None)
+    if query is None:
+        return RecordedHousehold(Outcome.INCOMPLETE)
+    try:
+        found = match(records.candidates(query), query)
+        household = records.household(found.person.household_id) if found.person is not None else None
+    except RecordsUnavailable as exc:
+        log.warning("named person: %s", exc)
+        return RecordedHousehold(Outcome.UNAVAILABLE)
+    log.info("named person in %s: records %s (%d matched)", records.municipality_code, found.outcome, found.count)
+    if found.person is None:
+        return RecordedHousehold(found.outcome)
+    if household is None:
+        log.warning("named person in %s: the person's household is not in the records", records.municipality_code)
+        return RecordedHousehold(Outcome.UNAVAILABLE)
+    return RecordedHousehold(found.outcome, found.person, household)
+
+
+def requested_household(records: ResidentRecords | None, request: ProxyRequest) -> RecordedHousehold:
+    """The person a request on someone's behalf names, by the 基本4情報 typed for them (:func:`named_household`)."""
+    return named_household(records, stated_info(request.name, request.birthdate, request.gender, request.address))
 
 
 def _unlink(session: Session, link: ResidentRecordLink) -> None:

@@ -1,5 +1,6 @@
-"""The clerk's review of an application against the 住民記録: who the applicant is as recorded, how the
-typed answers differ from the record, and which facts the workflow's ``requires`` may count on.
+"""The clerk's review of an application against the 住民記録: who the applicant is as recorded (or, for a request
+made on someone's behalf, the person it names), how the typed answers differ from the record, and which facts
+the workflow's ``requires`` may count on.
 
 Reading the record is access to personal data: callers are staff of the submission's municipality (the
 submission is loaded scoped to it), and nothing read here is logged.
@@ -13,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from portal.catalog import FieldDef, ProcedureDefinition, SuppliedChoicesType
 from portal.catalog.fieldtypes.household import typed_instead
+from portal.catalog.requester import ProxyRequest, proxy_request
 from portal.models import Submission
 from portal.records.backend import ResidentRecords
 from portal.records.compare import Compared, compare, typed_values
-from portal.services.records import RecordedHousehold, case_household
+from portal.services.records import RecordedHousehold, case_household, requested_household
 from portal.workflow import Condition
 
 
@@ -27,6 +29,7 @@ class RecordReview:
     requested: tuple[str, ...]  # person ids the application asks for (世帯の一部)
     # household_members fields whose persons were typed in their otherwise group, not chosen from the record
     typed: tuple[FieldDef, ...] = ()
+    on_behalf: bool = False  # ``recorded`` is the person a request on someone's behalf names, not the applicant
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -48,6 +51,9 @@ def review_record(
     session: Session, records: ResidentRecords | None, submission: Submission, definition: ProcedureDefinition
 ) -> RecordReview:
     """Review ``submission`` against ``records`` (its municipality's, or None when it has no backend)."""
+    request = proxy_request(definition, submission.answers)
+    if request is not None:
+        return _review_person(records, request)
     recorded = case_household(session, records, submission)
     answers = submission.answers
     requested = tuple(
@@ -61,3 +67,20 @@ def review_record(
         claims = submission.applicant_profile().prefill_values()
         comparison = compare(typed_values(definition, answers), claims, recorded.person)
     return RecordReview(recorded, comparison, requested, typed_instead(definition.fields, answers))
+
+
+def _review_person(records: ResidentRecords | None, request: ProxyRequest) -> RecordReview:
+    """The person a request on someone's behalf names, found by the 基本4情報 typed for them, each item against
+    the record (the フリガナ is not asked of the requester, so not compared)."""
+    recorded = requested_household(records, request)
+    comparison: tuple[Compared, ...] = ()
+    if recorded.person is not None:
+        typed = {
+            "family_name": request.family_name,
+            "given_name": request.given_name,
+            "birthdate": request.birthdate,
+            "gender": request.gender,
+            "address": request.address,
+        }
+        comparison = tuple(row for row in compare(typed, {}, recorded.person) if not row.from_claims)
+    return RecordReview(recorded, comparison, (), on_behalf=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,6 +37,25 @@ def on_terms_of(municipality: Municipality, definition: ProcedureDefinition) -> 
     if offer.processing_days is not None:
         overrides["processing_days"] = offer.processing_days
     return definition.model_copy(update=overrides)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Where a resident asks about a procedure: its own 窓口 where the municipality set one, else the
+    municipality's 代表電話 and 開庁時間 (each None when neither says)."""
+
+    name: str | None
+    phone: str | None
+    hours: str | None
+
+    def __bool__(self) -> bool:
+        return bool(self.name or self.phone or self.hours)
+
+
+def contact(municipality: Municipality, slug: str) -> Contact:
+    offer = municipality.procedure(slug)
+    own = Contact(offer.contact_name, offer.contact_phone, offer.contact_hours) if offer else Contact(None, None, None)
+    return Contact(own.name, own.phone or municipality.phone, own.hours or municipality.opening_hours)
 
 
 def offered_procedures(municipality: Municipality, published: Published) -> list[ProcedureDefinition]:

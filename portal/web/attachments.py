@@ -52,11 +52,14 @@ def stored_refs(f: FieldDef, raw: Raw) -> list[AttachmentRef]:
     return refs
 
 
-def answered_refs(definition: ProcedureDefinition, answers: Mapping[str, object]) -> list[AttachmentRef]:
-    """Every attachment of a submission's answers, in the order of the form's fields."""
+def answered_refs(
+    definition: ProcedureDefinition, answers: Mapping[str, object], field: str | None = None
+) -> list[AttachmentRef]:
+    """Every attachment of a submission's answers (or of its ``field`` only), in the order of the form's fields."""
     return [
         AttachmentRef.from_json(value)
         for f in file_fields(definition.fields)
+        if field is None or f.name == field
         for value in answers.get(f.name) or ()  # type: ignore[attr-defined]
     ]
 
@@ -199,11 +202,17 @@ def find(definition: ProcedureDefinition, answers: Mapping[str, object], key: st
     return next((ref for ref in answered_refs(definition, answers) if ref.key == key), None) or abort(404)
 
 
-def links(definition: ProcedureDefinition, answers: Mapping[str, object], endpoint: str, **values: str) -> list[Link]:
-    """The submission's attachments as the case pages list them, each linking to its download."""
+def links(
+    definition: ProcedureDefinition,
+    answers: Mapping[str, object],
+    endpoint: str,
+    field: str | None = None,
+    **values: str,
+) -> list[Link]:
+    """The submission's attachments (or its ``field``'s) as the case pages list them, each linking to its download."""
     return [
         Link(ref.name, format_size(ref.size), url_for(endpoint, key=ref.key, **values))
-        for ref in answered_refs(definition, answers)
+        for ref in answered_refs(definition, answers, field)
     ]
 
 

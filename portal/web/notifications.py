@@ -5,7 +5,8 @@ offers (else Japanese), the municipality named as it is in that language; staff 
 An email names the case by its 受付番号, its procedure and its municipality, and links to its page; a 差戻し or
 却下 also gives the reason staff wrote for the applicant. Never the answers, the applicant's name or address,
 nor a message's text (the page shows it, after logging in). The applicant of a counter application has no page to
-link to: their email sends them to the counter instead.
+link to: their email sends them to the counter instead. A 本人通知 names no case at all: only that a certificate
+was issued to a 代理人 or a third party, its date and kind, and where to ask.
 """
 
 from __future__ import annotations
@@ -29,14 +30,17 @@ from portal.models import (
     Municipality,
     Notification,
     NotificationKind,
+    PersonalNotice,
     RecipientKind,
     Staff,
     Submission,
     TransitionRecord,
 )
 from portal.services.mail_settings import CONFIRM_HOURS, confirmation_token
+from portal.services.tenancy import contact
 from portal.web.current import current_procedures
 from portal.web.i18n import force_language, local_name, offered
+from portal.web.templating import wareki_date
 
 SUBJECTS = {
     NotificationKind.RECEIVED: N_("【%(municipality)s】申請を受け付けました（受付番号 %(reference)s）"),
@@ -50,6 +54,7 @@ SUBJECTS = {
     NotificationKind.CONFIRM_ADDRESS: N_("【窓口】メールアドレスの確認"),
     NotificationKind.RESIDENT_MESSAGE: N_("【窓口】申請者からメッセージが届きました（受付番号 %(reference)s）"),
     NotificationKind.RESUBMITTED: N_("【窓口】差し戻した申請が再提出されました（受付番号 %(reference)s）"),
+    NotificationKind.PERSONAL_NOTICE: N_("【%(municipality)s】本人通知：あなたの証明書を交付しました"),
 }
 WITH_REASON = frozenset({NotificationKind.RETURNED, NotificationKind.REJECTED})
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -100,6 +105,8 @@ def _context(session: Session, notification: Notification, language: Language) -
         settings = session.get_one(MailSettings, notification.recipient_id)
         token = confirmation_token(current_app.config["SECRET_KEY"], settings)
         return {"link": _external("account.confirm_address", language, token=token), "hours": CONFIRM_HOURS}
+    if notification.kind is NotificationKind.PERSONAL_NOTICE:
+        return _notice_context(session, notification, language)
     assert notification.submission_id is not None
     submission = session.get_one(Submission, notification.submission_id)
     municipality = session.get_one(Municipality, submission.municipality_code)
@@ -123,6 +130,21 @@ def _context(session: Session, notification: Notification, language: Language) -
         "reason": reason,
         "settings_link": None if staff or counter else _external("account.notifications", language),
         "counter": counter,
+    }
+
+
+def _notice_context(session: Session, notification: Notification, language: Language) -> dict[str, Any]:
+    """A 本人通知: the certificate's date and kind and where to ask; nothing of the case nor of who asked."""
+    assert notification.personal_notice_id is not None
+    notice = session.get_one(PersonalNotice, notification.personal_notice_id)
+    municipality = session.get_one(Municipality, notice.municipality_code)
+    definition = current_procedures().case(notice.submission).definition
+    return {
+        "municipality": local_name(municipality).text,
+        "issued_on": wareki_date(notice.issued_on),
+        "procedure": gettext(definition.title),
+        "contact": contact(municipality, definition.slug),
+        "settings_link": _external("account.notifications", language),
     }
 
 

@@ -77,6 +77,9 @@ def _frame() -> dict[str, Any]:
     }
 
 
+NOTICE_ENDPOINTS = frozenset({"backoffice.personal_notices_page", "backoffice.register_for_notices"})
+
+
 def _staff_nav(staff: Staff) -> list[tuple[str, str, bool]]:
     """(label, url, current) of the back office's sections the staff member may open."""
     permissions = permissions_of(staff.roles)
@@ -85,10 +88,14 @@ def _staff_nav(staff: Staff) -> list[tuple[str, str, bool]]:
     in_catalog = endpoint.startswith("admin.catalog.")  # the shared catalog: a section of its own
     nav = []
     in_counter = endpoint.startswith("backoffice.counter_")
+    in_notices = endpoint in NOTICE_ENDPOINTS  # 本人通知: a section of its own within the back office
     if Permission.VIEW_QUEUE in permissions:
-        nav.append((gettext("受付一覧"), url_for("backoffice.queue"), section == "backoffice" and not in_counter))
+        queue = section == "backoffice" and not in_counter and not in_notices
+        nav.append((gettext("受付一覧"), url_for("backoffice.queue"), queue))
     if Permission.ENTER_COUNTER_APPLICATION in permissions:
         nav.append((gettext("窓口受付"), url_for("backoffice.counter_home"), in_counter))
+    if Permission.MANAGE_PERSONAL_NOTICES in permissions:
+        nav.append((gettext("本人通知"), url_for("backoffice.personal_notices_page"), in_notices))
     if permissions & ADMINISTRATION:
         nav.append((gettext("管理"), url_for("admin.index"), section == "admin" and not in_catalog))
         nav.append((gettext("共通カタログ"), url_for("admin.catalog.sources"), in_catalog))

@@ -13,7 +13,7 @@ from types import MappingProxyType
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from portal.catalog import SuppliedChoicesType
+from portal.catalog import SuppliedChoicesType, requester
 from portal.catalog.loader import field_problems, pydantic_problem, yaml_path
 from portal.modelkeys import keys_at
 from portal.roles import Role
@@ -82,6 +82,7 @@ def parse_workflow(text: str, name: str, file: str) -> WorkflowDefinition:
                 style=t.style,
                 confirm=t.confirm,
                 fields=tuple(t.fields),
+                checks_requester=t.checks_requester,
             )
             for t in spec.transitions
         ),
@@ -201,7 +202,7 @@ def _check_clock(source: Source, spec: WorkflowSpec, key: str, state: StateSpec)
 
 
 # Inputs of every transition form besides its fields.
-RESERVED_NAMES = frozenset({"comment", "csrf_token"})
+RESERVED_NAMES = frozenset({"comment", "csrf_token", requester.CHECKED})
 
 
 def _check_fields(source: Source, i: int, t: TransitionSpec) -> None:
@@ -209,6 +210,11 @@ def _check_fields(source: Source, i: int, t: TransitionSpec) -> None:
     at = ("transitions", i, "fields")
     if t.fields and Role.APPLICANT in t.roles:
         raise source.error(at, "only staff fill a transition's fields; the applicant answers on the application form")
+    if t.checks_requester and Role.APPLICANT in t.roles:
+        raise source.error(
+            ("transitions", i, "checks_requester"),
+            "staff check the requester's documents: not an applicant's transition",
+        )
     for j, field in enumerate(t.fields):
         if isinstance(field.field_type, SuppliedChoicesType):
             raise source.error(at + (j, "type"), f"a {field.type} field's choices come from the applicant's record")

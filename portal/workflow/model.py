@@ -7,7 +7,7 @@ Labels, titles and confirmations are Japanese msgids, translated by the web laye
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from portal.catalog.model import FieldDef
@@ -132,6 +132,8 @@ class Transition:
     confirm: str | None = None  # asked before firing, e.g. 却下してよろしいですか？
     # Typed like a form's fields: what the staff member fills when firing it (収集日…), stored with the history.
     fields: tuple[FieldDef, ...] = ()
+    # On a request for someone else, the decision where staff confirm the 委任状 (or the basis) was checked.
+    checks_requester: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,14 @@ class WorkflowDefinition:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {t.name: t for t in self.transitions})
+
+    def checking_requester(self, field: FieldDef) -> WorkflowDefinition:
+        """This workflow for one case made on someone's behalf: each ``checks_requester`` transition also asks
+        ``field`` (the confirmation that the 委任状 or the basis was checked)."""
+        transitions = tuple(
+            replace(t, fields=(*t.fields, field)) if t.checks_requester else t for t in self.transitions
+        )
+        return replace(self, transitions=transitions)
 
     def state(self, key: str) -> State:
         try:

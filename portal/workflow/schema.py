@@ -98,6 +98,11 @@ class TransitionSpec(_Spec):
     style: ButtonStyle = ButtonStyle.PRIMARY
     confirm: Text | None = None
     fields: list[FieldDef] = Field(default=[], description="typed like pages[].fields[]; filled by staff")
+    checks_requester: StrictBool = Field(
+        default=False,
+        description="on a request for someone else (a definition's requester), the staff member firing it confirms "
+        "they checked the 委任状, the legal representative's document or the third party's reason",
+    )
 
 
 class NumberingSpec(_Spec):

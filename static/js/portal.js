@@ -251,6 +251,15 @@
     }
   });
 
+  /* A 受付票 printed from the page itself; without JavaScript the button stays hidden and the browser's own
+     print prints the same. */
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      window.print();
+    });
+  });
+
   updateConditionalFields();
   enhanceDecisions();
   focusErrorSummary();

@@ -26,6 +26,7 @@ from tests.browser.pages import (
     viewport,
 )
 from tests.browser.test_resident_form import FORM_PATH, press, wait_for
+from tests.web.test_proxy_requests import THIRD_PARTY
 
 pytestmark = pytest.mark.browser
 
@@ -85,6 +86,13 @@ def test_every_resident_page_state_passes_axe_with_16px_text(
     audit.check("form: applicant with errors", resident=True)
     browser.find_element(By.ID, "field-family_name").send_keys("山田")
     browser.find_element(By.ID, "field-phone").send_keys("03-1234-5678")
+    press(browser, "次へ")
+    audit.check("form: requester", resident=True)
+    browser.find_element(By.CSS_SELECTOR, "label[for='field-request_by-2']").click()  # 代理人: the person asked
+    audit.check("form: requester for someone else", resident=True)
+    press(browser, "次へ")
+    audit.check("form: requester for someone else with errors (file, date, radios)", resident=True)
+    browser.find_element(By.CSS_SELECTOR, "label[for='field-request_by']").click()  # ご本人
     press(browser, "次へ")
     audit.check("form: request", resident=True)
     press(browser, "次へ")
@@ -177,6 +185,16 @@ def test_every_back_office_page_state_passes_axe(
     audit.check("case page: an action chosen without JavaScript")
     go(browser, f"{portal_url}/backoffice/submissions/{finished.reference}")
     audit.check("case page: finished")
+    on_behalf = submitted(db_session, applicant, "browser-on-behalf", **THIRD_PARTY, items=[])  # basic items only
+    decide(db_session, on_behalf, "staff-mihon-clerk", "start_review")
+    go(browser, f"{portal_url}/backoffice/submissions/{on_behalf.reference}?action=request_approval")
+    audit.check("case page: a request for someone else, its check asked")
+    click(browser, "#decision-request_approval button")
+    audit.check("case page: the requester's check missing")
+    go(browser, f"{portal_url}/backoffice/notices/")
+    audit.check("本人通知")
+    click(browser, "form.procedure-form .form-actions button")
+    audit.check("本人通知: a registration with errors")
     go(browser, f"{portal_url}/backoffice/submissions/2000-00000")
     audit.check("back office: page not found")
 

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal import catalog
-from portal.catalog import ProcedureDefinition, SuppliedChoicesType
+from portal.catalog import ProcedureDefinition, SuppliedChoicesType, requester
 from portal.catalog.fieldtypes.date import DateSettings
 from portal.catalog.fieldtypes.household import not_asked
 from portal.catalog.methods import PaymentMethod
@@ -185,6 +185,8 @@ def _options(field: Any) -> list[str]:
     return [option.value for option in field.settings.options]
 
 
+ON_BEHALF = frozenset(requester.RESERVED) - {requester.REQUEST_BY}  # asked only for someone else
+
 # Stored answers each field type accepts (they go through to_raw and validate, as a form would send them).
 VALUES: dict[str, Strategy] = {
     "text": _text,
@@ -222,7 +224,10 @@ def answers(definition: ProcedureDefinition, household: Household) -> st.SearchS
     def build(draw: st.DrawFn) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for field in definition.fields:
-            if field.name in unasked:
+            if field.name in unasked or field.name in ON_BEHALF:
+                continue
+            if field.name == requester.REQUEST_BY:  # the resident's own: for someone else, test_proxy_requests
+                values[field.name] = requester.Basis.SELF.value
                 continue
             if field.name in choices:
                 ids = [person_id for person_id, _name in choices[field.name]]

@@ -63,9 +63,10 @@ def test_real_catalog_loads_against_the_workflows_it_names() -> None:
     assert (juminhyo.workflow, juminhyo.certificate) == ("juminhyo", "juminhyo")
     assert [page.key for page in juminhyo.pages] == [
         "applicant",
+        "requester",
         "request",
         "receipt_and_payment",
-    ]  # the last generated
+    ]  # the second and the last generated
     assert juminhyo.version == hashlib.sha256((CATALOG / "juminhyo.yaml").read_bytes()).hexdigest()
     assert juminhyo.field("members").show_if is not None
     assert juminhyo.field("postal_code").settings.fills == "address"

@@ -74,6 +74,7 @@ def juminhyo_answers(**changes: str) -> dict[str, list[str]]:
         "postal_code": "100-0001",
         "address": "東京都千代田区千代田1-1",
         "phone": "03-1234-5678",
+        "request_by": "self",
         "scope": "self",
         "copies": "2",
         "purpose": "employment",

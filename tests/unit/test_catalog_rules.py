@@ -140,6 +140,51 @@ def test_required_if_is_skipped_when_its_field_or_the_condition_s_field_is_hidde
     }
 
 
+# --- excluded_if ------------------------------------------------------------------------------------------
+
+EXCLUDED_IF = """\
+- kind: excluded_if
+  field: stay
+  values: [long]
+  when: {field: has_children, equals: "true"}
+"""
+
+
+def test_excluded_if_refuses_the_values_while_the_condition_holds(tmp_path: Path) -> None:
+    rules = definition(tmp_path, EXCLUDED_IF)
+    long_stay = answers(stay=["long"], **day("extension", START))
+    assert errors(rules, {**long_stay, "has_children": ["on"]}) == {
+        "stay": "滞在で選んだものは、子どもがいるの回答とあわせて選べません"
+    }
+    assert errors(rules, long_stay) == {}  # the condition does not hold
+    assert errors(rules, answers(has_children=["on"])) == {}  # another value
+
+
+def test_excluded_if_reads_every_choice_of_checkboxes_and_takes_its_own_message(tmp_path: Path) -> None:
+    checkboxes = DEFINITION.replace(
+        "      - name: reason\n        type: textarea\n",
+        "      - name: extras\n        type: checkboxes\n        label: 追加\n        required: false\n"
+        "        options: [{value: bed, label: 寝具}, {value: meal, label: 食事}]\n"
+        "      - name: reason\n        type: textarea\n",
+    )
+    path = tmp_path / "proc.yaml"
+    rule = "- kind: excluded_if\n  field: extras\n  values: [meal]\n  when: {field: stay, equals: short}\n  message: 短期は食事なし\n"
+    path.write_text(checkboxes + indent(rule, "  "), encoding="utf-8")
+    rules = load_definition(path)
+    assert errors(rules, answers(extras=["bed", "meal"])) == {"extras": "短期は食事なし"}
+    assert errors(rules, answers(extras=["bed"])) == {}
+
+
+def test_excluded_if_names_options_that_exist(tmp_path: Path) -> None:
+    unknown = load_error(tmp_path, EXCLUDED_IF.replace("[long]", "[longer]"))
+    assert (unknown.path, unknown.line) == (("rules", 0, "values", 0), RULES_LINE + 2)
+    assert unknown.message == "'longer' is not an option of 'stay' (options: short, long)"
+    open_answer = load_error(tmp_path, EXCLUDED_IF.replace("field: stay", "field: reason"))
+    assert open_answer.path == ("rules", 0, "field") and open_answer.message.startswith(
+        "'reason' は textarea の項目です"
+    )
+
+
 # --- date_after / date_before -----------------------------------------------------------------------------
 
 
@@ -328,7 +373,7 @@ def test_an_unknown_kind_suggests_the_closest(tmp_path: Path) -> None:
     assert (error.path, error.line) == (("rules", 0, "kind"), RULES_LINE)
     assert error.message == (
         "不明な規則の種類 'total_maximum' です。total_max のことですか？ "
-        "ここで使える規則の種類: date_after, date_before, required_if, total_max, total_min"
+        "ここで使える規則の種類: date_after, date_before, excluded_if, required_if, total_max, total_min"
     )
 
 
@@ -337,7 +382,7 @@ def test_a_rule_without_kind(tmp_path: Path) -> None:
     assert (error.path, error.line) == (("rules", 0), RULES_LINE)
     assert (
         error.message
-        == "規則の種類を kind に書いてください（required_if, date_after, date_before, total_max, total_min）"
+        == "規則の種類を kind に書いてください（required_if, excluded_if, date_after, date_before, total_max, total_min）"
     )
 
 

@@ -50,6 +50,7 @@ APPLICANT = {
     "address": ["東京都千代田区千代田１－１"],
     "phone": ["０３－１２３４－５６７８"],
 }
+REQUESTER = {"request_by": ["self"]}  # the generated second page: the resident's own
 REQUEST = {"scope": ["self"], "copies": ["2"], "purpose": ["employment"]}
 METHODS = {"receipt_method": ["counter"], "payment_method": ["online"]}  # the generated last page
 # The recorded household the web layer supplies as the choices of 世帯の一部 (members).
@@ -57,7 +58,7 @@ HOUSEHOLD = [("P0001", "山田 太郎（世帯主）"), ("P0002", "山田 優子
 
 
 def answers(**changes: list[str]) -> dict[str, list[str]]:
-    return {**APPLICANT, **REQUEST, **METHODS, **changes}
+    return {**APPLICANT, **REQUESTER, **REQUEST, **METHODS, **changes}
 
 
 def test_full_answers_are_normalised(juminhyo: ProcedureDefinition) -> None:
@@ -72,6 +73,7 @@ def test_full_answers_are_normalised(juminhyo: ProcedureDefinition) -> None:
         "postal_code": "1000001",
         "address": "東京都千代田区千代田1-1",
         "phone": "03-1234-5678",
+        "request_by": "self",  # nothing else of the requester page is asked for the resident's own
         "scope": "self",
         "items": None,  # optional and left empty
         "copies": 2,
@@ -113,6 +115,7 @@ def test_required_messages_in_field_order(juminhyo: ProcedureDefinition) -> None
         "postal_code",
         "address",
         "phone",
+        "request_by",
         "scope",
         "copies",
         "purpose",
@@ -271,7 +274,8 @@ def test_display_answers_translates_titles_labels_and_options(juminhyo: Procedur
     pages = display_answers(
         juminhyo, values, lambda s: {"請求者": "Applicant", "氏": "Surname", "続柄": "Relationship"}.get(s, s)
     )
-    (first_title, first_rows), (second_title, second_rows), (third_title, third_rows) = pages
+    (first_title, first_rows), requester, (second_title, second_rows), (third_title, third_rows) = pages
+    assert requester == ("請求の種類", [("どなたの証明書を請求しますか", "ご本人（同じ世帯の方の分を含む）")])
     assert first_title == "Applicant" and ("Surname", "山田") in first_rows
     assert ("生年月日", "昭和55年（1980年）3月14日") in first_rows
     assert ("郵便番号", "〒100-0001") in first_rows
@@ -290,7 +294,9 @@ def test_display_answers_translates_titles_labels_and_options(juminhyo: Procedur
 
 def test_answers_by_page_name_each_page_and_field_for_a_change_link(juminhyo: ProcedureDefinition) -> None:
     values = validate(juminhyo, answers(purpose=["other"], purpose_detail=["奨学金"])).values
-    applicant, request, methods = answers_by_page(juminhyo, values, lambda s: {"使いみち": "Purpose"}.get(s, s))
+    applicant, _requester, request, methods = answers_by_page(
+        juminhyo, values, lambda s: {"使いみち": "Purpose"}.get(s, s)
+    )
     assert (applicant.key, applicant.title, request.key) == ("applicant", "請求者", "request")
     assert (methods.key, [a.name for a in methods.answers]) == (
         "receipt_and_payment",
@@ -299,9 +305,9 @@ def test_answers_by_page_name_each_page_and_field_for_a_change_link(juminhyo: Pr
     assert applicant.answers[0] == Answer("family_name", "氏", "山田")
     assert [a.name for a in request.answers] == ["scope", "items", "copies", "purpose", "purpose_detail"]
     assert Answer("purpose", "Purpose", "その他") in request.answers
-    assert display_answers(juminhyo, values, lambda s: s)[1] == (
+    assert display_answers(juminhyo, values, lambda s: s)[2] == (
         "請求内容",
-        [(a.label, a.text) for a in answers_by_page(juminhyo, values, lambda s: s)[1].answers],
+        [(a.label, a.text) for a in answers_by_page(juminhyo, values, lambda s: s)[2].answers],
     )
 
 
@@ -310,12 +316,13 @@ def test_one_page_is_checked_while_show_if_reads_every_page(juminhyo: ProcedureD
     second_page_only = validate(juminhyo, REQUEST | {"purpose": ["other"]}, page="request")
     assert list(second_page_only.errors) == ["purpose_detail"]  # page one's empty fields are not its concern
     delivery = {"delivery_postal_code", "delivery_address"}  # 郵送 not chosen (yet) on the last page
-    assert second_page_only.hidden == frozenset({"members", *delivery})
+    someone_else = {f.name for f in juminhyo.page("requester").fields} - {"request_by"}  # nobody else named (yet)
+    assert second_page_only.hidden == frozenset({"members", *delivery, *someone_else})
     first_page_only = validate(juminhyo, APPLICANT | {"family_name": [""]}, page="applicant")
     assert list(first_page_only.errors) == ["family_name"]
-    assert first_page_only.hidden == frozenset({"members", "purpose_detail", *delivery})  # nothing chosen yet
+    assert first_page_only.hidden == frozenset({"members", "purpose_detail", *delivery, *someone_else})
     by_mail = answers(scope=["partial"], purpose=["other"], receipt_method=["mail"])
-    assert validate(juminhyo, by_mail, page="request").hidden == frozenset()
+    assert validate(juminhyo, by_mail, page="request").hidden == frozenset(someone_else)
 
 
 # --- 世帯の一部: members chosen from the recorded household ------------------------------------------
@@ -337,9 +344,9 @@ def test_members_are_displayed_by_name_and_unknown_ids_as_stored(juminhyo: Proce
     values = validate(
         juminhyo, answers(scope=["partial"], members=["P0002", "P0001"]), choices={"members": HOUSEHOLD}
     ).values
-    shown = dict(display_answers(juminhyo, values, lambda s: s, {"members": HOUSEHOLD})[1][1])
+    shown = dict(display_answers(juminhyo, values, lambda s: s, {"members": HOUSEHOLD})[2][1])
     assert shown["必要な方"] == "山田 太郎（世帯主）、山田 優子（妻）"
-    moved_out = dict(display_answers(juminhyo, values, lambda s: s, {"members": HOUSEHOLD[:1]})[1][1])
+    moved_out = dict(display_answers(juminhyo, values, lambda s: s, {"members": HOUSEHOLD[:1]})[2][1])
     assert moved_out["必要な方"] == "山田 太郎（世帯主）、P0002"
 
 

@@ -247,12 +247,12 @@ BAD_DEFINITIONS = {
     "unknown transition key": (
         VALID + "    when: always  # <-\n",
         ("transitions", 0, "when"),
-        "不明なキー 'when' です。ここで使えるキー: comment, comment_visible_to, confirm, distinct_from, effects, fields, from,",
+        "不明なキー 'when' です。ここで使えるキー: checks_requester, comment, comment_visible_to, confirm, distinct_from, effects, fields, from,",
     ),
     "misspelt transition key": (
         VALID + "    comment_visibile_to: staff  # <-\n",
         ("transitions", 0, "comment_visibile_to"),
-        "不明なキー 'comment_visibile_to' です。comment_visible_to のことですか？ ここで使えるキー: comment, ",
+        "不明なキー 'comment_visibile_to' です。comment_visible_to のことですか？ ここで使えるキー: checks_requester, comment, ",
     ),
     "unknown state key": (
         VALID.replace("  open: {label: 受付}", "  open: {label: 受付, colour: red}  # <-"),

@@ -39,6 +39,7 @@ JUMINHYO_ANSWERS = {
     "postal_code": "100-0001",
     "address": "東京都千代田区千代田1-1",
     "phone": "03-1234-5678",
+    "request_by": "self",
     "scope": "self",
     "items": ["relationship"],
     "copies": "2",

@@ -140,6 +140,19 @@ def test_online_payment_on_a_workflow_that_never_waits_for_it_is_an_error(catalo
     ]
 
 
+def test_requests_for_someone_else_on_a_workflow_where_nobody_checks_them_are_an_error(catalog: Path) -> None:
+    replace(catalog / "workflows/juminhyo.yaml", "    checks_requester: true  #", "    #")
+    line = replace(catalog / "forms_catalog/juminhyo.yaml", "requester:\n", "requester:\n")
+    result = check(catalog)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"forms_catalog/juminhyo.yaml:{line}: requester lets residents request for someone else, but no transition "
+        "of workflow 'juminhyo' checks the requester: give the decision where staff check the 委任状 "
+        "checks_requester: true",
+        "catalog check: 1 error(s), 0 warning(s)",
+    ]
+
+
 def test_a_label_without_english_is_a_warning(catalog: Path) -> None:
     line = replace(catalog / "workflows/sodai_gomi.yaml", "label: 受付を完了する", "label: 受付を完了にする")
     result = check(catalog)
@@ -152,7 +165,7 @@ def test_a_label_without_english_is_a_warning(catalog: Path) -> None:
 
 def test_the_flask_command_lists_the_problems(catalog: Path, tmp_path: Path) -> None:
     """``flask --app wsgi catalog check`` as authors run it, in its own process."""
-    replace(catalog / "forms_catalog/juminhyo.yaml", "certificate: juminhyo", "certificate: jumin")
+    line = replace(catalog / "forms_catalog/juminhyo.yaml", "certificate: juminhyo", "certificate: jumin")
     env = {
         **os.environ,
         "MADOGUCHI_ENV": "testing",
@@ -165,7 +178,7 @@ def test_the_flask_command_lists_the_problems(catalog: Path, tmp_path: Path) -> 
         [flask, "--app", "wsgi", "catalog", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert checked.returncode == 1
-    assert "forms_catalog/juminhyo.yaml:51: certificate: unknown certificate template 'jumin'" in checked.stdout
+    assert f"forms_catalog/juminhyo.yaml:{line}: certificate: unknown certificate template 'jumin'" in checked.stdout
 
 
 @pytest.mark.parametrize(

@@ -95,7 +95,7 @@ def test_a_draft_survives_logout_and_continues_on_another_device(
     assert "住民票の写しの交付請求" in table and "下書き" in table
     assert f'href="{APPLY}">続きから入力' in table
     resumed = html.unescape(laptop.get(APPLY).text)
-    assert 'aria-current="step">' in resumed and 'name="copies"' in resumed  # where it was left: page two
+    assert 'aria-current="step">' in resumed and 'name="request_by"' in resumed  # where it was left: page two
     assert 'value="03-1111-2222"' in laptop.get(f"{APPLY}?page=applicant").text
 
     assert apply(laptop, CODE, "juminhyo", TYPED) and drafts_in(db_session) == []
@@ -290,7 +290,9 @@ def test_a_draft_keeps_only_the_forms_inputs(yamada: FlaskClient, db_session: Se
 
     assert response.headers["Location"] == CONFIRM
     [draft] = drafts_in(db_session)
-    assert set(draft.answers) == set(TYPED)  # date parts and checkbox lists included
+    files = {"power_of_attorney", "representation_document"}  # the requester page's, kept empty in the draft
+    assert set(draft.answers) == set(TYPED) | files  # date parts and checkbox lists included
+    assert all(draft.answers[name] == [] for name in files)
     assert draft.answers["birthdate-era"] == ["showa"] and draft.answers["items"] == ["relationship"]
     reference = receipt_reference(CODE, yamada.post(CONFIRM, data=hidden_inputs(yamada, CONFIRM)))
     answers = db_session.scalars(select(Submission.answers).filter_by(reference=reference)).one()

@@ -27,10 +27,12 @@ CODE = "999997"
 APPLY = f"/{CODE}/procedures/juminhyo/apply"
 CONFIRM = f"/{CODE}/procedures/juminhyo/confirm"
 APPLICANT, REQUEST = f"{APPLY}?page=applicant", f"{APPLY}?page=request"
+REQUESTER = f"{APPLY}?page=requester"  # generated from the requester block: whose certificate
 METHODS = f"{APPLY}?page=receipt_and_payment"  # generated from receipt_methods and payment_methods
+OWN = {"request_by": JUMINHYO_ANSWERS["request_by"], "action": "next"}  # the requester page: the resident's own
 PAGE_TWO = {key: JUMINHYO_ANSWERS[key] for key in ("scope", "items", "copies", "purpose")}
 PAGE_THREE = {key: JUMINHYO_ANSWERS[key] for key in ("receipt_method", "payment_method")}
-PAGE_ONE = {key: value for key, value in JUMINHYO_ANSWERS.items() if key not in {**PAGE_TWO, **PAGE_THREE}}
+PAGE_ONE = {key: value for key, value in JUMINHYO_ANSWERS.items() if key not in {**PAGE_TWO, **PAGE_THREE, **OWN}}
 
 
 @pytest.fixture
@@ -76,6 +78,7 @@ def test_the_form_shows_one_page_with_the_step_indicator(resident: FlaskClient) 
     assert current_step(first) == ("1", "請求者")
     assert re.findall(r'<span class="steps__label">(?:<span[^>]*>[^<]*</span>)?([^<]+)</span>', first) == [
         "請求者",
+        "請求の種類",
         "請求内容",
         "受取方法・支払方法",
         "確認",
@@ -86,13 +89,13 @@ def test_the_form_shows_one_page_with_the_step_indicator(resident: FlaskClient) 
     assert f'action="{APPLICANT}"' in first
 
     second = text_of(resident.get(REQUEST))
-    assert current_step(second) == ("2", "請求内容")
+    assert current_step(second) == ("3", "請求内容")
     assert '<span class="visually-hidden">完了：</span>請求者' in second
     assert 'name="copies"' in second and 'name="family_name"' not in second
     assert ">次へ</button>" in second and ">戻る</button>" in second
 
     third = text_of(resident.get(METHODS))
-    assert current_step(third) == ("3", "受取方法・支払方法")
+    assert current_step(third) == ("4", "受取方法・支払方法")
     assert '<span class="visually-hidden">完了：</span>請求内容' in third
     assert 'name="receipt_method"' in third and 'name="copies"' not in third
     assert ">入力内容を確認する</button>" in third and ">戻る</button>" in third
@@ -100,17 +103,21 @@ def test_the_form_shows_one_page_with_the_step_indicator(resident: FlaskClient) 
 
 def test_next_and_back_keep_what_was_typed_on_each_page(resident: FlaskClient, db_session: Session) -> None:
     nxt = post_form(resident, APPLICANT, {**PAGE_ONE, "phone": "03-1111-2222", "action": "next"})
-    assert nxt.status_code == 302 and nxt.headers["Location"] == REQUEST
+    assert nxt.status_code == 302 and nxt.headers["Location"] == REQUESTER
+    assert post_form(resident, REQUESTER, OWN).headers["Location"] == REQUEST
 
-    # Half of page two, then 戻る: nothing is checked, everything is kept.
+    # Half of page three, then 戻る twice: nothing is checked, everything is kept.
     back = post_form(resident, REQUEST, {"copies": "3", "purpose": "other", "action": "back"})
+    assert back.status_code == 302 and back.headers["Location"] == REQUESTER
+    back = post_form(resident, REQUESTER, {"action": "back"})
     assert back.status_code == 302 and back.headers["Location"] == APPLICANT
     first = text_of(resident.get(back.headers["Location"]))
     assert current_step(first) == ("1", "請求者")
     assert 'class="error-summary"' not in first
     assert value_of(first, "phone") == "03-1111-2222" and value_of(first, "family_name") == "山田"
 
-    again = post_form(resident, APPLICANT, {**PAGE_ONE, "phone": "03-1111-2222", "action": "next"})
+    post_form(resident, APPLICANT, {**PAGE_ONE, "phone": "03-1111-2222", "action": "next"})
+    again = post_form(resident, REQUESTER, OWN)
     second = text_of(resident.get(again.headers["Location"]))
     assert value_of(second, "copies") == "3"
     assert '<option value="other" selected>' in second
@@ -158,7 +165,7 @@ def test_next_checks_only_that_pages_fields(resident: FlaskClient, db_session: S
 
 def test_back_is_never_checked_and_the_first_page_has_nowhere_to_go_back_to(resident: FlaskClient) -> None:
     back = post_form(resident, REQUEST, {"copies": "abc", "action": "back"})
-    assert back.status_code == 302 and back.headers["Location"] == APPLICANT
+    assert back.status_code == 302 and back.headers["Location"] == REQUESTER
     assert value_of(resident.get(REQUEST).text, "copies") == "abc"
 
     stay = post_form(resident, APPLICANT, {**PAGE_ONE, "action": "back"})
@@ -187,9 +194,9 @@ def test_each_answer_has_a_change_link_to_its_page_that_returns_to_the_confirmat
 ) -> None:
     fill_in(resident, CODE, "juminhyo", JUMINHYO_ANSWERS)
     confirm = resident.get(CONFIRM).text
-    assert current_step(confirm) == ("4", "確認")
+    assert current_step(confirm) == ("5", "確認")
     links = dict(re.findall(r'<a href="([^"]+)">変更<span class="visually-hidden">（([^<]+)）</span>', confirm))
-    assert len(links) == 14  # every answer of the three pages; members, purpose_detail and 送付先 are not asked
+    assert len(links) == 15  # every answer of the four pages; members, purpose_detail, 送付先, nobody else asked
     phone = f"{APPLY}?page=applicant&amp;return=confirm#field-phone"
     copies = f"{APPLY}?page=request&amp;return=confirm#field-copies"
     paying = f"{APPLY}?page=receipt_and_payment&amp;return=confirm#field-payment_method"
@@ -255,6 +262,7 @@ def asks_email_on_page_two(catalog: Callable[..., Result], sources: Path) -> Non
 @pytest.mark.usefixtures("asks_email_on_page_two")
 def test_a_question_shown_for_an_answer_on_an_earlier_page_follows_the_draft(resident: FlaskClient) -> None:
     post_form(resident, APPLICANT, {**PAGE_ONE, "contact_by": "mail", "action": "next"})
+    post_form(resident, REQUESTER, OWN)
     second = resident.get(REQUEST).text
     assert 'name="email"' in second
     assert 'data-field="email" data-show-if' not in second  # decided by the server: the script cannot see page one

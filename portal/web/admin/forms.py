@@ -20,6 +20,7 @@ from portal.services.municipalities import (
     CLOSURE_REASON_LIMIT,
     CLOSURES_FROM,
     CLOSURES_UNTIL,
+    CONTACT_LIMITS,
     LABELS,
     MAX_FEE,
     MAX_PROCESSING_DAYS,
@@ -132,6 +133,15 @@ TERMS = Form(
         field("contact_phone", "phone"),
         field("contact_hours", "text", max_length=TERM_TEXT_LIMITS["contact_hours"]),
         field("help", "textarea", max_length=TERM_TEXT_LIMITS["help"], rows=4),
+    )
+)
+
+CONTACT = Form(
+    (
+        field("phone", "phone", help=N_("例：03-1234-5678。受付票や本人通知にお問い合わせ先として表示します。")),
+        field(
+            "opening_hours", "text", max_length=CONTACT_LIMITS["opening_hours"], help=N_("例：平日 8時30分〜17時15分")
+        ),
     )
 )
 

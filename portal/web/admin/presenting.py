@@ -49,6 +49,9 @@ ACTIONS = {
     AuditAction.WEBHOOK_ADDED: N_("Webhookの登録"),
     AuditAction.WEBHOOK_REMOVED: N_("Webhookの削除"),
     AuditAction.WEBHOOK_REDELIVERED: N_("Webhookの再送"),
+    AuditAction.NOTICE_REGISTERED: N_("本人通知の登録"),
+    AuditAction.NOTICE_UNREGISTERED: N_("本人通知の登録の解除"),
+    AuditAction.NOTICE_POSTED: N_("本人通知の郵送"),
 }
 ACTOR_KINDS = {
     AuditActorKind.STAFF: N_("職員"),
@@ -56,8 +59,8 @@ ACTOR_KINDS = {
     AuditActorKind.API_CLIENT: N_("APIクライアント"),
     AuditActorKind.SYSTEM: N_("自動処理"),
 }
-# A municipality's settings, a catalog source's version, what a legal hold or a purge records, an API token's and a
-# webhook's.
+# A municipality's settings, a catalog source's version, what a legal hold, a purge or a 本人通知 entry records, an
+# API token's and a webhook's.
 SETTINGS = {
     **LABELS,
     "version": N_("版"),
@@ -74,7 +77,10 @@ SETTINGS = {
     "event": N_("イベントID"),
     "reference": N_("受付番号"),
     "year": N_("年度"),
+    "registered": N_("登録"),
+    "posted": N_("郵送"),
 }
+YES_NO = frozenset({"registered", "posted"})
 # What an export of the queue records (portal/web/backoffice/queue.py).
 EXPORT_LABELS = {"view": N_("表示"), "filters": N_("条件"), "count": N_("件数"), "references": N_("受付番号")}
 EXPORT_FILTERS = {
@@ -231,6 +237,10 @@ def _target(target: str, published: Published) -> str:
         return _("APIトークン（ID %(id)s）", id=name)
     if kind == "webhook":
         return _("Webhook（ID %(id)s）", id=name)
+    if kind == "personal_notice":
+        return _("本人通知（番号 %(id)s）", id=name)
+    if kind == "notice_registration":
+        return _("本人通知の登録（番号 %(id)s）", id=name)
     if kind == "procedure":
         slug = name.rpartition("/")[2]
         definition = published.definition(slug)
@@ -247,6 +257,8 @@ def _shown(key: str, value: Any, nothing_before: bool) -> str:
         return _("制限なし") if key in WINDOW else _("なし")
     if key == "enabled":
         return _("提供する") if value else _("提供しない")
+    if key in YES_NO:
+        return _("済み") if value else _("未")
     if key == "version":
         return _("取り下げ") if value == "withdrawn" else version_name(value)
     if key in WINDOW:

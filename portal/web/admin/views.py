@@ -26,17 +26,20 @@ from portal.roles import ADMINISTRATION, permissions_of
 from portal.services import audit, municipalities, retention, tenancy
 from portal.services.actors import Administrator
 from portal.services.municipalities import (
+    CONTACT_LIMITS,
     MAX_CLOSURE_DAYS,
     NAME_SETTINGS,
     TEXT_LIMITS,
     Details,
     MunicipalityRefused,
+    PublicContact,
     Terms,
 )
 from portal.services.municipalities import TERMS as TERM_NAMES
 from portal.web.access import current_staff
 from portal.web.admin.forms import (
     CLOSURE,
+    CONTACT,
     DETAILS,
     NEW_MUNICIPALITY,
     TERMS,
@@ -151,11 +154,17 @@ def _municipality_page(
     errors: dict[str, Message],
     closure_raw: dict[str, list[str]] | None = None,
     closure_errors: dict[str, Message] | None = None,
+    contact_raw: dict[str, list[str]] | None = None,
+    contact_errors: dict[str, Message] | None = None,
 ) -> str:
-    """The details form (its names in other languages too), the seal and the 閉庁日; the municipality is the one
-    _managed put in the page frame."""
+    """The details form (its names in other languages too), the contact, the seal and the 閉庁日; the municipality is
+    the one _managed put in the page frame. A form sent with errors shows what was typed in it; the others show the
+    current settings."""
     views = DETAILS.views(raw, errors)
     name_views = names_form().views(raw, errors)
+    contact_views = CONTACT.views(
+        contact_raw if contact_raw is not None else _current_contact(g.municipality), contact_errors or {}
+    )
     closure_views = CLOSURE.views(
         closure_raw or {},
         closure_errors or {},
@@ -171,8 +180,10 @@ def _municipality_page(
         fields=views,
         name_fields=name_views,
         errors=error_summary(views + name_views, errors, SEAL_INPUT)
+        + error_summary(contact_views, contact_errors or {}, {})
         + error_summary(closure_views, closure_errors or {}, {}),
         seal_error=errors["seal"].render(_) if "seal" in errors else None,
+        contact_fields=contact_views,
         closure_fields=closure_views,
         closures=municipalities.closures(db.session, code, since=jst.today() - CLOSURES_SHOWN),
     )
@@ -206,6 +217,26 @@ def update_municipality(code: str) -> Any:
         return _municipality_page(raw, errors)
     flash(_("自治体の設定を保存しました。"), "success")
     return redirect(url_for(".municipality", code=code))
+
+
+def _current_contact(found: Municipality) -> dict[str, list[str]]:
+    return CONTACT.raw({key: getattr(found, key) for key in CONTACT_LIMITS})
+
+
+@bp.post("/municipalities/<code>/contact")
+def update_contact(code: str) -> Any:
+    found = _managed(code)
+    raw = form_data(request.form)
+    values, errors = CONTACT.parse(raw)
+    if not errors:
+        try:
+            municipalities.update_contact(db.session, _administrator(), code, PublicContact(**values))
+        except MunicipalityRefused as refusal:
+            errors = problem_errors(refusal.problems)
+    if errors:
+        return _municipality_page(_current_details(found), {}, contact_raw=raw, contact_errors=errors)
+    flash(_("お問い合わせ先を保存しました。"), "success")
+    return redirect(url_for(".municipality", code=code, _anchor="section-contact"))
 
 
 @bp.post("/municipalities/<code>/seal")

@@ -106,6 +106,15 @@ NO_RECORD = {
 }
 
 
+# The same, when the record is that of the person a request on someone's behalf names.
+NO_PERSON = {
+    **NO_RECORD,
+    Outcome.NO_MATCH: N_("住民記録に、請求された対象の方の氏名・生年月日・性別・住所と一致する方がいません。"),
+    Outcome.AMBIGUOUS: N_("住民記録に、請求された対象の方と一致する方が複数いるため、一人に特定できません。"),
+    Outcome.INCOMPLETE: N_("対象の方の氏名・生年月日・性別・住所がそろっていないため、照合できません。"),
+}
+
+
 @dataclass(frozen=True)
 class ComparisonRow:
     label: str
@@ -211,7 +220,9 @@ def _open_page(found: Submission, requested: str | None, refused: Refused) -> st
         workflow=workflow,
         answers=catalog.display_answers(definition, found.answers, _, choices),
         review=review,
-        no_record=_(NO_RECORD[review.recorded.outcome]) if review.recorded.person is None else None,
+        no_record=_((NO_PERSON if review.on_behalf else NO_RECORD)[review.recorded.outcome])
+        if review.recorded.person is None
+        else None,
         comparison=_comparison(review),
         members=_members(review),
         typed=[_(field.label) for field in review.typed],

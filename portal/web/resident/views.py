@@ -100,7 +100,12 @@ def municipality_home(code: str) -> str:
 @bp.get("/<municipality:code>/procedures/<slug>")
 def procedure(code: str, slug: str) -> str:
     definition = _procedure(slug)
-    return render_template("resident/procedure.html", definition=definition, offer=g.municipality.procedure(slug))
+    return render_template(
+        "resident/procedure.html",
+        definition=definition,
+        offer=g.municipality.procedure(slug),
+        contact=tenancy.contact(g.municipality, slug),
+    )
 
 
 # -- applying ------------------------------------------------------------------------------------
@@ -220,7 +225,6 @@ def delete_draft(code: str, slug: str) -> Any:
 def receipt(code: str, reference: str) -> str:
     submission = _own(reference)
     definition = tenancy.on_terms_of(g.municipality, _definition_of(submission))
-    offer = g.municipality.procedure(definition.slug)
     workflow = current_procedures().case(submission).workflow
     return render_template(
         "resident/receipt.html",
@@ -228,7 +232,7 @@ def receipt(code: str, reference: str) -> str:
         definition=definition,
         workflow=workflow,
         state=workflow.state(submission.state),
-        offer=offer,
+        contact=tenancy.contact(g.municipality, definition.slug),
         steps=wizard.step_labels(definition),
         corrects=any(state.applicant_edits for state in workflow.states.values()),
     )
