@@ -25,6 +25,7 @@ from tests.web.journeys import (
     db_state,
     fire,
     flashed,
+    form_pages,
     hidden_inputs,
     post_form,
     state_of,
@@ -33,7 +34,6 @@ from tests.web.mailbox import Mailbox
 
 CODE = "999997"
 COUNTER = "/backoffice/counter"
-PAGES = ("counter_applicant", "applicant", "request", "receipt_and_payment")
 
 
 @pytest.fixture
@@ -41,11 +41,16 @@ def clerk(make_client) -> FlaskClient:  # type: ignore[no-untyped-def]
     return make_client("staff", "staff-mihon-clerk")
 
 
-def fill_in(client: FlaskClient, slug: str, answers: dict, pages: tuple[str, ...] = PAGES):  # type: ignore[no-untyped-def]
-    """Answer the counter's form page by page with 次へ; the response of the first page that does not move on, else
-    the last one's redirect to the confirmation page."""
+def counter_pages(client: FlaskClient, slug: str) -> tuple[str, ...]:
+    """The counter form's pages: the applicant's identity first, then the procedure's own."""
+    return ("counter_applicant", *form_pages(client, slug))
+
+
+def fill_in(client: FlaskClient, slug: str, answers: dict, pages: tuple[str, ...] | None = None):  # type: ignore[no-untyped-def]
+    """Answer the counter's form page by page with 次へ (``pages``, else all of them); the response of the first page
+    that does not move on, else the last one's redirect to the confirmation page."""
     path = f"{COUNTER}/{slug}/apply"
-    for page in pages:
+    for page in pages or counter_pages(client, slug):
         response = post_form(client, f"{path}?page={page}", {**answers, "action": "next"})
         if response.status_code != 302 or not response.headers["Location"].startswith(f"{path}?page="):
             return response
@@ -82,7 +87,7 @@ def test_a_clerk_enters_a_juminhyo_at_the_counter_and_it_is_issued_with_its_pdf(
     prefilled = clerk.get(moved.headers["Location"]).text
     assert 'value="山田"' in prefilled and 'value="ヤマダ"' in prefilled and "東京都千代田区千代田1-1" in prefilled
 
-    form = fill_in(clerk, "juminhyo", {**COUNTER_APPLICANT, **JUMINHYO_ANSWERS}, PAGES[1:])
+    form = fill_in(clerk, "juminhyo", {**COUNTER_APPLICANT, **JUMINHYO_ANSWERS}, counter_pages(clerk, "juminhyo")[1:])
     assert form.headers["Location"] == f"{COUNTER}/juminhyo/confirm"
     confirm = clerk.get(f"{COUNTER}/juminhyo/confirm").text
     assert "入力内容の確認" in confirm and "山田" in confirm and "600円" in confirm
@@ -308,7 +313,7 @@ def test_a_counter_applicant_is_emailed_only_with_consent_and_until_they_stop_it
 
 def test_an_applicant_the_records_do_not_hold_is_told_on_the_form_and_never_certified(clerk, db_session):
     nobody = {**COUNTER_APPLICANT, "counter_family_name": "田中", "counter_family_name_kana": "タナカ"}
-    fill_in(clerk, "juminhyo", {**nobody, **JUMINHYO_ANSWERS}, PAGES[:2])
+    fill_in(clerk, "juminhyo", {**nobody, **JUMINHYO_ANSWERS}, ("counter_applicant", "applicant"))
     request_page = clerk.get(f"{COUNTER}/juminhyo/apply?page=request").text
     assert (
         "入力した申請者の基本4情報（氏名・生年月日・性別・住所）で、住民記録から世帯を確認できませんでした"

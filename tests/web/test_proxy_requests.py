@@ -132,7 +132,7 @@ def test_a_delegate_with_a_power_of_attorney_gets_the_persons_certificate(
         "佐藤花子",
         "代理人（委任状があります）",
         "山田 太郎",
-        "昭和60年4月12日",
+        "昭和60年（1985年）4月12日",
         "東京都千代田区千代田1-1",
         "知人",
         "委任状",
