@@ -8,5 +8,6 @@ from __future__ import annotations
 # subcommand -> module of this package; adding a benchmark is one module and one line here.
 SUBCOMMANDS = {
     "certificates": "certificates",
+    "pages": "pages",
     "queue": "queue",
 }
