@@ -4,6 +4,7 @@ from portal.models.audit import AuditAction, AuditActorKind, AuditEntry
 from portal.models.base import Base
 from portal.models.casework import AssignmentAction, AssignmentRecord, InternalNote
 from portal.models.certificate import Certificate, NamedSequence, NumberSequence, SequenceKind
+from portal.models.content import ContentVersion
 from portal.models.conversation import CaseMessage
 from portal.models.drafts import Draft
 from portal.models.notifications import MailSettings, Notification, NotificationKind, NotificationState
@@ -25,6 +26,7 @@ __all__ = [
     "CaseMessage",
     "CatalogVersion",
     "Certificate",
+    "ContentVersion",
     "DemoHousehold",
     "DemoPerson",
     "Draft",
