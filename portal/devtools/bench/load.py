@@ -15,11 +15,12 @@ import re
 import shutil
 import statistics
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 WRK_CONNECTIONS = 16
 WRK_THREADS = 2  # one per core of the machine the targets are set for
+TIMEOUT = 30.0  # seconds an open-loop request may take before it counts as an error
 
 
 @dataclass(frozen=True)
@@ -81,14 +82,17 @@ def constant_rate(
     host: str, port: int, path: str, *, rate: float, seconds: float, headers: Mapping[str, str] | None = None
 ) -> RateResult:
     """GET ``path`` ``rate`` times a second for ``seconds``, open-loop (see the module's docstring)."""
-    return asyncio.run(_constant_rate(host, port, path, rate, seconds, dict(headers or {})))
+
+    async def get() -> bool:
+        answer = await exchange(host, port, "GET", path, headers or {})
+        return answer.status == 200
+
+    return asyncio.run(open_loop(get, rate=rate, seconds=seconds))
 
 
-async def _constant_rate(
-    host: str, port: int, path: str, rate: float, seconds: float, headers: dict[str, str]
-) -> RateResult:
-    lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
-    request = ("\r\n".join(lines + [f"{name}: {value}" for name, value in headers.items()]) + "\r\n\r\n").encode()
+async def open_loop(job: Callable[[], Awaitable[bool]], *, rate: float, seconds: float) -> RateResult:
+    """Start ``job`` ``rate`` times a second for ``seconds`` whatever the earlier ones are doing; each is timed
+    from its scheduled start and counts as an error when it returns False or cannot reach the server."""
     loop = asyncio.get_running_loop()
     count = int(rate * seconds)
     start = loop.time() + 0.05
@@ -100,16 +104,48 @@ async def _constant_rate(
         scheduled = start + number / rate
         await asyncio.sleep(scheduled - loop.time())
         try:
-            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 10)
-            writer.write(request)
-            response = await asyncio.wait_for(reader.read(), 10)  # the server closes the connection
-            writer.close()
-        except (OSError, TimeoutError):
-            errors += 1
-            return
+            succeeded = await job()
+        except (OSError, TimeoutError, ValueError):
+            succeeded = False
         latencies.append((loop.time() - scheduled) * 1000)
-        if not response.startswith(b"HTTP/1.1 200 ") and not response.startswith(b"HTTP/1.0 200 "):
-            errors += 1
+        errors += not succeeded
 
     await asyncio.gather(*(one(number) for number in range(count)))
     return RateResult(count, loop.time() - start, sorted(latencies), errors)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: dict[str, str]  # lower-case names; a repeated header keeps its last value
+    body: bytes
+
+
+async def exchange(
+    host: str, port: int, method: str, path: str, headers: Mapping[str, str], body: bytes = b""
+) -> Answer:
+    """One HTTP/1.1 request on a connection of its own, read to the end (the server closes it)."""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    if body:
+        lines.append(f"Content-Length: {len(body)}")
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), TIMEOUT)
+    try:
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        raw = await asyncio.wait_for(reader.read(), TIMEOUT)
+    finally:
+        writer.close()
+    return parse_answer(raw)
+
+
+def parse_answer(raw: bytes) -> Answer:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    parts = status_line.split(" ", 2)
+    if len(parts) < 2 or not parts[1].isdigit():
+        raise ValueError(f"not an HTTP response: {status_line!r}")
+    headers = {}
+    for line in header_lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return Answer(int(parts[1]), headers, body)
