@@ -26,6 +26,7 @@ from portal.workflow import WorkflowDefinition
 
 EXTENSION = "procedures"
 PUBLISHED = "published"  # its key in the content cache
+PARSED_HERE = (Kind.WORKFLOW, Kind.DEFINITION)  # a certificate template is read by the case that prints it
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ class Procedures:
             )
             .where(CatalogVersion.content_hash.is_not(None))
         ).all()
-        new = [r.id for r in rows if not self.parsed.has(r.kind, r.name, r.content_hash)]
+        new = [r.id for r in rows if r.kind in PARSED_HERE and not self.parsed.has(r.kind, r.name, r.content_hash)]
         contents = _contents(session, new)
         current = {
             kind: {r.name: (r.content_hash, partial(contents.get, r.id, "")) for r in rows if r.kind is kind}
