@@ -106,6 +106,10 @@ class Procedures:
 
     def definition_version_id(self, session: Session, definition: ProcedureDefinition) -> int:
         """The published version ``definition`` was parsed from (by content hash); LookupError if none."""
+        published = self.published(session)
+        current = published.definition(definition.slug)
+        if current is not None and current.version == definition.version:  # the current one: its id is known
+            return published.version_ids[Kind.DEFINITION, definition.slug]
         found = session.scalars(
             select(CatalogVersion.id)
             .filter_by(kind=Kind.DEFINITION, name=definition.slug, content_hash=definition.version)

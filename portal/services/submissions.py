@@ -104,6 +104,7 @@ class SubmissionService:
             submission_token=token,
             search_key=search_key(reference, definition, answers, resident.profile),
             due_on=deadlines.due_from(self.session, municipality.code, today, definition.processing_days),
+            history=[],  # a new case has none: appending its first record need not load them
             **_charge(definition, answers),
         )
         self.session.add(submission)
