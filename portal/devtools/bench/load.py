@@ -114,6 +114,31 @@ async def open_loop(job: Callable[[], Awaitable[bool]], *, rate: float, seconds:
     return RateResult(count, loop.time() - start, sorted(latencies), errors)
 
 
+async def closed_loop(job: Callable[[], Awaitable[bool]], *, concurrency: int, seconds: float, most: int) -> RateResult:
+    """``concurrency`` clients each running ``job`` again as soon as it returns, until ``seconds`` have passed or
+    ``most`` jobs have started (as wrk's connections do: what is measured is how much the server gets through)."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    deadline = start + seconds
+    latencies: list[float] = []
+    errors = started = 0
+
+    async def client() -> None:
+        nonlocal errors, started
+        while loop.time() < deadline and started < most:
+            started += 1
+            begun = loop.time()
+            try:
+                succeeded = await job()
+            except (OSError, TimeoutError, ValueError):
+                succeeded = False
+            latencies.append((loop.time() - begun) * 1000)
+            errors += not succeeded
+
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    return RateResult(started, loop.time() - start, sorted(latencies), errors)
+
+
 @dataclass(frozen=True)
 class Answer:
     status: int
