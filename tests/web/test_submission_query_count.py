@@ -26,7 +26,8 @@ def test_each_step_of_an_application_costs_a_fixed_number_of_statements(
         with statements(connection) as seen:
             saved = client.post(f"{APPLY}?page={page}", data={**answers, "action": "next", "csrf_token": token})
         assert saved.status_code == 302
-        counts.append(len(seen))  # the token, the resident, the draft (twice), the resident's lock, the write, the drafts kept
+        # the token, the resident, the draft (twice), the resident's lock, the write, the drafts kept
+        counts.append(len(seen))
     with statements(connection) as seen:
         sent = hidden_inputs(client, CONFIRM)
     counts.append(len(seen))  # the token, the resident, the draft
