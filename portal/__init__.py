@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     from portal.certificates.fonts import certificate_glyphs
     from portal.certificates.signing import CertificateSigning
     from portal.cli import register_commands
+    from portal.contentcache import ContentCache
     from portal.database import db
     from portal.payments import build_provider
     from portal.procedures import EXTENSION, Procedures
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
         i18n,
         limits,
         probes,
+        public,
         requestlog,
         security,
         sessions,
@@ -43,7 +45,13 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     from portal.web.admin import bp as admin_bp
     from portal.web.api import bp as api_bp
     from portal.web.backoffice import bp as backoffice_bp
-    from portal.web.current import ATTACHMENTS_EXTENSION, PAYMENTS_EXTENSION, RECORDS_EXTENSION, Attachments
+    from portal.web.current import (
+        ATTACHMENTS_EXTENSION,
+        CONTENT_EXTENSION,
+        PAYMENTS_EXTENSION,
+        RECORDS_EXTENSION,
+        Attachments,
+    )
     from portal.web.opendata import bp as opendata_bp
     from portal.web.resident import bp as resident_bp
     from portal.web.verify import bp as verify_bp
@@ -57,8 +65,10 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
 
     signing = CertificateSigning(settings.signing_dir, settings.certificate_hmac_key, settings.certificate_base_url)
+    content = app.extensions[CONTENT_EXTENSION] = ContentCache(app.config["CONTENT_CHECK_SECONDS"])
     # The catalog is what `flask catalog publish` stored in the database, not the files (portal.procedures).
-    app.extensions[EXTENSION] = Procedures(CertificateRenderer(templates_dir=settings.certificates_dir), signing)
+    renderer = CertificateRenderer(templates_dir=settings.certificates_dir)
+    app.extensions[EXTENSION] = Procedures(renderer, signing, content)
     certificate_glyphs()  # answers are checked against the certificate fonts: without them, refuse to start
     app.extensions[RECORDS_EXTENSION] = build_directory(settings.records_backends)
     app.extensions[ATTACHMENTS_EXTENSION] = Attachments.configured(settings)
@@ -73,6 +83,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     i18n.init_app(app)
     furigana.init_app(app)
     templating.init_app(app)
+    public.init_app(app)
     fees.init_app(app)
     auth.init_app(app)
     app.register_blueprint(resident_bp)

@@ -35,6 +35,8 @@ RESIDENT_CLIENT_ID, RESIDENT_CLIENT_SECRET = "madoguchi-resident", "dev-resident
 STAFF_CLIENT_ID, STAFF_CLIENT_SECRET = "madoguchi-staff", "dev-staff-secret"
 DEV_PUBLIC_URL = "http://127.0.0.1:5000"
 DEV_CERTIFICATE_HMAC_KEY = "development-only-certificate-verification-key"
+# Seconds between two reads of the content token by one process (portal.contentcache; README, Production).
+CONTENT_CHECK_SECONDS = 1.0
 MAX_REQUEST_BYTES = 1024 * 1024  # a form; a step with a file field raises its own limit (portal.web.attachments)
 # Rate limits (the limits library's syntax) a person never reaches by hand and a script reaches at once.
 RATE_LIMITS = {
@@ -198,6 +200,8 @@ class Settings:
             SESSION_COOKIE_SAMESITE="Lax",
             PREFERRED_URL_SCHEME="https" if production else "http",
             MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+            # How stale another app server's change may be here (portal.contentcache); tests see every change.
+            CONTENT_CHECK_SECONDS=0.0 if self.environment is Environment.TESTING else CONTENT_CHECK_SECONDS,
         )
         return config
 

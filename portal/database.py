@@ -63,7 +63,7 @@ class Database:
 
     def _finish(self, response: Response) -> Response:
         session: Session | None = g.get("db_session")
-        if session is not None:
+        if session is not None and session.in_transaction():  # else nothing was read or written
             if response.status_code < 400:
                 session.commit()
             else:

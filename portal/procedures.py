@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from types import MappingProxyType
 
 from sqlalchemy import and_, func, select
@@ -18,11 +19,14 @@ from sqlalchemy.orm import Session
 from portal.catalog import Catalog, ProcedureDefinition, requester
 from portal.certificates import CertificateRenderer, TemplateSource
 from portal.certificates.signing import CertificateSigning
+from portal.contentcache import ContentCache
 from portal.definitions import Kind, ParsedVersions
 from portal.models import CatalogVersion, Submission
 from portal.workflow import WorkflowDefinition
 
 EXTENSION = "procedures"
+PUBLISHED = "published"  # its key in the content cache
+PARSED_HERE = (Kind.WORKFLOW, Kind.DEFINITION)  # a certificate template is read by the case that prints it
 
 
 @dataclass(frozen=True)
@@ -50,13 +54,24 @@ class Case:
 
 
 class Procedures:
-    def __init__(self, certificates: CertificateRenderer, signing: CertificateSigning) -> None:
+    def __init__(
+        self, certificates: CertificateRenderer, signing: CertificateSigning, content: ContentCache | None = None
+    ) -> None:
+        """``content``: where the current catalog is kept between requests (none: read on every call)."""
         self.certificates = certificates
         self.signing = signing
         self.parsed = ParsedVersions()
+        self.content = content
 
     def published(self, session: Session) -> Published:
-        """The current catalog: one small query for the latest versions' hashes; contents only when new here."""
+        """The current catalog: kept while the content token holds (no query), else read again."""
+        if self.content is None:
+            return self._read_published(session)
+        return self.content.get(session, PUBLISHED, lambda: self._read_published(session))
+
+    def _read_published(self, session: Session) -> Published:
+        """One small query for the latest versions' hashes, and one for the contents of those not parsed yet in
+        this process (a first load of a 500-definition catalog is two queries, not 501)."""
         latest = (
             select(CatalogVersion.kind, CatalogVersion.name, func.max(CatalogVersion.number).label("number"))
             .group_by(CatalogVersion.kind, CatalogVersion.name)
@@ -74,8 +89,11 @@ class Procedures:
             )
             .where(CatalogVersion.content_hash.is_not(None))
         ).all()
+        new = [r.id for r in rows if r.kind in PARSED_HERE and not self.parsed.has(r.kind, r.name, r.content_hash)]
+        contents = _contents(session, new)
         current = {
-            kind: {r.name: (r.content_hash, _content(session, r.id)) for r in rows if r.kind is kind} for kind in Kind
+            kind: {r.name: (r.content_hash, partial(contents.get, r.id, "")) for r in rows if r.kind is kind}
+            for kind in Kind
         }
         workflows = {name: self.parsed.workflow(name, *found) for name, found in current[Kind.WORKFLOW].items()}
         definitions = {slug: self.parsed.definition(slug, *found) for slug, found in current[Kind.DEFINITION].items()}
@@ -88,6 +106,10 @@ class Procedures:
 
     def definition_version_id(self, session: Session, definition: ProcedureDefinition) -> int:
         """The published version ``definition`` was parsed from (by content hash); LookupError if none."""
+        published = self.published(session)
+        current = published.definition(definition.slug)
+        if current is not None and current.version == definition.version:  # the current one: its id is known
+            return published.version_ids[Kind.DEFINITION, definition.slug]
         found = session.scalars(
             select(CatalogVersion.id)
             .filter_by(kind=Kind.DEFINITION, name=definition.slug, content_hash=definition.version)
@@ -118,9 +140,12 @@ class Procedures:
         return self.parsed.definition(*_named(version))
 
 
-def _content(session: Session, version_id: int) -> Callable[[], str]:
-    """Reads a version's content when it is first parsed in this process, not on every request."""
-    return lambda: session.scalars(select(CatalogVersion.content).filter_by(id=version_id)).one() or ""
+def _contents(session: Session, version_ids: list[int]) -> dict[int, str]:
+    """The contents of these versions, in one query (none when there are none)."""
+    if not version_ids:
+        return {}
+    query = select(CatalogVersion.id, CatalogVersion.content).where(CatalogVersion.id.in_(version_ids))
+    return {version_id: content or "" for version_id, content in session.execute(query)}
 
 
 def _named(version: CatalogVersion) -> tuple[str, str, Callable[[], str]]:

@@ -33,6 +33,10 @@ class ParsedVersions:
         self._parsed: dict[tuple[Kind, str, str], Parsed] = {}
         self._lock = threading.Lock()
 
+    def has(self, kind: Kind, name: str, content_hash: str) -> bool:
+        """Whether that version is parsed already (its content need not be read)."""
+        return (kind, name, content_hash) in self._parsed
+
     def get(self, kind: Kind, name: str, content_hash: str, content: Callable[[], str]) -> Parsed:
         """The parse of the version with ``content_hash``; ``content`` is read only the first time."""
         key = (kind, name, content_hash)

@@ -13,6 +13,7 @@ from portal.models.audit import AuditAction, AuditActorKind, AuditChain, AuditEn
 from portal.models.base import Base
 from portal.models.casework import AssignmentAction, AssignmentRecord, InternalNote
 from portal.models.certificate import Certificate, NamedSequence, NumberSequence, SequenceKind
+from portal.models.content import ContentVersion
 from portal.models.conversation import CaseMessage
 from portal.models.drafts import Draft
 from portal.models.notifications import MailSettings, Notification, NotificationKind, NotificationState, RecipientKind
@@ -40,6 +41,7 @@ __all__ = [
     "CatalogVersion",
     "Channel",
     "Certificate",
+    "ContentVersion",
     "DemoHousehold",
     "DeliveryState",
     "DemoPerson",

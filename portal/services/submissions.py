@@ -141,6 +141,10 @@ class SubmissionService:
         published = self.procedures.published(self.session)
         workflow = published.workflow_of(definition)
         today = jst.today()
+        due_on = deadlines.due_from(self.session, municipality.code, today, definition.processing_days)
+        definition_version_id = self.procedures.definition_version_id(self.session, definition)
+        # Last before the writes: the sequence's row stays locked until the commit, and every submission of the
+        # municipality waits for it.
         number = next_number(self.session, municipality.code, SequenceKind.RECEPTION, today.year)
         reference = f"{today.year}-{number:06d}"
         submission = Submission(
@@ -150,13 +154,14 @@ class SubmissionService:
             state=workflow.initial,
             closed=workflow.is_final(workflow.initial),
             # the version the answers were validated against; the workflow and template in force now
-            definition_version_id=self.procedures.definition_version_id(self.session, definition),
+            definition_version_id=definition_version_id,
             workflow_version_id=published.version_ids[Kind.WORKFLOW, workflow.name],
             certificate_version_id=published.version_ids.get((Kind.CERTIFICATE, definition.certificate or "")),
             answers=dict(answers),
             submission_token=token,
             search_key=search_key(reference, definition, answers, applicant),
-            due_on=deadlines.due_from(self.session, municipality.code, today, definition.processing_days),
+            due_on=due_on,
+            history=[],  # a new case has none: appending its first record need not load them
             **_charge(definition, answers),
             **made,
         )

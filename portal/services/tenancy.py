@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from portal.catalog import ProcedureDefinition, fees
 from portal.japan import jst, municipality_code
@@ -17,9 +17,12 @@ def municipalities(session: Session) -> list[Municipality]:
     return list(session.scalars(select(Municipality).order_by(Municipality.code)))
 
 
-def municipality(session: Session, code: str) -> Municipality | None:
+def municipality(session: Session, code: str, *, with_procedures: bool = False) -> Municipality | None:
     """Only a well-formed 地方公共団体コード reaches the database (a NUL in a URL would make PostgreSQL fail)."""
-    return session.get(Municipality, code) if municipality_code.is_valid(code) else None
+    if not municipality_code.is_valid(code):
+        return None
+    options = [selectinload(Municipality.procedures)] if with_procedures else []
+    return session.get(Municipality, code, options=options)
 
 
 def on_terms_of(municipality: Municipality, definition: ProcedureDefinition) -> ProcedureDefinition:

@@ -10,16 +10,20 @@ from flask import current_app, g
 from sqlalchemy.orm import Session
 
 from portal.attachments import ClamdScanner, VirusScanner
+from portal.contentcache import ContentCache
+from portal.models import Municipality
 from portal.payments import PaymentProvider
 from portal.procedures import EXTENSION, Procedures, Published
 from portal.records.backend import ResidentRecords
 from portal.records.registry import RecordsDirectory
+from portal.services import tenancy
 from portal.storage import Storage, build_storage
 
 if TYPE_CHECKING:
     from portal.config import Settings
 
 RECORDS_EXTENSION = "madoguchi.records"
+CONTENT_EXTENSION = "madoguchi.content"
 ATTACHMENTS_EXTENSION = "madoguchi.attachments"
 
 
@@ -42,6 +46,25 @@ PAYMENTS_EXTENSION = "madoguchi.payments"
 def current_procedures() -> Procedures:
     """Built once by create_app; versions are parsed once per process (they never change)."""
     return current_app.extensions[EXTENSION]
+
+
+def current_content() -> ContentCache:
+    """What public pages read, kept in this process while the content token holds (portal.contentcache)."""
+    return current_app.extensions[CONTENT_EXTENSION]  # type: ignore[no-any-return]
+
+
+def kept_municipality(session: Session, code: str) -> Municipality | None:
+    """The municipality with the procedures it offers, as kept while the content token holds: a copy that belongs
+    to no session. Merge it into the request's (``session.merge(kept, load=False)``, no query) before reading
+    more than its key; settings are changed on a row loaded afresh, never on this."""
+
+    def load() -> Municipality | None:
+        found = tenancy.municipality(session, code, with_procedures=True)
+        if found is not None:
+            session.expunge(found)
+        return found
+
+    return current_content().get(session, ("municipality", code), load)
 
 
 def current_published(session: Session) -> Published:

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, g, render_template, request, url_for
 from flask_babel import format_date, format_time, gettext
+from jinja2 import FileSystemBytecodeCache
 
 from portal.japan import jst, wareki
 from portal.models import Staff
@@ -103,6 +104,9 @@ def _staff_nav(staff: Staff) -> list[tuple[str, str, bool]]:
 
 
 def init_app(app: Flask) -> None:
+    # Compiled templates kept on disk (a private directory in the system's temporary one): a new worker process,
+    # after a deploy or gunicorn's recycling, loads them instead of compiling every template again.
+    app.jinja_env.bytecode_cache = FileSystemBytecodeCache()
     app.add_template_filter(wareki_date, "wareki")
     app.add_template_filter(wareki_datetime, "wareki_datetime")
     app.add_template_global(case_deadline, "case_deadline")

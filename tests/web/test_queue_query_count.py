@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Connection, event, select
+from sqlalchemy import Connection, select
 
 from portal.japan import jst
 from portal.models import Staff
 from portal.roles import Role
+from tests.statements import statements
 from tests.web import queuecases as cases
 
 MIHON = "999997"
 VIEWS = ("action", "mine", "unassigned", "overdue", "done", "all")
 MOST = 10  # the frame (staff, municipality and its procedures, the catalog), the workflows, the page, its versions, colleagues
-
-
-@contextmanager
-def statements(connection: Connection) -> Iterator[list[str]]:
-    """Every SQL statement run on the test's connection (which the app's requests share) meanwhile, savepoints
-    left out (the test's transaction makes them, not the page)."""
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:  # type: ignore[no-untyped-def]
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            seen.append(statement)
-
-    event.listen(connection, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(connection, "before_cursor_execute", count)
 
 
 def _queries(clerk, connection: Connection, view: str) -> int:  # type: ignore[no-untyped-def]

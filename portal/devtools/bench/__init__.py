@@ -7,6 +7,9 @@ from __future__ import annotations
 
 # subcommand -> module of this package; adding a benchmark is one module and one line here.
 SUBCOMMANDS = {
+    "catalog": "catalog",
     "certificates": "certificates",
+    "pages": "pages",
     "queue": "queue",
+    "submissions": "submissions",
 }

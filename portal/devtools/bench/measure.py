@@ -54,17 +54,19 @@ class Ratio:
     value: float
     target: float
     unit: str = "×"
+    at_least: bool = False  # the figure must reach the target (a throughput), not stay under it (a cost)
 
     @property
     def passed(self) -> bool:
-        return self.value <= self.target
+        return self.value >= self.target if self.at_least else self.value <= self.target
 
 
 def report(ratios: list[Ratio]) -> None:
     width = max(columns(ratio.label) for ratio in ratios)
     for ratio in ratios:
         verdict = "PASS" if ratio.passed else "FAIL  <<<"
-        value, target = f"{ratio.value:.2f}{ratio.unit}", f"≤ {ratio.target:g}{ratio.unit}"
+        bound = "≥" if ratio.at_least else "≤"
+        value, target = f"{ratio.value:.2f}{ratio.unit}", f"{bound} {ratio.target:g}{ratio.unit}"
         print(f"  {pad(ratio.label, width)}  {value:>10}  target {target:<9}  {verdict}")
     failed = sum(not ratio.passed for ratio in ratios)
     print(f"\n{'ALL PASS' if not failed else f'{failed} FAIL'} ({len(ratios)} ratios)")

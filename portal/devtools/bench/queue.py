@@ -13,19 +13,16 @@ at 10,000 cases, the table then grows to 1,000,000 and the same pages are timed 
 
 from __future__ import annotations
 
-import os
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Connection, Engine, create_engine, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal import create_app
@@ -34,6 +31,7 @@ from portal.database import db
 from portal.definitions import Kind
 from portal.demo import load_demo_data
 from portal.devtools.bench.measure import Ratio, columns, median_ms, pad, profile, report
+from portal.devtools.bench.postgres import throwaway_database
 from portal.japan import jst
 from portal.models import CatalogVersion, Resident, Staff
 from portal.roles import Role
@@ -45,7 +43,6 @@ CODE = "999997"
 SIZES = (10_000, 1_000_000)
 RATIO = 1.5
 SPAN = timedelta(days=3 * 365)  # the largest size's cases came over three years, the smaller one's over its end
-DEFAULT_ADMIN_URL = "postgresql+psycopg://root@127.0.0.1:5432/postgres"
 CLERKS = 5
 RESIDENTS = 100
 NAMES = (
@@ -71,32 +68,10 @@ def main(
     """``urls``: one migrated empty database per size to use as they are (the tests'); else throwaway ones on
     PostgreSQL."""
     with tempfile.TemporaryDirectory(prefix="madoguchi-bench-") as sessions, ExitStack() as stack:
-        databases = list(urls) if urls is not None else [stack.enter_context(_database()) for _size in sizes]
+        databases = (
+            list(urls) if urls is not None else [stack.enter_context(throwaway_database("queue")) for _size in sizes]
+        )
         run(dict(zip(sizes, databases, strict=True)), sessions, rounds=rounds, warmup=warmup, profile_only=profile)
-
-
-@contextmanager
-def _database() -> Iterator[str]:
-    from portal.cli import upgrade_database
-
-    admin_url = make_url(
-        os.environ.get("BENCH_POSTGRESQL_URL") or os.environ.get("TEST_POSTGRESQL_URL") or DEFAULT_ADMIN_URL
-    )
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"madoguchi_bench_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - say where PostgreSQL was looked for
-        raise SystemExit(f"scripts/bench queue needs PostgreSQL at {admin_url.render_as_string()}: {exc}") from exc
-    try:
-        created = admin_url.set(database=name).render_as_string(hide_password=False)
-        upgrade_database(created)
-        yield created
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,13 @@ from portal.services.submissions import SubmissionService
 from portal.web import attachments, wizard
 from portal.web.access import current_resident, resident_actor, resident_required
 from portal.web.auth.oidc import external_url
-from portal.web.current import current_payment_provider, current_procedures, current_published, municipality_records
+from portal.web.current import (
+    current_payment_provider,
+    current_procedures,
+    current_published,
+    kept_municipality,
+    municipality_records,
+)
 from portal.web.decisions import decision
 from portal.web.formview import (
     answers_from,
@@ -40,6 +46,7 @@ from portal.web.formview import (
     typed_otherwise,
 )
 from portal.web.history import arrival, history_inputs
+from portal.web.public import public_page, served_from_cache
 from portal.web.responses import pdf_response, refused
 from portal.workflow import TransitionRefused
 
@@ -60,7 +67,9 @@ def _register_converter(state: BlueprintSetupState) -> None:
 @bp.url_value_preprocessor
 def _load_municipality(_endpoint: str | None, values: dict[str, Any] | None) -> None:
     if values and "code" in values:
-        g.municipality = tenancy.municipality(db.session, values["code"]) or abort(404)
+        kept = kept_municipality(db.session, values["code"]) or abort(404)
+        # A kept page renders nothing: the request log alone reads the municipality, by its key.
+        g.municipality = kept if served_from_cache() else db.session.merge(kept, load=False)
 
 
 @bp.url_defaults
@@ -85,11 +94,13 @@ def _own(reference: str) -> Submission:
 
 
 @bp.get("/")
+@public_page
 def home() -> str:
     return render_template("resident/home.html", municipalities=tenancy.municipalities(db.session))
 
 
 @bp.get("/<municipality:code>/")
+@public_page
 def municipality_home(code: str) -> str:
     return render_template(
         "resident/municipality.html",
@@ -98,6 +109,7 @@ def municipality_home(code: str) -> str:
 
 
 @bp.get("/<municipality:code>/procedures/<slug>")
+@public_page
 def procedure(code: str, slug: str) -> str:
     definition = _procedure(slug)
     return render_template(
