@@ -37,6 +37,6 @@ def test_each_step_of_an_application_costs_a_fixed_number_of_statements(
     counts.append(len(seen))
     # 申請する: the token, the resident, the submission made with this page's token (before and after locking the
     # resident), the draft, the closing days for the 期限日, the 受付番号's sequence (its first of the year: read,
-    # insert, read again, update), the submission, its first history record, the resident's mail settings, and
-    # the draft deleted
-    assert counts == [7, 7, 3, 15]
+    # insert, read again, update), the submission, its first history record, the resident's mail settings, the
+    # municipality's webhook subscriptions, and the draft deleted
+    assert counts == [7, 7, 3, 16]
