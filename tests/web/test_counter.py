@@ -113,7 +113,7 @@ def test_a_clerk_enters_a_juminhyo_at_the_counter_and_it_is_issued_with_its_pdf(
     assert page.one("h1").one(class_="channel-badge").text() == "窓口"
     text = page.text()
     assert "窓口（窓口 一郎が代行入力）" in text and "窓口で確認した申請者" in text
-    assert "昭和60年4月12日" in text and "住民記録に、申請者の基本4情報" not in text
+    assert "昭和60年（1985年）4月12日" in text and "住民記録に、申請者の基本4情報" not in text
     comparison = page.one("table", class_="data-table data-table--cards comparison").one("tbody").text()
     assert "一致" in comparison and "相違あり" not in comparison
 
