@@ -547,7 +547,7 @@ def _checked(app: Flask) -> int:
 
     config = app.config
     directories = config["CATALOG_DIR"], config["WORKFLOWS_DIR"], config["CERTIFICATES_DIR"]
-    problems = check_catalog(*directories, ROOT / "translations")
+    problems = check_catalog(*directories, Path(config["BABEL_TRANSLATION_DIRECTORIES"]))  # the languages it speaks
     for problem in problems:
         click.echo(str(problem))
     errors = sum(not p.warning for p in problems)

@@ -138,3 +138,10 @@ def broker() -> Iterator[Broker]:
 def sample_translations(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """translations/ with every language shipped (tests/sample_translations.py), for an app that speaks them all."""
     return samples.build(tmp_path_factory.mktemp("translations"))
+
+
+@pytest.fixture(scope="session")
+def english_translations(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """translations/ with English's catalog alone, as it was before the other languages' translators delivered:
+    for an app that offers Japanese and English, whichever other catalogs the repository ships."""
+    return samples.build(tmp_path_factory.mktemp("english"), catalogs=())

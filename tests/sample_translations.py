@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Collection
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -34,12 +35,14 @@ SAMPLE_TRANSLATIONS: dict[str, dict[str, str]] = {
 }  # fmt: skip
 
 
-def build(directory: Path) -> Path:
-    """translations/ as it is with every language shipped: English's catalog and a small one of each other
-    language, compiled by scripts/translations."""
+def build(directory: Path, catalogs: Collection[str] = tuple(SAMPLE_TRANSLATIONS)) -> Path:
+    """translations/ as it is once ``catalogs`` ship (by default every language): English's catalog and a small one
+    of each of those languages, compiled by scripts/translations. ``catalogs=()`` is English alone, whichever
+    catalogs the repository ships."""
+    assert set(catalogs) <= set(SAMPLE_TRANSLATIONS), catalogs
     shutil.copytree(ROOT / "translations" / "en", directory / "en", ignore=shutil.ignore_patterns("*.mo"))
     for language in LANGUAGES:
-        if language.catalog in SAMPLE_TRANSLATIONS:
+        if language.catalog in catalogs:
             catalog = Catalog(locale=language.formats, fuzzy=False)
             for msgid, text in SAMPLE_TRANSLATIONS[language.catalog].items():
                 catalog.add(msgid, text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -53,14 +54,19 @@ def refuse_production(environment: str) -> None:
         raise ProductionRefusedError()
 
 
-def create_idp_app(*, issuer: str, clients: Sequence[DevClient], environment: str) -> Flask:
-    """Build the provider for ``clients``; ``issuer`` is the base URL it is served at."""
+def create_idp_app(
+    *, issuer: str, clients: Sequence[DevClient], environment: str, translations: Path | None = None
+) -> Flask:
+    """Build the provider for ``clients``; ``issuer`` is the base URL it is served at. It speaks the languages whose
+    catalogs are in ``translations`` (default translations/, as the portal)."""
     refuse_production(environment)
     client_ids = [client.client_id for client in clients]
     if len(set(client_ids)) != len(client_ids):
         raise ValueError(f"client ids must be unique, got {client_ids}")
 
     app = Flask(__name__)
+    if translations is not None:
+        app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(translations)
     init_languages(app, _ui_locales)
     provider = _Provider(app, issuer.rstrip("/"), clients)
     users = demo_users()

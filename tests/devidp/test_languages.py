@@ -3,17 +3,39 @@ login page, RP-Initiated Logout §2 for logout), among the languages whose catal
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import requests
 
-from tests.devidp.flows import Login
+from tests.devidp.conftest import served
+from tests.devidp.flows import Login, start_login
 from tests.devidp.test_end_session import end_session
 
 
 def page_language(page: str) -> str:
     return page.split('<html lang="', 1)[1].split('"', 1)[0]
+
+
+@pytest.fixture(scope="module")
+def english_idp(english_translations: Path) -> Iterator[str]:
+    """A provider whose one catalog is English's, whichever other catalogs the repository ships."""
+    yield from served(english_translations)
+
+
+@pytest.fixture(scope="module")
+def polyglot_idp(sample_translations: Path) -> Iterator[str]:
+    """A provider with a catalog of every language (tests/sample_translations.py)."""
+    yield from served(sample_translations)
+
+
+def login_page(idp_url: str, ui_locales: str | None) -> str:
+    login = start_login(idp_url, "resident", **({"ui_locales": ui_locales} if ui_locales else {}))
+    page = requests.get(login.authorization_url, timeout=5)
+    assert page.status_code == 200
+    assert '<strong lang="ja">山田　太郎</strong>' in page.text  # the demo users' names stay as they are
+    return page.text
 
 
 @pytest.mark.parametrize(
@@ -28,13 +50,26 @@ def page_language(page: str) -> str:
     ],
 )
 def test_the_login_page_follows_ui_locales(
-    begin_login: Callable[..., Login], ui_locales: str | None, language: str, heading: str
+    english_idp: str, ui_locales: str | None, language: str, heading: str
 ) -> None:
-    login = begin_login("resident", **({"ui_locales": ui_locales} if ui_locales else {}))
-    page = requests.get(login.authorization_url, timeout=5)
-    assert page.status_code == 200
-    assert page_language(page.text) == language and f"<h1>{heading}</h1>" in page.text
-    assert '<strong lang="ja">山田　太郎</strong>' in page.text  # the demo users' names stay as they are
+    page = login_page(english_idp, ui_locales)
+    assert page_language(page) == language and f"<h1>{heading}</h1>" in page
+
+
+@pytest.mark.parametrize(
+    ("ui_locales", "language"),
+    [
+        ("fr zh-CN en", "zh-Hans"),  # once 简体中文's catalog ships
+        ("zh-TW en", "en"),  # Traditional Chinese is another script
+        ("ja-x-easy", "ja-x-easy"),
+        ("ja", "ja"),  # never やさしい日本語 unless asked by its code
+        ("tl", "fil"),
+    ],
+)
+def test_the_login_page_speaks_each_language_whose_catalog_ships(
+    polyglot_idp: str, ui_locales: str, language: str
+) -> None:
+    assert page_language(login_page(polyglot_idp, ui_locales)) == language
 
 
 def test_the_answer_to_the_login_page_keeps_its_language(begin_login: Callable[..., Login]) -> None:

@@ -9,12 +9,16 @@ import configparser
 import re
 import runpy
 import shlex
+import shutil
+import subprocess
+import sys
 from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
 import yaml
 
+from portal.certificates.fonts import CERTIFICATE_FAMILIES
 from portal.config import ROOT
 
 DOCS = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
@@ -91,16 +95,50 @@ def test_the_image_is_built_in_stages_from_the_locked_hashes() -> None:
 
 
 def test_the_image_installs_the_certificate_fonts_the_setup_installs() -> None:
+    """The fonts are the ones the certificates name (portal.certificates.fonts); the setup's other fonts (the Noto
+    faces of the pages' font stacks) are for the browser tests' screenshots, which the image does not run."""
     script = (ROOT / "scripts" / "install-system-packages").read_text()
     packages = re.search(r"^packages=\((.*)\)$", script, re.MULTILINE)
     assert packages is not None
-    certificate = [name for name in packages.group(1).split() if name.startswith(("fonts-", "libharfbuzz", "libpango"))]
+    setup = set(packages.group(1).split())
+    fonts = set(CERTIFICATE_FAMILIES.values())
+    libraries = {name for name in setup if name.startswith(("libharfbuzz", "libpango"))}
     installed = " ".join(
         arguments.split("&&")[1]
         for keyword, arguments in final_stage()
         if keyword == "RUN" and "apt-get install" in arguments
     )
-    assert len(certificate) >= 4 and set(certificate) <= set(installed.split())
+    assert len(fonts) == 3 and fonts <= setup and len(libraries) >= 2
+    assert fonts | libraries <= set(installed.split())
+
+
+def test_the_image_compiles_every_shipped_catalog(tmp_path: Path) -> None:
+    """The build stage's compile step, run on what the stage copies: every catalog, ja_x_easy's too (a directory
+    name pybabel compile --directory cannot parse as a locale)."""
+    instructions = containerfile()
+    build = instructions[: max(i for i, (keyword, _) in enumerate(instructions) if keyword == "FROM")]
+    for keyword, arguments in build:
+        if keyword == "COPY" and "--from" not in arguments:
+            source, target = (base / name for base, name in zip((ROOT, tmp_path), arguments.split(), strict=True))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if source.is_dir():
+                shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.mo", "__pycache__"))
+            else:
+                shutil.copy(source, target)
+    (command,) = [arguments for keyword, arguments in build if keyword == "RUN" and "translations" in arguments]
+
+    compiled = subprocess.run(
+        ["bash", "-c", command.replace("/opt/venv/bin/", f"{Path(sys.executable).parent}/")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert compiled.returncode == 0, compiled.stderr
+    catalogs = sorted(path.parent.parent.name for path in (ROOT / "translations").glob("*/LC_MESSAGES/messages.po"))
+    made = sorted(path.parent.parent.name for path in (tmp_path / "translations").glob("*/LC_MESSAGES/messages.mo"))
+    assert "ja_x_easy" in catalogs and made == catalogs
 
 
 def test_the_image_runs_as_a_user_of_its_own_and_checks_healthz() -> None:

@@ -39,6 +39,13 @@ def write(path: Path, catalog: Catalog) -> None:
         write_po(fileobj, catalog, width=None)
 
 
+def _english_only(tmp_path: Path) -> Path:
+    """translations/ as if English alone shipped: the other catalogs are their translators' (complete or not), and
+    each test here makes the ones it needs."""
+    shutil.copytree(TRANSLATIONS / "en", tmp_path / "en", ignore=shutil.ignore_patterns("*.mo"))
+    return tmp_path
+
+
 @pytest.fixture(scope="module")
 def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     pot = tmp_path_factory.mktemp("extract") / "messages.pot"
@@ -79,7 +86,7 @@ def test_check_passes_on_the_committed_catalog() -> None:
 
 
 def test_check_lists_missing_untranslated_fuzzy_and_misformatted_translations(tmp_path: Path) -> None:
-    shutil.copytree(TRANSLATIONS, tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.mo"))
+    _english_only(tmp_path)
     po = tmp_path / "en" / "LC_MESSAGES" / "messages.po"
     catalog = read(po)
     catalog.delete("本文へスキップ")
@@ -104,7 +111,7 @@ def test_check_lists_missing_untranslated_fuzzy_and_misformatted_translations(tm
 
 
 def test_check_needs_every_plural_form(tmp_path: Path) -> None:
-    shutil.copytree(TRANSLATIONS, tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.mo"))
+    _english_only(tmp_path)
     po = tmp_path / "en" / "LC_MESSAGES" / "messages.po"
     catalog = read(po)
     catalog["%(num)d日"].string = ("%(num)d day", "")
@@ -135,7 +142,7 @@ def test_update_creates_a_missing_locale_and_keeps_existing_translations(tmp_pat
 
 
 def test_compile_writes_the_english_mo(tmp_path: Path) -> None:
-    shutil.copytree(TRANSLATIONS, tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.mo"))
+    _english_only(tmp_path)
     assert script("compile", translations=tmp_path).returncode == 0
     with (tmp_path / "en" / "LC_MESSAGES" / "messages.mo").open("rb") as fileobj:
         compiled = read_mo(fileobj)
@@ -146,11 +153,6 @@ def test_unknown_command_prints_usage() -> None:
     result = script("translate")
     assert result.returncode == 2
     assert "usage:" in result.stderr and "extract [POT] | init LANGUAGE | update | compile | check" in result.stderr
-
-
-def _shipped_copy(tmp_path: Path) -> Path:
-    shutil.copytree(TRANSLATIONS, tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.mo"))
-    return tmp_path
 
 
 def _translated_as(tmp_path: Path, catalog: str, drop: tuple[str, ...] = ()) -> Path:
@@ -166,7 +168,7 @@ def _translated_as(tmp_path: Path, catalog: str, drop: tuple[str, ...] = ()) -> 
 
 
 def test_every_shipped_language_must_be_complete_down_to_each_procedures_texts(tmp_path: Path) -> None:
-    _shipped_copy(tmp_path)
+    _english_only(tmp_path)
     _translated_as(tmp_path, "ko", drop=("本人のみ", "審査中", "方書（アパート名・部屋番号）まで入力してください。"))
     _translated_as(tmp_path, "vi")
 
@@ -183,7 +185,7 @@ def test_every_shipped_language_must_be_complete_down_to_each_procedures_texts(t
 
 
 def test_a_language_is_checked_only_once_its_catalog_ships(tmp_path: Path) -> None:
-    _shipped_copy(tmp_path)  # English only: the other languages' translators add their catalogs
+    _english_only(tmp_path)  # the other languages' translators add their catalogs
     assert script("check", translations=tmp_path).returncode == 0
     assert script("init", "ne", translations=tmp_path).returncode == 0  # a catalog with nothing translated yet
     result = script("check", translations=tmp_path)
@@ -192,7 +194,7 @@ def test_a_language_is_checked_only_once_its_catalog_ships(tmp_path: Path) -> No
 
 def test_a_catalog_of_no_declared_language_is_refused(tmp_path: Path) -> None:
     """The issue's "tl" is the catalog fil: one under another name would never be offered."""
-    _shipped_copy(tmp_path)
+    _english_only(tmp_path)
     shutil.copytree(tmp_path / "en", tmp_path / "tl")
 
     result = script("check", translations=tmp_path)
@@ -210,7 +212,7 @@ def test_a_catalog_of_no_declared_language_is_refused(tmp_path: Path) -> None:
 def test_init_starts_a_declared_languages_catalog_with_its_plural_rules(
     tmp_path: Path, asked: str, catalog: str, plurals: str
 ) -> None:
-    _shipped_copy(tmp_path)
+    _english_only(tmp_path)
     assert script("init", asked, translations=tmp_path).returncode == 0
     made = read(tmp_path / catalog / "LC_MESSAGES" / "messages.po")
     assert made.plural_forms == Catalog(locale=plurals).plural_forms
@@ -227,7 +229,7 @@ def test_init_refuses_a_language_the_portal_does_not_declare(tmp_path: Path) -> 
 
 
 def test_update_and_compile_handle_every_shipped_catalog_and_create_no_other(tmp_path: Path) -> None:
-    _shipped_copy(tmp_path)
+    _english_only(tmp_path)
     po = _translated_as(tmp_path, "ja_x_easy")
     easy = read(po)
     easy["本文へスキップ"].string = "ほんぶんへ すすむ"
@@ -246,7 +248,7 @@ def test_update_and_compile_handle_every_shipped_catalog_and_create_no_other(tmp
 
 def test_a_catalog_marked_fuzzy_as_a_whole_is_refused(tmp_path: Path) -> None:
     """compile skips such a catalog entirely: its language would show Japanese everywhere."""
-    _shipped_copy(tmp_path)
+    _english_only(tmp_path)
     po = _translated_as(tmp_path, "vi")
     catalog = read(po)
     catalog.fuzzy = True

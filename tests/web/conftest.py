@@ -120,12 +120,13 @@ def build_app(
     tmp_path: Path,
     db_session: Session,
 ) -> Callable[..., Flask]:
-    """``build_app(**env)``: another portal built inside a test (see create_testing_app), in its transaction."""
+    """``build_app(overrides, **env)``: another portal built inside a test (see create_testing_app), in its
+    transaction."""
 
-    def build(**env: str) -> Flask:
+    def build(overrides: Mapping[str, Any] | None = None, **env: str) -> Flask:
         test_sessions = db.sessionmaker  # create_app binds a new engine: keep the test's rolled-back session
         defaults = {"SESSION_DIR": str(tmp_path), "PAYMENT_PROVIDER_URL": payment_provider.url}
-        built = create_testing_app(idp, database_url, **{**defaults, **env})
+        built = create_testing_app(idp, database_url, overrides, **{**defaults, **env})
         db.sessionmaker = test_sessions
         return built
 

@@ -171,6 +171,9 @@ def test_the_list_pages_by_cursor_in_the_order_of_last_change_with_filters(
         ({"updated_since": "2026-11-28T10:00:00"}, "updated_since"),  # no offset: which time zone?
         ({"updated_since": "last week"}, "updated_since"),
         ({"colour": "blue"}, "colour"),
+        ({"procedure": "住民票"}, "procedure"),  # a slug, as the catalog spells them
+        ({"state": "Received"}, "state"),  # a key, as the workflows spell them
+        ({"state": ""}, "state"),
     ],
 )
 def test_bad_list_parameters_are_a_400_problem_naming_the_parameter(

@@ -13,6 +13,7 @@ from click.testing import Result
 
 from portal import create_app
 from portal.config import ROOT, load_settings
+from portal.languages import LANGUAGES
 
 DIRECTORIES = {
     "CATALOG_DIR": "forms_catalog",
@@ -29,14 +30,16 @@ def catalog(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def check(root: Path) -> Result:
+def check(root: Path, translations: Path | None = None) -> Result:
+    """The check of the catalog under ``root``, against the catalogs in ``translations`` (default translations/)."""
     env = {
         "MADOGUCHI_ENV": "testing",
         "DATABASE_URL": f"sqlite:///{root / 'unused.db'}",
         "SESSION_DIR": str(root / "sessions"),
         **{variable: str(root / directory) for variable, directory in DIRECTORIES.items()},
     }
-    return create_app(load_settings(env)).test_cli_runner().invoke(args=["catalog", "check"])
+    overrides = {"BABEL_TRANSLATION_DIRECTORIES": str(translations)} if translations else None
+    return create_app(load_settings(env), overrides).test_cli_runner().invoke(args=["catalog", "check"])
 
 
 def replace(file: Path, old: str, new: str) -> int:
@@ -153,13 +156,26 @@ def test_requests_for_someone_else_on_a_workflow_where_nobody_checks_them_are_an
     ]
 
 
-def test_a_label_without_english_is_a_warning(catalog: Path) -> None:
+def test_a_label_without_english_is_a_warning(catalog: Path, english_translations: Path) -> None:
     line = replace(catalog / "workflows/sodai_gomi.yaml", "label: 受付を完了する", "label: 受付を完了にする")
-    result = check(catalog)
+    result = check(catalog, english_translations)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         f"workflows/sodai_gomi.yaml:{line}: warning: no en translation of '受付を完了にする'",
         "catalog check: 0 error(s), 1 warning(s)",
+    ]
+
+
+def test_a_label_is_checked_in_every_language_the_portal_speaks(catalog: Path, sample_translations: Path) -> None:
+    """The languages of the app's own catalogs (BABEL_TRANSLATION_DIRECTORIES): here every language ships."""
+    line = replace(catalog / "workflows/sodai_gomi.yaml", "label: 受付を完了する", "label: 受付を完了にする")
+    result = check(catalog, sample_translations)
+    assert result.exit_code == 0, result.output
+    warned = [problem for problem in result.output.splitlines() if problem.endswith("'受付を完了にする'")]
+    assert warned == [
+        f"workflows/sodai_gomi.yaml:{line}: warning: no {language.code} translation of '受付を完了にする'"
+        for language in LANGUAGES
+        if language.catalog is not None
     ]
 
 

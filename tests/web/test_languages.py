@@ -6,17 +6,21 @@ and Accept-Language, translations and formats, the Japanese kept as it is, and e
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from portal.devtools.mailsink import MailSink
 from portal.japan import jst, wareki
 from portal.languages import LANGUAGES
 from portal.models import MailSettings, Municipality, Resident
 from portal.services.actors import Administrator
 from portal.services.municipalities import Details, update_municipality
-from tests.web.conftest import login
+from tests.web.conftest import PUBLIC_URL, login
 from tests.web.dom import parse
 from tests.web.journeys import JUMINHYO_ANSWERS, apply
 from tests.web.mailbox import Mailbox
@@ -121,12 +125,25 @@ def test_an_unknown_code_changes_nothing(polyglot: FlaskClient) -> None:
     assert shown_language(page.text) == "ko" and "Set-Cookie" not in page.headers
 
 
-def test_a_language_is_offered_only_once_its_catalog_ships(client: FlaskClient) -> None:
-    """The repository's own translations/ has English alone until the translators' catalogs arrive."""
-    switch = parse(client.get(PROCEDURE).text).one("nav", aria_label="言語の切り替え")
+@pytest.fixture
+def english_only(
+    build_app: Callable[..., Flask], english_translations: Path, mail_sink: MailSink, demo: dict[str, Municipality]
+) -> FlaskClient:
+    """The portal before the other languages' translators delivered: English's catalog alone ships."""
+    app = build_app(
+        {"BABEL_TRANSLATION_DIRECTORIES": str(english_translations)},
+        PUBLIC_URL=PUBLIC_URL,
+        SMTP_URL=mail_sink.url,
+        MAIL_SINK_DIR=str(mail_sink.directory),
+    )
+    return app.test_client()
+
+
+def test_a_language_is_offered_only_once_its_catalog_ships(english_only: FlaskClient) -> None:
+    switch = parse(english_only.get(PROCEDURE).text).one("nav", aria_label="言語の切り替え")
     assert [a["lang"] for a in switch.find_all("a")] == ["ja", "en"]
-    assert shown_language(client.get(PROCEDURE, query_string={"lang": "ko"}).text) == "ja"
-    assert shown_language(client.get(PROCEDURE, headers={"Accept-Language": "ko"}).text) == "ja"
+    assert shown_language(english_only.get(PROCEDURE, query_string={"lang": "ko"}).text) == "ja"
+    assert shown_language(english_only.get(PROCEDURE, headers={"Accept-Language": "ko"}).text) == "ja"
 
 
 def test_dates_and_fees_in_each_languages_own_format(polyglot: FlaskClient) -> None:
@@ -212,16 +229,16 @@ def test_emails_come_in_the_recipients_language_with_the_municipalitys_name_in_i
 
 
 def test_an_email_language_no_longer_offered_falls_back_to_japanese(
-    client: FlaskClient, db_session: Session, mailbox: Mailbox
+    english_only: FlaskClient, db_session: Session, mailbox: Mailbox
 ) -> None:
-    login(client, "resident", "resident-yamada")
+    login(english_only, "resident", "resident-yamada")
     resident = db_session.query(Resident).one()
     db_session.add(
         MailSettings(resident_id=resident.id, address="yamada@example.jp", confirmed_at=jst.now(), language="ne")
     )
     db_session.flush()
 
-    reference = apply(client, CODE, "juminhyo", JUMINHYO_ANSWERS)
+    reference = apply(english_only, CODE, "juminhyo", JUMINHYO_ANSWERS)
 
     (email,) = mailbox.received()
     assert email.subject == f"【見本市】申請を受け付けました（受付番号 {reference}）"

@@ -8,6 +8,9 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from portal.catalog.model import Slug
+from portal.workflow.schema import Key
+
 Reference = Field(description="受付番号", examples=["2026-000001"])
 
 
@@ -108,8 +111,9 @@ class CaseQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    procedure: str | None = Field(None, max_length=64)
-    state: str | None = Field(None, max_length=64)
+    # As the catalog and the workflows spell them: anything else names no case (a NUL could not even be looked up).
+    procedure: Slug | None = Field(None, max_length=64, description="the procedure's slug")
+    state: Key | None = Field(None, max_length=64, description="the workflow state's key")
     updated_since: AwareDatetime | None = Field(None, description="ISO 8601 with its offset; included")
     cursor: str | None = Field(
         None, pattern=r"^[0-9]{1,16}-[0-9]{1,18}$", description="next_cursor of the previous page"

@@ -220,8 +220,11 @@ def own_catalog(tmp_path: Path) -> Path:
     return catalog
 
 
-def test_a_procedure_without_english_is_marked(build_app, own_catalog: Path, demo, unspent_limits) -> None:
-    app = build_app(CATALOG_DIR=str(own_catalog))
+def test_a_procedure_without_english_is_marked(
+    build_app, own_catalog: Path, english_translations: Path, demo, unspent_limits
+) -> None:
+    """English's is the one catalog shipped here: each other language's would be listed too."""
+    app = build_app({"BABEL_TRANSLATION_DIRECTORIES": str(english_translations)}, CATALOG_DIR=str(own_catalog))
     assert app.test_cli_runner().invoke(args=["catalog", "publish"]).exit_code == 0
     for sub in (ADMIN, OPERATOR):
         page = logged_in(app, "staff", sub).get(LIST).text
