@@ -55,7 +55,9 @@ def test_the_document_is_openapi_3_1(api: Flask) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+# derandomize: the same examples every run, so the suite is reproducible (a random run once hit a Schemathesis false
+# positive, a schema-violating request "accepted" after the parameter it added dropped out of the URL).
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_every_answer_is_the_one_the_document_describes(
     case: schemathesis.Case, api: Flask, known: dict[str, str]
 ) -> None:
