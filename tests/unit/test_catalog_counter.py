@@ -30,7 +30,13 @@ APPLICANT = {
 def test_the_counter_asks_the_applicant_first_then_the_procedure_without_account_only_methods() -> None:
     juminhyo = load_definition(CATALOG / "juminhyo.yaml")
     form = counter.counter_definition(juminhyo)
-    assert [page.key for page in form.pages] == ["counter_applicant", "applicant", "request", "receipt_and_payment"]
+    assert [page.key for page in form.pages] == [
+        "counter_applicant",
+        "applicant",
+        "requester",
+        "request",
+        "receipt_and_payment",
+    ]
     assert form.pages[1:3] == juminhyo.pages[:2]  # the procedure's own questions and checks, unchanged
     assert (form.receipt_methods, form.payment_methods) == (
         (ReceiptMethod.COUNTER, ReceiptMethod.MAIL),

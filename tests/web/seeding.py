@@ -42,6 +42,7 @@ def submit_case(
     if channel is Channel.ONLINE:
         resident = Resident(subject=f"seeded-resident-{next(_serial)}", profile=YAMADA)
         db_session.add(resident)
+        db_session.flush()  # its id: the published catalog may come from the process's cache, with no autoflush
         return cases.submit(app, db_session, code, by=resident, submitted_at=jst.now())
     clerk = cases.staff(db_session, code, "窓口 受付", Role.CLERK)
     definition = counter.counter_definition(cases.procedures(app).published(db_session).definition("juminhyo"))
