@@ -36,6 +36,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="sqlite",
         help=f"backend for database tests (PostgreSQL at $TEST_POSTGRESQL_URL, default {DEFAULT_POSTGRESQL})",
     )
+    parser.addoption(
+        "--screenshots",
+        type=Path,
+        metavar="DIR",
+        help="save the browser tests' screenshots of each language's pages in DIR, to look at (tests/browser)",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

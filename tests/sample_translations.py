@@ -1,5 +1,5 @@
 """A few texts of each language of portal.languages, standing in for the translators' catalogs: the portal offers a
-language once its catalog ships, and this repository gets those catalogs from its translators."""
+language once its catalog ships. Tests of the translators' own catalogs compile those (``shipped``)."""
 
 from __future__ import annotations
 
@@ -50,12 +50,24 @@ def build(directory: Path, catalogs: Collection[str] = tuple(SAMPLE_TRANSLATIONS
             po.parent.mkdir(parents=True)
             with po.open("wb") as fileobj:
                 write_po(fileobj, catalog)
-    compiled = subprocess.run(
+    return compiled(directory)
+
+
+def shipped(directory: Path) -> Path:
+    """translations/ as the translators left it (every catalog's messages.po), compiled afresh into
+    ``directory``: what the portal speaks once scripts/setup has run, whatever .mo files lie in the worktree."""
+    shutil.copytree(ROOT / "translations", directory, ignore=shutil.ignore_patterns("*.mo"), dirs_exist_ok=True)
+    return compiled(directory)
+
+
+def compiled(directory: Path) -> Path:
+    """``directory``'s catalogs compiled by scripts/translations."""
+    run = subprocess.run(
         [str(ROOT / "scripts" / "translations"), "compile"],
         env={**os.environ, "TRANSLATIONS_DIR": str(directory)},
         capture_output=True,
         text=True,
         check=False,
     )
-    assert compiled.returncode == 0, compiled.stderr
+    assert run.returncode == 0, run.stderr
     return directory

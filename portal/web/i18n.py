@@ -27,6 +27,7 @@ from markupsafe import Markup, escape
 from werkzeug.utils import cached_property
 
 from portal.catalog.fieldtypes.base import Verbatim
+from portal.catalog.fieldtypes.date import DateAnswer
 from portal.config import ROOT
 from portal.languages import JAPANESE, Language, by_code, negotiate, shipped
 from portal.messages import Message
@@ -197,6 +198,11 @@ def is_verbatim(value: object) -> bool:
     return isinstance(value, Verbatim)
 
 
+def is_date_answer(value: object) -> bool:
+    """The template test ``is date_answer``: a date answer, shown in the reader's format (the ``wareki`` filter)."""
+    return isinstance(value, DateAnswer)
+
+
 def local_name(municipality: Municipality) -> Shown:
     """The municipality's name in the page's language as its administrator set it, else its Japanese name, in
     ``lang="ja"`` except on Japanese pages (so no reading is guessed for a proper name on やさしい日本語 pages)."""
@@ -250,3 +256,4 @@ def init_app(app: Flask) -> None:
         page_language=current_language,  # for macros, which see globals and not the page's context
     )
     app.jinja_env.tests["verbatim"] = is_verbatim
+    app.jinja_env.tests["date_answer"] = is_date_answer

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +27,7 @@ from portal.config import load_settings
 from portal.demo import load_demo_data
 from portal.devidp import create_idp_app, default_clients, serve_in_thread
 from portal.web import limits
+from tests.browser.pages import Audit
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -70,28 +72,33 @@ class Site:
     app: Flask
 
 
-@pytest.fixture(scope="session")
-def site(
-    database_url: str, engine: object, sample_translations: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Site]:
-    """The portal, speaking every language (tests/sample_translations.py), and its base URL. Both servers start
-    empty: each app needs the other's real port."""
+@contextmanager
+def serving(database_url: str, sessions: Path, translations: Path) -> Iterator[Site]:
+    """The portal, speaking the catalogs compiled in ``translations``, and its development provider, each on a
+    loopback port. Both servers start empty: each app needs the other's real port."""
     portal = serve_in_thread(None)
     idp = serve_in_thread(None)
     idp.mount(create_idp_app(issuer=idp.url, clients=default_clients(portal.url), environment="testing"))
     settings = load_settings(
-        {
-            "MADOGUCHI_ENV": "testing",
-            "DATABASE_URL": database_url,
-            "SESSION_DIR": str(tmp_path_factory.mktemp("browser-sessions")),
-            "DEV_IDP_URL": idp.url,
-        }
+        {"MADOGUCHI_ENV": "testing", "DATABASE_URL": database_url, "SESSION_DIR": str(sessions), "DEV_IDP_URL": idp.url}
     )
-    app = create_app(settings, {"BABEL_TRANSLATION_DIRECTORIES": str(sample_translations)})
+    app = create_app(settings, {"BABEL_TRANSLATION_DIRECTORIES": str(translations)})
     portal.mount(_one_request_at_a_time(app))
-    yield Site(portal.url, app)
-    portal.shutdown()
-    idp.shutdown()
+    try:
+        yield Site(portal.url, app)
+    finally:
+        portal.shutdown()
+        idp.shutdown()
+
+
+@pytest.fixture(scope="session")
+def site(
+    database_url: str, engine: object, sample_translations: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    """The portal speaking every language in a few texts (tests/sample_translations.py); a module may override it
+    (tests/browser/test_real_catalogs.py speaks the translators' catalogs)."""
+    with serving(database_url, tmp_path_factory.mktemp("browser-sessions"), sample_translations) as running:
+        yield running
 
 
 @pytest.fixture
@@ -130,3 +137,13 @@ def browser(chromium: WebDriver) -> WebDriver:
     chromium.get("about:blank")
     chromium.execute_cdp_cmd("Network.clearBrowserCookies", {})
     return chromium
+
+
+@pytest.fixture
+def audit(browser: WebDriver) -> Iterator[Audit]:
+    """axe-core over the pages the test visits (tests/browser/pages.py), under the browser's CSP bypass."""
+    browser.execute_cdp_cmd("Page.setBypassCSP", {"enabled": True})
+    try:
+        yield Audit(browser)
+    finally:
+        browser.execute_cdp_cmd("Page.setBypassCSP", {"enabled": False})

@@ -4,6 +4,7 @@ computed style."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -112,6 +113,27 @@ def scroll_width(driver: WebDriver) -> int:
     return int(driver.execute_script("return document.documentElement.scrollWidth;"))
 
 
+# An element as the checks below report it: tag#id.classes
+NAMED = """
+const named = (e) => `${e.tagName.toLowerCase()}${e.id ? "#" + e.id : ""}.${e.className}`;
+"""
+
+WIDER = (
+    NAMED
+    + """
+const width = arguments[0], right = (e) => e.getBoundingClientRect().right;
+return [...document.body.querySelectorAll("*")]
+  .filter((e) => right(e) > width + 0.5 && ![...e.children].some((child) => right(child) > width + 0.5))
+  .map((e) => `${named(e)} (to ${Math.round(right(e))}px)`);
+"""
+)
+
+
+def sticking_out(driver: WebDriver, width: int) -> list[str]:
+    """The innermost elements reaching past ``width`` CSS pixels: what makes a page scroll sideways."""
+    return list(driver.execute_script(WIDER, width))
+
+
 SMALL_TEXT = """
 const least = arguments[0], small = [];
 const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -129,6 +151,95 @@ return small;
 def text_smaller_than(driver: WebDriver, pixels: int) -> list[str]:
     """Every visible piece of text on the page set in less than ``pixels`` (its element, size and start)."""
     return list(driver.execute_script(SMALL_TEXT, pixels))
+
+
+# Every text the page can draw: its text nodes (shown or hidden, as a conditional field is until asked), what CSS
+# writes before and after elements (the cards' labels at 320px) and the inputs' values and placeholders.
+TEXTS = (
+    NAMED
+    + """
+const texts = [];
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+while (walker.nextNode()) {
+  const element = walker.currentNode.parentElement;
+  if (!element.closest("script, style, template, noscript") && walker.currentNode.textContent.trim())
+    texts.push([element, walker.currentNode.textContent]);
+}
+for (const element of document.body.querySelectorAll("*")) {
+  for (const pseudo of ["::before", "::after"])
+    for (const quoted of getComputedStyle(element, pseudo).content.match(/"(?:[^"\\\\]|\\\\.)*"/g) || [])
+      texts.push([element, JSON.parse(quoted)]);
+  if (element.matches("input:not([type=hidden]), textarea"))
+    texts.push([element, element.value + (element.placeholder || ""), "typed"]);
+}
+"""
+)
+
+UNDRAWN = (
+    TEXTS
+    + """
+const canvas = document.createElement("canvas");
+canvas.width = 96; canvas.height = 64;
+const context = canvas.getContext("2d", {willReadFrequently: true});
+const picture = (font, character) => {
+  context.font = font; context.clearRect(0, 0, 96, 64); context.fillText(character, 8, 44);
+  return context.getImageData(0, 0, 96, 64).data;
+};
+const same = (a, b) => a.every((value, i) => value === b[i]);
+const boxes = new Map(), drawn = new Map(), undrawn = [];
+for (const [element, text] of texts) {
+  const style = getComputedStyle(element);
+  const font = `${style.fontStyle} ${style.fontWeight} 32px ${style.fontFamily}`;
+  if (!boxes.has(font)) boxes.set(font, picture(font, "\\u{10FFFD}"));  // no face has it: the tofu box
+  const missing = [...new Set(text.replace(/[\\s\\p{Cf}]/gu, ""))].filter((character) => {
+    const key = font + character;
+    if (!drawn.has(key)) drawn.set(key, !same(picture(font, character), boxes.get(font)));
+    return !drawn.get(key);
+  });
+  if (missing.length)
+    undrawn.push(`${named(element)} 「${text.trim().slice(0, 30)}」 has no face for ${missing.join(" ")}`);
+}
+return undrawn;
+"""
+)
+
+
+def undrawn_text(driver: WebDriver) -> list[str]:
+    """Every text with a character that no face draws (tofu: the box a face draws for what it lacks), drawn on a
+    canvas in its element's font. ``document.fonts.check`` cannot tell: it answers true whenever no web font is
+    left to load, glyph or not."""
+    return list(driver.execute_script(UNDRAWN))
+
+
+UNMARKED_JAPANESE = (
+    TEXTS
+    + """
+const japanese = new RegExp(arguments[0], "u"), page = document.documentElement.lang;
+const glosses = /[（(][^（()）]*[)）]/g;  // 주민표 사본(住民票の写し): the Japanese term beside its translation
+return texts.filter(([element, text, typed]) => !typed && element.closest("[lang]").lang === page
+    && japanese.test(text.replace(glosses, "")))
+  .map(([element, text]) => `${named(element)} 「${text.trim().slice(0, 60)}」`);
+"""
+)
+
+
+def unmarked_japanese(driver: WebDriver, han: bool) -> list[str]:
+    """Every text in kana (and kanji unless ``han`` is the page's own script) in the page's language, as its ``lang``
+    says: an untranslated text, or Japanese a screen reader would read in the wrong voice. What a resident typed,
+    and a Japanese term in brackets beside its translation, are not counted."""
+    script = "[\\p{sc=Hiragana}\\p{sc=Katakana}" + ("]" if han else "\\p{sc=Han}]")
+    return list(driver.execute_script(UNMARKED_JAPANESE, script))
+
+
+def screenshot(driver: WebDriver, width: int, path: Path) -> None:
+    """The whole page, ``width`` CSS pixels wide, as a PNG at ``path``."""
+    with viewport(driver, width):
+        height = int(driver.execute_script("return document.documentElement.scrollHeight;"))
+        clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
+        shot = driver.execute_cdp_cmd(
+            "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}
+        )
+    path.write_bytes(base64.b64decode(shot["data"]))
 
 
 def focus_ring(driver: WebDriver, element: WebElement) -> dict[str, str]:
@@ -178,9 +289,11 @@ class Audit:
             if v["impact"] in BLOCKING:
                 self.problems.append(f"{state} ({self.path()}): {v['id']} [{v['impact']}] {v['help']} — {v['nodes']}")
         if resident:
-            self.problems += [
-                f"{state} ({self.path()}): text below 16px: {small}" for small in text_smaller_than(self.driver, 16)
-            ]
+            self.add(state, [f"text below 16px: {small}" for small in text_smaller_than(self.driver, 16)])
+
+    def add(self, state: str, problems: list[str]) -> None:
+        """Problems other checks found in the page state the last ``check`` audited, reported with axe's."""
+        self.problems += [f"{state} ({self.path()}): {problem}" for problem in problems]
 
     def path(self) -> str:
         parts = urlsplit(self.driver.current_url)

@@ -4,8 +4,6 @@ critical violation, resident text at 16px or more, the focus ring kept in error 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -32,15 +30,6 @@ pytestmark = pytest.mark.browser
 
 FOCUS_COLOUR = "rgb(8, 119, 215)"  # --color-focus
 REASON = "電話番号が確認できません。日中に連絡のつく番号に直してください。"
-
-
-@pytest.fixture
-def audit(browser: WebDriver) -> Iterator[Audit]:
-    browser.execute_cdp_cmd("Page.setBypassCSP", {"enabled": True})
-    try:
-        yield Audit(browser)
-    finally:
-        browser.execute_cdp_cmd("Page.setBypassCSP", {"enabled": False})
 
 
 def go(driver: WebDriver, url: str) -> None:

@@ -19,7 +19,7 @@ CODE = "999997"
 def test_resident_applies_staff_decide_and_resident_downloads_certificate(client, make_client, db_session):
     # The procedure page explains fee and processing time, and applying asks for a login first.
     page = client.get(f"/{CODE}/procedures/juminhyo")
-    assert "300円" in page.text and "3日" in page.text
+    assert "300円" in page.text and "3日" in page.text and "申請にはログインが必要です。" in page.text
     start = client.get(f"/{CODE}/procedures/juminhyo/apply")
     assert start.status_code == 302 and "/auth/resident/login" in start.headers["Location"]
 
@@ -29,6 +29,7 @@ def test_resident_applies_staff_decide_and_resident_downloads_certificate(client
     form = client.get(f"/{CODE}/procedures/juminhyo/apply")
     assert 'value="山田"' in form.text and 'value="ヤマダ"' in form.text
     assert "東京都千代田区千代田1-1" in form.text
+    assert "申請にはログインが必要です。" not in client.get(f"/{CODE}/procedures/juminhyo").text  # logged in already
 
     reference = apply(client, CODE, "juminhyo", JUMINHYO_ANSWERS)
     receipt = client.get(f"/{CODE}/applications/{reference}/receipt")

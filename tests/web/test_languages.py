@@ -156,10 +156,13 @@ def test_dates_and_fees_in_each_languages_own_format(polyglot: FlaskClient) -> N
         page = polyglot.get(application, query_string={"lang": code}).text
         assert seireki in re.sub(r"<rp[^>]*>.*?</rp>|<rt[^>]*>.*?</rt>|<[^>]+>", "", page)  # 令和8年（2026年）
         assert "600円" in page or "600<ruby>円" in page  # 300円 × 2通
+        assert "昭和60年（1985年）4月12日" in re.sub(r"<rp[^>]*>.*?</rp>|<rt[^>]*>.*?</rt>|<[^>]+>", "", page)  # born
     english = polyglot.get(application, query_string={"lang": "en"}).text
     assert f"{today:%B} {today.day}, {today.year}" in english and "¥600" in english and "令和" not in english
+    assert "April 12, 1985" in english and "昭和" not in english  # the answers' dates too
     korean = polyglot.get(application, query_string={"lang": "ko"}).text
     assert f"{today.year}년 {today.month}월 {today.day}일" in korean and "JP¥600" in korean
+    assert "1985년 4월 12일" in korean
     vietnamese = polyglot.get(application, query_string={"lang": "vi"}).text
     assert "600\xa0¥" in vietnamese and f"{today.day} tháng {today.month}, {today.year}" in vietnamese
 
@@ -206,6 +209,13 @@ def test_names_and_addresses_stay_japanese_on_every_page(polyglot: FlaskClient) 
         assert user.text() == "山田 太郎"  # as the login profile has it
         kept = {span.text() for span in page.find_all("span", lang="ja")}
         assert {"山田", "太郎", "東京都千代田区千代田1-1"} <= kept
+        receipt = parse(polyglot.get(f"/{CODE}/applications/{reference}/receipt", query_string={"lang": code}).text)
+        assert (
+            receipt.one("p", class_="print-only receipt-title").one("span", lang="ja").text() == "見本市"
+        )  # on the paper slip
+    form = parse(polyglot.get(f"{PROCEDURE}/apply", query_string={"page": "request", "lang": "en"}).text)
+    household = {label.text() for label in form.find_all("label", class_="choice__label", lang="ja")}
+    assert {"山田 太郎 (世帯主)", "山田 優子 (妻)"} <= household  # the household as recorded, 続柄 and all
 
 
 def test_emails_come_in_the_recipients_language_with_the_municipalitys_name_in_it(

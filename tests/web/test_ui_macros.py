@@ -20,7 +20,7 @@ from jinja2 import UndefinedError
 from portal.catalog import ERA_CHOICES
 from portal.languages import ENGLISH, JAPANESE
 from portal.web.formview import FieldView
-from portal.web.i18n import Shown, is_verbatim, recorded
+from portal.web.i18n import Shown, is_date_answer, is_verbatim, recorded
 from tests.web.dom import Node, parse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,6 +46,7 @@ def app() -> Flask:
     Babel(app)
     CSRFProtect(app)
     app.jinja_env.tests["verbatim"] = is_verbatim
+    app.jinja_env.tests["date_answer"] = is_date_answer
 
     @app.context_processor
     def _portal_context() -> dict[str, Any]:

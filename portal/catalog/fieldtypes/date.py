@@ -34,6 +34,18 @@ _MAX_DIGITS = 4  # a year of 西暦; months, days and years of an era need fewer
 _NOT_BEFORE = N_("%(label)sは%(date)s以降の日付を入力してください")
 
 
+class DateAnswer(str):
+    """A date answer as text: 和暦 with the 西暦 year, as certificates, exports and Japanese pages write it. ``day``
+    lets a page in another language write it in its reader's format instead (the template test ``date_answer``)."""
+
+    day: date
+
+    def __new__(cls, day: date) -> DateAnswer:
+        answer = super().__new__(cls, format_date(day, with_seireki=True))
+        answer.day = day
+        return answer
+
+
 class DateSettings(Settings):
     min: Bound | None = None
     max: Bound | None = None
@@ -112,7 +124,7 @@ class DateType(FieldType[DateSettings]):
         return {name: [part] for name, part in zip(self.input_names(field), parts, strict=True)}
 
     def display(self, field: FieldDef, value: Any, translate: Translate) -> str:
-        return "" if value is None else format_date(date.fromisoformat(value), with_seireki=True)
+        return "" if value is None else DateAnswer(date.fromisoformat(value))
 
     def sample(self, field: FieldDef) -> str:
         """Today, or the nearest day the bounds allow."""
