@@ -84,7 +84,11 @@ def test_requests_are_counted_and_timed_by_url_rule_method_and_status(scraped: F
     rules = {rule.rule for rule in scraped.url_map.iter_rules()} | {UNMATCHED}
     routes = {dict(labels)["route"] for _, labels in after if "route" in dict(labels)}
     assert routes <= rules
+    # In what labels the samples (not in the values: a duration's digits may spell a municipality's code).
+    labelled = " ".join(value for _, labels in after for _, value in labels)
     for typed in ("999997", "juminhyo", "page=2", "yamada", "/no/such", "YAMADA"):
+        assert typed not in labelled
+    for typed in ("juminhyo", "page=2", "yamada", "/no/such", "YAMADA"):
         assert typed not in text
 
 
