@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
         furigana,
         i18n,
         limits,
+        pagecache,
         probes,
         public,
         requestlog,
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, overrides: Mapping[str, Any] | 
     app = Flask(__name__, static_folder=str(ROOT / "static"), static_url_path="/static")
     app.config.from_mapping(settings.flask_config())
     app.config.update(overrides or {})
+    pagecache.init_app(app)  # the innermost wrapper: public pages kept whole answer in front of Flask
     if settings.trusted_proxies:  # scheme, host and client address as the load balancer received them
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]

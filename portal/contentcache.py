@@ -47,11 +47,19 @@ class ContentCache:
         read = session.info.get(TOKEN_READ)
         if read is not None and read[0] == generation:
             return str(read[1])
+        if read is not None:
+            self._checked_at = -math.inf  # this session's read is stale: so is the process's
+        token = self.shared_token(lambda: session.scalars(select(ContentVersion.token).filter_by(id=ROW)).one())
+        session.info[TOKEN_READ] = (generation, token)
+        return token
+
+    def shared_token(self, read: Callable[[], str]) -> str:
+        """The process's token, from ``read()`` only when the last read is older than ``check_every`` (or this
+        process has changed the content since): for a request with no session of its own (portal.web.pagecache)."""
         now = self._clock()
-        if self._token is None or read is not None or now - self._checked_at >= self.check_every:
-            self._token = session.scalars(select(ContentVersion.token).filter_by(id=ROW)).one()
+        if self._token is None or now - self._checked_at >= self.check_every:
+            self._token = read()
             self._checked_at = now
-        session.info[TOKEN_READ] = (generation, self._token)
         return self._token
 
     def get(self, session: Session, key: Hashable, load: Callable[[], T]) -> T:

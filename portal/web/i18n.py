@@ -25,6 +25,7 @@ from flask import Flask, Response, current_app, g, has_request_context, request,
 from flask_babel import Babel, Domain, force_locale, gettext
 from markupsafe import Markup, escape
 from werkzeug.utils import cached_property
+from werkzeug.wrappers import Request
 
 from portal.catalog.fieldtypes.base import Verbatim
 from portal.catalog.fieldtypes.date import DateAnswer
@@ -39,6 +40,7 @@ COOKIE = "lang"
 REMEMBERED_FOR = timedelta(days=365)
 EXTENSION = "madoguchi.languages"
 COMPILED = "messages.mo"
+_KEPT = "madoguchi_translations"  # in g: this request's catalogs by language
 
 
 class _CatalogDomain(Domain):  # type: ignore[misc]  # Flask-Babel is untyped
@@ -46,9 +48,18 @@ class _CatalogDomain(Domain):  # type: ignore[misc]  # Flask-Babel is untyped
     やさしい日本語 reads ja_x_easy while formatting as ``ja`` (which has no catalog: the msgids are Japanese)."""
 
     def get_translations(self) -> support.NullTranslations:
+        """Asked once for every text a page shows: kept for the request, by language (an email may force another)."""
         if not g:
             return support.NullTranslations()
-        return self.of(current_language())
+        language = current_language()
+        kept: dict[Language, support.NullTranslations] | None = g.get(_KEPT)
+        if kept is None:
+            kept = {}
+            setattr(g, _KEPT, kept)
+        found = kept.get(language)
+        if found is None:
+            found = kept[language] = self.of(language)
+        return found
 
     def of(self, language: Language) -> support.NullTranslations:
         directory = Path(self.translation_directories[0])  # the app's (the portal's, the development provider's)
@@ -87,7 +98,11 @@ class _Languages:
 
 def offered() -> tuple[Language, ...]:
     """The languages this app speaks: Japanese and each one whose catalog is shipped."""
-    languages: _Languages = current_app.extensions[EXTENSION]
+    return offered_by(current_app)
+
+
+def offered_by(app: Flask) -> tuple[Language, ...]:
+    languages: _Languages = app.extensions[EXTENSION]
     return languages.offered
 
 
@@ -105,15 +120,26 @@ def current_language() -> Language:
     return chosen
 
 
+def choose(incoming: Request, languages: tuple[Language, ...]) -> tuple[Language, bool]:
+    """The portal's choice for a request: the URL, the cookie, the browser's preference, Japanese; and whether the
+    headers chose it (a shared cache must then vary by them). Also asked in front of Flask (portal.web.pagecache)."""
+    if (requested := by_code(incoming.args.get("lang"), languages)) is not None:
+        return requested, False  # the URL alone decides: a cache keys by it anyway
+    if (remembered := by_code(incoming.cookies.get(COOKIE), languages)) is not None:
+        return remembered, True
+    preferred = [tag for tag, _quality in incoming.accept_languages]
+    return negotiate(preferred, languages) or JAPANESE, True
+
+
+def to_remember(incoming: Request, languages: tuple[Language, ...]) -> Language | None:
+    """The language the response must remember in the cookie: one asked for in the URL that the cookie lacks."""
+    requested = by_code(incoming.args.get("lang"), languages)
+    return requested if requested is not None and incoming.cookies.get(COOKIE) != requested.code else None
+
+
 def _select(languages: tuple[Language, ...]) -> Language:
-    """The portal's choice: the URL, the cookie, the browser's preference, Japanese."""
-    if (requested := by_code(request.args.get("lang"), languages)) is not None:
-        return requested  # the URL alone decides: a cache keys by it anyway
-    g.language_from_headers = True
-    if (remembered := by_code(request.cookies.get(COOKIE), languages)) is not None:
-        return remembered
-    preferred = [tag for tag, _quality in request.accept_languages]
-    return negotiate(preferred, languages) or JAPANESE
+    language, g.language_from_headers = choose(request, languages)
+    return language
 
 
 @contextmanager
@@ -131,8 +157,7 @@ def force_language(language: Language) -> Iterator[None]:
 def _remember(response: Response) -> Response:
     if g.get("language_from_headers"):  # else a shared cache serves one visitor's language to the next
         response.vary.update(("Cookie", "Accept-Language"))
-    requested = by_code(request.args.get("lang"), offered())
-    if requested is not None and request.cookies.get(COOKIE) != requested.code:
+    if (requested := to_remember(request, offered())) is not None:
         response.set_cookie(
             COOKIE,
             requested.code,

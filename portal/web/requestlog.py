@@ -14,6 +14,8 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import IO, Any
 
 from flask import Flask, Response, g, has_request_context, request, request_started
@@ -27,6 +29,7 @@ from portal.models import ActorKind
 log = logging.getLogger(__name__)
 
 HANDLER_NAME = "madoguchi"
+LOGGED = "madoguchi.logged"  # in the WSGI environ: the request's Logged
 QUIET_LOGGERS = ("sqlalchemy.engine", "authlib")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")  # a proxy's id is reused only when it is this plain
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s%(request_tag)s: %(message)s"
@@ -61,9 +64,13 @@ def configure_logging(log_format: LogFormat, stream: IO[str] | None = None) -> l
 def _start(app: Flask, **_extra: Any) -> None:
     """On request_started, so a request refused by a URL preprocessor (unknown municipality) is timed too."""
     g.request_started = time.perf_counter()
-    header = app.config.get("REQUEST_ID_HEADER")
-    offered = request.headers.get(header, "") if header else ""
-    g.request_id = offered if REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+    g.request_id = request_id_of(request.headers, app.config.get("REQUEST_ID_HEADER"))
+
+
+def request_id_of(headers: Mapping[str, str], header: str | None) -> str:
+    """The proxy's id for the request when it is plain enough to reuse, else a new one."""
+    offered = headers.get(header, "") if header else ""
+    return offered if REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
 
 
 def _finish(response: Response) -> Response:
@@ -82,29 +89,59 @@ def _log_request(status: int) -> None:
     # portal.web.access keeps the logged-in resident or staff member in g.resident / g.staff.
     kind = next((kind for kind in ActorKind if g.get(kind.value) is not None), None)
     actor = g.get(kind.value) if kind else None
-    seconds = time.perf_counter() - g.request_started
     route = request.url_rule.rule if request.url_rule is not None else None
-    metrics.observe_request(route, request.method, status, seconds)
+    where = request.environ[LOGGED] = Logged(route, _primary_key(g.get("municipality")))
+    g.request_logged = True
+    write_record(
+        g.request_id,
+        request.method,
+        where,
+        status,
+        time.perf_counter() - g.request_started,
+        kind,
+        _primary_key(actor),
+    )
+
+
+@dataclass(frozen=True)
+class Logged:
+    """What a request's record says of where it went; left in the WSGI environ for portal.web.pagecache, which
+    writes the same record for a page it serves in Flask's stead."""
+
+    route: str | None  # the URL rule, never the path
+    municipality_code: str | None
+
+
+def write_record(
+    request_id: str,
+    method: str,
+    where: Logged,
+    status: int,
+    seconds: float,
+    actor_kind: ActorKind | None = None,
+    actor_id: Any = None,
+) -> None:
+    """The request's log record and its metrics."""
+    metrics.observe_request(where.route, method, status, seconds)
     fields = {
-        "request_id": g.request_id,
-        "actor_kind": kind.value if kind else None,
-        "actor_id": _primary_key(actor),
-        "municipality_code": _primary_key(g.get("municipality")),
-        "route": route,
-        "method": request.method,
+        "request_id": request_id,
+        "actor_kind": actor_kind.value if actor_kind else None,
+        "actor_id": actor_id,
+        "municipality_code": where.municipality_code,
+        "route": where.route,
+        "method": method,
         "status": status,
         "duration_ms": round(seconds * 1000, 1),
     }
-    g.request_logged = True
-    who = f"{fields['actor_kind']}:{fields['actor_id']}" if kind else "anonymous"
+    who = f"{fields['actor_kind']}:{actor_id}" if actor_kind else "anonymous"
     log.info(
         "%s %s %s %.1fms %s %s",
-        fields["method"],
-        fields["route"] or "(no route)",
+        method,
+        where.route or "(no route)",
         status,
         fields["duration_ms"],
         who,
-        fields["municipality_code"] or "-",
+        where.municipality_code or "-",
         extra=fields,
     )
 

@@ -130,13 +130,13 @@ def _queries(client: FlaskClient, connection: Connection, path: str) -> int:
 def test_a_public_page_costs_a_fixed_number_of_queries_and_one_once_kept(
     client: FlaskClient, connection: Connection
 ) -> None:
-    """After a change: the content token, the municipality and its procedures, the catalog's versions (their
-    contents are parsed once per process); kept: the token (read on every request in testing, at most once a
-    second in production)."""
+    """After a change: the content token (in front of Flask, then in its session: testing reads it at every use,
+    production at most once a second), the municipality and its procedures, the catalog's versions (their
+    contents are parsed once per process); kept: the token, and no query of Flask's."""
     for path in (HOME, PROCEDURE):
         client.get(path)
         connection.execute(text("UPDATE content_version SET token = :token"), {"token": new_token()})
-        assert _queries(client, connection, path) == 4
+        assert _queries(client, connection, path) == 5
         assert _queries(client, connection, path) == 1
 
 

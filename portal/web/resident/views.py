@@ -46,7 +46,7 @@ from portal.web.formview import (
     typed_otherwise,
 )
 from portal.web.history import arrival, history_inputs
-from portal.web.public import public_page, served_from_cache
+from portal.web.public import public_page
 from portal.web.responses import pdf_response, refused
 from portal.workflow import TransitionRefused
 
@@ -68,8 +68,7 @@ def _register_converter(state: BlueprintSetupState) -> None:
 def _load_municipality(_endpoint: str | None, values: dict[str, Any] | None) -> None:
     if values and "code" in values:
         kept = kept_municipality(db.session, values["code"]) or abort(404)
-        # A kept page renders nothing: the request log alone reads the municipality, by its key.
-        g.municipality = kept if served_from_cache() else db.session.merge(kept, load=False)
+        g.municipality = db.session.merge(kept, load=False)
 
 
 @bp.url_defaults
