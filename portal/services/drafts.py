@@ -142,6 +142,7 @@ class DraftService:
         draft = self.session.scalars(
             select(Draft).filter_by(**self.owner, municipality_code=municipality.code, procedure=definition.slug)
         ).one_or_none()
+        new = draft is None
         if draft is None:
             draft = Draft(**self.owner, municipality_code=municipality.code, procedure=definition.slug)
             self.session.add(draft)
@@ -154,7 +155,8 @@ class DraftService:
         draft.definition_version_id = version_id
         draft.updated_at = now
         self.session.flush()
-        self._keep_a_handful()
+        if new:  # only a new draft can make one too many
+            self._keep_a_handful()
         return draft
 
     def discard(self, municipality: Municipality, slug: str, token: str) -> None:

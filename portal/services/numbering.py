@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,16 +34,22 @@ def assign_number(session: Session, submission: Submission, numbering: Numbering
 
 
 def _take(session: Session, counter_model: type[NumberSequence | NamedSequence], **key: Any) -> int:
-    """Take the next value, locking the counter row until the transaction ends (SELECT … FOR UPDATE)."""
-    query = select(counter_model).filter_by(**key).with_for_update()
-    counter = session.scalars(query).one_or_none()
-    if counter is None:
+    """Take the next value in one statement (``UPDATE … RETURNING``), which locks the counter row until the
+    transaction ends: every other taker waits for the commit, so the lock is taken as late, and held as briefly, as
+    one round trip allows. The year's first number creates the row."""
+    taken = (
+        update(counter_model)
+        .filter_by(**key)
+        .values(last_value=counter_model.last_value + 1)
+        .returning(counter_model.last_value)
+        .execution_options(synchronize_session=False)  # no counter is kept in the session
+    )
+    value = session.scalars(taken).one_or_none()
+    if value is None:
         try:
             with session.begin_nested():
                 session.add(counter_model(**key, last_value=0))
         except IntegrityError:  # another transaction created it first
             pass
-        counter = session.scalars(query).one()
-    counter.last_value += 1
-    session.flush()
-    return counter.last_value
+        value = session.scalars(taken).one()
+    return value

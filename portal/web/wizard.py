@@ -219,12 +219,13 @@ def confirm(
     leads."""
     definition = filling.definition
     token = request.form.get(SUBMISSION_TOKEN, "")
-    if request.method == "POST" and well_formed(token):
+    draft = filling.resumed()
+    sent_before = draft is None or token != draft.submission_token  # the draft this page showed is gone or new
+    if request.method == "POST" and sent_before and well_formed(token):
         found = earlier(token)
         if found is not None:  # 申請する pressed again (or retried): where the first press led
             filling.drafts.discard(filling.municipality, filling.slug, token)
             return redirect(done(found))
-    draft = filling.resumed()
     if draft is None:
         return redirect(filling.url(filling.apply))
     choices = filling.choices(draft.answers)
@@ -257,8 +258,9 @@ def confirm(
     if token != draft.submission_token:
         flash(_("この確認画面からは申請できません。内容を確認して、もう一度「申請する」を押してください。"), "error")
         return redirect(filling.url(filling.confirm)), 303
-    made = submit(result.values, draft.submission_token)
+    # The draft goes first: the submission takes the 受付番号, whose lock every other application then waits for.
     filling.drafts.discard(filling.municipality, filling.slug, draft.submission_token)
+    made = submit(result.values, draft.submission_token)
     return redirect(done(made))
 
 
