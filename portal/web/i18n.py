@@ -90,6 +90,8 @@ babel = _Babel()
 def _translations() -> support.NullTranslations:
     domain: _CatalogDomain = babel.domain_instance
     return domain.get_translations()
+
+
 Chooser = Callable[[tuple[Language, ...]], Language]
 
 
