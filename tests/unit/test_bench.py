@@ -8,8 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, event
 
 from portal.devtools.bench import bare, catalog, certificates, load, measure
+from portal.models import Resident
 
 
 def test_the_certificate_benchmark_prints_every_figure_and_ratio(capsys: pytest.CaptureFixture[str]) -> None:
@@ -100,6 +102,33 @@ def test_the_bare_app_answers_each_path_with_the_bytes_it_was_given(tmp_path: Pa
         answer = client.get(path)
         assert (answer.status_code, answer.data, answer.mimetype) == (200, body, "text/html")
     assert client.get("/999997/procedures/other").status_code == 404
+
+
+class _Store:
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def get(self, key: str) -> None:
+        self.asked.append(key)
+
+
+def test_the_floor_reads_the_session_and_the_person_before_the_same_bytes(tmp_path: Path) -> None:
+    """/floor/ answers the page's bytes after one Redis read by the cookie and one transaction reading the
+    resident; the plain paths do neither."""
+    engine = create_engine("sqlite://")
+    Resident.__table__.create(engine)  # type: ignore[attr-defined]
+    selects: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: selects.append(args[2]))
+    store = _Store()
+    bare.save_pages(tmp_path, {"/999997/procedures/juminhyo/apply": b"<form></form>"})
+    client = bare.create_bare_app(tmp_path, bare.Floor(store, engine, 1)).test_client()  # type: ignore[arg-type]
+    assert client.get("/999997/procedures/juminhyo/apply").data == b"<form></form>"
+    assert store.asked == [] and selects == []
+    client.set_cookie("session", "abc")
+    assert client.get("/floor/999997/procedures/juminhyo/apply").data == b"<form></form>"
+    assert store.asked == ["madoguchi:session:abc"]
+    assert len(selects) == 1 and "FROM resident" in selects[0]
+    assert client.get("/floor/999997/other").status_code == 404
 
 
 def test_the_generated_catalog_has_the_size_asked_each_definition_its_own_title(tmp_path: Path) -> None:

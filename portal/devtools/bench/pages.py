@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 import redis
 import requests
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal import create_app
@@ -39,12 +40,14 @@ from portal.devtools.bench import bare, servers
 from portal.devtools.bench.load import WRK_CONNECTIONS, constant_rate, wrk
 from portal.devtools.bench.measure import Ratio, columns, pad, profile, report
 from portal.devtools.bench.postgres import throwaway_database
+from portal.models import Resident
 
 ROUNDS, WARMUP = 3, 1  # the defaults of this subcommand (each round is a wrk run per page and server)
 SECONDS = 5.0  # one wrk run
 RATE, RATE_SECONDS, P99_MS = 200.0, 10.0, 100.0
 PUBLIC_RATIO, FORM_RATIO = 0.5, 0.25
 PORTAL_PORT, BARE_PORT, IDP_PORT = 18000, 18001, 18002
+FLOOR = "floor"  # the bare app's /floor/ pages: what any logged-in page must do here (portal.devtools.bench.bare)
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/10"
 CODE = "999997"
 RESIDENT = "resident-yamada"
@@ -153,15 +156,30 @@ def main(*, rounds: int, warmup: int, profile: bool) -> None:
             bodies[page.path] = answer.content
         with tempfile.TemporaryDirectory(prefix="madoguchi-bench-") as directory:
             bare.save_pages(Path(directory), bodies)
-            bare_env = {"BENCH_BARE_PAGES": directory}
+            bare_env = {
+                "BENCH_BARE_PAGES": directory,
+                "BENCH_FLOOR_DATABASE_URL": env["DATABASE_URL"],
+                "BENCH_FLOOR_REDIS_URL": env["REDIS_URL"],
+                "BENCH_FLOOR_RESIDENT_ID": str(_resident_id(env["DATABASE_URL"], RESIDENT)),
+            }
             log = Path(directory) / "bare.log"
             with servers.gunicorn(
                 "portal.devtools.bench.bare:app", BARE_PORT, bare_env, log, PAGES[0].path
             ) as bare_url:
                 for page in PAGES:
-                    if requests.get(bare_url + page.path, timeout=30).content != bodies[page.path]:
-                        raise SystemExit(f"the bare app does not serve the portal's bytes for {page.path}")
+                    for url in (bare_url, bare_url + bare.FLOOR):
+                        if requests.get(url + page.path, headers=cookie, timeout=30).content != bodies[page.path]:
+                            raise SystemExit(f"the bare app does not serve the portal's bytes for {page.path}")
                 run({"portal": portal_url, "bare Flask": bare_url}, cookie, rounds=rounds, warmup=warmup)
+
+
+def _resident_id(database_url: str, subject: str) -> int:
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            return session.scalars(select(Resident.id).filter_by(subject=subject)).one()
+    finally:
+        engine.dispose()
 
 
 def run(urls: Mapping[str, str], cookie: Mapping[str, str], *, rounds: int, warmup: int) -> None:
@@ -172,14 +190,15 @@ def run(urls: Mapping[str, str], cookie: Mapping[str, str], *, rounds: int, warm
     )
     rates: dict[tuple[str, str], list[float]] = {}
     errors = 0
+    portal, baseline = list(urls)
+    floor_urls = {**urls, FLOOR: urls[baseline] + bare.FLOOR}
     for number in range(warmup + rounds):
         for page in PAGES:
-            for server, url in urls.items():
+            for server, url in (floor_urls if page.logged_in else urls).items():
                 result = wrk(url + page.path, SECONDS, cookie if page.logged_in else None)
                 errors += result.errors
                 if number >= warmup:
                     rates.setdefault((page.path, server), []).append(result.requests_per_second)
-    portal, baseline = list(urls)
     width = max(columns(page.label) for page in PAGES)
     print(f"  {pad('page', width)}  {f'{portal} req/s':>13}  {f'{baseline} req/s':>17}  {'ratio':>6}")
     ratios = []
@@ -187,6 +206,14 @@ def run(urls: Mapping[str, str], cookie: Mapping[str, str], *, rounds: int, warm
         ours, theirs = median(rates[page.path, portal]), median(rates[page.path, baseline])
         print(f"  {pad(page.label, width)}  {ours:13.0f}  {theirs:17.0f}  {ours / theirs:6.3f}")
         ratios.append(Ratio(f"{page.label}: {portal} / {baseline}", ours / theirs, page.target, at_least=True))
+    for page in PAGES:
+        if page.logged_in:
+            least, theirs = median(rates[page.path, FLOOR]), median(rates[page.path, baseline])
+            print(
+                f"\n  not a target: the floor of a {page.label} here (the same bytes from bare Flask after reading its"
+                f" session from Redis and its person from PostgreSQL) answers {least:.0f} req/s, {least / theirs:.3f}x"
+                f" bare Flask; the portal's is {median(rates[page.path, portal]) / least:.2f}x that floor"
+            )
     if errors:
         print(f"\n  wrk counted {errors} errors (non-2xx/3xx answers or socket errors)")
     print(f"\n  the portal at a fixed {RATE:g} requests a second for {RATE_SECONDS:g} s each (open loop):")
