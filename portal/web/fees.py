@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from babel import numbers
 from flask import Flask
-from flask_babel import format_currency, format_decimal, gettext
+from flask_babel import gettext
 
 from portal.catalog import ProcedureDefinition
 from portal.catalog.fees import PerCount, PriceTable
 from portal.catalog.fieldtypes.choice import SEPARATOR
 from portal.catalog.methods import PAYMENT_LABELS, RECEIPT_LABELS, PaymentMethod, ReceiptMethod
+from portal.languages import Language
 from portal.messages import N_
 from portal.models import PaymentStatus
 from portal.web.i18n import current_language
@@ -23,9 +27,15 @@ PAYMENT_STATUS_LABELS = {
 def yen(amount: int) -> str:
     """1,000円 in Japanese and やさしい日本語, as Japanese offices write amounts; the reader's own currency format of
     yen elsewhere (¥1,000, 1.000 ¥, JP¥ 1.000)."""
-    if current_language().japanese:
-        return f"{format_decimal(amount)}円"
-    return str(format_currency(amount, "JPY"))
+    return _yen(amount, current_language())
+
+
+@lru_cache(maxsize=4096)
+def _yen(amount: int, language: Language) -> str:
+    """Kept: Babel reads the locale's number pattern anew for every amount it formats, and a page shows several."""
+    if language.japanese:
+        return f"{numbers.format_decimal(amount, locale=language.formats)}円"
+    return numbers.format_currency(amount, "JPY", locale=language.formats)
 
 
 def fee_formula(definition: ProcedureDefinition) -> str:

@@ -59,8 +59,10 @@ def test_a_kept_page_answers_304_and_head_without_a_body(client: FlaskClient, in
     assert into_flask == [HOME]
 
 
-def test_a_proxys_request_id_is_kept_by_a_kept_page_as_by_flask(app: Flask, client: FlaskClient) -> None:
-    app.config["REQUEST_ID_HEADER"] = "X-Request-ID"
+def test_a_proxys_request_id_is_kept_by_a_kept_page_as_by_flask(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "REQUEST_ID_HEADER", "X-Request-ID")
     client.get(HOME)
     assert client.get(HOME, headers={"X-Request-ID": "lb-1234"}).headers["X-Request-ID"] == "lb-1234"
     assert client.get(HOME, headers={"X-Request-ID": "no spaces, please"}).headers["X-Request-ID"] != (
