@@ -112,9 +112,15 @@ def _translated(choices: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(key, gettext(label)) for key, label in choices]
 
 
+def _setting(settings: Any, name: str) -> Any:
+    """A field type's setting, None where its type has none. Read from the instance's fields: ``getattr`` with a
+    default costs pydantic an exception for every setting a type lacks, and a page asks each field for all of them."""
+    return getattr(settings, "__dict__", {}).get(name)
+
+
 def _bound(settings: Any, name: str) -> int | str | None:
     """Number bounds as numbers; a date bound as "today" or, for the hint, the ISO date it is today."""
-    value = getattr(settings, name, None)
+    value = _setting(settings, name)
     if isinstance(value, DateBound):
         return TODAY if value.text == TODAY else value.resolve(jst.today()).isoformat()
     return value
@@ -140,7 +146,7 @@ def field_view(
     elif widget == "bank_account":
         options = _translated(KIND_CHOICES)
     else:
-        options = _options(getattr(settings, "options", None))
+        options = _options(_setting(settings, "options"))
     return FieldView(
         name=f.name,
         widget=widget,
@@ -151,16 +157,16 @@ def field_view(
         error=error.render(gettext) if error else None,
         raw=raw,
         options=options,
-        items=_options(getattr(settings, "items", None)),
-        max_each=getattr(settings, "max_each", None),
+        items=_options(_setting(settings, "items")),
+        max_each=_setting(settings, "max_each"),
         min=_bound(settings, "min"),
         max=_bound(settings, "max"),
-        rows=getattr(settings, "rows", None),
-        max_length=getattr(settings, "max_length", None),
+        rows=_setting(settings, "rows"),
+        max_length=_setting(settings, "max_length"),
         autocomplete=AUTOCOMPLETE_BY_PREFILL.get(f.prefill or "") or AUTOCOMPLETE_BY_WIDGET.get(widget),
         show_if_field=f.show_if.field if f.show_if else None,
         show_if_values=list(f.show_if.accepted) if f.show_if else [],
-        fills=getattr(settings, "fills", None),
+        fills=_setting(settings, "fills"),
         unanswerable=supplied and choices is None,
         **_invalid_input(f, raw, f"{id_prefix}{f.name}", error),
         **(_file_view(f, raw) if widget == "file" else {}),
