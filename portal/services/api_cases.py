@@ -1,5 +1,6 @@
 """What the API reads and remembers beyond the services the pages share: a municipality's cases by last change, a
-page at a time by keyset, and the answers given to POSTs carrying an ``Idempotency-Key``.
+page at a time by keyset, and the answers given to POSTs carrying an ``Idempotency-Key``, kept for a day: a client
+retries within minutes, and a key kept for ever would fill a table with answers nobody asks for again.
 
 The list runs in (updated_at, id) order, one range of ``ix_submission_updated``: a client that keeps the
 ``updated_at`` of the last case it saw asks for ``updated_since`` it next time and misses no change. Its cursor is
@@ -9,16 +10,17 @@ the queue's (portal.services.queue.Cursor): two integers, nothing personal.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.models import IdempotentRequest, Submission
 from portal.services.queue import Cursor, QueueFilter
 
+KEYS_KEPT_FOR = timedelta(hours=24)  # as Stripe, whose API made the header common, keeps its keys
 # The token codec of the queue's (submitted_at, id) views serves (updated_at, id) alike.
 _DATETIME_ORDER = QueueFilter()
 
@@ -85,3 +87,9 @@ def remembered(session: Session, token_id: int, key: str, fingerprint: str) -> I
 def remember(session: Session, request: IdempotentRequest, status: int, response: dict[str, Any]) -> None:
     request.status, request.response = status, response
     session.flush()
+
+
+def forget_keys(session: Session, now: datetime) -> int:
+    """Forget the keys sent more than ``KEYS_KEPT_FOR`` before ``now`` (the same key may then fire again); how many."""
+    forgotten = session.execute(delete(IdempotentRequest).where(IdempotentRequest.created_at < now - KEYS_KEPT_FOR))
+    return forgotten.rowcount  # type: ignore[attr-defined, no-any-return]

@@ -13,12 +13,13 @@ from typing import Any
 from celery import Celery
 from flask import Flask
 
-from portal.tasks import certificates, drafts, metrics, notifications, retention, webhooks
+from portal.tasks import api_keys, certificates, drafts, metrics, notifications, retention, webhooks
 from portal.tasks.base import EXTENSION, make_celery
 
 
 def init_app(app: Flask) -> Celery:
     celery = make_celery(app)
+    api_keys.register(celery)
     certificates.register(celery)
     drafts.register(celery)
     notifications.register(celery)

@@ -15,12 +15,22 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.models import ApiToken, AuditAction, AuditEntry, Municipality, Submission, TransitionRecord
+from portal.models import (
+    ApiToken,
+    AuditAction,
+    AuditEntry,
+    IdempotentRequest,
+    Municipality,
+    Submission,
+    TransitionRecord,
+)
 from portal.models.audit import READS
 from portal.models.base import utcnow
 from portal.roles import Role
 from portal.services.actors import Administrator
+from portal.services.api_cases import KEYS_KEPT_FOR
 from portal.services.api_tokens import revoke_token
+from portal.tasks.api_keys import FORGET, FORGET_EVERY_SECONDS
 from tests.web import queuecases
 from tests.web.apiclients import CODE, OTHER, PHOTO, bearer, risai_case, token
 
@@ -345,6 +355,32 @@ def test_a_refused_request_keeps_no_idempotency_key_so_it_can_be_sent_again(
     assert client.post(path, json=body, headers=keyed).status_code == 409  # not yet investigating
     client.post(f"/api/v1/cases/{case.reference}/transitions/start_investigation", json={}, headers=system)
     assert client.post(path, json=body, headers=keyed).status_code == 200
+
+
+def test_a_key_is_forgotten_by_beat_after_a_day_and_then_no_longer_replays(
+    client: FlaskClient, db_session: Session, app: Flask
+) -> None:
+    system = bearer(token(db_session, "write", CODE, "基幹システム連携", Role.CLERK))
+    old, recent = risai_case(app, db_session), risai_case(app, db_session)
+    for case, key in ((old, "sent-yesterday"), (recent, "sent-just-now")):
+        path = f"/api/v1/cases/{case.reference}/transitions/start_investigation"
+        assert client.post(path, json={}, headers={**system, "Idempotency-Key": key}).status_code == 200
+    yesterday = db_session.scalars(select(IdempotentRequest).filter_by(key="sent-yesterday")).one()
+    yesterday.created_at = utcnow() - KEYS_KEPT_FOR - timedelta(minutes=1)
+    db_session.flush()
+
+    celery = app.extensions["celery"]
+    assert celery.conf.beat_schedule[FORGET] == {"task": FORGET, "schedule": FORGET_EVERY_SECONDS}
+    celery.tasks[FORGET].apply().get()
+    celery.tasks[FORGET].apply().get()  # delivered twice: nothing more goes
+    assert set(db_session.scalars(select(IdempotentRequest.key))) == {"sent-just-now"}
+    again = {**system, "Idempotency-Key": "sent-yesterday"}
+    forgotten = client.post(f"/api/v1/cases/{old.reference}/transitions/start_investigation", json={}, headers=again)
+    assert forgotten.status_code == 409 and "Idempotent-Replayed" not in forgotten.headers  # fired anew: refused
+    kept = {**system, "Idempotency-Key": "sent-just-now"}
+    replayed = client.post(f"/api/v1/cases/{recent.reference}/transitions/start_investigation", json={}, headers=kept)
+    assert replayed.status_code == 200 and replayed.headers["Idempotent-Replayed"] == "true"
+    assert [r.transition for r in history_of(db_session, old)] == ["submit", "start_investigation"]
 
 
 # Limits, sessions, last use -----------------------------------------------------------------------------------------
