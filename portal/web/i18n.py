@@ -128,7 +128,7 @@ def current_language() -> Language:
     return chosen
 
 
-def choose(incoming: Request, languages: tuple[Language, ...]) -> tuple[Language, bool]:
+def language_of(incoming: Request, languages: tuple[Language, ...]) -> tuple[Language, bool]:
     """The portal's choice for a request: the URL, the cookie, the browser's preference, Japanese; and whether the
     headers chose it (a shared cache must then vary by them). Also asked in front of Flask (portal.web.pagecache)."""
     if (requested := by_code(incoming.args.get("lang"), languages)) is not None:
@@ -146,7 +146,7 @@ def to_remember(incoming: Request, languages: tuple[Language, ...]) -> Language 
 
 
 def _select(languages: tuple[Language, ...]) -> Language:
-    language, g.language_from_headers = choose(request, languages)
+    language, g.language_from_headers = language_of(request, languages)
     return language
 
 

@@ -64,7 +64,7 @@ class PageCache:
             token = content.shared_token(self._read_token)
         except SQLAlchemyError:  # the portal answers as it can (its error page) without a copy
             return self.portal(environ, start_response)
-        language, _from_headers = i18n.choose(incoming, languages)
+        language, _headers_chose_it = i18n.language_of(incoming, languages)
         key = (PAGE, incoming.host, incoming.root_path, incoming.full_path, language.code, jst.today())
         found, kept = content.lookup(token, key)
         if found:
