@@ -42,6 +42,8 @@ MAX_REQUEST_BYTES = 1024 * 1024  # a form; a step with a file field raises its o
 RATE_LIMITS = {
     "RATELIMIT_LOGIN": "20/minute",  # per IP, starts and callbacks together: 10 logins a minute
     "RATELIMIT_SUBMIT": "5/minute;30/hour",  # per person: applications submitted and corrections sent
+    # per clerk: applications entered and corrections sent at the counter (one a minute is a busy counter)
+    "RATELIMIT_COUNTER": "10/minute;200/hour",
     "RATELIMIT_TRANSITION": "30/minute",  # per person: a clerk deciding quickly stays well below
     "RATELIMIT_POSTAL": "30/minute",  # per IP: 〒 look-ups, from the script and the form's button
     "RATELIMIT_VERIFY": "30/minute",  # per IP: the public certificate check, so 発行番号 cannot be swept
@@ -139,6 +141,7 @@ class Settings:
     session_max_hours: int
     ratelimit_login: str
     ratelimit_submit: str
+    ratelimit_counter: str
     ratelimit_transition: str
     ratelimit_postal: str
     ratelimit_verify: str
@@ -627,6 +630,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         session_max_hours=whole("SESSION_MAX_HOURS", 12),
         ratelimit_login=rate("RATELIMIT_LOGIN"),
         ratelimit_submit=rate("RATELIMIT_SUBMIT"),
+        ratelimit_counter=rate("RATELIMIT_COUNTER"),
         ratelimit_transition=rate("RATELIMIT_TRANSITION"),
         ratelimit_postal=rate("RATELIMIT_POSTAL"),
         ratelimit_verify=rate("RATELIMIT_VERIFY"),

@@ -76,6 +76,13 @@ RULES = (
         ("resident.confirm", "resident.correct"),
         lambda: request.method == "POST" and not _postal_button(),
     ),
+    # A clerk entering applications at the counter: a stolen staff session cannot flood the queue either.
+    Rule(
+        "RATELIMIT_COUNTER",
+        _person,
+        ("backoffice.counter_confirm", "backoffice.counter_correct"),
+        lambda: request.method == "POST" and not _postal_button(),
+    ),
     Rule(
         "RATELIMIT_TRANSITION",
         _person,

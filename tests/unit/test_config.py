@@ -255,6 +255,7 @@ def test_session_and_rate_limit_defaults() -> None:
     assert (settings.resident_idle_minutes, settings.staff_idle_minutes, settings.session_max_hours) == (30, 60, 12)
     config = settings.flask_config()
     assert config["RATELIMIT_LOGIN"] == "20/minute" and config["RATELIMIT_SUBMIT"] == "5/minute;30/hour"
+    assert config["RATELIMIT_COUNTER"] == "10/minute;200/hour"
     assert config["RATELIMIT_TRANSITION"] == "30/minute" and config["RATELIMIT_POSTAL"] == "30/minute"
 
 
@@ -274,6 +275,7 @@ def test_bad_session_and_rate_limit_settings_are_all_named() -> None:
             "SESSION_MAX_HOURS": "-1",
             "RATELIMIT_LOGIN": "lots",
             "RATELIMIT_SUBMIT": "0/minute",
+            "RATELIMIT_COUNTER": "10 a minute",
             "RATELIMIT_TRANSITION": "",
             "RATELIMIT_POSTAL": "5/fortnight",
             "RATELIMIT_VERIFY": "many/minute",
@@ -284,6 +286,7 @@ def test_bad_session_and_rate_limit_settings_are_all_named() -> None:
         "SESSION_MAX_HOURS: '-1' is not a whole number of at least 1",
         "RATELIMIT_LOGIN: 'lots' is not a rate limit such as '10/minute' or '5/minute;30/hour'",
         "RATELIMIT_SUBMIT: '0/minute' is not a rate limit such as '10/minute' or '5/minute;30/hour'",
+        "RATELIMIT_COUNTER: '10 a minute' is not a rate limit such as '10/minute' or '5/minute;30/hour'",
         "RATELIMIT_TRANSITION: '' is not a rate limit such as '10/minute' or '5/minute;30/hour'",
         "RATELIMIT_POSTAL: '5/fortnight' is not a rate limit such as '10/minute' or '5/minute;30/hour'",
         "RATELIMIT_VERIFY: 'many/minute' is not a rate limit such as '10/minute' or '5/minute;30/hour'",

@@ -26,7 +26,19 @@ from portal.models import Resident
 from portal.web import limits
 from tests.unit.test_config import production_env
 from tests.web.conftest import create_testing_app, login
-from tests.web.journeys import JUMINHYO_ANSWERS, apply, db_state, fill_in, fire, post_form, state_of
+from tests.web.journeys import (
+    COUNTER_APPLICANT,
+    JUMINHYO_ANSWERS,
+    apply,
+    db_state,
+    fill_in,
+    fire,
+    hidden_inputs,
+    post_form,
+    state_of,
+)
+from tests.web.test_counter import COUNTER, enter
+from tests.web.test_counter import fill_in as fill_in_at_counter
 
 CODE = "999997"
 FORM = f"/{CODE}/procedures/juminhyo/apply"
@@ -41,6 +53,7 @@ def limited_app(idp, database_url: str, engine: object, tmp_path_factory: pytest
         SESSION_DIR=str(tmp_path_factory.mktemp("limited-sessions")),
         RATELIMIT_LOGIN="4/minute",
         RATELIMIT_SUBMIT="2/minute",
+        RATELIMIT_COUNTER="2/minute",
         RATELIMIT_TRANSITION="2/minute",
         RATELIMIT_POSTAL="3/minute",
         RATELIMIT_VERIFY="3/minute",
@@ -107,6 +120,26 @@ def test_the_third_submission_in_a_minute_creates_nothing_and_others_still_submi
     # Someone else behind the same address is not held back by Yamada's submissions.
     garcia = browser("192.0.2.20", ("resident", "resident-garcia"))
     assert apply(garcia, CODE, "juminhyo", JUMINHYO_ANSWERS)
+
+
+def test_a_clerk_enters_two_applications_a_minute_here_and_the_third_creates_nothing(
+    browser,  # type: ignore[no-untyped-def]
+    db_session: Session,
+) -> None:
+    clerk = browser("192.0.2.25", ("staff", "staff-mihon-clerk"))
+    enter(clerk)
+    enter(clerk)
+    confirm = f"{COUNTER}/juminhyo/confirm"
+    filled = fill_in_at_counter(clerk, "juminhyo", {**COUNTER_APPLICANT, **JUMINHYO_ANSWERS})
+    assert filled.status_code == 302 and filled.headers["Location"] == confirm  # filling in is not submitting
+    before = db_state(db_session)
+
+    assert_refused(clerk.post(confirm, data=hidden_inputs(clerk, confirm)))
+    assert db_state(db_session) == before  # no case, no history, no number
+    assert "申請する" in clerk.get(confirm).text  # the answers wait on the confirmation page
+
+    # A colleague at the next counter, behind the same address, still enters applications.
+    assert enter(browser("192.0.2.25", ("staff", "staff-mihon-both")))
 
 
 def test_transitions_are_counted_per_person(browser, db_session: Session) -> None:  # type: ignore[no-untyped-def]
