@@ -11,7 +11,9 @@ are written to the audit log (the URL and events, never the secret).
 
 In production a subscription's URL must be https and reach a public address: a loopback, private, link-local or
 reserved address (or a name resolving to one) is refused, when the URL is saved and again before each delivery, so
-the portal cannot be made to call into its own network (SSRF). Development and tests may use loopback receivers.
+the portal cannot be made to call into its own network (SSRF). A delivery connects to the very address that check
+resolved (:func:`destination`): a name cannot answer a public address to the check and an internal one to the
+connection a moment later (DNS rebinding). Development and tests may use loopback receivers.
 """
 
 from __future__ import annotations
@@ -146,18 +148,42 @@ DESTINATION_REFUSED = {
 }
 
 
-def refused_destination(url: str) -> str | None:
-    """Why ``url``'s host may not be called in production (:data:`UNRESOLVED`, :data:`NOT_PUBLIC`: a loopback,
-    private, link-local, reserved or multicast address); None when every address it resolves to is public."""
+class Refused(Exception):
+    """A receiver's host the portal will not call: :data:`UNRESOLVED` or :data:`NOT_PUBLIC` (``reason``)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def destination(url: str, *, public_only: bool) -> str:
+    """The address to connect to for ``url``: its host resolved once and, with ``public_only``, every address it
+    resolves to checked (a loopback, private, link-local, reserved or multicast one refuses the URL). Raises
+    :class:`Refused`."""
     parts = urlsplit(url)
     try:
         infos = socket.getaddrinfo(parts.hostname or "", parts.port or 443, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError, ValueError):
-        return UNRESOLVED
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global or address.is_multicast:
-            return NOT_PUBLIC
+        raise Refused(UNRESOLVED) from None
+    addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+    if not addresses:
+        raise Refused(UNRESOLVED)
+    if public_only and not all(public(address) for address in addresses):
+        raise Refused(NOT_PUBLIC)
+    return str(addresses[0])
+
+
+def public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether a production receiver may be at ``address``: a global unicast address."""
+    return address.is_global and not address.is_multicast
+
+
+def refused_destination(url: str) -> str | None:
+    """Why ``url``'s host may not be called in production (see :func:`destination`); None when it may."""
+    try:
+        destination(url, public_only=True)
+    except Refused as refused:
+        return refused.reason
     return None
 
 

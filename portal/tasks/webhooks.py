@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 from datetime import datetime
+from urllib.parse import urlsplit
 
-import requests
+import certifi
+import urllib3
 from celery import Celery
 from flask import current_app, has_app_context
 from sqlalchemy import event
@@ -28,7 +31,8 @@ from portal.tasks.base import EXTENSION, current_celery
 DELIVER = "portal.deliver_webhook"
 SWEEP = "portal.sweep_webhooks"
 SWEEP_EVERY_SECONDS = 60.0
-TIMEOUT = (3, 10)  # connect, read: a slow receiver holds one worker for at most this long
+TIMEOUT = urllib3.Timeout(connect=3, read=10)  # a slow receiver holds one worker for at most this long
+_TLS = ssl.create_default_context(cafile=certifi.where())  # the certificates requests would trust
 USER_AGENT = "Madoguchi-Webhook/1"
 
 log = logging.getLogger(__name__)
@@ -68,10 +72,11 @@ def _post(
     url: str, secret: str, body: bytes, event_name: str, event_id: str, now: datetime
 ) -> tuple[int | None, str | None]:
     """(status, None) when the receiver took it (2xx), else (status or None, why): never the response's body."""
-    if current_app.config["ENVIRONMENT"] is Environment.PRODUCTION and (
-        refused := webhooks.refused_destination(url)
-    ):  # checked again: a name may resolve elsewhere than when it was saved
-        return None, refused
+    production = current_app.config["ENVIRONMENT"] is Environment.PRODUCTION
+    try:  # checked again: a name may resolve elsewhere than when it was saved
+        address = webhooks.destination(url, public_only=production)
+    except webhooks.Refused as refused:
+        return None, refused.reason
     timestamp = str(int(now.timestamp()))
     headers = {
         "Content-Type": "application/json",
@@ -82,13 +87,35 @@ def _post(
         webhooks.SIGNATURE_HEADER: webhooks.signature(secret, timestamp, body),
     }
     try:
-        response = requests.post(url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False)
-    except requests.RequestException as error:
+        status = _send(url, address, body, headers)
+    except (urllib3.exceptions.HTTPError, OSError, UnicodeError) as error:
         return None, type(error).__name__
-    with response:
-        if 200 <= response.status_code < 300:
-            return response.status_code, None
-        return response.status_code, f"HTTP {response.status_code}"
+    if 200 <= status < 300:
+        return status, None
+    return status, f"HTTP {status}"
+
+
+def _send(url: str, address: str, body: bytes, headers: dict[str, str]) -> int:
+    """POST ``body`` to ``url`` over a connection to ``address``, the one the check resolved (no second look-up
+    for a rebound name to answer differently); the Host header, TLS's server name and the certificate's check
+    name the URL's host. The status: no redirect is followed, no body read."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").encode("idna").decode("ascii")
+    options: dict[str, object] = {"timeout": TIMEOUT, "retries": False, "maxsize": 1}
+    if parts.scheme == "https":
+        pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
+            address, parts.port or 443, server_hostname=host, ssl_context=_TLS, **options
+        )
+    else:
+        pool = urllib3.HTTPConnectionPool(address, parts.port or 80, **options)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    host_header = host if parts.port is None else f"{host}:{parts.port}"
+    with pool:
+        response = pool.urlopen(
+            "POST", target, body=body, headers={**headers, "Host": host_header}, redirect=False, preload_content=False
+        )
+        response.release_conn()
+        return response.status
 
 
 def sweep() -> None:

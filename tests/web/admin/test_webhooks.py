@@ -1,20 +1,30 @@
 """Webhooks against a real receiver on a loopback port: subscriptions made on the administration page, deliveries
 written with the change and POSTed after its commit, signed and checked with the README's own verification code,
 retried with back-off on 500s, dead after the last attempt and sent again from the dead-letter list; another
-municipality's subscription gets nothing, and production refuses receivers inside the network."""
+municipality's subscription gets nothing, and production refuses receivers inside the network; a delivery connects to
+the address its check resolved (DNS rebinding) and TLS still names the URL's host."""
 
 from __future__ import annotations
 
 import json
 import re
+import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -24,7 +34,9 @@ from portal.config import ROOT, Environment
 from portal.models import AuditAction, AuditEntry, DeliveryState, Submission, WebhookDelivery, WebhookSubscription
 from portal.models.base import utcnow
 from portal.roles import Role
+from portal.services import webhooks as webhook_service
 from portal.services.webhooks import MAX_ATTEMPTS, url_problems
+from portal.tasks import webhooks as sending
 from portal.tasks.webhooks import SWEEP
 from tests.web import queuecases
 from tests.web.admin.conftest import MIHON, OTHER_ADMIN, SHIKEN
@@ -52,12 +64,19 @@ class Receiver:
     statuses: list[int]
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
 
+    @property
+    def port(self) -> int:
+        return int(urlsplit(self.url).port or 0)
+
     def bodies(self) -> list[dict[str, Any]]:
         return [json.loads(body) for _headers, body in self.received]
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
+@contextmanager
+def serving(
+    address: str = "127.0.0.1", port: int | None = None, tls: ssl.SSLContext | None = None
+) -> Iterator[Receiver]:
+    """A receiver listening on ``address`` (at ``port``, else the first free one of PORTS), over TLS with ``tls``."""
     found = Receiver("", [200])
 
     class Handler(BaseHTTPRequestHandler):
@@ -73,19 +92,29 @@ def receiver() -> Iterator[Receiver]:
             pass
 
     server = None
-    for port in PORTS:
+    for candidate in [port] if port else PORTS:
         try:
-            server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+            server = ThreadingHTTPServer((address, candidate), Handler)
             break
         except OSError:
             continue
-    assert server is not None, "no free port in 18600-18699"
-    found.url = f"http://127.0.0.1:{server.server_port}/madoguchi"
+    assert server is not None, f"no free port at {address}"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    found.url = f"{'https' if tls else 'http'}://{address}:{server.server_port}/madoguchi"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield found
-    server.shutdown()
-    server.server_close()
+    try:
+        yield found
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with serving() as found:
+        yield found
 
 
 def subscribe(admin: FlaskClient, code: str, url: str, *events: str, procedures: tuple[str, ...] = ()) -> Any:
@@ -336,6 +365,96 @@ def test_production_checks_the_address_again_before_sending(
         None,
     )
     assert receiver.received == []
+
+
+def rebinding(monkeypatch: pytest.MonkeyPatch, name: str, *answers: str) -> list[str]:
+    """Resolve ``name`` to each of ``answers`` in turn (then the last again), as a DNS server rebinding it would; any
+    other name as usual. The look-ups of ``name`` made, in a list."""
+    real, asked, left = socket.getaddrinfo, [], list(answers)
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != name:
+            return real(host, port, *args, **kwargs)
+        asked.append(host)
+        address = left.pop(0) if len(left) > 1 else left[0]
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, int(port)))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
+
+
+def test_a_delivery_connects_to_the_address_its_check_resolved(
+    admin: FlaskClient, client: FlaskClient, db_session: Session, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In production, the name answers an address the check accepts, then an internal one to any later look-up (DNS
+    rebinding): the delivery reaches the first, naming the URL's host, and the name is looked up once. (Here
+    127.0.0.1 stands for the internet and 127.0.0.2 for the portal's own network.)"""
+    with serving("127.0.0.1") as outside, serving("127.0.0.2", port=outside.port) as inside:
+        subscribe(admin, MIHON, f"http://receiver.test:{outside.port}/in?from=madoguchi", "case.transitioned")
+        monkeypatch.setitem(app.config, "ENVIRONMENT", Environment.PRODUCTION)
+        monkeypatch.setattr(webhook_service, "public", lambda address: str(address) == "127.0.0.1")
+        asked = rebinding(monkeypatch, "receiver.test", "127.0.0.1", "127.0.0.2")
+        reject_through_the_api(client, db_session, app)
+        [delivery] = deliveries(db_session)
+        assert delivery.state is DeliveryState.DELIVERED
+        assert asked == ["receiver.test"] and inside.received == []
+        [(headers, _body)] = outside.received
+        assert headers["Host"] == f"receiver.test:{outside.port}"
+
+
+def _certificate(directory: Path, name: str) -> ssl.SSLContext:
+    """A receiver's TLS: a self-signed certificate for ``name`` (and the server context presenting it), which
+    the deliveries are made to trust instead of the public authorities."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "receiver.pem", directory / "receiver.key"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert_file, key_file)
+    return server
+
+
+@pytest.mark.parametrize(("name", "delivered"), [("receiver.test", True), ("impostor.test", False)])
+def test_over_https_the_certificate_must_name_the_urls_host_not_the_address(
+    name: str,
+    delivered: bool,
+    admin: FlaskClient,
+    client: FlaskClient,
+    db_session: Session,
+    app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Connected to an address, TLS still names the URL's host: its certificate is accepted, another name's is not
+    (nothing is sent, the failure is kept)."""
+    server_tls = _certificate(tmp_path, "receiver.test")
+    monkeypatch.setattr(sending, "_TLS", ssl.create_default_context(cafile=str(tmp_path / "receiver.pem")))
+    with serving("127.0.0.1", tls=server_tls) as tls_receiver:
+        subscribe(admin, MIHON, f"https://{name}:{tls_receiver.port}/in", "case.transitioned")
+        rebinding(monkeypatch, name, "127.0.0.1")
+        reject_through_the_api(client, db_session, app)
+        [delivery] = deliveries(db_session)
+        if delivered:
+            assert delivery.state is DeliveryState.DELIVERED and len(tls_receiver.received) == 1
+        else:
+            assert (delivery.state, delivery.last_error) == (DeliveryState.PENDING, "SSLError")
+            assert tls_receiver.received == []
 
 
 def test_only_the_municipalitys_administrators_manage_its_webhooks(
