@@ -311,6 +311,13 @@ def test_a_counter_applicant_is_emailed_only_with_consent_and_until_they_stop_it
     assert len(mailbox.received()) == 1  # the rejection goes to nobody
 
 
+def test_the_household_question_at_the_counter_does_not_address_the_clerk_as_the_applicant(clerk):
+    fill_in(clerk, "juminhyo", {**COUNTER_APPLICANT, **JUMINHYO_ANSWERS}, ("counter_applicant", "applicant"))
+    request_page = clerk.get(f"{COUNTER}/juminhyo/apply?page=request").text
+    assert "住民記録で同じ世帯の方から選んでください（ご本人を含めて選べます）。" in request_page
+    assert "あなた" not in request_page
+
+
 def test_an_applicant_the_records_do_not_hold_is_told_on_the_form_and_never_certified(clerk, db_session):
     nobody = {**COUNTER_APPLICANT, "counter_family_name": "田中", "counter_family_name_kana": "タナカ"}
     fill_in(clerk, "juminhyo", {**nobody, **JUMINHYO_ANSWERS}, ("counter_applicant", "applicant"))
@@ -320,6 +327,8 @@ def test_an_applicant_the_records_do_not_hold_is_told_on_the_form_and_never_cert
         in request_page
     )
     assert "住民記録であなたの世帯を確認できませんでした" not in request_page  # the resident's notice
+    assert "住民記録で世帯を確認できないため、世帯の方を選べません。" in request_page  # the field's own hint
+    assert "あなた" not in request_page  # the page speaks to the clerk, never as if to the resident
 
     reference = enter(clerk, {"counter_family_name": "田中", "counter_family_name_kana": "タナカ"})
     page = clerk.get(f"/backoffice/submissions/{reference}").text
