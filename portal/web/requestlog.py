@@ -4,7 +4,9 @@ The record says who (actor kind and id), where (municipality code, the URL rule 
 what came of it (status, duration) and a request id to find the other records of the same request. It
 never holds a name, an answer, a claim, a token, a query string or a cookie: a log is read by more
 people, and kept longer, than the database. Libraries that print such things below WARNING (SQL
-statements and rows, the PKCE verifier and issued tokens) are held at WARNING whatever the root level.
+statements and rows, the PKCE verifier and issued tokens) are held at WARNING whatever the root level, and
+PostgreSQL's DETAIL line of a refused write (the failing row, the duplicate key), which SQLAlchemy's
+hide_parameters cannot reach, is blanked in what both formats write, traceback included.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ LOGGED = "madoguchi.logged"  # in the WSGI environ: the request's Logged
 QUIET_LOGGERS = ("sqlalchemy.engine", "authlib")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")  # a proxy's id is reused only when it is this plain
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s%(request_tag)s: %(message)s"
+# "DETAIL:  Failing row contains (…)", "DETAIL:  Key (…)=(…) already exists.": to the end of the line (in a repr,
+# where the line's end is an escaped \n, rather more: too much hidden is better than a value shown).
+DETAIL = re.compile(r"DETAIL:[^\n]*")
+DETAIL_HIDDEN = "DETAIL: (hidden: it may quote the values of a row)"
 
 
 def init_app(app: Flask) -> None:
@@ -158,13 +164,18 @@ def _request_id() -> str | None:
     return g.get("request_id") if has_request_context() else None
 
 
+def without_details(text: str) -> str:
+    """``text`` with every PostgreSQL DETAIL line blanked (see DETAIL)."""
+    return DETAIL.sub(DETAIL_HIDDEN, text) if "DETAIL:" in text else text
+
+
 class _TextFormatter(logging.Formatter):
     """A readable line; records logged during a request carry its id, to find the request record."""
 
     def format(self, record: logging.LogRecord) -> str:
         request_id = _request_id()
         record.request_tag = f" [{request_id}]" if request_id else ""
-        return super().format(record)
+        return without_details(super().format(record))
 
 
 class _JsonFormatter(JsonFormatter):
@@ -179,6 +190,10 @@ class _JsonFormatter(JsonFormatter):
         super().add_fields(log_data, record, message_dict)
         if "request_id" not in log_data and (request_id := _request_id()):
             log_data["request_id"] = request_id
+
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        """The message and the traceback, before they are escaped into JSON (where no line ends any more)."""
+        return {key: without_details(value) if isinstance(value, str) else value for key, value in log_data.items()}
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
