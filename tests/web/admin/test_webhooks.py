@@ -14,17 +14,13 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+import trustme
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -402,34 +398,6 @@ def test_a_delivery_connects_to_the_address_its_check_resolved(
         assert headers["Host"] == f"receiver.test:{outside.port}"
 
 
-def _certificate(directory: Path, name: str) -> ssl.SSLContext:
-    """A receiver's TLS: a self-signed certificate for ``name`` (and the server context presenting it), which
-    the deliveries are made to trust instead of the public authorities."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=1))
-        .not_valid_after(now + timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = directory / "receiver.pem", directory / "receiver.key"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server.load_cert_chain(cert_file, key_file)
-    return server
-
-
 @pytest.mark.parametrize(("name", "delivered"), [("receiver.test", True), ("impostor.test", False)])
 def test_over_https_the_certificate_must_name_the_urls_host_not_the_address(
     name: str,
@@ -439,12 +407,15 @@ def test_over_https_the_certificate_must_name_the_urls_host_not_the_address(
     db_session: Session,
     app: Flask,
     monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
 ) -> None:
     """Connected to an address, TLS still names the URL's host: its certificate is accepted, another name's is not
     (nothing is sent, the failure is kept)."""
-    server_tls = _certificate(tmp_path, "receiver.test")
-    monkeypatch.setattr(sending, "_TLS", ssl.create_default_context(cafile=str(tmp_path / "receiver.pem")))
+    authority = trustme.CA()
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("receiver.test").configure_cert(server_tls)
+    trusted = ssl.create_default_context()
+    authority.configure_trust(trusted)
+    monkeypatch.setattr(sending, "_TLS", trusted)  # this test's authority instead of the public ones
     with serving("127.0.0.1", tls=server_tls) as tls_receiver:
         subscribe(admin, MIHON, f"https://{name}:{tls_receiver.port}/in", "case.transitioned")
         rebinding(monkeypatch, name, "127.0.0.1")
