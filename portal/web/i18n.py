@@ -256,7 +256,14 @@ def language_url(code: str) -> str:
         return url_for("resident.home", lang=code)
     query = request.args.copy()
     query["lang"] = code
-    return f"{url_for(request.endpoint, **(request.view_args or {}))}?{urlencode(list(query.items(multi=True)))}"
+    return f"{_this_page(request.endpoint)}?{urlencode(list(query.items(multi=True)))}"
+
+
+def _this_page(endpoint: str) -> str:
+    """The page's own URL without its query, built once for all the language switch's links."""
+    if "this_page" not in g:
+        g.this_page = url_for(endpoint, **(request.view_args or {}))
+    return str(g.this_page)
 
 
 def init_languages(app: Flask, choose: Chooser) -> None:
