@@ -12,7 +12,7 @@ are written to the audit log (the URL and events, never the secret).
 In production a subscription's URL must be https and reach a public address: a loopback, private, link-local or
 reserved address (or a name resolving to one) is refused, when the URL is saved and again before each delivery, so
 the portal cannot be made to call into its own network (SSRF). A delivery connects to the very address that check
-resolved (:func:`destination`): a name cannot answer a public address to the check and an internal one to the
+resolved (:func:`destinations`): a name cannot answer a public address to the check and an internal one to the
 connection a moment later (DNS rebinding). Development and tests may use loopback receivers.
 """
 
@@ -156,10 +156,10 @@ class Refused(Exception):
         self.reason = reason
 
 
-def destination(url: str, *, public_only: bool) -> str:
-    """The address to connect to for ``url``: its host resolved once and, with ``public_only``, every address it
-    resolves to checked (a loopback, private, link-local, reserved or multicast one refuses the URL). Raises
-    :class:`Refused`."""
+def destinations(url: str, *, public_only: bool) -> list[str]:
+    """The addresses to connect to for ``url``, in the resolver's order: its host resolved once and, with
+    ``public_only``, every address checked (a loopback, private, link-local, reserved or multicast one refuses the
+    URL). Raises :class:`Refused`."""
     parts = urlsplit(url)
     try:
         infos = socket.getaddrinfo(parts.hostname or "", parts.port or 443, proto=socket.IPPROTO_TCP)
@@ -170,7 +170,7 @@ def destination(url: str, *, public_only: bool) -> str:
         raise Refused(UNRESOLVED)
     if public_only and not all(public(address) for address in addresses):
         raise Refused(NOT_PUBLIC)
-    return str(addresses[0])
+    return list(dict.fromkeys(str(address) for address in addresses))
 
 
 def public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
@@ -179,9 +179,9 @@ def public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 
 
 def refused_destination(url: str) -> str | None:
-    """Why ``url``'s host may not be called in production (see :func:`destination`); None when it may."""
+    """Why ``url``'s host may not be called in production (see :func:`destinations`); None when it may."""
     try:
-        destination(url, public_only=True)
+        destinations(url, public_only=True)
     except Refused as refused:
         return refused.reason
     return None

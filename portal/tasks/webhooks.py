@@ -74,7 +74,7 @@ def _post(
     """(status, None) when the receiver took it (2xx), else (status or None, why): never the response's body."""
     production = current_app.config["ENVIRONMENT"] is Environment.PRODUCTION
     try:  # checked again: a name may resolve elsewhere than when it was saved
-        address = webhooks.destination(url, public_only=production)
+        addresses = webhooks.destinations(url, public_only=production)
     except webhooks.Refused as refused:
         return None, refused.reason
     timestamp = str(int(now.timestamp()))
@@ -87,12 +87,24 @@ def _post(
         webhooks.SIGNATURE_HEADER: webhooks.signature(secret, timestamp, body),
     }
     try:
-        status = _send(url, address, body, headers)
+        status = _send_to_one(url, addresses, body, headers)
     except (urllib3.exceptions.HTTPError, OSError, UnicodeError) as error:
         return None, type(error).__name__
     if 200 <= status < 300:
         return status, None
     return status, f"HTTP {status}"
+
+
+def _send_to_one(url: str, addresses: list[str], body: bytes, headers: dict[str, str]) -> int:
+    """:func:`_send` to the first of ``addresses`` that takes the connection (a name may have an IPv6 address this
+    host cannot reach, and an IPv4 one it can)."""
+    *others, last = addresses
+    for address in others:
+        try:
+            return _send(url, address, body, headers)
+        except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError):
+            continue
+    return _send(url, last, body, headers)
 
 
 def _send(url: str, address: str, body: bytes, headers: dict[str, str]) -> int:

@@ -364,16 +364,19 @@ def test_production_checks_the_address_again_before_sending(
 
 
 def rebinding(monkeypatch: pytest.MonkeyPatch, name: str, *answers: str) -> list[str]:
-    """Resolve ``name`` to each of ``answers`` in turn (then the last again), as a DNS server rebinding it would; any
-    other name as usual. The look-ups of ``name`` made, in a list."""
+    """Resolve ``name`` to each of ``answers`` in turn (then the last again), as a DNS server rebinding it would, an
+    answer of several addresses written "a,b"; any other name as usual. The look-ups of ``name`` made, in a list."""
     real, asked, left = socket.getaddrinfo, [], list(answers)
 
     def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
         if host != name:
             return real(host, port, *args, **kwargs)
         asked.append(host)
-        address = left.pop(0) if len(left) > 1 else left[0]
-        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, int(port)))]
+        answer = left.pop(0) if len(left) > 1 else left[0]
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, int(port)))
+            for address in answer.split(",")
+        ]
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     return asked
@@ -396,6 +399,20 @@ def test_a_delivery_connects_to_the_address_its_check_resolved(
         assert asked == ["receiver.test"] and inside.received == []
         [(headers, _body)] = outside.received
         assert headers["Host"] == f"receiver.test:{outside.port}"
+
+
+def test_an_address_that_refuses_the_connection_is_passed_over_for_the_next_one_checked(
+    admin: FlaskClient, client: FlaskClient, db_session: Session, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A name with two addresses, the first of which nobody listens on (as an IPv6 address this host cannot reach):
+    the delivery reaches the second, from the one look-up."""
+    with serving("127.0.0.1") as receiver:
+        subscribe(admin, MIHON, f"http://receiver.test:{receiver.port}/in", "case.transitioned")
+        asked = rebinding(monkeypatch, "receiver.test", "127.0.0.3,127.0.0.1")
+        reject_through_the_api(client, db_session, app)
+        [delivery] = deliveries(db_session)
+        assert delivery.state is DeliveryState.DELIVERED and len(receiver.received) == 1
+        assert asked == ["receiver.test"]
 
 
 @pytest.mark.parametrize(("name", "delivered"), [("receiver.test", True), ("impostor.test", False)])
