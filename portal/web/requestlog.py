@@ -164,7 +164,7 @@ def _request_id() -> str | None:
     return g.get("request_id") if has_request_context() else None
 
 
-def without_details(text: str) -> str:
+def _without_details(text: str) -> str:
     """``text`` with every PostgreSQL DETAIL line blanked (see DETAIL)."""
     return DETAIL.sub(DETAIL_HIDDEN, text) if "DETAIL:" in text else text
 
@@ -175,7 +175,7 @@ class _TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         request_id = _request_id()
         record.request_tag = f" [{request_id}]" if request_id else ""
-        return without_details(super().format(record))
+        return _without_details(super().format(record))
 
 
 class _JsonFormatter(JsonFormatter):
@@ -193,7 +193,7 @@ class _JsonFormatter(JsonFormatter):
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
         """The message and the traceback, before they are escaped into JSON (where no line ends any more)."""
-        return {key: without_details(value) if isinstance(value, str) else value for key, value in log_data.items()}
+        return {key: _without_details(value) if isinstance(value, str) else value for key, value in log_data.items()}
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
