@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -47,11 +48,25 @@ def _english_only(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+def extracted_pot(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pot = tmp_path_factory.mktemp("extract") / "messages.pot"
     result = script("extract", str(pot))
     assert result.returncode == 0, result.stderr
-    return read(pot)
+    return pot
+
+
+@pytest.fixture(scope="module")
+def extracted(extracted_pot: Path) -> Catalog:
+    return read(extracted_pot)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _extract_once(extracted_pot: Path) -> Iterator[None]:
+    """Every later run of the script here reuses the module's extraction (TRANSLATIONS_POT): the sources do not
+    change during the tests, and each extraction takes seconds."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TRANSLATIONS_POT", str(extracted_pot))
+        yield
 
 
 def test_extraction_covers_python_core_templates_and_yaml_but_not_japanese_only_documents(
