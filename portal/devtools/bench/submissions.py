@@ -11,12 +11,15 @@ confirmation page, 申請する. A resident applies at most five times, within t
 Printed: submissions completed a second over the run (target ≥ 100), the p99 of a whole submission, its four
 requests from the first byte sent to the receipt's redirect (≤ 300 ms: at 100 a second, 16 clients wait
 160 ms on average), errors (0), and whether every 受付番号 stored is unique and every submission answered with
-its own. ``--profile`` prints a cProfile of submissions in this process instead.
+its own. Not a target, to show how much of that is any logged-in request's: the CPU time in this process of the
+least request a logged-in resident can make (a view needing only the resident, added to this process's copy of the
+app) beside bare Flask's. ``--profile`` prints a cProfile of submissions in this process instead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import time
@@ -33,11 +36,12 @@ from portal import create_app
 from portal.config import load_settings
 from portal.database import make_engine
 from portal.devtools.bench.load import closed_loop, exchange
-from portal.devtools.bench.measure import Ratio, profile, report
+from portal.devtools.bench.measure import Ratio, median_ms, profile, report
 from portal.devtools.bench.pages import demo_portal
 from portal.japan import jst
 from portal.models import Resident, Submission
-from portal.web.access import RESIDENT_KEY
+from portal.web import requestlog
+from portal.web.access import RESIDENT_KEY, resident_required
 from portal.web.sessions import LAST_SEEN, LOGGED_IN_AT
 
 ROUNDS, WARMUP = 1, 0  # one run of SECONDS
@@ -52,6 +56,8 @@ CONFIRM = f"/{CODE}/procedures/sodai_gomi/confirm"
 RECEIPT = re.compile(rf"/{CODE}/applications/([0-9]+-[0-9]+)/receipt$")
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 SUBMISSION_TOKEN = re.compile(r'name="submission_token" value="([^"]+)"')
+LEAST = "/bench/least-logged-in-request"  # only on this process's copy of the app (add_least_request)
+BATCH = 200  # requests timed together: one is too short for the process clock
 
 
 def answers() -> dict[str, dict[str, str]]:
@@ -104,6 +110,38 @@ def logged_in_residents(app: Flask, count: int) -> list[Applicant]:
         assert cookie is not None
         applicants.append(Applicant(f"{cookie.key}={cookie.value}"))
     return applicants
+
+
+def add_least_request(app: Flask) -> None:
+    """A view needing nothing but the logged-in resident, on ``app`` (this process's copy, before its first
+    request): what any logged-in request costs the portal, its session, resident and transaction."""
+    app.add_url_rule(LEAST, "bench_least", resident_required(lambda: "ok"))
+
+
+def request_costs(app: Flask, applicant: Applicant) -> dict[str, float]:
+    """This process's CPU ms a request: bare Flask answering "ok", and ``app``'s least logged-in request."""
+    bare = Flask("bare")
+    bare.add_url_rule(LEAST, "least", lambda: "ok")
+    bare_client, portal_client = bare.test_client(), app.test_client()
+    name, _, value = applicant.cookie.partition("=")
+    portal_client.set_cookie(name, value)
+    if portal_client.get(LEAST).status_code != 200:
+        raise SystemExit("the least logged-in request was not answered: the bench's resident is not logged in")
+    log = logging.getLogger(requestlog.__name__)
+    log.disabled = True  # a record a request would be most of what is measured
+    try:
+        costs = median_ms(
+            {
+                "bare Flask": lambda: [bare_client.get(LEAST) for _ in range(BATCH)],
+                "portal": lambda: [portal_client.get(LEAST) for _ in range(BATCH)],
+            },
+            rounds=5,
+            warmup=1,
+            clock=time.process_time,
+        )
+    finally:
+        log.disabled = False
+    return {case: ms / BATCH for case, ms in costs.items()}
 
 
 class Submitter:
@@ -163,6 +201,7 @@ class _Failed(Exception):
 def main(*, rounds: int, warmup: int, profile: bool) -> None:
     with demo_portal("submissions", PORT, IDP_PORT) as (url, env):
         app = create_app(load_settings(env))
+        add_least_request(app)
         applicants = logged_in_residents(app, RESIDENTS)
         submitter = Submitter(url)
 
@@ -173,6 +212,12 @@ def main(*, rounds: int, warmup: int, profile: bool) -> None:
         if profile:
             _profile(app, applicants)
             return
+        costs = request_costs(app, applicants[0])
+        print(
+            f"\n  not a target: CPU a request in this process: bare Flask {costs['bare Flask']:.2f} ms, the portal's"
+            f" least logged-in request {costs['portal']:.2f} ms (its session, resident and transaction); an"
+            f" application's four requests spend {4 * costs['portal']:.1f} ms on that before any step's own work"
+        )
         run(submitter, applicants, env["DATABASE_URL"])
 
 
