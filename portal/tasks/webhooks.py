@@ -13,6 +13,7 @@ import json
 import logging
 import ssl
 from datetime import datetime
+from functools import cache
 from urllib.parse import urlsplit
 
 import certifi
@@ -32,7 +33,6 @@ DELIVER = "portal.deliver_webhook"
 SWEEP = "portal.sweep_webhooks"
 SWEEP_EVERY_SECONDS = 60.0
 TIMEOUT = urllib3.Timeout(connect=3, read=10)  # a slow receiver holds one worker for at most this long
-_TLS = ssl.create_default_context(cafile=certifi.where())  # the certificates requests would trust
 USER_AGENT = "Madoguchi-Webhook/1"
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ def _send(url: str, address: str, body: bytes, headers: dict[str, str]) -> int:
     options: dict[str, object] = {"timeout": TIMEOUT, "retries": False, "maxsize": 1}
     if parts.scheme == "https":
         pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
-            address, parts.port or 443, server_hostname=host, ssl_context=_TLS, **options
+            address, parts.port or 443, server_hostname=host, ssl_context=_tls(), **options
         )
     else:
         pool = urllib3.HTTPConnectionPool(address, parts.port or 80, **options)
@@ -128,6 +128,12 @@ def _send(url: str, address: str, body: bytes, headers: dict[str, str]) -> int:
         )
         response.release_conn()
         return response.status
+
+
+@cache
+def _tls() -> ssl.SSLContext:
+    """The certificates requests would trust, read at the first delivery over https (not at every start)."""
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def sweep() -> None:

@@ -432,7 +432,7 @@ def test_over_https_the_certificate_must_name_the_urls_host_not_the_address(
     authority.issue_cert("receiver.test").configure_cert(server_tls)
     trusted = ssl.create_default_context()
     authority.configure_trust(trusted)
-    monkeypatch.setattr(sending, "_TLS", trusted)  # this test's authority instead of the public ones
+    monkeypatch.setattr(sending, "_tls", lambda: trusted)  # this test's authority instead of the public ones
     with serving("127.0.0.1", tls=server_tls) as tls_receiver:
         subscribe(admin, MIHON, f"https://{name}:{tls_receiver.port}/in", "case.transitioned")
         rebinding(monkeypatch, name, "127.0.0.1")
